@@ -1,0 +1,1 @@
+"""ipw command line."""
