@@ -1,0 +1,92 @@
+"""The CLI contract shared by every `ipw` subcommand: exit codes, one-line errors, JSON output, editing."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn
+
+from desktop.domain.workbook import Workbook
+from desktop.resources import playbook
+from desktop.storage.lock import WorkbookLock
+from desktop.storage.workbook_file import WorkbookStore, check_is_workbook, open_store
+
+EXIT_OK = 0
+EXIT_INVALID = 1  # invalid input or refused operation
+EXIT_USAGE = 2
+EXIT_MISMATCH = 3  # verification found a mismatch
+EXIT_NOTHING_TO_VERIFY = 4
+EXIT_INTERNAL = 70
+
+
+class CliError(Exception):
+    """A failure reported as one line `ipw: error: ...` with an exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_INVALID) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with the CLI contract's usage errors: one line on stderr, exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"ipw: error: {message} (see '{self.prog} --help')\n")
+        sys.exit(EXIT_USAGE)
+
+
+def print_json(data: Any) -> None:
+    """One UTF-8 JSON object on stdout; NaN and infinities become null."""
+    text = json.dumps(_no_nan(data), ensure_ascii=False, allow_nan=False, indent=2)
+    sys.stdout.buffer.write(text.encode("utf-8") + b"\n")
+    sys.stdout.flush()
+
+
+def _no_nan(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _no_nan(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_no_nan(v) for v in value]
+    return value
+
+
+@contextmanager
+def reading(path: Path) -> Iterator[tuple[WorkbookStore, Workbook]]:
+    """The workbook read-only; nothing is written, and a file being edited elsewhere can still be read."""
+    store = open_store(Path(path), writable=False)
+    try:
+        yield store, store.load(playbook())
+    finally:
+        store.close()
+
+
+@contextmanager
+def editing(path: Path) -> Iterator[tuple[WorkbookStore, Workbook]]:
+    """The workbook for one command's edits, committed as one transaction at the end.
+
+    Refuses a workbook another process is editing and a signed-off workbook (exit 1, file unchanged).
+    """
+    path = Path(path)
+    check_is_workbook(path)
+    lock = WorkbookLock(path)
+    if not lock.acquire():
+        raise CliError(f"{path} is being edited by {lock.describe_holder()}; close it there and try again")
+    try:
+        store = open_store(path, writable=True)
+        try:
+            workbook = store.load(playbook())
+            workbook.ensure_editable()
+            with store.transaction():
+                yield store, workbook
+                store.write_document(workbook)
+        finally:
+            store.close()
+    finally:
+        lock.release()

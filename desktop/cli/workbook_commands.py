@@ -1,0 +1,218 @@
+"""`ipw new`, `ipw info`, `ipw context` and `ipw open`: creating, describing and framing a workbook."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import shutil
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from desktop import paths
+from desktop.cli.common import CliError, editing, print_json, reading
+from desktop.domain.errors import FieldError
+from desktop.domain.gates import gate_progress
+from desktop.domain.sample import sample_traces, sample_workbook
+from desktop.domain.workbook import Workbook
+from desktop.resources import playbook
+from desktop.storage.schema import SCHEMA_VERSION
+from desktop.storage.workbook_file import WorkbookStore, create_workbook_file
+
+SAMPLE_FILE_NAME = "Sample workbook.ipwb"
+
+
+def register(subparsers: Any) -> None:
+    new = subparsers.add_parser("new", help="create a workbook (refuses an existing FILE)",
+                                description="Create a new workbook file.")
+    new.add_argument("file", type=Path, metavar="FILE")
+    new.add_argument("--sample", action="store_true",
+                     help="start from the sample built from the playbook (template traces, reference scores)")
+    new.set_defaults(func=cmd_new)
+
+    info = subparsers.add_parser("info", help="describe a workbook", description="Describe a workbook.")
+    info.add_argument("file", type=Path, metavar="FILE")
+    info.add_argument("--json", action="store_true", help="print one JSON object")
+    info.set_defaults(func=cmd_info)
+
+    context = subparsers.add_parser("context", help="set the buyer context",
+                                    description="Set the buyer context. Amounts are in USD.")
+    context.add_argument("file", type=Path, metavar="FILE")
+    context.add_argument("--organisation")
+    context.add_argument("--title", help="decision title")
+    context.add_argument("--prepared-by")
+    context.add_argument("--sponsor", help="executive sponsor the memo goes to")
+    context.add_argument("--currency", metavar="CODE", help="display currency, e.g. EUR (needs --fx-to-usd)")
+    context.add_argument("--fx-to-usd", type=_number, metavar="RATE", help="USD per one unit of the currency")
+    context.add_argument("--fx-date", metavar="DATE", help="date of the FX rate, YYYY-MM-DD")
+    context.add_argument("--reviewer-rate", type=_number, metavar="USD_PER_HOUR")
+    context.add_argument("--target-p95-ms", type=_number, metavar="MS")
+    context.add_argument("--readiness-threshold", type=int, metavar="N", help="0 to 100 (default 70)")
+    context.add_argument("--workload", action="append", default=[], metavar="NAME=MONTHLY_REQUESTS",
+                         help="add a workload in scope or change its forecast volume (repeatable)")
+    context.add_argument("--remove-workload", action="append", default=[], metavar="NAME")
+    context.set_defaults(func=cmd_context)
+
+    open_ = subparsers.add_parser("open", help="open a workbook in the app",
+                                  description="Open the app on a workbook (needs a display).")
+    open_.add_argument("file", type=Path, metavar="FILE", nargs="?")
+    open_.add_argument("--sample", action="store_true",
+                       help="open a copy of the sample workbook kept in your data folder")
+    open_.set_defaults(func=lambda args: launch_gui(args.file, sample=args.sample))
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a finite number")
+    return value
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    book = playbook()
+    if args.sample:
+        create_workbook_file(args.file, book, sample_workbook(book), sample_traces(book))
+    else:
+        create_workbook_file(args.file, book, Workbook.empty(book))
+    print(f"created {args.file}")
+    return 0
+
+
+def workbook_summary(store: WorkbookStore, workbook: Workbook) -> dict[str, Any]:
+    book = playbook()
+    context = workbook.context
+    gates = []
+    for gate in book.gates:
+        assessment = workbook.gates[gate.slug]
+        progress = gate_progress(assessment)
+        gates.append({"slug": gate.slug, "name": gate.name, "status": assessment.status.value,
+                      "itemsDone": progress.done, "itemsTotal": progress.total})
+    return {
+        "schemaVersion": SCHEMA_VERSION,
+        "playbookVersion": store.get_meta("playbookVersion"),
+        "title": context.title,
+        "organisation": context.organisation,
+        "preparedBy": context.prepared_by,
+        "sponsor": context.sponsor,
+        "currency": context.currency,
+        "fxToUsd": context.fx_to_usd,
+        "fxDate": context.fx_date,
+        "reviewerRateUsdPerHour": context.reviewer_rate_usd_per_hour,
+        "targetP95Ms": context.target_p95_ms,
+        "readinessThreshold": context.readiness_threshold,
+        "workloads": [{"name": w.name, "monthlyRequests": w.monthly_requests} for w in context.workloads],
+        "gates": gates,
+        "scores": [{"slug": d.slug, "dimension": d.name, "score": workbook.scores[d.slug].score,
+                    "referenceScore": d.reference_score, "note": workbook.scores[d.slug].note}
+                   for d in book.readiness],
+        "traceCount": store.trace_count(),
+        "signed": workbook.signed,
+        "fingerprint": workbook.signoff.fingerprint if workbook.signoff else None,
+    }
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    with reading(args.file) as (store, workbook):
+        summary = workbook_summary(store, workbook)
+    if args.json:
+        print_json(summary)
+        return 0
+    lines = [f"{args.file}",
+             f"  title:          {summary['title'] or '(untitled)'}",
+             f"  organisation:   {summary['organisation'] or '-'}",
+             f"  currency:       {summary['currency']}",
+             f"  reviewer rate:  {_or_dash(summary['reviewerRateUsdPerHour'], 'USD/h')}",
+             f"  target p95:     {_or_dash(summary['targetP95Ms'], 'ms')}",
+             f"  workloads:      " + (", ".join(f"{w['name']} ({w['monthlyRequests']:,.0f}/month)"
+                                                for w in summary["workloads"]) or "-"),
+             "  gates:"]
+    lines += [f"    {g['name']:<24} {g['status']:<13} {g['itemsDone']}/{g['itemsTotal']} items"
+              for g in summary["gates"]]
+    lines.append("  readiness:")
+    lines += [f"    {s['dimension']:<24} {'not scored' if s['score'] is None else s['score']:<11} "
+              f"(reference {s['referenceScore']})" for s in summary["scores"]]
+    lines.append(f"  traces:         {summary['traceCount']}")
+    lines.append(f"  signed off:     {'yes' if summary['signed'] else 'no'}")
+    print("\n".join(lines))
+    return 0
+
+
+def _or_dash(value: float | None, unit: str) -> str:
+    return "-" if value is None else f"{value:g} {unit}"
+
+
+def cmd_context(args: argparse.Namespace) -> int:
+    changes: dict[str, Any] = {}
+    for option, attr in (("organisation", "organisation"), ("title", "title"), ("prepared_by", "prepared_by"),
+                         ("sponsor", "sponsor"), ("fx_to_usd", "fx_to_usd"), ("fx_date", "fx_date"),
+                         ("reviewer_rate", "reviewer_rate_usd_per_hour"), ("target_p95_ms", "target_p95_ms"),
+                         ("readiness_threshold", "readiness_threshold")):
+        value = getattr(args, option)
+        if value is not None:
+            changes[attr] = value
+    if args.currency is not None:
+        changes["currency"] = args.currency.strip().upper()
+        if changes["currency"] != "USD" and args.fx_to_usd is None:
+            raise CliError("--currency needs --fx-to-usd (USD per one unit of the currency)")
+        if changes["currency"] == "USD" and args.fx_to_usd is None:
+            changes["fx_to_usd"] = 1.0
+    workloads = []
+    for spec in args.workload:
+        name, sep, volume = spec.partition("=")
+        if not sep or not name.strip():
+            raise CliError(f"--workload needs NAME=MONTHLY_REQUESTS (got '{spec}')")
+        try:
+            workloads.append((name.strip(), _number(volume)))
+        except argparse.ArgumentTypeError as exc:
+            raise CliError(f"--workload {spec}: {exc}") from None
+    if not changes and not workloads and not args.remove_workload:
+        raise CliError("nothing to change: give at least one option (see 'ipw context --help')", 2)
+    with editing(args.file) as (_store, workbook):
+        context = replace(workbook.context, **changes)
+        for name, volume in workloads:
+            context = context.with_workload(name, volume)
+        for name in args.remove_workload:
+            kept = tuple(w for w in context.workloads if w.name.casefold() != name.strip().casefold())
+            if len(kept) == len(context.workloads):
+                raise FieldError("workload", name, "is not in scope")
+            context = replace(context, workloads=kept)
+        workbook.set_context(context)
+    print(f"updated {args.file}")
+    return 0
+
+
+def sample_copy_path() -> Path:
+    """The user's own copy of the sample workbook (the bundled data is never opened for editing)."""
+    return paths.user_data_dir() / SAMPLE_FILE_NAME
+
+
+def ensure_sample_copy() -> Path:
+    path = sample_copy_path()
+    if not path.exists():
+        book = playbook()
+        create_workbook_file(path, book, sample_workbook(book), sample_traces(book))
+    return path
+
+
+def has_display() -> bool:
+    if os.environ.get("QT_QPA_PLATFORM", "").split(":")[0] in ("offscreen", "minimal", "vnc", "eglfs"):
+        return True
+    if sys.platform.startswith("linux") or "bsd" in sys.platform:
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True
+
+
+def launch_gui(file: Path | None, *, sample: bool) -> int:
+    if not has_display():
+        raise CliError("no display available: the app needs a desktop session "
+                       "(the ipw subcommands work without one; see 'ipw --help')")
+    if sample:
+        file = ensure_sample_copy()
+    from desktop.app import run_gui
+
+    return run_gui(file)

@@ -1,0 +1,107 @@
+"""Domain objects <-> plain JSON-able dicts, as they are stored in a workbook's `parts` table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from desktop.domain.workbook import (AuditEntry, BuyerContext, EvidenceRef, GateAssessment, GateStatus, ItemState,
+                                     ReadinessScore, SignOff, Workload)
+
+
+def context_to_dict(context: BuyerContext) -> dict[str, Any]:
+    return {
+        "organisation": context.organisation,
+        "title": context.title,
+        "preparedBy": context.prepared_by,
+        "sponsor": context.sponsor,
+        "currency": context.currency,
+        "fxToUsd": context.fx_to_usd,
+        "fxDate": context.fx_date,
+        "reviewerRateUsdPerHour": context.reviewer_rate_usd_per_hour,
+        "targetP95Ms": context.target_p95_ms,
+        "workloads": [{"name": w.name, "monthlyRequests": w.monthly_requests} for w in context.workloads],
+        "readinessThreshold": context.readiness_threshold,
+    }
+
+
+def context_from_dict(data: dict[str, Any]) -> BuyerContext:
+    return BuyerContext(
+        organisation=data.get("organisation", ""),
+        title=data.get("title", ""),
+        prepared_by=data.get("preparedBy", ""),
+        sponsor=data.get("sponsor", ""),
+        currency=data.get("currency", "USD"),
+        fx_to_usd=float(data.get("fxToUsd", 1.0)),
+        fx_date=data.get("fxDate"),
+        reviewer_rate_usd_per_hour=data.get("reviewerRateUsdPerHour"),
+        target_p95_ms=data.get("targetP95Ms"),
+        workloads=tuple(Workload(w["name"], float(w["monthlyRequests"])) for w in data.get("workloads", [])),
+        readiness_threshold=int(data.get("readinessThreshold", 70)),
+    )
+
+
+def evidence_to_dict(evidence: EvidenceRef | None) -> dict[str, Any] | None:
+    if evidence is None:
+        return None
+    return {"kind": evidence.kind, "text": evidence.text, "path": evidence.path, "sha256": evidence.sha256,
+            "size": evidence.size, "attachedAt": evidence.attached_at, "embedded": evidence.embedded}
+
+
+def evidence_from_dict(data: dict[str, Any] | None) -> EvidenceRef | None:
+    if not data:
+        return None
+    return EvidenceRef(kind=data["kind"], text=data.get("text", ""), path=data.get("path", ""),
+                       sha256=data.get("sha256", ""), size=int(data.get("size", 0)),
+                       attached_at=data.get("attachedAt", ""), embedded=bool(data.get("embedded", False)))
+
+
+def gate_to_dict(gate: GateAssessment) -> dict[str, Any]:
+    return {
+        "slug": gate.slug,
+        "status": gate.status.value,
+        "note": gate.note,
+        "justification": gate.justification,
+        "items": [{"done": i.done, "note": i.note, "owner": i.owner, "evidence": evidence_to_dict(i.evidence)}
+                  for i in gate.items],
+    }
+
+
+def gate_from_dict(data: dict[str, Any]) -> GateAssessment:
+    return GateAssessment(
+        slug=data["slug"],
+        status=GateStatus(data.get("status", "not-assessed")),
+        note=data.get("note", ""),
+        justification=data.get("justification", ""),
+        items=tuple(ItemState(done=bool(i.get("done")), note=i.get("note", ""), owner=i.get("owner", ""),
+                              evidence=evidence_from_dict(i.get("evidence"))) for i in data.get("items", [])),
+    )
+
+
+def score_to_dict(score: ReadinessScore) -> dict[str, Any]:
+    return {"slug": score.slug, "score": score.score, "note": score.note}
+
+
+def score_from_dict(data: dict[str, Any]) -> ReadinessScore:
+    return ReadinessScore(slug=data["slug"], score=data.get("score"), note=data.get("note", ""))
+
+
+_SIGNOFF_KEYS = {"approver": "approver", "role": "role", "decision": "decision", "conditions": "conditions",
+                 "date": "date", "fingerprint": "fingerprint", "signed_at": "signedAt",
+                 "draft_fingerprint": "draftFingerprint", "signature": "signature", "public_key": "publicKey"}
+
+
+def signoff_to_dict(signoff: SignOff | None) -> dict[str, Any] | None:
+    if signoff is None:
+        return None
+    return {key: getattr(signoff, attr) for attr, key in _SIGNOFF_KEYS.items()}
+
+
+def signoff_from_dict(data: dict[str, Any] | None) -> SignOff | None:
+    if not data:
+        return None
+    return SignOff(**{attr: data.get(key) for attr, key in _SIGNOFF_KEYS.items()})
+
+
+def audit_from_row(sequence: int, action: str, actor: str, at: str, detail: dict, previous_hash: str,
+                   entry_hash: str) -> AuditEntry:
+    return AuditEntry(sequence, action, actor, at, detail, previous_hash, entry_hash)

@@ -1,0 +1,342 @@
+"""Reading and writing `.ipwb` workbook files (SQLite).
+
+Every write is one transaction (`BEGIN IMMEDIATE ... COMMIT`, rollback journal, synchronous=FULL), so a
+crash leaves the previous or the new state. Whole-file writes (create, save-as) go to a temporary file
+beside the target that is renamed into place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import sqlite3
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from desktop import __version__
+from desktop.domain.playbook import Playbook
+from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME, Kind, TraceRow
+from desktop.domain.workbook import Workbook
+from desktop.storage import codec
+from desktop.storage.errors import WorkbookFileError
+from desktop.storage.schema import APPLICATION_ID, SCHEMA_VERSION, TRACE_INSERT_COLUMNS, migrate
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+PARTS = ("context", "gates", "scores", "signoff")
+
+
+def now_utc() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _connect(target: str | Path, *, uri: bool = False) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(target), isolation_level=None, uri=uri, timeout=2.0, check_same_thread=False)
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def _configure_for_writing(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA journal_mode = DELETE")  # one file at rest: safe to copy or mail when closed
+    conn.execute("PRAGMA synchronous = FULL")
+
+
+def trace_row_values(row: TraceRow) -> tuple[Any, ...]:
+    """A validated row as a tuple in TRACE_INSERT_COLUMNS order."""
+    values = [int(row.values[n]) if FIELDS_BY_NAME[n].kind is Kind.BOOLEAN else row.values[n] for n in FIELD_NAMES]
+    extras = json.dumps(dict(row.extras), sort_keys=True) if row.extras else None
+    defaulted = ",".join(sorted(row.defaulted)) or None
+    return (*values, extras, defaulted)
+
+
+class WorkbookStore:
+    """An open workbook database: the file itself (CLI), a working copy (GUI) or an in-memory copy."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path | None, *, writable: bool) -> None:
+        self.conn = conn
+        self.path = path
+        self.writable = writable
+
+    # -- transactions -------------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        if not self.writable:
+            raise WorkbookFileError(f"{self.path} is open read-only")
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- document parts -----------------------------------------------------------------------------
+    def _part(self, name: str) -> Any:
+        row = self.conn.execute("SELECT json FROM parts WHERE name = ?", (name,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def load(self, playbook: Playbook) -> Workbook:
+        """The workbook's decision content; gates and dimensions the file lacks start empty."""
+        workbook = Workbook.empty(playbook)
+        context = self._part("context")
+        if context:
+            workbook.context = codec.context_from_dict(context)
+        for data in self._part("gates") or []:
+            if data.get("slug") in workbook.gates:
+                gate = codec.gate_from_dict(data)
+                expected = len(workbook.gates[gate.slug].items)
+                items = gate.items[:expected] + workbook.gates[gate.slug].items[len(gate.items):]
+                workbook.gates[gate.slug] = type(gate)(gate.slug, gate.status, items, gate.note, gate.justification)
+        for data in self._part("scores") or []:
+            if data.get("slug") in workbook.scores:
+                workbook.scores[data["slug"]] = codec.score_from_dict(data)
+        workbook.signoff = codec.signoff_from_dict(self._part("signoff"))
+        workbook.audit = [codec.audit_from_row(seq, action, actor, at, json.loads(detail), prev, digest)
+                          for seq, action, actor, at, detail, prev, digest in self.conn.execute(
+                              "SELECT seq, action, actor, at, detail, previous_hash, entry_hash FROM audit "
+                              "ORDER BY seq")]
+        return workbook
+
+    def write_document(self, workbook: Workbook) -> None:
+        """Write the small decision parts (inside the caller's transaction)."""
+        parts = {
+            "context": codec.context_to_dict(workbook.context),
+            "gates": [codec.gate_to_dict(g) for g in workbook.gates.values()],
+            "scores": [codec.score_to_dict(s) for s in workbook.scores.values()],
+            "signoff": codec.signoff_to_dict(workbook.signoff),
+        }
+        self.conn.executemany("INSERT OR REPLACE INTO parts (name, json) VALUES (?, ?)",
+                              [(name, json.dumps(value, sort_keys=True)) for name, value in parts.items()])
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    # -- traces and imports -------------------------------------------------------------------------
+    def trace_count(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM traces WHERE active = 1").fetchone()[0]
+
+    def add_import(self, *, source: str, format: str, sha256: str, size: int, rows_read: int,
+                   rows_imported: int, rows_rejected: int, details: dict[str, Any] | None = None,
+                   original: bytes | None = None, active: bool = True) -> int:
+        """Record an import's provenance (inside the caller's transaction); returns its id."""
+        blob_sha = None
+        if original is not None:
+            blob_sha = self.put_blob(original)
+        cursor = self.conn.execute(
+            "INSERT INTO imports (source, format, sha256, size, imported_at, rows_read, rows_imported, "
+            "rows_rejected, details, blob_sha256, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (source, format, sha256, size, now_utc(), rows_read, rows_imported, rows_rejected,
+             json.dumps(details or {}, sort_keys=True), blob_sha, int(active)))
+        return int(cursor.lastrowid)
+
+    def add_traces(self, import_id: int, rows: Iterable[tuple[Any, ...]], *, active: bool = True) -> int:
+        """Insert rows given in TRACE_INSERT_COLUMNS order (inside the caller's transaction)."""
+        columns = ", ".join(f'"{c}"' for c in ("import_id", *TRACE_INSERT_COLUMNS, "active"))
+        marks = ", ".join("?" * (len(TRACE_INSERT_COLUMNS) + 2))
+        before = self.conn.total_changes
+        self.conn.executemany(f"INSERT INTO traces ({columns}) VALUES ({marks})",
+                              ((import_id, *row, int(active)) for row in rows))
+        return self.conn.total_changes - before
+
+    def iter_traces(self) -> Iterator[dict[str, Any]]:
+        """Active trace rows as dicts: id, importId, the sixteen fields, extras by name."""
+        columns = ", ".join(f'"{c}"' for c in ("id", "import_id", *FIELD_NAMES, "extras"))
+        cursor = self.conn.execute(f"SELECT {columns} FROM traces WHERE active = 1 ORDER BY id")
+        boolean_positions = [i + 2 for i, n in enumerate(FIELD_NAMES) if FIELDS_BY_NAME[n].kind is Kind.BOOLEAN]
+        for record in cursor:
+            values = list(record)
+            for position in boolean_positions:
+                values[position] = bool(values[position])
+            row = {"id": values[0], "importId": values[1], **dict(zip(FIELD_NAMES, values[2:-1]))}
+            if values[-1]:
+                row.update(json.loads(values[-1]))
+            yield row
+
+    def imports(self) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT id, source, format, sha256, size, imported_at, rows_read, rows_imported, rows_rejected, "
+            "details, blob_sha256 FROM imports WHERE active = 1 ORDER BY id").fetchall()
+        return [{"importId": r[0], "source": r[1], "format": r[2], "sha256": r[3], "size": r[4],
+                 "importedAt": r[5], "rowsRead": r[6], "rowsImported": r[7], "rowsRejected": r[8],
+                 "details": json.loads(r[9]), "originalKept": r[10] is not None} for r in rows]
+
+    # -- blobs (embedded evidence and original import files) ----------------------------------------
+    def put_blob(self, data: bytes) -> str:
+        digest = hashlib.sha256(data).hexdigest()
+        self.conn.execute("INSERT OR IGNORE INTO blobs (sha256, size, data) VALUES (?, ?, ?)",
+                          (digest, len(data), data))
+        return digest
+
+    def get_blob(self, sha256: str) -> bytes | None:
+        row = self.conn.execute("SELECT data FROM blobs WHERE sha256 = ?", (sha256,)).fetchone()
+        return bytes(row[0]) if row else None
+
+
+# -- opening -----------------------------------------------------------------------------------------
+
+def check_is_workbook(path: Path) -> None:
+    """Raise WorkbookFileError unless `path` looks like a workbook of a version this app reads."""
+    if not path.exists():
+        raise WorkbookFileError(f"{path}: no such file")
+    if path.is_dir():
+        raise WorkbookFileError(f"{path} is a folder, not a workbook")
+    try:
+        with open(path, "rb") as handle:
+            header = handle.read(len(SQLITE_MAGIC))
+    except OSError as exc:
+        raise WorkbookFileError(f"cannot read {path}: {exc.strerror}") from None
+    if header != SQLITE_MAGIC:
+        raise WorkbookFileError(f"{path} is not a workbook (.ipwb) file")
+    try:
+        conn = _connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            application_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if application_id != APPLICATION_ID:
+                raise WorkbookFileError(f"{path} is an SQLite database but not a workbook (.ipwb) file")
+            if version > SCHEMA_VERSION:
+                raise WorkbookFileError(
+                    f"{path} was written by a newer version of the app (file format {version}; this version "
+                    f"reads up to {SCHEMA_VERSION}); update the app to open it")
+            check = conn.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                raise WorkbookFileError(f"{path} is damaged ({check}); restore it from a backup")
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise WorkbookFileError(f"{path} is damaged or not a workbook ({exc})") from None
+
+
+def open_store(path: Path, *, writable: bool) -> WorkbookStore:
+    """Open the file itself. A writable open migrates an older schema in place, in one transaction;
+    a read-only open of an older file migrates an in-memory copy and leaves the file as it is."""
+    path = Path(path)
+    check_is_workbook(path)
+    if writable:
+        conn = _connect(path)
+        _configure_for_writing(conn)
+        store = WorkbookStore(conn, path, writable=True)
+        if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+            with store.transaction():
+                migrate(conn)
+        return store
+    conn = _connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+        memory = _connect(":memory:")
+        conn.backup(memory)
+        conn.close()
+        store = WorkbookStore(memory, path, writable=True)
+        with store.transaction():
+            migrate(memory)
+        store.writable = False
+        return store
+    return WorkbookStore(conn, path, writable=False)
+
+
+# -- whole-file writes -------------------------------------------------------------------------------
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _temp_beside(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
+
+
+def copy_database(source: sqlite3.Connection, dest: Path, *, replace: bool) -> None:
+    """Write `source`'s database to `dest` atomically: a temporary file beside it, then a rename.
+
+    With replace=False an existing `dest` is never overwritten, even if it appears meanwhile.
+    """
+    dest = Path(dest)
+    temp = _temp_beside(dest)
+    try:
+        target = sqlite3.connect(str(temp))
+        try:
+            source.backup(target)
+            target.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            target.close()
+        with open(temp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        if replace:
+            os.replace(temp, dest)
+        else:
+            try:
+                os.link(temp, dest)
+            except FileExistsError:
+                raise WorkbookFileError(f"{dest} already exists; nothing was written") from None
+            except OSError:  # file systems without hard links
+                if dest.exists():
+                    raise WorkbookFileError(f"{dest} already exists; nothing was written") from None
+                os.replace(temp, dest)
+        _fsync_dir(dest.parent)
+    finally:
+        if temp.exists():
+            temp.unlink()
+
+
+def new_memory_store(playbook: Playbook, workbook: Workbook, traces: Iterable[TraceRow] = (),
+                     *, trace_source: str = "playbook template rows") -> WorkbookStore:
+    """A complete workbook database in memory, ready to be written out or used as a working copy."""
+    conn = _connect(":memory:")
+    store = WorkbookStore(conn, None, writable=True)
+    traces = list(traces)
+    with store.transaction():
+        migrate(conn)
+        store.set_meta("createdAt", now_utc())
+        store.set_meta("createdBy", f"Inference Procurement Workbook {__version__}")
+        store.set_meta("playbookVersion", playbook.version)
+        store.write_document(workbook)
+        if traces:
+            content = json.dumps([t.as_dict() for t in traces], sort_keys=True).encode()
+            import_id = store.add_import(source=trace_source, format="playbook",
+                                         sha256=hashlib.sha256(content).hexdigest(), size=len(content),
+                                         rows_read=len(traces), rows_imported=len(traces), rows_rejected=0,
+                                         details={"note": "example rows from the playbook's trace kit"})
+            store.add_traces(import_id, (trace_row_values(t) for t in traces))
+    return store
+
+
+def create_workbook_file(path: Path, playbook: Playbook, workbook: Workbook,
+                         traces: Iterable[TraceRow] = ()) -> None:
+    """Write a new workbook file; refuses to overwrite an existing one."""
+    path = Path(path)
+    if path.exists():
+        raise WorkbookFileError(f"{path} already exists; choose another name (nothing was changed)")
+    if not path.parent.is_dir():
+        raise WorkbookFileError(f"folder {path.parent} does not exist")
+    store = new_memory_store(playbook, workbook, traces)
+    try:
+        copy_database(store.conn, path, replace=False)
+    finally:
+        store.close()
+
+
+def remove_orphan_temps(path: Path) -> int:
+    """Remove temporary files a crashed save left beside `path`; returns how many."""
+    removed = 0
+    for orphan in Path(path).parent.glob(f".{Path(path).name}.*.tmp"):
+        try:
+            orphan.unlink()
+            removed += 1
+        except OSError:
+            pass
+    return removed
