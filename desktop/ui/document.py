@@ -1,0 +1,232 @@
+"""The open workbook as the GUI sees it: domain state, working copy, undo stack and change signals.
+
+Every edit goes through `Document.push`, as a QUndoCommand from `desktop.ui.commands`; widgets never
+change the workbook directly. The modified marker follows the undo stack's clean state.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from desktop import paths
+from desktop.domain.errors import DomainError
+from desktop.domain.playbook import Playbook
+from desktop.domain.sample import sample_traces, sample_workbook
+from desktop.domain.workbook import BuyerContext, GateAssessment, ReadinessScore, Workbook
+from desktop.storage.errors import WorkbookFileError
+from desktop.storage.location import location_warning
+from desktop.storage.lock import WorkbookLock
+from desktop.storage.workbook_file import WorkbookStore, remove_orphan_temps
+from desktop.storage.working_copy import RecoveryCandidate, WorkingCopy
+
+AUTOSAVE_INTERVAL_MS = 3 * 60 * 1000
+
+
+class ReadOnlyError(DomainError):
+    """An edit of a document opened read-only."""
+
+
+class Document(QObject):
+    """One open workbook.
+
+    Signals:
+        changed(str): a part changed: "context", "gate:<slug>", "scores", "traces", "signoff" or "all".
+        modifiedChanged(bool): unsaved edits appeared or were saved.
+        pathChanged(): the file the document stands for changed (Save As).
+    """
+
+    changed = Signal(str)
+    modifiedChanged = Signal(bool)
+    pathChanged = Signal()
+
+    def __init__(self, playbook: Playbook, copy: WorkingCopy, *, lock: WorkbookLock | None = None,
+                 read_only_reason: str | None = None, recovered: bool = False) -> None:
+        super().__init__()
+        self.playbook = playbook
+        self.copy = copy
+        self.lock = lock
+        self.workbook: Workbook = copy.store.load(playbook)
+        self.read_only_reason = read_only_reason
+        self.undo_stack = QUndoStack(self)
+        self._recovered = recovered
+        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
+        self.warning = location_warning(copy.origin) if copy.origin else None
+        self._autosave = QTimer(self)
+        self._autosave.setInterval(AUTOSAVE_INTERVAL_MS)
+        self._autosave.timeout.connect(self.autosave)
+        self._autosave.start()
+
+    # -- opening -----------------------------------------------------------------------------------
+    @classmethod
+    def open(cls, playbook: Playbook, path: Path) -> Document:
+        """Open `path`; read-only with a reason when another process edits it."""
+        path = Path(path).resolve()
+        lock = WorkbookLock(path)
+        reason = None
+        if not path.exists():
+            raise WorkbookFileError(f"{path}: no such file")
+        if not lock.acquire():
+            reason = f"{path.name} is being edited by {lock.describe_holder()}; it is open read-only."
+            lock = None
+        else:
+            remove_orphan_temps(path)
+        try:
+            copy = WorkingCopy.of_file(path, paths.recovery_dir())
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
+        document = cls(playbook, copy, lock=lock, read_only_reason=reason)
+        return document
+
+    @classmethod
+    def new(cls, playbook: Playbook, *, sample: bool = False) -> Document:
+        if sample:
+            copy = WorkingCopy.new(playbook, sample_workbook(playbook), paths.recovery_dir(),
+                                   sample_traces(playbook))
+        else:
+            copy = WorkingCopy.new(playbook, Workbook.empty(playbook), paths.recovery_dir())
+        return cls(playbook, copy)
+
+    @classmethod
+    def recover(cls, playbook: Playbook, candidate: RecoveryCandidate) -> Document:
+        lock = None
+        if candidate.origin is not None and candidate.origin.exists():
+            lock = WorkbookLock(candidate.origin)
+            if not lock.acquire():
+                raise WorkbookFileError(f"{candidate.origin} is being edited by {lock.describe_holder()}")
+        document = cls(playbook, WorkingCopy.recover(candidate), lock=lock, recovered=True)
+        return document
+
+    # -- state -------------------------------------------------------------------------------------
+    @property
+    def store(self) -> WorkbookStore:
+        return self.copy.store
+
+    @property
+    def path(self) -> Path | None:
+        return self.copy.origin
+
+    @property
+    def read_only(self) -> bool:
+        return self.read_only_reason is not None or self.workbook.signed
+
+    def display_name(self) -> str:
+        return self.path.name if self.path else "Untitled"
+
+    def is_modified(self) -> bool:
+        return self._recovered or not self.undo_stack.isClean()
+
+    def _on_clean_changed(self, clean: bool) -> None:
+        self.copy.mark(dirty=not clean or self._recovered)
+        self.modifiedChanged.emit(self.is_modified())
+
+    # -- editing -----------------------------------------------------------------------------------
+    def check_editable(self) -> None:
+        if self.read_only_reason:
+            raise ReadOnlyError(self.read_only_reason)
+        self.workbook.ensure_editable()
+
+    def push(self, command: QUndoCommand) -> None:
+        """Run an edit as one undo step; refused (nothing changes) on a read-only document."""
+        self.check_editable()
+        self.undo_stack.push(command)
+
+    # The primitives below are what commands call on redo/undo; they validate through the domain.
+    def apply_context(self, context: BuyerContext) -> None:
+        self.workbook.set_context(context)
+        self.changed.emit("context")
+
+    def apply_gate(self, assessment: GateAssessment) -> None:
+        self.workbook.set_gate(assessment)
+        self.changed.emit(f"gate:{assessment.slug}")
+
+    def apply_score(self, score: ReadinessScore) -> None:
+        self.workbook.set_score(score)
+        self.changed.emit("scores")
+
+    def run_in_transaction(self, action: Callable[[WorkbookStore], Any], part: str) -> Any:
+        """Apply a change to the working copy's tables (traces, imports) as one transaction."""
+        with self.store.transaction():
+            result = action(self.store)
+        self.changed.emit(part)
+        return result
+
+    # -- UI state stored in the workbook without marking it modified --------------------------------
+    def ui_state(self, key: str, default: Any = None) -> Any:
+        raw = self.store.get_meta(f"ui.{key}")
+        return default if raw is None else json.loads(raw)
+
+    def set_ui_state(self, key: str, value: Any) -> None:
+        raw = json.dumps(value)
+        with self.store.transaction():
+            self.store.set_meta(f"ui.{key}", raw)
+        if self.path is not None and self.lock is not None and self.lock.held:
+            from desktop.storage.workbook_file import open_store
+            try:
+                target = open_store(self.path, writable=True)
+            except DomainError:
+                return
+            try:
+                with target.transaction():
+                    target.set_meta(f"ui.{key}", raw)
+            finally:
+                target.close()
+
+    # -- saving ------------------------------------------------------------------------------------
+    def _flush(self) -> None:
+        with self.store.transaction():
+            self.store.write_document(self.workbook)
+
+    def save(self, path: Path | None = None) -> None:
+        """Write the document to `path` (or its own file) atomically and mark it clean."""
+        target = Path(path).resolve() if path else self.path
+        if target is None:
+            raise WorkbookFileError("choose a file name first (Save As)")
+        if self.read_only_reason and (path is None or target == self.path):
+            raise ReadOnlyError(self.read_only_reason)
+        new_lock = None
+        if target != self.path:
+            new_lock = WorkbookLock(target)
+            if not new_lock.acquire():
+                raise WorkbookFileError(f"{target} is being edited by {new_lock.describe_holder()}")
+        try:
+            self._flush()
+            self.copy.save_to(target)
+        except BaseException:
+            if new_lock is not None:
+                new_lock.release()
+            raise
+        if new_lock is not None:
+            if self.lock is not None:
+                self.lock.release()
+            self.lock = new_lock
+            self.read_only_reason = None
+            self.warning = location_warning(target)
+            self.pathChanged.emit()
+        self._recovered = False
+        self.undo_stack.setClean()
+        self.copy.mark(dirty=False)
+        self.modifiedChanged.emit(False)
+
+    def autosave(self) -> bool:
+        """Bring the recovery copy up to date while there are unsaved edits."""
+        if not self.is_modified():
+            return False
+        self._flush()
+        self.copy.mark(dirty=True)
+        return True
+
+    def close(self) -> None:
+        """Drop the working copy (the caller has asked about unsaved edits) and release the lock."""
+        self._autosave.stop()
+        self.copy.discard()
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None

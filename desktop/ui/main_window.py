@@ -1,0 +1,259 @@
+"""The main window: menus, navigation between pages, title with modified marker, save prompts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
+                               QMessageBox, QStackedWidget, QWidget)
+
+from desktop import __version__
+from desktop.domain.errors import DomainError
+from desktop.domain.playbook import Playbook
+from desktop.ui import settings
+from desktop.ui.document import Document
+from desktop.ui.pages.base import Page, PendingPage
+
+FILE_FILTER = "Procurement workbooks (*.ipwb)"
+
+
+def build_pages(playbook: Playbook) -> list[tuple[str, Page]]:
+    """The navigation's entries in order: (key, page)."""
+    pages: list[tuple[str, Page]] = [
+        ("overview", PendingPage("Overview", "The decision at a glance appears here.")),
+    ]
+    for gate in playbook.gates:
+        pages.append((f"gate:{gate.slug}", PendingPage(gate.name, gate.buyer_question)))
+    pages += [
+        ("readiness", PendingPage("Readiness", "Readiness scores for the five dimensions.")),
+        ("traces", PendingPage("Traces", "Imported inference traces.")),
+        ("economics", PendingPage("Economics", "Route economics and calculators.")),
+        ("signoff", PendingPage("Sign-off & Export", "Sign-off and the Excel and PDF exports.")),
+        ("playbook", PendingPage("Playbook", playbook.purpose)),
+    ]
+    return pages
+
+
+class MainWindow(QMainWindow):
+    """Signals:
+        documentReplaced(): a different workbook is now shown.
+    """
+
+    documentReplaced = Signal()
+
+    def __init__(self, playbook: Playbook, document: Document) -> None:
+        super().__init__()
+        self.playbook = playbook
+        self.document = document
+        self.setMinimumSize(1024, 680)
+        self.navigation = QListWidget()
+        self.navigation.setAccessibleName("Sections")
+        self.navigation.setFixedWidth(220)
+        self.stack = QStackedWidget()
+        self.pages: dict[str, Page] = {}
+        for key, page in build_pages(playbook):
+            self.pages[key] = page
+            item = QListWidgetItem(page.title)
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            self.navigation.addItem(item)
+            self.stack.addWidget(page)
+        self.navigation.currentRowChanged.connect(self.stack.setCurrentIndex)
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.navigation)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.status_label = QLabel()
+        self.statusBar().addPermanentWidget(self.status_label)
+        self._build_menus()
+        self.navigation.setCurrentRow(0)
+        self._restore_geometry()
+        self._bind(document)
+
+    # -- menus -------------------------------------------------------------------------------------
+    def _action(self, text: str, slot, shortcut: QKeySequence | QKeySequence.StandardKey | None = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        action.triggered.connect(slot)
+        return action
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.new_action = self._action("&New", self.on_new, QKeySequence.StandardKey.New)
+        self.new_sample_action = self._action("New from &Sample", self.on_new_sample)
+        self.open_action = self._action("&Open...", self.on_open, QKeySequence.StandardKey.Open)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.save_action = self._action("&Save", self.on_save, QKeySequence.StandardKey.Save)
+        self.save_as_action = self._action("Save &As...", self.on_save_as, QKeySequence.StandardKey.SaveAs)
+        self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        file_menu.insertAction(self.recent_menu.menuAction(), self.new_action)
+        file_menu.insertAction(self.recent_menu.menuAction(), self.new_sample_action)
+        file_menu.insertAction(self.recent_menu.menuAction(), self.open_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.save_action)
+        file_menu.addAction(self.save_as_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+
+        edit_menu = self.menuBar().addMenu("&Edit")
+        self.edit_menu = edit_menu
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self._action("&About", self.on_about))
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = settings.recent_files()
+        if not files:
+            self.recent_menu.addAction("(none)").setEnabled(False)
+        for path in files:
+            action = self.recent_menu.addAction(str(path))
+            action.triggered.connect(lambda _=False, p=path: self.open_path(p))
+
+    def _install_undo_actions(self) -> None:
+        self.edit_menu.clear()
+        undo = self.document.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = self.document.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcut(QKeySequence.StandardKey.Redo)
+        self.undo_action, self.redo_action = undo, redo
+        self.edit_menu.addAction(undo)
+        self.edit_menu.addAction(redo)
+
+    # -- document ----------------------------------------------------------------------------------
+    def _bind(self, document: Document) -> None:
+        self.document = document
+        document.modifiedChanged.connect(lambda _m: self._update_title())
+        document.pathChanged.connect(self._update_title)
+        self._install_undo_actions()
+        for page in self.pages.values():
+            page.bind(document)
+        self._update_title()
+        messages = [m for m in (document.read_only_reason, document.warning) if m]
+        if document.workbook.signed:
+            messages.append("Signed off: read-only until the sign-off is revoked.")
+        self.status_label.setText(" ".join(messages))
+        for message in messages:
+            self.statusBar().showMessage(message, 15000)
+        self.documentReplaced.emit()
+
+    def replace_document(self, document: Document) -> None:
+        old = self.document
+        self._bind(document)
+        old.close()
+
+    def _update_title(self) -> None:
+        suffix = " (read-only)" if self.document.read_only else ""
+        self.setWindowTitle(f"{self.document.display_name()}[*]{suffix} - Inference Procurement Workbook")
+        self.setWindowModified(self.document.is_modified())
+
+    def show_page(self, key: str) -> None:
+        keys = list(self.pages)
+        self.navigation.setCurrentRow(keys.index(key))
+
+    # -- save prompts ------------------------------------------------------------------------------
+    def ask_save_changes(self) -> QMessageBox.StandardButton:
+        """Ask what to do with unsaved edits (tests replace this)."""
+        return QMessageBox.question(
+            self, "Unsaved changes", f"Save the changes to {self.document.display_name()}?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard |
+            QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+
+    def maybe_save(self) -> bool:
+        """True when it is fine to drop the current document (saved, discarded or unmodified)."""
+        if not self.document.is_modified():
+            return True
+        answer = self.ask_save_changes()
+        if answer == QMessageBox.StandardButton.Save:
+            return self.on_save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt naming)
+        if not self.maybe_save():
+            event.ignore()
+            return
+        settings.settings().setValue("window/geometry", self.saveGeometry())
+        settings.settings().setValue("window/state", self.saveState())
+        self.document.close()
+        event.accept()
+
+    def _restore_geometry(self) -> None:
+        geometry = settings.settings().value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        state = settings.settings().value("window/state")
+        if state is not None:
+            self.restoreState(state)
+
+    # -- file actions ------------------------------------------------------------------------------
+    def show_error(self, title: str, message: str) -> None:
+        QMessageBox.warning(self, title, message)
+
+    def on_new(self) -> None:
+        if self.maybe_save():
+            self.replace_document(Document.new(self.playbook))
+
+    def on_new_sample(self) -> None:
+        if self.maybe_save():
+            self.replace_document(Document.new(self.playbook, sample=True))
+
+    def on_open(self) -> None:
+        if not self.maybe_save():
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "Open workbook", settings.last_folder("workbook"), FILE_FILTER)
+        if path:
+            self.open_path(Path(path), asked=True)
+
+    def open_path(self, path: Path, *, asked: bool = False) -> bool:
+        if not asked and not self.maybe_save():
+            return False
+        try:
+            document = Document.open(self.playbook, path)
+        except DomainError as exc:
+            self.show_error("Cannot open workbook", str(exc))
+            return False
+        self.replace_document(document)
+        settings.add_recent_file(Path(path).resolve())
+        settings.set_last_folder("workbook", Path(path).resolve().parent)
+        return True
+
+    def on_save(self) -> bool:
+        if self.document.path is None or self.document.read_only_reason:
+            return self.on_save_as()
+        return self._save_to(None)
+
+    def on_save_as(self) -> bool:
+        suggested = str(Path(settings.last_folder("workbook")) / (self.document.display_name()
+                                                                 if self.document.path else "Untitled.ipwb"))
+        path, _ = QFileDialog.getSaveFileName(self, "Save workbook as", suggested, FILE_FILTER)
+        if not path:
+            return False
+        if not path.endswith(".ipwb"):
+            path += ".ipwb"
+        return self._save_to(Path(path))
+
+    def _save_to(self, path: Path | None) -> bool:
+        try:
+            self.document.save(path)
+        except (DomainError, OSError) as exc:
+            self.show_error("Save failed", f"The workbook was not saved: {exc}")
+            return False
+        if self.document.path is not None:
+            settings.add_recent_file(self.document.path)
+            settings.set_last_folder("workbook", self.document.path.parent)
+        self.statusBar().showMessage(f"Saved {self.document.display_name()}", 5000)
+        return True
+
+    def on_about(self) -> None:
+        QMessageBox.about(
+            self, "About Inference Procurement Workbook",
+            f"<b>Inference Procurement Workbook</b> {__version__}<br>"
+            f"Playbook {self.playbook.version} ({self.playbook.generated_at[:10]})<br><br>"
+            "Decide how to buy LLM inference: five decision gates, measured traces, route economics, "
+            "and a signed-off procurement matrix.")
