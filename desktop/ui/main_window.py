@@ -21,17 +21,22 @@ FILE_FILTER = "Procurement workbooks (*.ipwb)"
 
 def build_pages(playbook: Playbook) -> list[tuple[str, Page]]:
     """The navigation's entries in order: (key, page)."""
-    pages: list[tuple[str, Page]] = [
-        ("overview", PendingPage("Overview", "The decision at a glance appears here.")),
-    ]
-    for gate in playbook.gates:
-        pages.append((f"gate:{gate.slug}", PendingPage(gate.name, gate.buyer_question)))
+    from desktop.ui.pages.context import ContextPage
+    from desktop.ui.pages.gate import GatePage
+    from desktop.ui.pages.overview import OverviewPage
+    from desktop.ui.pages.playbook_page import PlaybookPage
+    from desktop.ui.pages.readiness import ReadinessPage
+    from desktop.ui.pages.summary import SummaryPage
+
+    pages: list[tuple[str, Page]] = [("overview", OverviewPage(playbook)), ("context", ContextPage(playbook))]
+    pages += [(f"gate:{gate.slug}", GatePage(playbook, gate)) for gate in playbook.gates]
     pages += [
-        ("readiness", PendingPage("Readiness", "Readiness scores for the five dimensions.")),
+        ("readiness", ReadinessPage(playbook)),
+        ("summary", SummaryPage(playbook)),
         ("traces", PendingPage("Traces", "Imported inference traces.")),
         ("economics", PendingPage("Economics", "Route economics and calculators.")),
         ("signoff", PendingPage("Sign-off & Export", "Sign-off and the Excel and PDF exports.")),
-        ("playbook", PendingPage("Playbook", playbook.purpose)),
+        ("playbook", PlaybookPage(playbook)),
     ]
     return pages
 

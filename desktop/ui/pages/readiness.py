@@ -1,0 +1,11 @@
+"""Placeholder page, filled in by the issue-3 work."""
+
+from __future__ import annotations
+
+from desktop.domain.playbook import Playbook
+from desktop.ui.pages.base import PendingPage
+
+
+class ReadinessPage(PendingPage):
+    def __init__(self, playbook: Playbook) -> None:
+        super().__init__("Readiness", "This page is being built.")
