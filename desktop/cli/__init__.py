@@ -37,7 +37,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in args_list
     try:
         parser = build_parser()
-        args = parser.parse_args(args_list)
+        try:
+            args = parser.parse_args(args_list)
+        except SystemExit as exc:  # usage errors, --help and --version end here
+            return int(exc.code or 0)
         if args.command is None:
             from desktop.cli.workbook_commands import launch_gui
             return launch_gui(None, sample=False)

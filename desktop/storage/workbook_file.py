@@ -185,6 +185,21 @@ class WorkbookStore:
 
 # -- opening -----------------------------------------------------------------------------------------
 
+def connect_for_reading(path: Path) -> sqlite3.Connection:
+    """A read-only connection, after rolling back a hot journal a crashed writer left beside the file.
+
+    SQLite restores the last committed state from the journal on the first read, but only through a
+    connection that may write; a read-only one fails instead.
+    """
+    if path.with_name(path.name + "-journal").exists():
+        recovering = _connect(path)
+        try:
+            recovering.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            recovering.close()
+    return _connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+
+
 def check_is_workbook(path: Path) -> None:
     """Raise WorkbookFileError unless `path` looks like a workbook of a version this app reads."""
     if not path.exists():
@@ -199,7 +214,7 @@ def check_is_workbook(path: Path) -> None:
     if header != SQLITE_MAGIC:
         raise WorkbookFileError(f"{path} is not a workbook (.ipwb) file")
     try:
-        conn = _connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        conn = connect_for_reading(path)
         try:
             application_id = conn.execute("PRAGMA application_id").fetchone()[0]
             version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -231,7 +246,7 @@ def open_store(path: Path, *, writable: bool) -> WorkbookStore:
             with store.transaction():
                 migrate(conn)
         return store
-    conn = _connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    conn = connect_for_reading(path)
     if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
         memory = _connect(":memory:")
         conn.backup(memory)

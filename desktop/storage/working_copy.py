@@ -19,7 +19,8 @@ from typing import Any
 from desktop.domain.playbook import Playbook
 from desktop.domain.workbook import Workbook
 from desktop.storage.schema import SCHEMA_VERSION, migrate
-from desktop.storage.workbook_file import (WorkbookStore, _configure_for_writing, _connect, check_is_workbook,
+from desktop.storage.workbook_file import (WorkbookStore, _configure_for_writing, _connect, connect_for_reading,
+                                           check_is_workbook,
                                            copy_database, new_memory_store, now_utc)
 
 
@@ -63,7 +64,7 @@ class WorkingCopy:
         path = Path(path)
         check_is_workbook(path)
         database = recovery_dir / f"{uuid.uuid4().hex}.ipwb"
-        source = _connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        source = connect_for_reading(path)
         try:
             copy_database(source, database, replace=False)
         finally:

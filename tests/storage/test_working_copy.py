@@ -1,0 +1,57 @@
+import json
+import os
+from dataclasses import replace
+
+from desktop.domain.sample import sample_traces, sample_workbook
+from desktop.resources import playbook
+from desktop.storage.working_copy import WorkingCopy, find_recoverable
+from desktop.storage.workbook_file import create_workbook_file, open_store
+
+
+def test_working_copy_saves_atomically_and_leaves_origin_alone_until_then(tmp_path):
+    book = playbook()
+    origin = tmp_path / "w.ipwb"
+    create_workbook_file(origin, book, sample_workbook(book), sample_traces(book))
+    recovery = tmp_path / "recovery"
+    recovery.mkdir()
+    copy = WorkingCopy.of_file(origin, recovery)
+    workbook = copy.store.load(book)
+    workbook.context = replace(workbook.context, title="Edited")
+    with copy.store.transaction():
+        copy.store.write_document(workbook)
+    assert open_store(origin, writable=False).load(book).context.title != "Edited"
+    copy.save_to(origin)
+    assert open_store(origin, writable=False).load(book).context.title == "Edited"
+    copy.discard()
+    assert list(recovery.iterdir()) == []
+
+
+def test_dirty_copy_of_a_dead_process_is_offered_for_recovery(tmp_path):
+    book = playbook()
+    recovery = tmp_path / "recovery"
+    recovery.mkdir()
+    dirty = WorkingCopy.new(book, sample_workbook(book), recovery)
+    dirty.mark(dirty=True)
+    clean = WorkingCopy.new(book, sample_workbook(book), recovery)
+    dirty.store.close()
+    clean.store.close()
+    for copy in (dirty, clean):  # pretend their process died
+        data = json.loads(copy.sidecar.read_text())
+        data["pid"] = 2 ** 22 + 12345
+        copy.sidecar.write_text(json.dumps(data))
+    found = find_recoverable(recovery)
+    assert [c.database for c in found] == [dirty.database]
+    assert not clean.database.exists()  # nothing to recover: cleaned up
+
+
+def test_copy_of_a_running_process_is_not_offered(tmp_path):
+    book = playbook()
+    recovery = tmp_path / "recovery"
+    recovery.mkdir()
+    copy = WorkingCopy.new(book, sample_workbook(book), recovery)
+    copy.mark(dirty=True)
+    data = json.loads(copy.sidecar.read_text())
+    data["pid"] = os.getppid()
+    copy.sidecar.write_text(json.dumps(data))
+    assert find_recoverable(recovery) == []
+    copy.discard()
