@@ -1,0 +1,7 @@
+"""Placeholder: filled in by later work."""
+
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    """Adds no subcommand yet."""
