@@ -27,7 +27,8 @@ from desktop.storage.errors import WorkbookFileError
 from desktop.storage.schema import APPLICATION_ID, SCHEMA_VERSION, TRACE_INSERT_COLUMNS, migrate
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
-PARTS = ("context", "gates", "scores", "signoff")
+# A trace row counts when it is active and its import is active (see desktop/storage/trace_store.py).
+VISIBLE = "traces.active = 1 AND traces.import_id IN (SELECT id FROM imports WHERE active = 1)"
 
 
 def now_utc() -> str:
@@ -124,7 +125,7 @@ class WorkbookStore:
 
     # -- traces and imports -------------------------------------------------------------------------
     def trace_count(self) -> int:
-        return self.conn.execute("SELECT count(*) FROM traces WHERE active = 1").fetchone()[0]
+        return self.conn.execute(f"SELECT count(*) FROM traces WHERE {VISIBLE}").fetchone()[0]
 
     def add_import(self, *, source: str, format: str, sha256: str, size: int, rows_read: int,
                    rows_imported: int, rows_rejected: int, details: dict[str, Any] | None = None,
@@ -152,7 +153,7 @@ class WorkbookStore:
     def iter_traces(self) -> Iterator[dict[str, Any]]:
         """Active trace rows as dicts: id, importId, the sixteen fields, extras by name."""
         columns = ", ".join(f'"{c}"' for c in ("id", "import_id", *FIELD_NAMES, "extras"))
-        cursor = self.conn.execute(f"SELECT {columns} FROM traces WHERE active = 1 ORDER BY id")
+        cursor = self.conn.execute(f"SELECT {columns} FROM traces WHERE {VISIBLE} ORDER BY id")
         boolean_positions = [i + 2 for i, n in enumerate(FIELD_NAMES) if FIELDS_BY_NAME[n].kind is Kind.BOOLEAN]
         for record in cursor:
             values = list(record)
