@@ -1,0 +1,79 @@
+import pytest
+
+from desktop.domain.errors import FieldError
+from desktop.domain.sample import sample_traces, sample_workbook
+from desktop.resources import playbook
+from desktop.storage import trace_store
+from desktop.storage.workbook_file import create_workbook_file, open_store, trace_row_values
+
+
+@pytest.fixture
+def store(tmp_path):
+    book = playbook()
+    path = tmp_path / "w.ipwb"
+    create_workbook_file(path, book, sample_workbook(book), sample_traces(book))
+    store = open_store(path, writable=True)
+    yield store
+    store.close()
+
+
+def _stage(store, active):
+    rows = [trace_row_values(r) for r in sample_traces(playbook())]
+    with store.transaction():
+        return trace_store.stage_import(store, source="x.csv", format="csv", sha256="ab" * 32, size=10,
+                                        rows_read=3, rows_rejected=0, rows=rows, rows_expected=3, details={},
+                                        original=b"bytes", active=active)
+
+
+def test_staged_import_is_invisible_until_switched_on(store):
+    import_id = _stage(store, active=False)
+    assert store.trace_count() == 3
+    with store.transaction():
+        trace_store.set_imports_active(store, [import_id], True)
+    assert store.trace_count() == 6
+    assert [i["importId"] for i in store.imports()] == [1, import_id]
+    assert store.imports()[1]["originalKept"] is True
+    with store.transaction():
+        trace_store.set_imports_active(store, [import_id], False)
+        trace_store.purge_inactive(store)
+    assert store.trace_count() == 3
+    assert store.conn.execute("SELECT count(*) FROM traces").fetchone()[0] == 3
+
+
+def test_cancelled_staging_rolls_back(store):
+    rows = [trace_row_values(r) for r in sample_traces(playbook())] * 40_000
+    with pytest.raises(InterruptedError):
+        with store.transaction():
+            trace_store.stage_import(store, source="big.csv", format="csv", sha256="cd" * 32, size=1,
+                                     rows_read=len(rows), rows_rejected=0, rows=rows, rows_expected=len(rows),
+                                     details={}, original=None, active=True, cancelled=lambda: True)
+    assert store.trace_count() == 3
+    assert len(store.imports()) == 1
+
+
+def test_cell_edit_keeps_the_imported_value(store):
+    aliases = playbook().trace_route_aliases()
+    value = trace_store.validate_cell("costUsd", "0.5", aliases)
+    with store.transaction():
+        trace_store.write_cell(store, 1, "costUsd", value)
+    assert trace_store.read_cell(store, 1, "costUsd") == 0.5
+    assert trace_store.edited_fields(store, 1)["costUsd"]["imported"] == 0.215
+    with store.transaction():
+        trace_store.write_cell(store, 1, "costUsd", 0.215)
+    assert trace_store.edited_fields(store, 1) == {}
+    with pytest.raises(FieldError):
+        trace_store.validate_cell("acceptedOutputRate", "1.5", aliases)
+    with pytest.raises(FieldError):
+        trace_store.validate_cell("route", "Owned hardware", aliases)
+
+
+def test_queries_for_the_table(store):
+    ids = trace_store.ordered_ids(store, sort_field="costUsd", descending=True)
+    assert ids.tolist() == [1, 2, 3]  # 0.215, 0.046, 0.032
+    assert trace_store.ordered_ids(store, filters={"workload": "invoice-review"}).tolist() == [2]
+    assert trace_store.distinct_values(store, "provider") == ["Fireworks", "OpenAI", "Together AI"]
+    rows = trace_store.fetch_rows(store, [3, 1])
+    assert rows[3][3] == "Fireworks" and rows[1][3] == "OpenAI"
+    with store.transaction():
+        trace_store.set_rows_active(store, [2], False)
+    assert trace_store.ordered_ids(store).tolist() == [1, 3]
