@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
-                               QMessageBox, QStackedWidget, QWidget)
+                               QMessageBox, QStackedWidget, QVBoxLayout, QWidget)
 
 from desktop import __version__
 from desktop.domain.errors import DomainError
@@ -15,6 +15,7 @@ from desktop.domain.playbook import Playbook
 from desktop.ui import settings
 from desktop.ui.document import Document
 from desktop.ui.pages.base import Page, PendingPage
+from desktop.ui.wizard import AssessmentWizard
 
 FILE_FILTER = "Procurement workbooks (*.ipwb)"
 
@@ -22,10 +23,13 @@ FILE_FILTER = "Procurement workbooks (*.ipwb)"
 def build_pages(playbook: Playbook) -> list[tuple[str, Page]]:
     """The navigation's entries in order: (key, page)."""
     from desktop.ui.pages.context import ContextPage
+    from desktop.ui.pages.economics import EconomicsPage
+    from desktop.ui.pages.traces import TracesPage
     from desktop.ui.pages.gate import GatePage
     from desktop.ui.pages.overview import OverviewPage
     from desktop.ui.pages.playbook_page import PlaybookPage
     from desktop.ui.pages.readiness import ReadinessPage
+    from desktop.ui.pages.signoff import SignoffPage
     from desktop.ui.pages.summary import SummaryPage
 
     pages: list[tuple[str, Page]] = [("overview", OverviewPage(playbook)), ("context", ContextPage(playbook))]
@@ -33,9 +37,9 @@ def build_pages(playbook: Playbook) -> list[tuple[str, Page]]:
     pages += [
         ("readiness", ReadinessPage(playbook)),
         ("summary", SummaryPage(playbook)),
-        ("traces", PendingPage("Traces", "Imported inference traces.")),
-        ("economics", PendingPage("Economics", "Route economics and calculators.")),
-        ("signoff", PendingPage("Sign-off & Export", "Sign-off and the Excel and PDF exports.")),
+        ("traces", TracesPage(playbook)),
+        ("economics", EconomicsPage(playbook)),
+        ("signoff", SignoffPage(playbook)),
         ("playbook", PlaybookPage(playbook)),
     ]
     return pages
@@ -69,11 +73,16 @@ class MainWindow(QMainWindow):
         layout = QHBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.navigation)
-        layout.addWidget(self.stack, 1)
+        pages_column = QVBoxLayout()
+        pages_column.setSpacing(0)
+        pages_column.addWidget(self.stack, 1)
+        layout.addLayout(pages_column, 1)
         self.setCentralWidget(central)
         self.status_label = QLabel()
         self.statusBar().addPermanentWidget(self.status_label)
         self._build_menus()
+        self.wizard = AssessmentWizard(self)  # the guided walk-through: its footer and Assessment menu
+        pages_column.addWidget(self.wizard.footer)
         self.navigation.setCurrentRow(0)
         self._restore_geometry()
         self._bind(document)

@@ -1,0 +1,63 @@
+"""The gate's verdict: four choices, and the justification for passing with open items."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QButtonGroup, QGroupBox, QHBoxLayout, QLabel, QRadioButton, QVBoxLayout, QWidget
+
+from desktop.domain.workbook import GateAssessment, GateStatus
+from desktop.ui.widgets.editors import CommitTextEdit
+
+_ORDER = (GateStatus.NOT_ASSESSED, GateStatus.PASSED, GateStatus.AT_RISK, GateStatus.FAILED)
+
+
+class VerdictEditor(QGroupBox):
+    """Radio buttons for the verdict (arrow keys move between them) and the justification box.
+
+    Signals:
+        sig_status_chosen(object): the officer picked a verdict (a GateStatus).
+        sig_justification_committed(str): an edit session of the justification ended.
+    """
+
+    sig_status_chosen = Signal(object)
+    """A verdict radio button was clicked."""
+    sig_justification_committed = Signal(str)
+    """The justification was edited."""
+
+    def __init__(self, gate_name: str, parent: QWidget | None = None) -> None:
+        super().__init__("Verdict", parent)
+        self.setAccessibleName(f"Verdict of {gate_name}")
+        layout = QVBoxLayout(self)
+        row = QHBoxLayout()
+        self.group = QButtonGroup(self)
+        self.buttons: dict[GateStatus, QRadioButton] = {}
+        for status in _ORDER:
+            button = QRadioButton(status.label)
+            button.setAccessibleName(f"Verdict: {status.label}")
+            self.group.addButton(button)
+            self.buttons[status] = button
+            button.clicked.connect(lambda _checked=False, s=status: self.sig_status_chosen.emit(s))
+            row.addWidget(button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.justification_label = QLabel("&Justification for passing with open items "
+                                          "(kept, and shown in exports as an exception):")
+        self.justification_label.setWordWrap(True)
+        self.justification_edit = CommitTextEdit(f"Justification for passing {gate_name} with open items", lines=2)
+        self.justification_label.setBuddy(self.justification_edit)
+        self.justification_edit.sig_committed.connect(self.sig_justification_committed.emit)
+        layout.addWidget(self.justification_label)
+        layout.addWidget(self.justification_edit)
+
+    def set_gate(self, gate: GateAssessment, *, read_only: bool) -> None:
+        self.buttons[gate.status].setChecked(True)
+        for button in self.buttons.values():
+            button.setEnabled(not read_only)
+        show = bool(gate.justification) or (gate.status is GateStatus.PASSED and bool(gate.open_items))
+        self.justification_label.setVisible(show)
+        self.justification_edit.setVisible(show)
+        self.justification_edit.set_committed_text(gate.justification)
+        self.justification_edit.setReadOnly(read_only)
+
+    def status(self) -> GateStatus:
+        return next(s for s, b in self.buttons.items() if b.isChecked())
