@@ -42,6 +42,9 @@ def build_pages(playbook: Playbook) -> list[tuple[str, Page]]:
         ("signoff", SignoffPage(playbook)),
         ("playbook", PlaybookPage(playbook)),
     ]
+    from desktop.ui import economics_facts
+
+    economics_facts.install_overview_panels(pages[0][1])
     return pages
 
 
