@@ -17,6 +17,7 @@ from desktop.domain.errors import FieldError
 from desktop.domain.gates import gate_progress
 from desktop.domain.sample import sample_traces, sample_workbook
 from desktop.domain.workbook import Workbook
+from desktop.exports.content import content_fingerprint
 from desktop.resources import playbook
 from desktop.storage.schema import SCHEMA_VERSION
 from desktop.storage.workbook_file import WorkbookStore, create_workbook_file
@@ -112,7 +113,10 @@ def workbook_summary(store: WorkbookStore, workbook: Workbook) -> dict[str, Any]
                    for d in book.readiness],
         "traceCount": store.trace_count(),
         "signed": workbook.signed,
-        "fingerprint": workbook.signoff.fingerprint if workbook.signoff else None,
+        # the fingerprint of the content as it stands (a draft's, or the signed-off content recomputed);
+        # signedFingerprint is the one stored at sign-off (they differ only if the file was tampered with)
+        "fingerprint": content_fingerprint(store, workbook, book),
+        "signedFingerprint": workbook.signoff.fingerprint if workbook.signoff else None,
     }
 
 

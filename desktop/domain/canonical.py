@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from desktop.domain.playbook import Playbook
-from desktop.domain.workbook import Workbook
+from desktop.domain.workbook import SignOff, Workbook
 
 CANONICAL_FORMAT_VERSION = 1
 
@@ -29,7 +29,12 @@ def canonical_number(value: int | float | Decimal) -> str:
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(f"{value} has no canonical form")
-        value = Decimal(repr(value))  # repr is the shortest text that round-trips
+        text = repr(value)  # repr is the shortest text that round-trips
+        if "e" not in text:  # fast path (millions of trace values): '60.0' -> '60', '0.25' stays
+            if text.endswith(".0"):
+                text = text[:-2]
+            return "0" if text == "-0" else text
+        value = Decimal(text)
     elif isinstance(value, int):
         return str(value)
     text = format(value.normalize(), "f")
@@ -42,6 +47,8 @@ def canonicalise(value: Any) -> Any:
     """Numbers to canonical strings, texts to NFC, mappings and sequences recursively."""
     if value is None or isinstance(value, bool):
         return value
+    if type(value) is str:  # the common case first
+        return value if value.isascii() else unicodedata.normalize("NFC", value)
     if isinstance(value, (int, float, Decimal)):
         return canonical_number(value)
     if isinstance(value, str):
@@ -63,12 +70,35 @@ def fingerprint(content: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_bytes(content)).hexdigest()
 
 
+def _canonical_scalar(value: Any) -> Any:
+    kind = type(value)
+    if kind is str:
+        return value if value.isascii() else unicodedata.normalize("NFC", value)
+    if kind is float:
+        return canonical_number(value)
+    if value is None or kind is bool:
+        return value
+    if kind is int:
+        return str(value)
+    return canonicalise(value)
+
+
+_encode_row = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+
+
 def rows_hash(rows: Iterable[Mapping[str, Any]]) -> str:
-    """A content hash of trace rows in order, streamed so millions of rows need no list."""
+    """A content hash of trace rows in order, streamed so millions of rows need no list.
+
+    Each row contributes its canonical bytes (exactly `canonical_bytes(row)`) and a newline; flat rows take
+    a faster path that gives the same bytes.
+    """
     digest = hashlib.sha256()
+    update = digest.update
     for row in rows:
-        digest.update(canonical_bytes(row))
-        digest.update(b"\n")
+        canonical = {(k if type(k) is str and k.isascii() else unicodedata.normalize("NFC", str(k))):
+                     _canonical_scalar(v) for k, v in row.items()}
+        update(_encode_row(canonical).encode("utf-8"))
+        update(b"\n")
     return digest.hexdigest()
 
 
@@ -77,9 +107,14 @@ def decision_content(workbook: Workbook, playbook: Playbook, *, schema_version: 
                      scenarios: list[Mapping[str, Any]] | None = None,
                      catalog_entries: list[Mapping[str, Any]] | None = None,
                      recommendation: Mapping[str, Any] | None = None,
-                     override: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                     override: Mapping[str, Any] | None = None,
+                     audit: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Everything a sign-off vouches for. The sign-off's own fingerprint and signature are not part of it
-    (they are made from it); who signed, in what role, with what decision, is."""
+    (they are made from it); who signed, in what role, with what decision, is.
+
+    `audit` anchors the audit log: {"entries": N, "headHash": hash of entry N} for the entries written
+    before this content (see desktop.exports.content.audit_anchor), so removing an earlier sign-off or
+    revocation changes the fingerprint of every later sign-off."""
     context = workbook.context
     signoff = workbook.signoff
     return {
@@ -112,8 +147,14 @@ def decision_content(workbook: Workbook, playbook: Playbook, *, schema_version: 
         "catalogEntries": list(catalog_entries or []),
         "recommendation": dict(recommendation) if recommendation else None,
         "override": dict(override) if override else None,
-        "signoff": None if signoff is None else {
-            "approver": signoff.approver, "role": signoff.role, "decision": signoff.decision,
-            "conditions": signoff.conditions, "date": signoff.date,
-            "draftFingerprint": signoff.draft_fingerprint},
+        "audit": dict(audit) if audit is not None else None,
+        "signoff": signoff_content(signoff),
     }
+
+
+def signoff_content(signoff: SignOff | None) -> dict[str, Any] | None:
+    """The part of a sign-off that its fingerprint covers: who, in what role, what decision, when."""
+    if signoff is None:
+        return None
+    return {"approver": signoff.approver, "role": signoff.role, "decision": signoff.decision,
+            "conditions": signoff.conditions, "date": signoff.date, "draftFingerprint": signoff.draft_fingerprint}

@@ -75,7 +75,7 @@ class BuyerContext:
         kept = tuple(w for w in self.workloads if w.name.casefold() != name.strip().casefold())
         if len(kept) == len(self.workloads):
             return replace(self, workloads=self.workloads + (Workload(name.strip(), monthly_requests),))
-        updated = tuple(Workload(name.strip(), monthly_requests) if w.name.casefold() == name.strip().casefold()
+        updated = tuple(Workload(w.name, monthly_requests) if w.name.casefold() == name.strip().casefold()
                         else w for w in self.workloads)
         return replace(self, workloads=updated)
 

@@ -158,6 +158,35 @@ class Document(QObject):
         self.changed.emit(part)
         return result
 
+    # -- sign-off: explicit actions, recorded in the audit log, not undoable edits; each saves the file --
+    def sign(self, **fields: Any) -> Any:
+        """Sign off (see desktop.signoff.sign_workbook for `fields`), clear the undo history and save."""
+        from desktop.signoff import sign_workbook
+        if self.read_only_reason:
+            raise ReadOnlyError(self.read_only_reason)
+        if self.path is None:
+            raise WorkbookFileError("save the workbook to a file before signing it off")
+        result = sign_workbook(self.store, self.workbook, self.playbook, **fields)
+        self._after_signoff_change()
+        return result
+
+    def revoke(self, *, by: str, reason: str) -> Any:
+        """Revoke the sign-off (desktop.signoff.revoke_workbook), clear the undo history and save."""
+        from desktop.signoff import revoke_workbook
+        if self.read_only_reason:
+            raise ReadOnlyError(self.read_only_reason)
+        entry = revoke_workbook(self.store, self.workbook, by=by, reason=reason)
+        self._after_signoff_change()
+        return entry
+
+    def _after_signoff_change(self) -> None:
+        self.undo_stack.clear()
+        self._recovered = True  # unsaved without an undo step: stays "modified" until the save below succeeds
+        self.copy.mark(dirty=True)
+        self.changed.emit("signoff")
+        if self.path is not None:
+            self.save()
+
     # -- UI state stored in the workbook without marking it modified --------------------------------
     def ui_state(self, key: str, default: Any = None) -> Any:
         raw = self.store.get_meta(f"ui.{key}")

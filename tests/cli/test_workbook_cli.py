@@ -25,7 +25,8 @@ def test_new_sample_and_info_json(sample, ipw):
     assert info["traceCount"] == 3
     assert info["reviewerRateUsdPerHour"] == 60
     assert info["targetP95Ms"] == 20000
-    assert info["signed"] is False and info["fingerprint"] is None
+    assert info["signed"] is False and info["signedFingerprint"] is None
+    assert len(info["fingerprint"]) == 64 and int(info["fingerprint"], 16) >= 0
     assert [g["slug"] for g in info["gates"]] == [g.slug for g in playbook().gates]
     assert [g["itemsTotal"] for g in info["gates"]] == [5, 5, 6, 5, 5]
     assert {g["status"] for g in info["gates"]} == {"not-assessed"}
@@ -148,7 +149,7 @@ def test_signed_workbook_refuses_edits(sample, ipw):
     assert result.code == 1 and "signed off" in result.err
     assert sample.read_bytes() == before
     info = ipw("info", sample, "--json").json
-    assert info["signed"] is True and info["fingerprint"] == "ab" * 32
+    assert info["signed"] is True and info["signedFingerprint"] == "ab" * 32
 
 
 def test_internal_error_is_exit_70_without_traceback(sample, ipw, monkeypatch):

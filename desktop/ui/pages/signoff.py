@@ -1,11 +1,575 @@
-"""Placeholder page, filled in by later work."""
+"""The Sign-off page: what is being signed, the approver's sign-off, revoking it, and the audit log.
+
+Signing and revoking are explicit actions (confirmed, recorded in the hash-chained audit log, saved at
+once), not undoable edits; they go through `Document.sign` / `Document.revoke`, which call the same
+`desktop.signoff` functions as `ipw sign` and `ipw revoke`.
+"""
 
 from __future__ import annotations
 
+import html
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QColor, QGuiApplication
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QFormLayout,
+                               QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit,
+                               QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from desktop.domain.errors import DomainError
 from desktop.domain.playbook import Playbook
-from desktop.ui.pages.base import PendingPage
+from desktop.domain.workbook import GateStatus
+from desktop.exports import signing
+from desktop.exports.content import Decision, build_decision
+from desktop.exports.verify import audit_problems, audit_status_text
+from desktop.signoff import DECISIONS, group_fingerprint, normalize_fingerprint
+from desktop.ui.pages.base import Page
+from desktop.ui.pages.gate import scrolling
+from desktop.ui.widgets import dialogs
+from desktop.ui.widgets.banner import Banner
+
+_STATUS_COLOURS = {GateStatus.PASSED: "#1e7b34", GateStatus.AT_RISK: "#8a5a00", GateStatus.FAILED: "#9b1c1c",
+                   GateStatus.NOT_ASSESSED: "#555555"}
+_ROUTE_COLOURS = {"supported": "#1e7b34", "not-yet": "#8a5a00", "avoid": "#9b1c1c"}
 
 
-class SignoffPage(PendingPage):
+def _usd(value: float | None) -> str:
+    return "not known" if value is None else f"${value:,.4f}" if value < 1 else f"${value:,.2f}"
+
+
+def _pct(value: float | None) -> str:
+    return "not measured" if value is None else f"{value:.0%}"
+
+
+def _table(columns: list[str], accessible: str) -> QTableWidget:
+    table = QTableWidget(0, len(columns))
+    table.setAccessibleName(accessible)
+    table.setHorizontalHeaderLabels(columns)
+    table.verticalHeader().setVisible(False)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setTabKeyNavigation(False)
+    table.setWordWrap(True)
+    table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    header = table.horizontalHeader()
+    for section in range(len(columns) - 1):
+        header.setSectionResizeMode(section, QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(len(columns) - 1, QHeaderView.ResizeMode.Stretch)
+    return table
+
+
+def _fill(table: QTableWidget, rows: list[list[str]], colours: dict[tuple[int, int], str] | None = None) -> None:
+    table.setRowCount(len(rows))
+    for r, cells in enumerate(rows):
+        for c, text in enumerate(cells):
+            item = QTableWidgetItem(text)
+            item.setToolTip(text)
+            colour = (colours or {}).get((r, c))
+            if colour:
+                item.setForeground(QColor(colour))
+            table.setItem(r, c, item)
+    table.resizeRowsToContents()
+    height = sum(table.rowHeight(r) for r in range(table.rowCount()))
+    table.setFixedHeight(height + table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth() + 2)
+
+
+class SignoffPage(Page):
+    """Sign-off & export: review what is signed, sign off or revoke, see the audit log."""
+
     def __init__(self, playbook: Playbook) -> None:
-        super().__init__("Sign-off & Export", "This page is being built.")
+        super().__init__()
+        self.playbook = playbook
+        self.title = "Sign-off & Export"
+        self.setAccessibleName("Sign-off and export")
+        self.decision: Decision | None = None
+        self._draft_fingerprint: str | None = None
+
+        content = QWidget()
+        column = QVBoxLayout(content)
+        column.setContentsMargins(16, 12, 16, 12)
+        column.setSpacing(10)
+        heading = QHBoxLayout()
+        heading.addWidget(QLabel("<h2 style='margin:0'>Sign-off</h2>"), 1)
+        self.export_button = QPushButton("&Export...")
+        self.export_button.setAccessibleName("Export the Excel matrix and the PDF memo")
+        self.export_button.setAutoDefault(False)
+        self.export_button.clicked.connect(self._export)
+        heading.addWidget(self.export_button)
+        column.addLayout(heading)
+        self.state_banner = Banner("info")
+        self.message = Banner("error")
+        self.warning = Banner("warning")
+        column.addWidget(self.state_banner)
+        column.addWidget(self.message)
+
+        # -- what is being signed ------------------------------------------------------------------
+        signed_box = QGroupBox("What is being signed")
+        signed_layout = QVBoxLayout(signed_box)
+        self.route_label = QLabel()
+        self.route_label.setWordWrap(True)
+        self.route_label.setTextFormat(Qt.TextFormat.RichText)
+        self.route_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        signed_layout.addWidget(self.route_label)
+        signed_layout.addWidget(QLabel("<b>Gates</b>"))
+        self.gates_table = _table(["Gate", "Verdict", "Items done", "Exception / open items"], "Gate verdicts")
+        signed_layout.addWidget(self.gates_table)
+        lower = QHBoxLayout()
+        lower.setSpacing(12)
+        readiness_column = QVBoxLayout()
+        readiness_column.addWidget(QLabel("<b>Readiness</b>"))
+        self.readiness_table = _table(["Dimension", "Score", "Reference", "Against threshold"], "Readiness scores")
+        readiness_column.addWidget(self.readiness_table)
+        readiness_column.addStretch(1)
+        metrics_column = QVBoxLayout()
+        metrics_column.addWidget(QLabel("<b>Key figures</b>"))
+        self.metrics_table = _table(["Route", "Status", "Cost per accepted output at target p95"], "Key figures")
+        metrics_column.addWidget(self.metrics_table)
+        self.numbers_label = QLabel()
+        self.numbers_label.setWordWrap(True)
+        metrics_column.addWidget(self.numbers_label)
+        metrics_column.addStretch(1)
+        lower.addLayout(readiness_column, 2)
+        lower.addLayout(metrics_column, 3)
+        signed_layout.addLayout(lower)
+        fingerprint_row = QHBoxLayout()
+        self.fingerprint_caption = QLabel("<b>Fingerprint:</b>")
+        self.fingerprint_label = QLabel()
+        self.fingerprint_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.fingerprint_label.setStyleSheet("font-family: monospace;")
+        self.fingerprint_label.setAccessibleName("Fingerprint of the decision content")
+        self.copy_button = QPushButton("&Copy")
+        self.copy_button.setAccessibleName("Copy the fingerprint")
+        self.copy_button.setAutoDefault(False)
+        self.copy_button.clicked.connect(self._copy_fingerprint)
+        fingerprint_row.addWidget(self.fingerprint_caption)
+        fingerprint_row.addWidget(self.fingerprint_label, 1)
+        fingerprint_row.addWidget(self.copy_button)
+        signed_layout.addLayout(fingerprint_row)
+        column.addWidget(signed_box)
+
+        # -- sign off / revoke ----------------------------------------------------------------------
+        actions = QHBoxLayout()
+        actions.setSpacing(12)
+        self.sign_box = QGroupBox("Sign off")
+        sign_column = QVBoxLayout(self.sign_box)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.name_edit = QLineEdit()
+        self.name_edit.setAccessibleName("Approver name")
+        self.role_edit = QLineEdit()
+        self.role_edit.setAccessibleName("Approver role")
+        self.decision_combo = QComboBox()
+        self.decision_combo.setAccessibleName("Decision")
+        for key, label in DECISIONS.items():
+            self.decision_combo.addItem(label, key)
+        self.decision_combo.currentIndexChanged.connect(self._update_form)
+        self.conditions_edit = QPlainTextEdit()
+        self.conditions_edit.setAccessibleName("Conditions")
+        self.conditions_edit.setTabChangesFocus(True)
+        self.conditions_edit.setFixedHeight(56)
+        self.conditions_edit.setPlaceholderText("Required when approving with conditions")
+        self.conditions_edit.textChanged.connect(self._update_form)
+        self.date_edit = QDateEdit(QDate.currentDate())
+        self.date_edit.setAccessibleName("Date of the decision")
+        self.date_edit.setCalendarPopup(True)
+        self.date_edit.setDisplayFormat("yyyy-MM-dd")
+        self.draft_edit = QLineEdit()
+        self.draft_edit.setAccessibleName("Fingerprint of the draft the approver read (optional)")
+        self.draft_edit.setPlaceholderText("optional: the fingerprint printed on the draft that was read")
+        self.draft_edit.textChanged.connect(self._update_draft_warning)
+        self.key_check = QCheckBox("Sign with my key (Ed25519)")
+        self.key_check.setAccessibleName("Sign with my key")
+        self.key_label = QLabel()
+        self.key_label.setWordWrap(True)
+        self.sign_button = QPushButton("&Sign off...")
+        self.sign_button.setAccessibleName("Sign the workbook off")
+        self.sign_button.setAutoDefault(False)
+        self.sign_button.clicked.connect(self._sign)
+        self.name_edit.textChanged.connect(self._update_form)
+        self.role_edit.textChanged.connect(self._update_form)
+        form.addRow("Approver &name:", self.name_edit)
+        form.addRow("&Role:", self.role_edit)
+        form.addRow("&Decision:", self.decision_combo)
+        form.addRow("C&onditions:", self.conditions_edit)
+        form.addRow("D&ate:", self.date_edit)
+        form.addRow("Draft &fingerprint:", self.draft_edit)
+        sign_column.addLayout(form)
+        sign_column.addWidget(self.warning)
+        key_row = QHBoxLayout()
+        key_row.addWidget(self.key_check)
+        key_row.addWidget(self.key_label, 1)
+        sign_column.addLayout(key_row)
+        sign_buttons = QHBoxLayout()
+        sign_buttons.addStretch(1)
+        sign_buttons.addWidget(self.sign_button)
+        sign_column.addLayout(sign_buttons)
+        sign_column.addStretch(1)
+        for label_widget in (form.labelForField(w) for w in (self.name_edit, self.role_edit, self.decision_combo,
+                                                             self.conditions_edit, self.date_edit, self.draft_edit)):
+            if isinstance(label_widget, QLabel):
+                label_widget.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        actions.addWidget(self.sign_box, 3)
+
+        self.revoke_box = QGroupBox("Revoke the sign-off")
+        revoke_column = QVBoxLayout(self.revoke_box)
+        revoke_layout = QFormLayout()
+        revoke_layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.signed_label = QLabel()
+        self.signed_label.setWordWrap(True)
+        self.signed_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.revoke_by_edit = QLineEdit()
+        self.revoke_by_edit.setAccessibleName("Revoked by")
+        self.revoke_reason_edit = QPlainTextEdit()
+        self.revoke_reason_edit.setAccessibleName("Reason for revoking")
+        self.revoke_reason_edit.setTabChangesFocus(True)
+        self.revoke_reason_edit.setFixedHeight(56)
+        self.revoke_button = QPushButton("Re&voke sign-off...")
+        self.revoke_button.setAccessibleName("Revoke the sign-off")
+        self.revoke_button.setAutoDefault(False)
+        self.revoke_button.clicked.connect(self._revoke)
+        self.revoke_by_edit.textChanged.connect(self._update_form)
+        self.revoke_reason_edit.textChanged.connect(self._update_form)
+        revoke_column.addWidget(self.signed_label)
+        revoke_layout.addRow("Revoked &by:", self.revoke_by_edit)
+        revoke_layout.addRow("Reaso&n:", self.revoke_reason_edit)
+        revoke_column.addLayout(revoke_layout)
+        revoke_buttons = QHBoxLayout()
+        revoke_buttons.addStretch(1)
+        revoke_buttons.addWidget(self.revoke_button)
+        revoke_column.addLayout(revoke_buttons)
+        revoke_column.addStretch(1)
+        actions.addWidget(self.revoke_box, 2)
+        column.addLayout(actions)
+
+        # -- audit log --------------------------------------------------------------------------------
+        audit_box = QGroupBox("Audit log")
+        audit_layout = QVBoxLayout(audit_box)
+        self.chain_label = QLabel()
+        self.chain_label.setWordWrap(True)
+        self.chain_label.setTextFormat(Qt.TextFormat.RichText)
+        audit_layout.addWidget(self.chain_label)
+        self.audit_table = _table(["#", "When (UTC)", "Action", "By", "Details", "Entry hash"], "Audit log")
+        self.audit_table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.audit_table.horizontalHeader().setSectionResizeMode(5, QHeaderView.ResizeMode.ResizeToContents)
+        audit_layout.addWidget(self.audit_table)
+        column.addWidget(audit_box)
+        column.addStretch(1)
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scrolling(content))
+        chain = [self.export_button, self.gates_table, self.readiness_table, self.metrics_table, self.copy_button,
+                 self.name_edit, self.role_edit, self.decision_combo, self.conditions_edit, self.date_edit,
+                 self.draft_edit, self.key_check, self.sign_button, self.revoke_by_edit, self.revoke_reason_edit,
+                 self.revoke_button, self.audit_table]
+        for first, second in zip(chain, chain[1:]):
+            QWidget.setTabOrder(first, second)
+
+    # ---- Public API ---------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        document = self.document
+        if document is None:
+            return
+        if not self.isVisible():  # computing the decision reads every trace row: do it when shown
+            self._stale = True
+            return
+        self.message.clear()
+        workbook = document.workbook
+        try:
+            self.decision = build_decision(document.store, workbook, self.playbook)
+        except DomainError as exc:
+            self.decision = None
+            self.message.show_message(html.escape(f"The decision content cannot be computed: {exc}"))
+        # what a draft fingerprint typed in the form is compared with (the form is closed while signed)
+        self._draft_fingerprint = self.decision.fingerprint if self.decision and not workbook.signed else None
+        self._show_state()
+        self._show_content()
+        self._show_audit()
+        self._update_form()
+        self._update_draft_warning()
+        window = self.window()
+        self.export_button.setEnabled(hasattr(window, "open_export_dialog"))
+        self.export_button.setToolTip("" if self.export_button.isEnabled() else "Export is not available yet")
+
+    def current_fingerprint(self) -> str | None:
+        return self.decision.fingerprint if self.decision else None
+
+    # ---- Private API --------------------------------------------------------------------------------
+    def _show_state(self) -> None:
+        document = self.document
+        signoff = document.workbook.signoff
+        if signoff is None:
+            text = ("<b>Draft, not signed off.</b> Exports are marked DRAFT and carry the fingerprint below; "
+                    "the approver can sign off exactly the draft they read.")
+            if document.read_only_reason:
+                text += " " + html.escape(document.read_only_reason)
+            self.state_banner.show_message(text)
+            self.signed_label.setText("The workbook is not signed off.")
+            return
+        decision = DECISIONS.get(signoff.decision, signoff.decision)
+        key = (f" Signed with key {signing.key_fingerprint(signoff.public_key)}." if signoff.signature and
+               signoff.public_key else " Fingerprint only (no key signature).")
+        self.state_banner.show_message(
+            f"<b>Signed off: {html.escape(decision)}</b> by {html.escape(signoff.approver)} "
+            f"({html.escape(signoff.role)}) on {html.escape(signoff.date)}.{html.escape(key)} "
+            "The workbook is read-only until the sign-off is revoked.")
+        self._show_signoff_in_form(signoff)
+        conditions = f"\nConditions: {signoff.conditions}" if signoff.conditions else ""
+        self.signed_label.setText(f"{decision} by {signoff.approver} ({signoff.role}), {signoff.date}.{conditions}")
+
+    def _show_signoff_in_form(self, signoff: Any) -> None:
+        """A signed workbook's form shows what was recorded (read-only)."""
+        for edit, value in ((self.name_edit, signoff.approver), (self.role_edit, signoff.role),
+                            (self.draft_edit, signoff.draft_fingerprint or "")):
+            if edit.text() != value:
+                edit.setText(value)
+        index = self.decision_combo.findData(signoff.decision)
+        if index >= 0:
+            self.decision_combo.setCurrentIndex(index)
+        if self.conditions_edit.toPlainText() != signoff.conditions:
+            self.conditions_edit.setPlainText(signoff.conditions)
+        date = QDate.fromString(signoff.date, "yyyy-MM-dd")
+        if date.isValid():
+            self.date_edit.setDate(date)
+        self.key_check.setChecked(bool(signoff.signature))
+
+    def _show_content(self) -> None:
+        workbook = self.document.workbook
+        decision = self.decision
+        if decision is not None:
+            rec = decision.recommendation
+            override = ""
+            if rec.override is not None and rec.override.route:
+                override = (f"<br>Officer override (replaces {html.escape(rec.status(rec.computed_route).route)}): "
+                            f"{html.escape(rec.override.reason)}")
+            basis = " ".join(r.text for r in rec.basis if r.code != "officer-override")
+            self.route_label.setText(
+                f"<span style='font-size:12pt'>Recommended route: <b>{html.escape(rec.route_name)}</b></span>"
+                f" &nbsp; Fallback: <b>{html.escape(rec.fallback_name)}</b><br>{html.escape(basis)}{override}")
+        else:
+            self.route_label.setText("Recommended route: not available")
+
+        rows, colours = [], {}
+        for r, gate in enumerate(self.playbook.gates):
+            assessment = workbook.gates[gate.slug]
+            done = assessment.items_done
+            total = len(assessment.items)
+            if assessment.is_exception:
+                items = ", ".join(str(n) for n in assessment.open_items)
+                remark = f"Exception: passed with open item(s) {items}. Justification: {assessment.justification}"
+            elif assessment.open_items:
+                remark = "Open items: " + ", ".join(str(n) for n in assessment.open_items)
+            else:
+                remark = "All items done"
+            verdict = "Passed (exception)" if assessment.is_exception else assessment.status.label
+            rows.append([gate.name, verdict, f"{done} of {total}", remark])
+            colours[(r, 1)] = _STATUS_COLOURS[assessment.status]
+        _fill(self.gates_table, rows, colours)
+
+        threshold = workbook.context.readiness_threshold
+        rows, colours = [], {}
+        for r, dimension in enumerate(self.playbook.readiness):
+            score = workbook.scores[dimension.slug].score
+            if score is None:
+                against = "not yet scored"
+            else:
+                against = f"{'meets' if score >= threshold else 'below'} {threshold}"
+                colours[(r, 3)] = "#1e7b34" if score >= threshold else "#9b1c1c"
+            rows.append([dimension.name, "-" if score is None else str(score), str(dimension.reference_score),
+                         against])
+        _fill(self.readiness_table, rows, colours)
+
+        rows, colours = [], {}
+        if decision is not None:
+            for r, status in enumerate(decision.recommendation.statuses):
+                rows.append([status.route, status.status.replace("-", " "), _usd(status.cost_at_target)])
+                colours[(r, 1)] = _ROUTE_COLOURS.get(status.status, "")
+            numbers = decision.recommendation.numbers
+            utilization = f"Measured GPU utilization {_pct(numbers.measured_utilization)}"
+            if numbers.dedicated_break_even_utilization is not None:
+                utilization += f" against a dedicated break-even of {_pct(numbers.dedicated_break_even_utilization)}"
+            memory = numbers.memory_verdict or "no memory scenario saved"
+            self.numbers_label.setText(f"{utilization}. Memory fit: {memory}. "
+                                       f"{len(decision.rows):,} trace row(s).")
+        else:
+            self.numbers_label.setText("")
+        _fill(self.metrics_table, rows, colours)
+
+        signoff = workbook.signoff
+        if decision is None:
+            self.fingerprint_label.setText("not available")
+        elif signoff is None:
+            self.fingerprint_caption.setText("<b>Draft fingerprint:</b>")
+            self.fingerprint_label.setText(group_fingerprint(decision.fingerprint))
+        else:
+            self.fingerprint_caption.setText("<b>Signed fingerprint:</b>")
+            text = group_fingerprint(signoff.fingerprint)
+            if signoff.fingerprint != decision.fingerprint:
+                text += "  (the content now differs: run Verify)"
+            self.fingerprint_label.setText(text)
+
+    def _show_audit(self) -> None:
+        log = self.document.workbook.audit
+        rows = []
+        for entry in log:
+            detail = entry.detail
+            if entry.action == "sign":
+                text = DECISIONS.get(detail.get("decision", ""), detail.get("decision", ""))
+                if detail.get("conditions"):
+                    text += f" ({detail['conditions']})"
+                text += f"; fingerprint {str(detail.get('fingerprint', ''))[:16]}…"
+                if detail.get("signature"):
+                    text += f"; key {detail.get('keyFingerprint')}"
+                if detail.get("draftMatches") is False:
+                    text += "; the draft read differed from the content signed"
+            elif entry.action == "revoke":
+                text = f"Reason: {detail.get('reason', '')}"
+            else:
+                text = ", ".join(f"{k}: {v}" for k, v in sorted(detail.items()))
+            rows.append([str(entry.sequence), entry.at.replace("T", " ").replace("+00:00", ""), entry.action,
+                         entry.actor, text, entry.entry_hash[:12] + "…"])
+        _fill(self.audit_table, rows)
+        signoff = self.document.workbook.signoff
+        text = html.escape(audit_status_text(log, signoff))
+        broken = bool(audit_problems(log, signoff))
+        self.chain_label.setText(f"<b style='color:#9b1c1c'>{text}</b>" if broken else text)
+
+    def _update_form(self) -> None:
+        document = self.document
+        if document is None:
+            return
+        signed = document.workbook.signed
+        blocked = bool(document.read_only_reason)
+        for widget in (self.name_edit, self.role_edit, self.decision_combo, self.date_edit, self.draft_edit,
+                       self.key_check):
+            widget.setEnabled(not signed and not blocked)
+        conditional = self.decision_combo.currentData() == "approve-with-conditions"
+        self.conditions_edit.setEnabled(not signed and not blocked and conditional)
+        self.conditions_edit.setPlaceholderText("" if signed else "Required when approving with conditions")
+        self.draft_edit.setPlaceholderText("" if signed else "optional: the fingerprint printed on the draft "
+                                                             "that was read")
+        ready = bool(self.name_edit.text().strip() and self.role_edit.text().strip()) and (
+            not conditional or bool(self.conditions_edit.toPlainText().strip()))
+        self.sign_button.setEnabled(not signed and not blocked and ready and self.decision is not None)
+        self.revoke_by_edit.setEnabled(signed and not blocked)
+        self.revoke_reason_edit.setEnabled(signed and not blocked)
+        self.revoke_button.setEnabled(signed and not blocked and bool(self.revoke_by_edit.text().strip())
+                                      and bool(self.revoke_reason_edit.toPlainText().strip()))
+        if signing.key_exists():
+            info = None
+            try:
+                info = signing.key_info()
+            except DomainError as exc:
+                self.key_label.setText(html.escape(str(exc)))
+            if info is not None:
+                self.key_label.setText(f"Your key: {info.fingerprint}")
+        else:
+            self.key_label.setText("You have no signing key yet; one is created when you sign with it.")
+
+    def _update_draft_warning(self) -> None:
+        text = self.draft_edit.text().strip()
+        if not text or self.document is None or self.document.workbook.signed:
+            self.warning.clear()
+            return
+        try:
+            given = normalize_fingerprint(text)
+        except DomainError:
+            self.warning.show_message("That is not a fingerprint: it has 64 hex digits (spaces are fine).")
+            return
+        if self._draft_fingerprint is not None and given != self._draft_fingerprint:
+            self.warning.show_message(
+                "<b>The content changed since this draft.</b> The approver read a draft with a different "
+                "fingerprint; signing now records that difference. Export a new draft for them to read first.")
+        else:
+            self.warning.clear()
+
+    def _copy_fingerprint(self) -> None:
+        fingerprint = (self.document.workbook.signoff.fingerprint if self.document and self.document.workbook.signed
+                       else self.current_fingerprint())
+        if fingerprint:
+            QGuiApplication.clipboard().setText(fingerprint)
+
+    def _export(self) -> None:
+        window = self.window()
+        opener = getattr(window, "open_export_dialog", None)
+        if opener is not None:
+            opener()
+
+    def _private_key(self) -> Any:
+        """The officer's key, created on confirmation when there is none; None when declined."""
+        if not signing.key_exists():
+            if not dialogs.confirm(self, "Create a signing key",
+                                   "You have no signing key yet. Create an Ed25519 key on this computer, "
+                                   f"readable only by you, in {signing.default_key_path()}?"):
+                return None
+            signing.generate_key()
+        return signing.load_private_key()
+
+    def _sign(self) -> None:
+        document = self.document
+        if document is None or document.workbook.signed:
+            return
+        self.message.clear()
+        if document.path is None:
+            dialogs.inform(self, "Save first", "Save the workbook to a file before signing it off.")
+            saver = getattr(self.window(), "on_save_as", None)
+            if saver is None or not saver() or document.path is None:
+                return
+        decision = self.decision_combo.currentData()
+        fields: dict[str, Any] = {
+            "approver": self.name_edit.text(), "role": self.role_edit.text(), "decision": decision,
+            "conditions": self.conditions_edit.toPlainText() if decision == "approve-with-conditions" else "",
+            "date": self.date_edit.date().toString("yyyy-MM-dd"),
+            "draft_fingerprint": self.draft_edit.text().strip() or None,
+        }
+        try:
+            if self.key_check.isChecked():
+                key = self._private_key()
+                if key is None:
+                    return
+                fields["private_key"] = key
+            changed = bool(self.warning.isVisible())
+            question = (f"Sign off '{document.display_name()}' as {DECISIONS[decision]} by "
+                        f"{fields['approver'].strip()} ({fields['role'].strip()})?\n\n"
+                        "The workbook becomes read-only and is saved now; a later change needs the sign-off "
+                        "revoked, which is recorded in the audit log.")
+            if changed:
+                question += "\n\nWarning: the content changed since the draft the approver read."
+            if not dialogs.confirm(self, "Sign off", question):
+                return
+            result = document.sign(**fields)
+        except (DomainError, OSError) as exc:
+            if document.workbook.signed:  # signed in the working copy; only writing the file failed
+                self.message.show_message(html.escape(f"Signed off, but the file could not be saved: {exc}. "
+                                                      "Save it again (File > Save)."))
+            else:
+                self.message.show_message(html.escape(f"Not signed off: {exc}"))
+            return
+        self.draft_edit.clear()
+        dialogs.inform(self, "Signed off", f"Signed off and saved.\n\nFingerprint:\n"
+                                          f"{group_fingerprint(result.fingerprint)}")
+
+    def _revoke(self) -> None:
+        document = self.document
+        if document is None or not document.workbook.signed:
+            return
+        self.message.clear()
+        by = self.revoke_by_edit.text().strip()
+        reason = self.revoke_reason_edit.toPlainText().strip()
+        if not dialogs.confirm(self, "Revoke the sign-off",
+                               f"Revoke the sign-off of '{document.display_name()}'?\n\nRevoked by {by}: {reason}"
+                               "\n\nThis is recorded in the audit log and saved now; the workbook can then be "
+                               "edited and must be signed off again."):
+            return
+        try:
+            document.revoke(by=by, reason=reason)
+        except (DomainError, OSError) as exc:
+            if not document.workbook.signed:  # revoked in the working copy; only writing the file failed
+                self.message.show_message(html.escape(f"Revoked, but the file could not be saved: {exc}. "
+                                                      "Save it again (File > Save)."))
+            else:
+                self.message.show_message(html.escape(f"Not revoked: {exc}"))
+            return
+        self.revoke_by_edit.clear()
+        self.revoke_reason_edit.clear()
