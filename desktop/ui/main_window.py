@@ -149,14 +149,25 @@ class MainWindow(QMainWindow):
         self._install_undo_actions()
         for page in self.pages.values():
             page.bind(document)
+        document.changed.connect(self._on_document_changed)
         self._update_title()
+        self._update_status(announce=True)
+        self.documentReplaced.emit()
+
+    def _on_document_changed(self, part: str) -> None:
+        if part in ("signoff", "all"):
+            self._update_title()
+            self._update_status(announce=True)
+
+    def _update_status(self, *, announce: bool) -> None:
+        """The permanent status line: why the workbook is read-only, and where it lives if that is risky."""
+        document = self.document
         messages = [m for m in (document.read_only_reason, document.warning) if m]
         if document.workbook.signed:
             messages.append("Signed off: read-only until the sign-off is revoked.")
         self.status_label.setText(" ".join(messages))
-        for message in messages:
-            self.statusBar().showMessage(message, 15000)
-        self.documentReplaced.emit()
+        if announce and messages:
+            self.statusBar().showMessage(messages[0], 15000)
 
     def replace_document(self, document: Document) -> None:
         old = self.document
