@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -49,12 +48,3 @@ def write(tmp_path: Path):
         path.write_bytes(content if isinstance(content, bytes) else content.encode(encoding))
         return path
     return _write
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _no_qt_application():
-    """Importer tests are pure: none of them may create (or need) a QApplication."""
-    yield
-    qt = sys.modules.get("PySide6.QtWidgets")
-    if qt is not None:
-        assert qt.QApplication.instance() is None, "an importer test created a QApplication"
