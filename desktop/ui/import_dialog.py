@@ -1,0 +1,754 @@
+"""The trace import flow: choose sources and options, read and check them in the background, look at every
+problem, then import all rows, only the valid ones, or nothing.
+
+Nothing touches the workbook until the officer presses an import button. Reading runs as a Task with a
+progress bar and a working Cancel; storing runs as a Task too, over the worker's own connection to the
+working copy, inside one transaction that writes the new imports switched off. One undoable command
+(`trace_commands.ActivateImportsCommand`) then switches them on: undo switches them off again, so an
+import of several files is one transaction and one undo step. Any failure reaches the officer as a
+message box with a sentence, never a traceback.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog, QDoubleSpinBox, QFileDialog,
+                               QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+                               QListWidget, QMessageBox, QProgressBar, QPushButton, QSplitter, QStackedWidget,
+                               QTableView, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from desktop.domain.errors import DomainError, FieldError
+from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME
+from desktop.storage import trace_store
+from desktop.trace_import import DEFAULT_KEEP_ORIGINAL_BYTES, ImportOptions, duplicates, parse_sources, store_parsed
+from desktop.ui import settings, trace_commands
+from desktop.ui.document import Document
+from desktop.ui.tasks import Task
+from desktop.ui.trace_model import format_value, gc_paused, start_task
+from desktop.ui.widgets.banner import Banner
+
+# ---- Constants
+
+FORMAT_CHOICES: tuple[tuple[str, str], ...] = (
+    ("auto", "Detect from the file's content"),
+    ("csv", "CSV spreadsheet"),
+    ("tsv", "Tab-separated spreadsheet"),
+    ("xlsx", "Excel workbook (XLSX)"),
+    ("ods", "LibreOffice spreadsheet (ODS)"),
+    ("vllm", "vLLM bench serve result (JSON)"),
+    ("llmperf", "llmperf summary (JSON)"),
+    ("sglang", "SGLang bench_serving result (JSONL)"),
+    ("genai-perf", "GenAI-Perf export (JSON)"),
+    ("aiperf", "AIPerf export (JSON)"),
+    ("guidellm", "GuideLLM benchmarks (JSON)"),
+    ("inference-perf", "inference-perf lifecycle summary (JSON)"),
+    ("requests", "Request-level log (CSV or JSONL)"),
+)
+# Fields benchmark tools do not record; the officer gives one value for every row of the import.
+SET_FIELDS = ("route", "provider", "workload", "batchEligible", "acceptedOutputRate", "costUsd", "reviewMinutes",
+              "concurrency")
+SOURCE_FILTER = ("Trace sources (*.csv *.tsv *.tab *.txt *.xlsx *.ods *.json *.jsonl);;All files (*)")
+PREVIEW_ROWS = 50
+SETTINGS_PREFIX = "traceImport"
+
+
+# ---- Questions and messages (plain functions, so tests can replace them) ------------------------------
+
+def ask_source_files(parent: QWidget | None, folder: str) -> list[Path]:
+    paths, _ = QFileDialog.getOpenFileNames(parent, "Choose trace sources", folder, SOURCE_FILTER)
+    return [Path(p) for p in paths]
+
+
+def confirm_duplicate(parent: QWidget | None, text: str) -> bool:
+    answer = QMessageBox.question(parent, "Already imported", text,
+                                  QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                  QMessageBox.StandardButton.No)
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def show_error(parent: QWidget | None, title: str, text: str) -> None:
+    QMessageBox.warning(parent, title, text)
+
+
+# ---- Remembered choices -----------------------------------------------------------------------------
+
+def _as_bool(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+def remembered_set_values() -> dict[str, tuple[bool, str]]:
+    """field -> (ticked, value) as the officer left them at the last import."""
+    store = settings.settings()
+    return {name: (_as_bool(store.value(f"{SETTINGS_PREFIX}/set/{name}/on", False)),
+                   str(store.value(f"{SETTINGS_PREFIX}/set/{name}/value", "") or ""))
+            for name in SET_FIELDS}
+
+
+# ---- Table models for the preview -------------------------------------------------------------------
+
+class ProblemModel(QAbstractTableModel):
+    """Every problem of every source: file, row, column, value, reason (up to the importers' cap each)."""
+
+    HEADERS = ("File", "Row", "Column", "Value", "Reason")
+
+    def __init__(self, problems: Sequence[Any] = (), parent=None) -> None:
+        super().__init__(parent)
+        self.problems = list(problems)
+
+    def set_problems(self, problems: Sequence[Any]) -> None:
+        self.beginResetModel()
+        self.problems = list(problems)
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.problems)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
+                and 0 <= section < len(self.HEADERS):
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return None
+        problem = self.problems[index.row()]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return str(problem)
+        column = index.column()
+        if column == 0:
+            return problem.source
+        if column == 1:
+            return "(file)" if problem.row == 0 else str(problem.row)
+        if column == 2:
+            return problem.column
+        if column == 3:
+            return "" if problem.value is None else str(problem.value)
+        return problem.reason
+
+
+# ---- The dialog -------------------------------------------------------------------------------------
+
+class ImportDialog(QDialog):
+    """Import trace sources into `document`.
+
+    Attributes:
+        stage: "options", "parsing", "preview", "storing" or "done" (the dialog then accepts).
+        parsed: the ParsedSource list of the last check (preview stage).
+        imported_ids: the import ids switched on by the last import.
+        message: the last outcome in words (cancelled, failed, imported).
+    """
+
+    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.setWindowTitle("Import traces")
+        self.setObjectName("traceImportDialog")
+        self.stage = "options"
+        self.paths: list[Path] = []
+        self.parsed: list[Any] = []
+        self.imported_ids: list[int] = []
+        self.message = ""
+        self._options: ImportOptions | None = None
+        self._task: Task | None = None
+        self._close_when_done = False
+        self._back_to = "options"
+        self._on_success = None
+        self._aliases = document.playbook.trace_route_aliases()
+
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self._build_options_page())
+        self.pages.addWidget(self._build_progress_page())
+        self.pages.addWidget(self._build_preview_page())
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.pages)
+        self._restore_remembered()
+        self._show("options")
+        self.resize(1000, 680)
+
+    # ---- Building --------------------------------------------------------------------------------------
+    def _build_options_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        intro = QLabel("Choose the files to import: trace spreadsheets (CSV, TSV, XLSX, ODS), benchmark result "
+                       "files (vLLM, llmperf, SGLang, GenAI-Perf, AIPerf, GuideLLM, inference-perf) or "
+                       "request-level logs. Several files become one import and one undo step. Nothing is "
+                       "written until you have seen every problem.")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+
+        files_box = QGroupBox("Files")
+        files_layout = QHBoxLayout(files_box)
+        self.file_list = QListWidget()
+        self.file_list.setAccessibleName("Files to import")
+        self.file_list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.file_list.setMinimumHeight(90)
+        files_layout.addWidget(self.file_list, 1)
+        file_buttons = QVBoxLayout()
+        self.add_button = QPushButton("&Add files...")
+        self.add_button.clicked.connect(self.on_add_files)
+        self.remove_button = QPushButton("&Remove")
+        self.remove_button.clicked.connect(self.on_remove_files)
+        file_buttons.addWidget(self.add_button)
+        file_buttons.addWidget(self.remove_button)
+        file_buttons.addStretch(1)
+        files_layout.addLayout(file_buttons)
+        layout.addWidget(files_box, 1)
+
+        how = QGroupBox("How to read them")
+        form = QFormLayout(how)
+        self.format_combo = QComboBox()
+        for key, label in FORMAT_CHOICES:
+            self.format_combo.addItem(label, key)
+        self.format_combo.setAccessibleName("Format")
+        form.addRow("&Format:", self.format_combo)
+        self.sheet_combo = QComboBox()
+        self.sheet_combo.setEditable(True)
+        self.sheet_combo.addItem("First sheet with a trace header", None)
+        self.sheet_combo.setAccessibleName("Sheet")
+        self.sheet_combo.setToolTip("For XLSX and ODS workbooks with several sheets; the sheet names appear "
+                                    "here once the files have been read")
+        form.addRow("&Sheet:", self.sheet_combo)
+        self.decimal_combo = QComboBox()
+        self.decimal_combo.addItem("Automatic: decimal comma only in ';'-separated files", None)
+        self.decimal_combo.addItem("Decimal comma (1,5 means 1.5)", True)
+        self.decimal_combo.addItem("Decimal point (1.5)", False)
+        self.decimal_combo.setAccessibleName("Decimal separator")
+        form.addRow("&Decimals:", self.decimal_combo)
+        self.keep_spin = QDoubleSpinBox()
+        self.keep_spin.setRange(0, 2000)
+        self.keep_spin.setDecimals(0)
+        self.keep_spin.setSuffix(" MB")
+        self.keep_spin.setValue(DEFAULT_KEEP_ORIGINAL_BYTES / 1_000_000)
+        self.keep_spin.setAccessibleName("Keep original files up to")
+        self.keep_spin.setToolTip("The original file's bytes are kept in the workbook as evidence when it is "
+                                  "no larger than this (0 keeps none)")
+        form.addRow("&Keep originals up to:", self.keep_spin)
+        layout.addWidget(how)
+
+        given = QGroupBox("Values for fields the files do not record (one value for every row)")
+        grid = QGridLayout(given)
+        hint = QLabel("Tick a field to give it a value; a value that differs from one in the file is reported "
+                      "as a problem. For acceptedOutputRate, costUsd and reviewMinutes an empty value means "
+                      "'not observed'. Your choices are remembered for the next import.")
+        hint.setWordWrap(True)
+        grid.addWidget(hint, 0, 0, 1, 4)
+        self.set_checks: dict[str, QCheckBox] = {}
+        self.set_editors: dict[str, QWidget] = {}
+        for position, name in enumerate(SET_FIELDS):
+            check = QCheckBox(name)
+            editor = self._set_editor(name)
+            editor.setEnabled(False)
+            check.toggled.connect(editor.setEnabled)
+            unit = FIELDS_BY_NAME[name].unit
+            check.setToolTip(f"{name}" + (f" ({unit})" if unit else ""))
+            editor.setAccessibleName(f"Value for {name}")
+            self.set_checks[name] = check
+            self.set_editors[name] = editor
+            row, col = 1 + position // 2, (position % 2) * 2
+            grid.addWidget(check, row, col)
+            grid.addWidget(editor, row, col + 1)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        layout.addWidget(given)
+
+        self.options_banner = Banner("error")
+        layout.addWidget(self.options_banner)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.options_cancel = QPushButton("Cancel")
+        self.options_cancel.clicked.connect(self.reject)
+        self.read_button = QPushButton("Read and &check")
+        self.read_button.setDefault(True)
+        self.read_button.clicked.connect(self.start_parse)
+        buttons.addWidget(self.options_cancel)
+        buttons.addWidget(self.read_button)
+        layout.addLayout(buttons)
+        return page
+
+    def _set_editor(self, name: str) -> QWidget:
+        if name == "route":
+            combo = QComboBox()
+            for route in sorted(set(self._aliases.values())):
+                combo.addItem(route)
+            return combo
+        if name == "batchEligible":
+            combo = QComboBox()
+            combo.addItems(["no", "yes"])
+            return combo
+        editor = QLineEdit()
+        spec = FIELDS_BY_NAME[name]
+        if spec.nullable:
+            editor.setPlaceholderText("empty: not observed")
+        elif spec.unit:
+            editor.setPlaceholderText(spec.unit)
+        return editor
+
+    def _build_progress_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addStretch(1)
+        self.progress_title = QLabel()
+        self.progress_title.setWordWrap(True)
+        self.progress_label = QLabel()
+        self.progress_label.setWordWrap(True)
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setAccessibleName("Progress")
+        layout.addWidget(self.progress_title)
+        layout.addWidget(self.progress_bar)
+        layout.addWidget(self.progress_label)
+        layout.addStretch(1)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.progress_cancel = QPushButton("Cancel")
+        self.progress_cancel.clicked.connect(self.cancel_task)
+        buttons.addWidget(self.progress_cancel)
+        layout.addLayout(buttons)
+        return page
+
+    def _build_preview_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        self.summary_label = QLabel()
+        self.summary_label.setWordWrap(True)
+        self.summary_label.setTextFormat(Qt.TextFormat.RichText)
+        self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.summary_label)
+        sheet_row = QHBoxLayout()
+        self.preview_sheet_label = QLabel("Sheet:")
+        self.preview_sheet_combo = QComboBox()
+        self.preview_sheet_combo.setAccessibleName("Sheet to read")
+        self.preview_sheet_combo.activated.connect(self._on_preview_sheet)
+        self.preview_sheet_label.setBuddy(self.preview_sheet_combo)
+        sheet_row.addWidget(self.preview_sheet_label)
+        sheet_row.addWidget(self.preview_sheet_combo)
+        sheet_row.addStretch(1)
+        self.sheet_row_host = QWidget()
+        self.sheet_row_host.setLayout(sheet_row)
+        sheet_row.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.sheet_row_host)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        rows_host = QWidget()
+        rows_layout = QVBoxLayout(rows_host)
+        rows_layout.setContentsMargins(0, 0, 0, 0)
+        self.rows_label = QLabel()
+        rows_layout.addWidget(self.rows_label)
+        self.preview_table = QTableWidget()
+        self.preview_table.setAccessibleName("Rows to be imported")
+        self.preview_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.preview_table.verticalHeader().setDefaultSectionSize(22)
+        rows_layout.addWidget(self.preview_table)
+        splitter.addWidget(rows_host)
+        problems_host = QWidget()
+        problems_layout = QVBoxLayout(problems_host)
+        problems_layout.setContentsMargins(0, 0, 0, 0)
+        self.problems_label = QLabel()
+        problems_layout.addWidget(self.problems_label)
+        self.problem_model = ProblemModel(parent=self)
+        self.problem_view = QTableView()
+        self.problem_view.setModel(self.problem_model)
+        self.problem_view.setAccessibleName("Problems")
+        self.problem_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.problem_view.verticalHeader().setVisible(False)
+        self.problem_view.verticalHeader().setDefaultSectionSize(22)
+        header = self.problem_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in enumerate((160, 60, 170, 120)):
+            self.problem_view.setColumnWidth(column, width)
+        problems_layout.addWidget(self.problem_view)
+        splitter.addWidget(problems_host)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+        layout.addWidget(splitter, 1)
+
+        buttons = QHBoxLayout()
+        self.back_button = QPushButton("< &Back")
+        self.back_button.setToolTip("Change the files or options and read them again")
+        self.back_button.clicked.connect(lambda: self._show("options"))
+        buttons.addWidget(self.back_button)
+        buttons.addStretch(1)
+        self.preview_cancel = QPushButton("Cancel")
+        self.preview_cancel.setToolTip("Import nothing; fix the files and import them again")
+        self.preview_cancel.clicked.connect(self.reject)
+        self.valid_only_button = QPushButton("Import &valid rows only")
+        self.valid_only_button.setToolTip("Import the rows without problems and leave the others out; the "
+                                          "choice is recorded in the import's provenance")
+        self.valid_only_button.clicked.connect(lambda: self.start_store(valid_only=True))
+        self.import_button = QPushButton("&Import")
+        self.import_button.clicked.connect(lambda: self.start_store(valid_only=False))
+        buttons.addWidget(self.preview_cancel)
+        buttons.addWidget(self.valid_only_button)
+        buttons.addWidget(self.import_button)
+        layout.addLayout(buttons)
+        return page
+
+    # ---- Files and options -------------------------------------------------------------------------------
+    def set_paths(self, paths: Sequence[Path | str]) -> None:
+        self.paths = []
+        self.file_list.clear()
+        self.add_paths(paths)
+
+    def add_paths(self, paths: Sequence[Path | str]) -> None:
+        for path in paths:
+            path = Path(path)
+            if path not in self.paths:
+                self.paths.append(path)
+                self.file_list.addItem(str(path))
+                self.file_list.item(self.file_list.count() - 1).setToolTip(str(path))
+
+    def on_add_files(self) -> None:
+        paths = ask_source_files(self, settings.last_folder("traces"))
+        if paths:
+            settings.set_last_folder("traces", paths[0].parent)
+            self.add_paths(paths)
+
+    def on_remove_files(self) -> None:
+        rows = sorted((self.file_list.row(item) for item in self.file_list.selectedItems()), reverse=True)
+        for row in rows:
+            self.file_list.takeItem(row)
+            del self.paths[row]
+
+    def set_value(self, field: str, value: str | None) -> None:
+        """Give `field` one value for every row (None unticks it)."""
+        check, editor = self.set_checks[field], self.set_editors[field]
+        check.setChecked(value is not None)
+        if value is None:
+            return
+        if isinstance(editor, QComboBox):
+            position = editor.findText(value, Qt.MatchFlag.MatchFixedString)
+            if position < 0 and field == "route":
+                canonical = self._aliases.get(value.strip().casefold())
+                position = editor.findText(canonical) if canonical else -1
+            if position < 0:
+                editor.addItem(value)
+                position = editor.count() - 1
+            editor.setCurrentIndex(position)
+        else:
+            editor.setText(value)
+
+    def set_values(self) -> dict[str, str]:
+        values = {}
+        for name in SET_FIELDS:
+            if self.set_checks[name].isChecked():
+                editor = self.set_editors[name]
+                values[name] = editor.currentText() if isinstance(editor, QComboBox) else editor.text().strip()
+        return values
+
+    def options(self) -> ImportOptions:
+        text = self.sheet_combo.currentText().strip()
+        sheet = None if not text or text == self.sheet_combo.itemText(0) else text
+        return ImportOptions(format=self.format_combo.currentData(), sheet=sheet, set_values=self.set_values(),
+                             decimal_comma=self.decimal_combo.currentData(),
+                             keep_original_max_bytes=int(self.keep_spin.value() * 1_000_000))
+
+    def _check_set_values(self, values: dict[str, str]) -> str | None:
+        for name, text in values.items():
+            spec = FIELDS_BY_NAME[name]
+            if not text and not spec.nullable:
+                return f"{name}: give a value or untick it"
+            if text:
+                try:
+                    trace_store.validate_cell(name, text, self._aliases)
+                except FieldError as error:
+                    return f"{name}: {error.reason} (value '{text}')"
+        return None
+
+    def _restore_remembered(self) -> None:
+        store = settings.settings()
+        for name, (ticked, value) in remembered_set_values().items():
+            if value:
+                self.set_value(name, value)
+            self.set_checks[name].setChecked(ticked)
+        decimal = store.value(f"{SETTINGS_PREFIX}/decimalComma", "auto")
+        self.decimal_combo.setCurrentIndex({"true": 1, "false": 2}.get(str(decimal).lower(), 0))
+        try:
+            keep = float(store.value(f"{SETTINGS_PREFIX}/keepOriginalMb", DEFAULT_KEEP_ORIGINAL_BYTES / 1e6))
+        except (TypeError, ValueError):
+            keep = DEFAULT_KEEP_ORIGINAL_BYTES / 1e6
+        self.keep_spin.setValue(keep)
+
+    def _remember(self) -> None:
+        store = settings.settings()
+        for name in SET_FIELDS:
+            editor = self.set_editors[name]
+            value = editor.currentText() if isinstance(editor, QComboBox) else editor.text().strip()
+            store.setValue(f"{SETTINGS_PREFIX}/set/{name}/on", self.set_checks[name].isChecked())
+            store.setValue(f"{SETTINGS_PREFIX}/set/{name}/value", value)
+        decimal = self.decimal_combo.currentData()
+        store.setValue(f"{SETTINGS_PREFIX}/decimalComma", "auto" if decimal is None else str(decimal).lower())
+        store.setValue(f"{SETTINGS_PREFIX}/keepOriginalMb", self.keep_spin.value())
+
+    # ---- Reading and checking --------------------------------------------------------------------------
+    def start_parse(self) -> bool:
+        """Read and check the files in the background; False (with a message) when it cannot start."""
+        self.options_banner.clear()
+        if not self.paths:
+            self.options_banner.show_message("Add at least one file to import.")
+            return False
+        missing = [p.name for p in self.paths if not p.is_file()]
+        if missing:
+            self.options_banner.show_message(html.escape(f"No such file: {', '.join(missing)}"))
+            return False
+        problem = self._check_set_values(self.set_values())
+        if problem:
+            self.options_banner.show_message(html.escape(problem))
+            return False
+        try:
+            self.document.check_editable()
+        except DomainError as error:
+            show_error(self, "Cannot import", str(error))
+            return False
+        self._remember()
+        self._options = self.options()
+        self.parsed = []
+        self._run(Task(parse_in_worker, list(self.paths), self._options), "parsing",
+                  f"Reading and checking {len(self.paths)} file{'s' if len(self.paths) != 1 else ''}...",
+                  self._on_parsed)
+        return True
+
+    def _on_parsed(self, parsed: list[Any]) -> None:
+        self.parsed = parsed
+        self._fill_preview()
+        self._show("preview")
+
+    def _on_preview_sheet(self, index: int) -> None:
+        name = self.preview_sheet_combo.itemText(index)
+        current = next((p.sheet for p in self.parsed if p.sheet_names), None)
+        if name and name != current:
+            self._choose_sheet(name)
+            self.start_parse()
+
+    def _choose_sheet(self, name: str) -> None:
+        position = self.sheet_combo.findText(name)
+        if position < 0:
+            self.sheet_combo.addItem(name, name)
+            position = self.sheet_combo.count() - 1
+        self.sheet_combo.setCurrentIndex(position)
+
+    # ---- Preview -------------------------------------------------------------------------------------
+    def _fill_preview(self) -> None:
+        parsed = self.parsed
+        problems = [p for source in parsed for p in source.problems]
+        omitted = sum(source.problems_omitted for source in parsed)
+        valid = sum(source.rows_valid for source in parsed)
+        read = sum(source.rows_read for source in parsed)
+        rejected = sum(source.rows_rejected for source in parsed)
+        lines = []
+        for source in parsed:
+            sheet = f", sheet '{source.sheet}'" if source.sheet else ""
+            header = f", header on row {source.header_row}" if source.header_row else ""
+            parts = [f"<b>{html.escape(source.source)}</b> ({html.escape(source.format)}{html.escape(sheet)}"
+                     f"{header}): {source.rows_read:,} rows read, {source.rows_valid:,} valid, "
+                     f"{source.rows_rejected:,} rejected"]
+            if source.dropped_columns:
+                parts.append("dropped columns: " + html.escape(", ".join(source.dropped_columns)))
+            for note in source.notes[:6]:
+                parts.append(html.escape(note))
+            if len(source.notes) > 6:
+                parts.append(f"{len(source.notes) - 6} more notes (kept in the import's provenance)")
+            lines.append("<br>&nbsp;&nbsp;".join(parts))
+        verdict = ("<b style='color:#1e7b34'>No problems: every row can be imported.</b>" if not problems
+                   and not omitted else
+                   f"<b style='color:#9b1c1c'>{len(problems) + omitted:,} problem(s) in {rejected:,} row(s).</b> "
+                   "Cancel and fix the files, or import only the valid rows (the choice is recorded).")
+        if valid == 0:
+            verdict += " <b>No valid row to import.</b>"
+        repeated = duplicates(self.document.store, parsed)
+        if repeated:
+            verdict += "<br><b style='color:#8a5a00'>Imported before:</b> " + html.escape(", ".join(
+                f"{s.source} (import {e['importId']}, {e['importedAt']})" for s, e in repeated))
+        self.summary_label.setText("<br>".join(lines) + f"<br>Total: {read:,} rows read, {valid:,} valid.<br>"
+                                   + verdict)
+
+        sheets = next((source for source in parsed if len(source.sheet_names) > 1), None)
+        self.sheet_row_host.setVisible(sheets is not None)
+        self.preview_sheet_combo.clear()
+        if sheets is not None:
+            self.preview_sheet_combo.addItems(sheets.sheet_names)
+            self.preview_sheet_combo.setCurrentText(sheets.sheet or "")
+            self.preview_sheet_label.setText(f"Sheet of {sheets.source} (choosing another reads it again):")
+            for name in sheets.sheet_names:
+                if self.sheet_combo.findText(name) < 0:
+                    self.sheet_combo.addItem(name, name)
+
+        rows: list[tuple[str, dict[str, Any]]] = []
+        for source in parsed:
+            if len(rows) >= PREVIEW_ROWS:
+                break
+            rows += [(source.source, row) for row in source.preview(PREVIEW_ROWS - len(rows))]
+        extra_names: list[str] = []
+        for _, row in rows:
+            extra_names += [k for k in row if k not in FIELDS_BY_NAME and k not in extra_names]
+        columns = ["File", *FIELD_NAMES, *extra_names]
+        self.preview_table.clear()
+        self.preview_table.setColumnCount(len(columns))
+        self.preview_table.setRowCount(len(rows))
+        self.preview_table.setHorizontalHeaderLabels(columns)
+        for r, (name, row) in enumerate(rows):
+            self.preview_table.setItem(r, 0, QTableWidgetItem(name))
+            for c, key in enumerate(columns[1:], start=1):
+                item = QTableWidgetItem(format_value(row.get(key)))
+                if isinstance(row.get(key), (int, float)) and not isinstance(row.get(key), bool):
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.preview_table.setItem(r, c, item)
+        self.preview_table.resizeColumnsToContents()
+        self.rows_label.setText(f"<b>Rows to be imported</b> (first {len(rows)} of {valid:,})")
+        self.problem_model.set_problems(problems)
+        self.problems_label.setText(f"<b>Problems</b> ({len(problems) + omitted:,})" + (
+            f": the first {len(problems):,} are listed, {omitted:,} more are counted" if omitted else ""))
+        self.import_button.setEnabled(valid > 0 and not problems and not omitted)
+        self.valid_only_button.setEnabled(valid > 0 and bool(problems or omitted))
+        (self.import_button if self.import_button.isEnabled() else self.preview_cancel).setDefault(True)
+
+    # ---- Storing -----------------------------------------------------------------------------------------
+    def start_store(self, *, valid_only: bool) -> bool:
+        """Write the checked rows (staged, switched off) in the background; the undoable command then
+        switches them on. Returns False when the officer declined or it could not start."""
+        if self.stage != "preview" or not self.parsed or self._options is None:
+            return False
+        options = dataclasses.replace(self._options, skip_invalid=valid_only)
+        repeated = duplicates(self.document.store, self.parsed)
+        if repeated:
+            names = "\n".join(f"- {s.source}: import {e['importId']} of {e['importedAt']} "
+                              f"({e['rowsImported']:,} rows)" for s, e in repeated)
+            if not confirm_duplicate(self, f"These files were imported before (same SHA-256):\n{names}\n\n"
+                                           "Import them again?"):
+                self.message = "Not imported again."
+                return False
+            options.allow_duplicate = True
+        try:
+            self.document.check_editable()
+        except DomainError as error:
+            show_error(self, "Cannot import", str(error))
+            return False
+        rows = sum(p.rows_valid for p in self.parsed)
+        self._run(Task(stage_in_worker, self.document.copy.database, self.parsed, options),
+                  "storing", f"Importing {rows:,} rows...", self._on_stored)
+        return True
+
+    def _on_stored(self, import_ids: list[int]) -> None:
+        try:
+            self.document.push(trace_commands.activate_imports(self.document, import_ids,
+                                                               [p.source for p in self.parsed]))
+        except DomainError as error:
+            self.message = f"The import was not switched on: {error}"
+            show_error(self, "Import failed", self.message)
+            self._show("preview")
+            return
+        except Exception as error:  # noqa: BLE001 - the officer gets a sentence, not a traceback
+            self.message = f"The import was not switched on ({type(error).__name__}: {error})"
+            show_error(self, "Import failed", self.message)
+            self._show("preview")
+            return
+        self.imported_ids = list(import_ids)
+        rows = sum(p.rows_valid for p in self.parsed)
+        self.message = f"Imported {rows:,} rows from {len(import_ids)} file{'s' if len(import_ids) != 1 else ''}."
+        self.parsed = []
+        self._show("done")
+        self.accept()
+
+    # ---- Background tasks ------------------------------------------------------------------------------
+    def _run(self, task: Task, stage: str, title: str, on_success) -> None:
+        self._task = task
+        self.progress_title.setText(f"<b>{html.escape(title)}</b>")
+        self.progress_label.setText("")
+        self.progress_bar.setValue(0)
+        self.progress_cancel.setEnabled(True)
+        self._back_to = "options" if stage == "parsing" else "preview"
+        # bound methods only: Qt drops these connections if the dialog goes away while the task runs
+        task.progressed.connect(self._on_progress)
+        self._on_success = on_success
+        task.succeeded.connect(self._on_succeeded)
+        task.failed.connect(self._on_failed)
+        task.cancelled.connect(self._on_cancelled)
+        task.done.connect(self._on_task_done)
+        self._show(stage)
+        start_task(task)
+
+    def _on_progress(self, fraction: float, text: str) -> None:
+        self.progress_bar.setValue(int(fraction * 1000))
+        if text:
+            self.progress_label.setText(text)
+
+    def _on_succeeded(self, result: Any) -> None:
+        self._task = None
+        if self._close_when_done:
+            self.message = "Cancelled; nothing was imported."
+            return
+        self._on_success(result)
+
+    def _on_failed(self, message: str) -> None:
+        self._task = None
+        self.message = message
+        self._show(self._back_to)
+        if not self._close_when_done:
+            show_error(self, "Import failed", f"{message}\n\nNothing was imported.")
+
+    def _on_cancelled(self) -> None:
+        self._task = None
+        self.message = "Cancelled; nothing was imported."
+        self._show(self._back_to)
+        if self._back_to == "options":
+            self.options_banner.show_message(self.message)
+
+    def _on_task_done(self) -> None:
+        """The worker thread has ended (after succeeded, failed or cancelled)."""
+        if self._close_when_done and self._task is None:
+            self._close_when_done = False
+            super().reject()
+
+    def cancel_task(self) -> None:
+        if self._task is not None:
+            self.progress_cancel.setEnabled(False)
+            self.progress_label.setText("Cancelling...")
+            self._task.cancel()
+
+    @property
+    def busy(self) -> bool:
+        return self._task is not None
+
+    def _show(self, stage: str) -> None:
+        self.stage = stage
+        index = {"options": 0, "parsing": 1, "storing": 1, "preview": 2, "done": 2}[stage]
+        self.pages.setCurrentIndex(index)
+
+    def reject(self) -> None:
+        """Cancel: stop a running task first (its transaction rolls back), then close; nothing is written."""
+        if self._task is not None:
+            self._close_when_done = True
+            self.cancel_task()
+            return
+        self.parsed = []
+        if self.stage != "done":
+            self.message = self.message or "Cancelled; nothing was imported."
+        super().reject()
+
+
+def parse_in_worker(paths: Sequence[Path], options: ImportOptions, control: Any) -> list[Any]:
+    """Read and check every source (nothing is written)."""
+    with gc_paused():
+        return parse_sources(paths, options, control)
+
+
+def stage_in_worker(database: Path, parsed: Sequence[Any], options: ImportOptions, control: Any) -> list[int]:
+    """Write every parsed source switched off, over the worker's own connection, in one transaction."""
+    with gc_paused():
+        worker = trace_store.open_worker_connection(Path(database))
+        try:
+            with worker.transaction():
+                return store_parsed(worker, parsed, options, control, active=False)
+        finally:
+            worker.close()

@@ -1,0 +1,116 @@
+"""What the imported traces say about the Utilization proof gate, for its facts panel.
+
+Per route: the highest measured accepted output tokens per second (outputTokensPerSecond x concurrency x
+acceptedOutputRate, the same throughput headroom the economics metrics use) with the concurrency it was
+measured at, and the concurrency the traces cover (configured, and the measured mean where a benchmark
+recorded one as `concurrencyMeasured`). The labels say "from traces" so they stay apart from the facts the
+economics pages register for the same gate.
+
+The figures come from two SQL aggregates over the visible rows, cached per document until its working
+copy changes, so a gate page showing a million-row workbook does not re-scan it on every unrelated edit.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from desktop.storage.workbook_file import VISIBLE, WorkbookStore
+from desktop.ui.gate_facts import Fact, register_gate_facts
+
+if TYPE_CHECKING:
+    from desktop.ui.document import Document
+
+SLUG = "utilization-proof"
+_HEADROOM = '"outputTokensPerSecond" * "concurrency" * "acceptedOutputRate"'
+
+
+@dataclass(frozen=True)
+class RouteUtilization:
+    route: str
+    rows: int
+    measured_rows: int  # rows with outputTokensPerSecond and acceptedOutputRate
+    best_accepted_tps: float | None
+    best_concurrency: float | None
+    best_model: str | None
+    best_workload: str | None
+    concurrency_min: float | None
+    concurrency_max: float | None
+    measured_concurrency_mean: float | None
+    measured_concurrency_rows: int
+
+
+def route_utilization(store: WorkbookStore) -> list[RouteUtilization]:
+    """Per route, from the visible trace rows (two aggregate queries)."""
+    totals = store.conn.execute(
+        f'SELECT route, count(*), count({_HEADROOM}), min(concurrency), max(concurrency), '
+        f"avg(json_extract(extras, '$.concurrencyMeasured')), "
+        f"count(json_extract(extras, '$.concurrencyMeasured')) "
+        f"FROM traces WHERE {VISIBLE} GROUP BY route ORDER BY route").fetchall()
+    # SQLite takes the bare columns from the row holding the max() when the query has one aggregate.
+    best = {r[0]: r[1:] for r in store.conn.execute(
+        f'SELECT route, max({_HEADROOM}), concurrency, model, workload FROM traces '
+        f'WHERE {VISIBLE} AND {_HEADROOM} IS NOT NULL GROUP BY route')}
+    result = []
+    for route, rows, measured, c_min, c_max, m_mean, m_rows in totals:
+        top = best.get(route, (None, None, None, None))
+        result.append(RouteUtilization(route, rows, measured, top[0], top[1], top[2], top[3], c_min, c_max,
+                                       m_mean, m_rows))
+    return result
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.0f}" if abs(value) >= 100 or float(value).is_integer() else f"{value:,.1f}"
+
+
+def facts_for(routes: list[RouteUtilization]) -> list[Fact]:
+    facts = []
+    for r in routes:
+        label = f"Accepted output tokens/s from traces, {r.route}"
+        if r.best_accepted_tps is None:
+            facts.append(Fact(label, f"not measured in {r.rows:,} row(s) (they lack outputTokensPerSecond or "
+                                     "acceptedOutputRate)", "warning"))
+        else:
+            rows = f"{r.measured_rows:,} measured row(s)" + (f" of {r.rows:,}" if r.rows != r.measured_rows else "")
+            facts.append(Fact(label, f"{_num(r.best_accepted_tps)} tokens/s at concurrency "
+                                     f"{_num(r.best_concurrency)} ({r.best_model}, {r.best_workload}); highest of "
+                                     f"{rows}", "info"))
+        span = (_num(r.concurrency_min) if r.concurrency_min == r.concurrency_max
+                else f"{_num(r.concurrency_min)} to {_num(r.concurrency_max)}")
+        text = f"configured {span}"
+        if r.measured_concurrency_rows:
+            text += (f"; measured mean {_num(r.measured_concurrency_mean)} over "
+                     f"{r.measured_concurrency_rows:,} row(s)")
+        facts.append(Fact(f"Concurrency from traces, {r.route}", text, "info"))
+    return facts
+
+
+class _Cache:
+    """Facts per document, recomputed when its working copy changed since (any write through the GUI's
+    connection moves `total_changes`; a commit by another connection moves `PRAGMA data_version`)."""
+
+    def __init__(self) -> None:
+        self._facts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def get(self, document: Document) -> list[Fact]:
+        conn = document.store.conn
+        key = (id(conn), conn.total_changes, conn.execute("PRAGMA data_version").fetchone()[0])
+        cached = self._facts.get(document)
+        if cached is None or cached[0] != key:
+            cached = (key, facts_for(route_utilization(document.store)))
+            self._facts[document] = cached
+        return cached[1]
+
+
+_cache = _Cache()
+
+
+def utilization_facts(document: Document) -> list[Fact]:
+    """The Utilization proof panel's trace figures (empty when there are no traces)."""
+    return list(_cache.get(document))
+
+
+register_gate_facts(SLUG, utilization_facts)
