@@ -13,7 +13,7 @@ import json
 import os
 import sqlite3
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -276,18 +276,24 @@ def _temp_beside(path: Path) -> Path:
     return path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
 
 
-def copy_database(source: sqlite3.Connection, dest: Path, *, replace: bool) -> None:
+def copy_database(source: sqlite3.Connection, dest: Path, *, replace: bool,
+                  tidy: Callable[[sqlite3.Connection], None] | None = None) -> None:
     """Write `source`'s database to `dest` atomically: a temporary file beside it, then a rename.
 
     With replace=False an existing `dest` is never overwritten, even if it appears meanwhile.
+    `tidy` may change the copy (not the source) before it is renamed into place.
     """
     dest = Path(dest)
     temp = _temp_beside(dest)
     try:
-        target = sqlite3.connect(str(temp))
+        target = sqlite3.connect(str(temp), isolation_level=None)
         try:
             source.backup(target)
             target.execute("PRAGMA journal_mode = DELETE")
+            if tidy is not None:
+                target.execute("BEGIN IMMEDIATE")
+                tidy(target)
+                target.execute("COMMIT")
         finally:
             target.close()
         with open(temp, "rb+") as handle:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import socket
 import uuid
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from typing import Any
 from desktop.domain.playbook import Playbook
 from desktop.domain.workbook import Workbook
 from desktop.storage.schema import SCHEMA_VERSION, migrate
-from desktop.storage.workbook_file import (WorkbookStore, _configure_for_writing, _connect, connect_for_reading,
+from desktop.storage.workbook_file import (VISIBLE, WorkbookStore, _configure_for_writing, _connect, connect_for_reading,
                                            check_is_workbook,
                                            copy_database, new_memory_store, now_utc)
 
@@ -104,8 +105,12 @@ class WorkingCopy:
         self._write_sidecar(dirty=dirty)
 
     def save_to(self, path: Path) -> None:
-        """Write the copy over `path` atomically; the copy then stands for `path`."""
-        copy_database(self.store.conn, Path(path), replace=True)
+        """Write the copy over `path` atomically; the copy then stands for `path`.
+
+        Imports and rows switched off (undone or deleted) stay in the working copy, where undo can switch
+        them back on, but are left out of the saved file.
+        """
+        copy_database(self.store.conn, Path(path), replace=True, tidy=purge_switched_off)
         self.origin = Path(path)
         self._write_sidecar(dirty=False)
 
@@ -116,6 +121,11 @@ class WorkingCopy:
                 file.unlink()
             except FileNotFoundError:
                 pass
+
+
+def purge_switched_off(conn: sqlite3.Connection) -> None:
+    conn.execute(f"DELETE FROM traces WHERE NOT ({VISIBLE})")
+    conn.execute("DELETE FROM imports WHERE active = 0")
 
 
 def find_recoverable(recovery_dir: Path) -> list[RecoveryCandidate]:

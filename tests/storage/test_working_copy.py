@@ -55,3 +55,24 @@ def test_copy_of_a_running_process_is_not_offered(tmp_path):
     copy.sidecar.write_text(json.dumps(data))
     assert find_recoverable(recovery) == []
     copy.discard()
+
+
+def test_saved_file_leaves_out_switched_off_rows_but_the_copy_keeps_them(tmp_path):
+    from desktop.storage import trace_store
+
+    book = playbook()
+    origin = tmp_path / "w.ipwb"
+    create_workbook_file(origin, book, sample_workbook(book), sample_traces(book))
+    recovery = tmp_path / "recovery"
+    recovery.mkdir()
+    copy = WorkingCopy.of_file(origin, recovery)
+    with copy.store.transaction():
+        trace_store.set_rows_active(copy.store, [2], False)
+    copy.save_to(origin)
+    saved = open_store(origin, writable=False)
+    assert saved.conn.execute("SELECT count(*) FROM traces").fetchone()[0] == 2
+    saved.close()
+    with copy.store.transaction():  # undo in the app still finds the row
+        trace_store.set_rows_active(copy.store, [2], True)
+    assert copy.store.trace_count() == 3
+    copy.discard()
