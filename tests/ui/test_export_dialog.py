@@ -1,0 +1,88 @@
+"""The Export dialog: formats, folder remembered, export in the background, recorded, opened on request."""
+
+import sqlite3
+
+import pytest
+
+from desktop.cli import main as ipw
+from desktop.exports.verify_export import verify_export
+from desktop.resources import playbook
+from desktop.ui import export_dialog, settings
+from desktop.ui.document import Document
+from desktop.ui.export_dialog import ExportDialog
+
+
+@pytest.fixture
+def document(tmp_path):
+    path = tmp_path / "sample.ipwb"
+    assert ipw(["new", str(path), "--sample"]) == 0
+    doc = Document.open(playbook(), path)
+    yield doc
+    doc.close()
+
+
+def _run_export(qtbot, dialog):
+    assert dialog.start_export()
+    qtbot.waitUntil(lambda: dialog._task is None and bool(dialog.written or dialog.message), timeout=120_000)
+
+
+def test_export_writes_records_and_opens(qtbot, document, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    out.mkdir()
+    opened = []
+    monkeypatch.setattr(export_dialog, "open_file", lambda path: opened.append(path) or True)
+    dialog = ExportDialog(document)
+    qtbot.addWidget(dialog)
+    assert "DRAFT - not signed off" in dialog.state.label.text()
+    dialog.folder_edit.setText(str(out))
+    dialog.name_edit.setText("Decision")
+    for kind, box in dialog.checks.items():
+        box.setChecked(True)
+    dialog.paper_combo.setCurrentIndex(dialog.paper_combo.findData("letter"))
+    dialog.open_check.setChecked(True)
+    _run_export(qtbot, dialog)
+    assert dialog.message.startswith("Exported 4 file(s)"), dialog.message
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["Decision - decision memo.pdf", "Decision - procurement matrix.json",
+                     "Decision - procurement matrix.md", "Decision - procurement workbook.xlsx"]
+    assert opened == [out / "Decision - decision memo.pdf"]
+    # Recorded in the file itself (this window holds the lock), so verify --workbook matches.
+    conn = sqlite3.connect(document.path)
+    kinds = sorted(r[0] for r in conn.execute("SELECT kind FROM exports"))
+    conn.close()
+    assert kinds == ["json", "markdown", "pdf", "xlsx"]
+    assert verify_export(out / "Decision - decision memo.pdf", document.path).exit_code == 0
+    assert verify_export(out / "Decision - procurement workbook.xlsx", document.path).exit_code == 0
+    assert settings.last_folder("export") == str(out)
+
+
+def test_folder_is_remembered_and_needs_a_format(qtbot, document, tmp_path):
+    settings.set_last_folder("export", tmp_path)
+    dialog = ExportDialog(document)
+    qtbot.addWidget(dialog)
+    assert dialog.folder_edit.text() == str(tmp_path)
+    for box in dialog.checks.values():
+        box.setChecked(False)
+    assert not dialog.export_button.isEnabled()
+    assert "at least one format" in dialog.files_label.text()
+    dialog.checks["json"].setChecked(True)
+    assert dialog.export_button.isEnabled()
+    dialog.folder_edit.setText(str(tmp_path / "missing"))
+    assert not dialog.export_button.isEnabled()
+
+
+def test_a_failure_is_reported_in_words(qtbot, document, tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        from desktop.exports.atomic import ExportError
+        raise ExportError("disk full")
+
+    monkeypatch.setattr(export_dialog, "write_in_worker", broken)
+    dialog = ExportDialog(document)
+    qtbot.addWidget(dialog)
+    dialog.folder_edit.setText(str(tmp_path))
+    for kind, box in dialog.checks.items():
+        box.setChecked(kind == "json")
+    _run_export(qtbot, dialog)
+    assert dialog.message == "Export failed: disk full"
+    assert dialog.error.isVisibleTo(dialog)
+    assert dialog.export_button.isEnabled()
