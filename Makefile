@@ -6,7 +6,7 @@ SETUP := bash packaging/setup.sh
 # Extra arguments: `make test ARGS='-k playbook -x'`, `make run ARGS='open my.ipwb'`.
 ARGS ?=
 
-.PHONY: help setup run test lint lock distclean
+.PHONY: help setup run test lint lock distclean bundle
 
 help:
 	@echo "make run        set up what is missing, then open the GUI on the sample workbook"
@@ -14,6 +14,7 @@ help:
 	@echo "make setup      only set up (Debian packages, .venv, pip install -e '.[test]')"
 	@echo "make lint       only the import contracts (lint-imports)"
 	@echo "make lock       re-resolve pyproject.toml and rewrite packaging/constraints.txt"
+	@echo "make bundle     build the desktop bundle dist/ipw/ and dist/ipw-<version>-<os>-<arch>.tar.gz"
 	@echo "make distclean  remove .venv"
 
 setup:
@@ -30,6 +31,9 @@ lint: setup
 
 lock:
 	@$(SETUP) lock
+
+bundle: setup
+	@.venv/bin/python packaging/build.py $(ARGS)
 
 distclean:
 	rm -rf .venv

@@ -9,6 +9,9 @@ from desktop import __version__
 
 
 def run_gui(path: Path | None = None, argv: list[str] | None = None) -> int:
+    from desktop.offline import forbid_network_if_requested
+    forbid_network_if_requested()
+    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from desktop import paths
@@ -21,6 +24,8 @@ def run_gui(path: Path | None = None, argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setApplicationName("Inference Procurement Workbook")
     app.setApplicationVersion(__version__)
+    app.setWindowIcon(QIcon(str(paths.resource("icons/procurement-workbook.svg"))))
+    app.setDesktopFileName("io.ipw.ProcurementWorkbook")  # the .desktop entry (packaging/linux/)
     book = playbook()
 
     document = None

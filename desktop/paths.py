@@ -54,6 +54,13 @@ def report_templates_dir() -> Path:
     return data_root() / "report_templates"
 
 
+def third_party_notices() -> Path | None:
+    """The license notices of the bundled third-party components: generated into a bundle's data root
+    by packaging/ipw.spec (packaging/third_party.py); a development checkout has none."""
+    path = data_root() / "THIRD_PARTY_NOTICES.txt"
+    return path if path.is_file() else None
+
+
 def user_data_dir() -> Path:
     """Per-user data: the sample workbook copy, recovery copies, signing keys."""
     override = os.environ.get("IPW_USER_DATA_DIR")

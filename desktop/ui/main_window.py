@@ -106,6 +106,7 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.save_action = self._action("&Save", self.on_save, QKeySequence.StandardKey.Save)
         self.save_as_action = self._action("Save &As...", self.on_save_as, QKeySequence.StandardKey.SaveAs)
+        self.export_action = self._action("&Export...", self.open_export_dialog, QKeySequence("Ctrl+E"))
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         file_menu.insertAction(self.recent_menu.menuAction(), self.new_action)
         file_menu.insertAction(self.recent_menu.menuAction(), self.new_sample_action)
@@ -113,6 +114,8 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.save_action)
         file_menu.addAction(self.save_as_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.export_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
@@ -278,10 +281,42 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Saved {self.document.display_name()}", 5000)
         return True
 
+    def open_export_dialog(self) -> None:
+        from desktop.ui.export_dialog import open_export_dialog
+
+        open_export_dialog(self.document, self)
+
     def on_about(self) -> None:
-        QMessageBox.about(
-            self, "About Inference Procurement Workbook",
-            f"<b>Inference Procurement Workbook</b> {__version__}<br>"
-            f"Playbook {self.playbook.version} ({self.playbook.generated_at[:10]})<br><br>"
-            "Decide how to buy LLM inference: five decision gates, measured traces, route economics, "
-            "and a signed-off procurement matrix.")
+        from desktop import paths
+
+        notices = paths.third_party_notices()  # None in a development checkout
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "About Inference Procurement Workbook",
+                          f"<b>Inference Procurement Workbook</b> {__version__}<br>"
+                          f"Playbook {self.playbook.version} ({self.playbook.generated_at[:10]})<br><br>"
+                          "Decide how to buy LLM inference: five decision gates, measured traces, route economics, "
+                          "and a signed-off procurement matrix.<br><br>Built with open-source components under "
+                          "their own licenses" + (": see Third-party licenses." if notices else
+                                                  " (their notices ship with the desktop bundle)."), parent=self)
+        box.setIconPixmap(self.windowIcon().pixmap(64, 64))
+        licenses = box.addButton("Third-party licenses…", QMessageBox.ButtonRole.ActionRole) if notices else None
+        box.addButton(QMessageBox.StandardButton.Close)
+        box.exec()
+        if licenses is not None and box.clickedButton() is licenses:
+            self.show_text_file("Third-party licenses", notices)
+
+    def show_text_file(self, title: str, path: Path) -> None:
+        from PySide6.QtGui import QFontDatabase
+        from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPlainTextEdit
+
+        dialog = QDialog(self)
+        dialog.setWindowTitle(title)
+        view = QPlainTextEdit(path.read_text(encoding="utf-8", errors="replace"), dialog)
+        view.setReadOnly(True)
+        view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, parent=dialog)
+        buttons.rejected.connect(dialog.reject)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(view)
+        layout.addWidget(buttons)
+        dialog.resize(900, 640)
+        dialog.exec()
