@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import shutil
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -132,7 +131,7 @@ def cmd_info(args: argparse.Namespace) -> int:
              f"  currency:       {summary['currency']}",
              f"  reviewer rate:  {_or_dash(summary['reviewerRateUsdPerHour'], 'USD/h')}",
              f"  target p95:     {_or_dash(summary['targetP95Ms'], 'ms')}",
-             f"  workloads:      " + (", ".join(f"{w['name']} ({w['monthlyRequests']:,.0f}/month)"
+             "  workloads:      " + (", ".join(f"{w['name']} ({w['monthlyRequests']:,.0f}/month)"
                                                 for w in summary["workloads"]) or "-"),
              "  gates:"]
     lines += [f"    {g['name']:<24} {g['status']:<13} {g['itemsDone']}/{g['itemsTotal']} items"

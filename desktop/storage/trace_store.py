@@ -16,7 +16,6 @@ import numpy as np
 
 from desktop.domain.errors import FieldError
 from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME, KNOWN_EXTRA_FIELDS, Kind, check_value
-from desktop.storage.schema import TRACE_INSERT_COLUMNS
 from desktop.storage.workbook_file import VISIBLE, WorkbookStore, _configure_for_writing, _connect, now_utc
 
 FILTER_FIELDS = ("route", "provider", "model", "workload")

@@ -14,7 +14,7 @@ from desktop.domain.errors import DomainError
 from desktop.domain.playbook import Playbook
 from desktop.ui import settings
 from desktop.ui.document import Document
-from desktop.ui.pages.base import Page, PendingPage
+from desktop.ui.pages.base import Page
 from desktop.ui.wizard import AssessmentWizard
 
 FILE_FILTER = "Procurement workbooks (*.ipwb)"

@@ -16,16 +16,8 @@ from desktop.resources import playbook
 from desktop.storage import economics_store
 from desktop.ui import main_window as main_window_module
 from desktop.ui.calculators import EXAMPLES, CalculatorPanel, format_value
-from desktop.ui.document import Document
 from desktop.ui.main_window import MainWindow
 from desktop.ui.pages.economics import EconomicsPage
-
-
-@pytest.fixture
-def document():
-    document = Document.new(playbook(), sample=True)
-    yield document
-    document.close()
 
 
 @pytest.fixture

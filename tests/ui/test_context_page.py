@@ -7,15 +7,7 @@ from PySide6.QtWidgets import QAbstractItemView, QApplication, QWidget
 from desktop.domain.errors import FieldError
 from desktop.domain.workbook import Workload
 from desktop.resources import playbook
-from desktop.ui.document import Document
 from desktop.ui.pages.context import ContextPage, format_number, parse_number, unique_workload_name
-
-
-@pytest.fixture
-def document():
-    document = Document.new(playbook(), sample=True)
-    yield document
-    document.close()
 
 
 @pytest.fixture

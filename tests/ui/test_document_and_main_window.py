@@ -1,5 +1,4 @@
 import json
-import os
 import sqlite3
 from dataclasses import replace
 

@@ -26,13 +26,6 @@ ROUTES = {1: "Managed frontier API", 2: "Hosted open-weight serverless", 3: "Ded
 
 
 @pytest.fixture
-def document():
-    document = Document.new(playbook(), sample=True)
-    yield document
-    document.close()
-
-
-@pytest.fixture
 def window(qtbot, document, monkeypatch):
     """The main window with the Economics page (whether or not build_pages wires it already)."""
     original = main_window_module.build_pages

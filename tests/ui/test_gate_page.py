@@ -10,7 +10,6 @@ from PySide6.QtWidgets import QApplication, QWidget
 from desktop.domain.workbook import GateStatus
 from desktop.resources import playbook
 from desktop.ui import gate_facts
-from desktop.ui.document import Document
 from desktop.ui.gate_facts import Fact
 from desktop.ui.pages.gate import GatePage
 from desktop.ui.widgets import dialogs
@@ -22,13 +21,6 @@ SLUG = "demand-shape"
 def own_providers(monkeypatch):
     """The panel's behaviour with only this module's Demand-shape provider (other features register more)."""
     monkeypatch.setattr(gate_facts, "_providers", {"demand-shape": [gate_facts.demand_shape_facts]})
-
-
-@pytest.fixture
-def document():
-    document = Document.new(playbook(), sample=True)
-    yield document
-    document.close()
 
 
 @pytest.fixture

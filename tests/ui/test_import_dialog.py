@@ -6,9 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from desktop.domain.trace import FIELD_NAMES
-from desktop.resources import playbook
 from desktop.ui import import_dialog
-from desktop.ui.document import Document
 from desktop.ui.import_dialog import ImportDialog, remembered_set_values
 
 GOOD = ["Managed frontier API", "OpenAI", "m1", "coding", "6200", "1200", "0.35", "false", "4", "1900", "14800",
@@ -29,13 +27,6 @@ def bad_csv(tmp_path, name="bad.csv"):
     rows[1][FIELD_NAMES.index("inputTokens")] = "-5"  # file line 3
     rows[2][FIELD_NAMES.index("acceptedOutputRate")] = "1.4"  # file line 4
     return write_csv(tmp_path / name, rows)
-
-
-@pytest.fixture
-def document():
-    document = Document.new(playbook(), sample=True)
-    yield document
-    document.close()
 
 
 @pytest.fixture

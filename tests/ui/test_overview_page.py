@@ -18,13 +18,6 @@ GATES = [g.slug for g in playbook().gates]
 
 
 @pytest.fixture
-def document():
-    doc = Document.new(playbook(), sample=True)
-    yield doc
-    doc.close()
-
-
-@pytest.fixture
 def page(qtbot, document):
     widget = OverviewPage(playbook())
     qtbot.addWidget(widget)

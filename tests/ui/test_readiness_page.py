@@ -17,13 +17,6 @@ REFERENCE = [d.reference_score for d in playbook().readiness]
 
 
 @pytest.fixture
-def document():
-    doc = Document.new(playbook(), sample=True)
-    yield doc
-    doc.close()
-
-
-@pytest.fixture
 def page(qtbot, document):
     widget = ReadinessPage(playbook())
     qtbot.addWidget(widget)

@@ -44,13 +44,6 @@ def add_import(document, count, *, extras=False):
     return import_id
 
 
-@pytest.fixture
-def document():
-    document = Document.new(playbook(), sample=True)
-    yield document
-    document.close()
-
-
 @pytest.fixture(scope="module")
 def big_document(qapp):
     document = Document.new(playbook(), sample=True)

@@ -9,17 +9,9 @@ from PySide6.QtWidgets import QAbstractItemDelegate, QComboBox, QLineEdit
 from desktop.resources import playbook
 from desktop.storage import trace_store
 from desktop.ui import gate_facts, trace_facts
-from desktop.ui.document import Document
 from desktop.ui.pages import traces
 from desktop.ui.pages.traces import TracesPage
 from desktop.ui.trace_model import EDITED_ROLE
-
-
-@pytest.fixture
-def document():
-    document = Document.new(playbook(), sample=True)
-    yield document
-    document.close()
 
 
 @pytest.fixture

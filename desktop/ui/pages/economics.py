@@ -12,7 +12,6 @@ import html
 import math
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal

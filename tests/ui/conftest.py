@@ -1,0 +1,16 @@
+"""Fixtures shared by the GUI tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop.resources import playbook
+from desktop.ui.document import Document
+
+
+@pytest.fixture
+def document():
+    """The sample workbook as an untitled document; its working copy is removed afterwards."""
+    document = Document.new(playbook(), sample=True)
+    yield document
+    document.close()
