@@ -68,11 +68,8 @@ def reading(path: Path) -> Iterator[tuple[WorkbookStore, Workbook]]:
 
 
 @contextmanager
-def editing(path: Path) -> Iterator[tuple[WorkbookStore, Workbook]]:
-    """The workbook for one command's edits, committed as one transaction at the end.
-
-    Refuses a workbook another process is editing and a signed-off workbook (exit 1, file unchanged).
-    """
+def locked_store(path: Path) -> Iterator[WorkbookStore]:
+    """The workbook file open for writing under its lock; refuses one another process is editing."""
     path = Path(path)
     check_is_workbook(path)
     lock = WorkbookLock(path)
@@ -81,12 +78,22 @@ def editing(path: Path) -> Iterator[tuple[WorkbookStore, Workbook]]:
     try:
         store = open_store(path, writable=True)
         try:
-            workbook = store.load(playbook())
-            workbook.ensure_editable()
-            with store.transaction():
-                yield store, workbook
-                store.write_document(workbook)
+            yield store
         finally:
             store.close()
     finally:
         lock.release()
+
+
+@contextmanager
+def editing(path: Path) -> Iterator[tuple[WorkbookStore, Workbook]]:
+    """The workbook for one command's edits, committed as one transaction at the end.
+
+    Refuses a workbook another process is editing and a signed-off workbook (exit 1, file unchanged).
+    """
+    with locked_store(path) as store:
+        workbook = store.load(playbook())
+        workbook.ensure_editable()
+        with store.transaction():
+            yield store, workbook
+            store.write_document(workbook)

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from desktop.cli.common import EXIT_MISMATCH, CliError, print_json
+from desktop.cli.common import EXIT_MISMATCH, CliError, locked_store, print_json
 from desktop.domain.audit import chain_problems
 from desktop.exports import signing
 from desktop.resources import playbook
 from desktop.signoff import DECISIONS, group_fingerprint, revoke_workbook, sign_workbook
-from desktop.storage.lock import WorkbookLock
-from desktop.storage.workbook_file import WorkbookStore, check_is_workbook, open_store
+from desktop.storage.workbook_file import check_is_workbook, open_store
 
 
 def register(subparsers: Any) -> None:
@@ -76,24 +73,6 @@ def register(subparsers: Any) -> None:
     verify.set_defaults(func=cmd_verify)
 
 
-@contextmanager
-def _locked(path: Path) -> Iterator[WorkbookStore]:
-    """The workbook file open for writing under its lock (sign and revoke run their own transaction)."""
-    path = Path(path)
-    check_is_workbook(path)
-    lock = WorkbookLock(path)
-    if not lock.acquire():
-        raise CliError(f"{path} is being edited by {lock.describe_holder()}; close it there and try again")
-    try:
-        store = open_store(path, writable=True)
-        try:
-            yield store
-        finally:
-            store.close()
-    finally:
-        lock.release()
-
-
 def cmd_keygen(args: argparse.Namespace) -> int:
     path = args.key
     if args.public_out is not None and signing.key_exists(path):
@@ -130,7 +109,7 @@ def cmd_sign(args: argparse.Namespace) -> int:
         key = signing.load_private_key()
     if args.no_key:
         key_note = "fingerprint recorded without a signature (--no-key)"
-    with _locked(args.file) as store:
+    with locked_store(args.file) as store:
         workbook = store.load(playbook())
         result = sign_workbook(store, workbook, playbook(), approver=args.name, role=args.role,
                                decision=args.decision, conditions=args.conditions, date=args.date,
@@ -160,7 +139,7 @@ def cmd_sign(args: argparse.Namespace) -> int:
 
 
 def cmd_revoke(args: argparse.Namespace) -> int:
-    with _locked(args.file) as store:
+    with locked_store(args.file) as store:
         workbook = store.load(playbook())
         entry = revoke_workbook(store, workbook, by=args.by, reason=args.reason)
     print(f"revoked the sign-off of {args.file} (audit entry {entry.sequence}); the workbook can be edited again")
