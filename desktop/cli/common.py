@@ -40,6 +40,17 @@ class Parser(argparse.ArgumentParser):
         sys.exit(EXIT_USAGE)
 
 
+def finite_number(text: str) -> float:
+    """argparse type for a finite number (NaN and infinities are refused as usage errors)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a finite number")
+    return value
+
+
 def print_json(data: Any) -> None:
     """One UTF-8 JSON object on stdout; NaN and infinities become null."""
     text = json.dumps(_no_nan(data), ensure_ascii=False, allow_nan=False, indent=2)

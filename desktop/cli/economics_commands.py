@@ -13,7 +13,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from desktop.cli.common import EXIT_USAGE, CliError, editing, print_json, reading
+from desktop.cli.common import EXIT_USAGE, CliError, editing, finite_number, print_json, reading
 from desktop.economics.calculators import CALCULATORS, Calculator
 from desktop.economics.catalog import ENTRY_TYPES, Catalog, CatalogError, bundled_catalog, entry_to_json
 from desktop.economics.litellm import MAX_BYTES, parse_litellm
@@ -98,25 +98,15 @@ def register(subparsers: Any) -> None:
 
 # ---- argument types ---------------------------------------------------------------------------------
 
-def _number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"'{text}' is not a finite number")
-    return value
-
-
 def _non_negative(text: str) -> float:
-    value = _number(text)
+    value = finite_number(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"'{text}' must not be negative")
     return value
 
 
 def _positive(text: str) -> float:
-    value = _number(text)
+    value = finite_number(text)
     if value <= 0:
         raise argparse.ArgumentTypeError(f"'{text}' must be greater than 0")
     return value
@@ -220,7 +210,7 @@ def _add_calculator(kinds: Any, kind: str, calculator: Calculator) -> None:
         if spec.choices:
             kwargs["choices"] = spec.choices
         elif not spec.text:
-            kwargs["type"] = _number
+            kwargs["type"] = finite_number
         group.add_argument(spec.option, **kwargs)
     out = parser.add_argument_group("output and saving")
     out.add_argument("--json", action="store_true", help="print one JSON object")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
 from dataclasses import replace
@@ -11,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop import paths
-from desktop.cli.common import CliError, editing, print_json, reading
+from desktop.cli.common import CliError, editing, finite_number, print_json, reading
 from desktop.domain.errors import FieldError
 from desktop.domain.gates import gate_progress
 from desktop.domain.sample import sample_traces, sample_workbook
@@ -45,10 +44,10 @@ def register(subparsers: Any) -> None:
     context.add_argument("--prepared-by")
     context.add_argument("--sponsor", help="executive sponsor the memo goes to")
     context.add_argument("--currency", metavar="CODE", help="display currency, e.g. EUR (needs --fx-to-usd)")
-    context.add_argument("--fx-to-usd", type=_number, metavar="RATE", help="USD per one unit of the currency")
+    context.add_argument("--fx-to-usd", type=finite_number, metavar="RATE", help="USD per one unit of the currency")
     context.add_argument("--fx-date", metavar="DATE", help="date of the FX rate, YYYY-MM-DD")
-    context.add_argument("--reviewer-rate", type=_number, metavar="USD_PER_HOUR")
-    context.add_argument("--target-p95-ms", type=_number, metavar="MS")
+    context.add_argument("--reviewer-rate", type=finite_number, metavar="USD_PER_HOUR")
+    context.add_argument("--target-p95-ms", type=finite_number, metavar="MS")
     context.add_argument("--readiness-threshold", type=int, metavar="N", help="0 to 100 (default 70)")
     context.add_argument("--workload", action="append", default=[], metavar="NAME=MONTHLY_REQUESTS",
                          help="add a workload in scope or change its forecast volume (repeatable)")
@@ -61,16 +60,6 @@ def register(subparsers: Any) -> None:
     open_.add_argument("--sample", action="store_true",
                        help="open a copy of the sample workbook kept in your data folder")
     open_.set_defaults(func=lambda args: launch_gui(args.file, sample=args.sample))
-
-
-def _number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"'{text}' is not a finite number")
-    return value
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -170,7 +159,7 @@ def cmd_context(args: argparse.Namespace) -> int:
         if not sep or not name.strip():
             raise CliError(f"--workload needs NAME=MONTHLY_REQUESTS (got '{spec}')")
         try:
-            workloads.append((name.strip(), _number(volume)))
+            workloads.append((name.strip(), finite_number(volume)))
         except argparse.ArgumentTypeError as exc:
             raise CliError(f"--workload {spec}: {exc}") from None
     if not changes and not workloads and not args.remove_workload:

@@ -13,8 +13,8 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QUndoCommand
-from PySide6.QtWidgets import (QComboBox, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QLineEdit, QPushButton, QScrollArea, QSizePolicy, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QLineEdit, QPushButton, QSizePolicy, QTabWidget, QVBoxLayout, QWidget)
 
 from desktop.domain.errors import DomainError
 from desktop.economics.calculators import CALCULATORS, Calculator
@@ -22,6 +22,7 @@ from desktop.economics.params import InputSpec, figures, inputs_from_mapping
 from desktop.economics.scenarios import Scenario, make_scenario
 from desktop.storage import economics_store
 from desktop.ui.document import Document
+from desktop.ui.pages.base import scrolling
 
 SHORT_TITLES = {"dedicated": "Dedicated", "owned": "Owned hardware", "api-bill": "API bill", "memory": "Memory fit",
                 "replicas": "Replicas", "fallback": "Fallback blend"}
@@ -240,13 +241,9 @@ class CalculatorPanel(QWidget):
         columns = QHBoxLayout(content)
         columns.addLayout(left, 5)
         columns.addLayout(right, 6)
-        scroll = QScrollArea()
-        scroll.setWidget(content)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        outer.addWidget(scrolling(content))
         self.recompute()
 
     # ---- editors

@@ -19,8 +19,7 @@ from desktop.domain.errors import DomainError, FieldError
 from desktop.domain.playbook import Playbook
 from desktop.domain.workbook import BuyerContext, Workload
 from desktop.ui import commands
-from desktop.ui.pages.base import Page
-from desktop.ui.pages.gate import scrolling
+from desktop.ui.pages.base import Page, scrolling
 from desktop.ui.widgets.banner import Banner
 from desktop.ui.widgets.editors import CommitLineEdit, CommitSpinBox
 

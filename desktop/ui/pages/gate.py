@@ -13,8 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QFrame, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QScrollArea, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from desktop.domain import gates as rules
 from desktop.domain.errors import DomainError
@@ -22,7 +21,7 @@ from desktop.domain.playbook import Gate, Playbook
 from desktop.domain.workbook import GateAssessment, GateStatus, ItemState
 from desktop.storage import evidence as evidence_files
 from desktop.ui import commands, settings
-from desktop.ui.pages.base import Page
+from desktop.ui.pages.base import Page, scrolling
 from desktop.ui.widgets import dialogs
 from desktop.ui.widgets.banner import Banner
 from desktop.ui.widgets.checklist import ChecklistItemEditor
@@ -30,17 +29,6 @@ from desktop.ui.widgets.editors import CommitTextEdit
 from desktop.ui.widgets.evidence import open_file_safely
 from desktop.ui.widgets.facts import GateFactsPanel
 from desktop.ui.widgets.verdict import VerdictEditor
-
-
-def scrolling(content: QWidget) -> QScrollArea:
-    """`content` in a frameless vertical scroll area, so a page stays usable on small screens."""
-    area = QScrollArea()
-    area.setWidget(content)
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.Shape.NoFrame)
-    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the controls; the area follows the focus
-    return area
 
 
 class GatePage(Page):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton,
+from PySide6.QtWidgets import (QGridLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton,
                                QScrollArea, QSizePolicy, QVBoxLayout, QWidget)
 
 from desktop.domain.gates import gate_progress, gates_assessed, overall_progress
@@ -13,7 +13,7 @@ from desktop.domain.playbook import Gate, Playbook
 from desktop.domain.workbook import BuyerContext, GateAssessment, GateStatus, Workbook
 from desktop.ui.charts import ReadinessChart, readiness_bars
 from desktop.ui.document import Document
-from desktop.ui.pages.base import Page
+from desktop.ui.pages.base import Page, scrolling
 from desktop.ui.pages.readiness import readiness_summary
 
 # ---- Constants
@@ -221,13 +221,9 @@ class OverviewPage(Page):
         content_layout.addWidget(self.banner)
         content_layout.addLayout(self.later)  # the decision first: recommendation, figures, sign-off
         content_layout.addLayout(columns, 1)
-        scroll = QScrollArea()
-        scroll.setWidget(content)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        outer.addWidget(scrolling(content))
         self._update_tab_order()
 
     # ---- Public API

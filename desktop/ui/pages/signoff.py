@@ -23,8 +23,7 @@ from desktop.exports import signing
 from desktop.exports.content import Decision, build_decision
 from desktop.exports.verify import audit_problems, audit_status_text
 from desktop.signoff import DECISIONS, group_fingerprint, normalize_fingerprint
-from desktop.ui.pages.base import Page
-from desktop.ui.pages.gate import scrolling
+from desktop.ui.pages.base import Page, scrolling
 from desktop.ui.widgets import dialogs
 from desktop.ui.widgets.banner import Banner
 

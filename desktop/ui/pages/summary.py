@@ -15,8 +15,7 @@ from desktop.domain.evidence import EvidenceCheck
 from desktop.domain.playbook import Playbook
 from desktop.domain.workbook import GateStatus
 from desktop.storage import evidence as evidence_files
-from desktop.ui.pages.base import Page
-from desktop.ui.pages.gate import scrolling
+from desktop.ui.pages.base import Page, scrolling
 
 _KIND_LABELS = {"exception": "Exception", "failed": "Failed", "at-risk": "At risk", "not-assessed": "Open"}
 _STATUS_COLOURS = {GateStatus.PASSED: "#1e7b34", GateStatus.AT_RISK: "#8a5a00", GateStatus.FAILED: "#9b1c1c",
