@@ -187,3 +187,14 @@ def test_open_error_is_shown_not_raised(window, tmp_path, monkeypatch):
     assert not window.open_path(bad)
     assert "not a workbook" in shown[0]
     assert window.document.path.name == "sample.ipwb"
+
+
+def test_export_is_reachable_from_the_menu_and_the_signoff_page(window, monkeypatch):
+    opened = []
+    monkeypatch.setattr(MainWindow, "open_export_dialog", lambda self: opened.append("dialog"))
+    window.export_action.trigger()
+    window.show_page("signoff")
+    page = window.pages["signoff"]
+    assert page.export_button.isEnabled()
+    page.export_button.click()
+    assert opened == ["dialog", "dialog"]
