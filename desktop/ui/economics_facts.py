@@ -37,6 +37,18 @@ def _key(document: Document) -> tuple[Any, ...]:
             tuple(workbook.gates.values()), tuple(workbook.scores.values()), workbook.signoff)
 
 
+def economics_key(document: Document) -> tuple[Any, ...]:
+    """What the cached economics of `document` depend on, as it is now (taken before a background run)."""
+    return _key(document)
+
+
+def remember(document: Document, key: tuple[Any, ...], economics: Economics) -> None:
+    """Keep economics computed elsewhere (the Economics page's worker) for the state `key` was taken from,
+    so the gate panels and the overview reuse them instead of recomputing on the GUI thread."""
+    if key == _key(document):
+        _cache[document] = (key, economics)
+
+
 def document_economics(document: Document) -> Economics:
     """The open document's economics; recomputed when its store or decision parts changed."""
     key = _key(document)

@@ -2,6 +2,9 @@
 target, the workload filter, hover values, PNG/SVG export, the recommendation with reasons and its
 undoable override, and the same figures rendered offscreen without a window.
 
+The page computes in the background (debounced) and draws the plots a turn at a time, so after each change
+the tests wait (`settle`) until the figures match the document's latest state.
+
 Worked values (sample rows, reviewer rate 60 USD/h): cost per accepted output row 1 = 0.215 / 0.84 + 3.5,
 row 2 = 0.046 / 0.72 + 5.0, row 3 = 0.032 / 0.78 + 2.8 (review minutes x 60 / 60).
 """
@@ -42,12 +45,18 @@ def window(qtbot, document, monkeypatch):
     window.show()
     qtbot.waitExposed(window)
     window.show_page("economics")
+    settle(qtbot, window.pages["economics"])
     return window
 
 
 @pytest.fixture
 def page(window) -> EconomicsPage:
     return window.pages["economics"]
+
+
+def settle(qtbot, page, timeout=30_000):
+    """Wait until the page shows the figures of the document's latest state."""
+    qtbot.waitUntil(lambda: not page.busy, timeout=timeout)
 
 
 def items(view, kind):
@@ -113,12 +122,14 @@ def test_changing_the_reviewer_rate_updates_the_numbers_and_undoes(qtbot, page, 
     view = page.charts["cost-by-route"]
     page.rate_edit.setText("0")
     page.rate_edit.editingFinished.emit()
+    settle(qtbot, page)
     assert document.workbook.context.reviewer_rate_usd_per_hour == 0.0
     assert bar_heights(view) == pytest.approx(sorted([0.215 / 0.84, 0.046 / 0.72, 0.032 / 0.78]))
     assert "$0.0410" in page.figures_label.text()  # key figures follow too
     document.undo_stack.undo()
     assert document.workbook.context.reviewer_rate_usd_per_hour == 60.0
     assert page.rate_edit.text() == "60"
+    settle(qtbot, page)
     assert bar_heights(view) == pytest.approx(sorted(COSTS.values()))
 
 
@@ -134,9 +145,10 @@ def test_a_bad_rate_is_refused_and_the_workbook_is_unchanged(page, document):
     assert document.undo_stack.count() == 0
 
 
-def test_changing_the_target_moves_the_line_and_the_cost_at_target(page, document):
+def test_changing_the_target_moves_the_line_and_the_cost_at_target(qtbot, page, document):
     page.target_edit.setText("30000")
     page.target_edit.editingFinished.emit()
+    settle(qtbot, page)
     assert document.workbook.context.target_p95_ms == 30000.0
     assert [line.value() for line in items(page.charts["latency"], pg.InfiniteLine)] == [30000.0]
     coding = next(b for b in page.economics.report.best if b.workload == "coding-agent-maintenance")
@@ -146,11 +158,13 @@ def test_changing_the_target_moves_the_line_and_the_cost_at_target(page, documen
     assert solid.opts["brush"].color().alpha() == 255  # meets the target now: drawn solid
 
 
-def test_workload_filter_narrows_the_plots(page):
+def test_workload_filter_narrows_the_plots(qtbot, page):
     page.set_workload("invoice-review")
+    settle(qtbot, page)
     assert bar_heights(page.charts["cost-by-route"]) == pytest.approx([COSTS[2]])
     assert list(page.charts["pareto"].figure.series) == ["Hosted open-weight serverless", "Pareto frontier"]
     page.set_workload(None)
+    settle(qtbot, page)
     assert len(bar_heights(page.charts["cost-by-route"])) == 3
 
 
@@ -183,7 +197,7 @@ def test_recommendation_panel_shows_each_route_with_reasons(page):
     assert "Managed API only (Baseline): supported  [recommended, fallback]" in text
 
 
-def test_override_needs_a_reason_is_undoable_and_updates_the_page(page, document):
+def test_override_needs_a_reason_is_undoable_and_updates_the_page(qtbot, page, document):
     panel = page.recommendation
     panel.route_combo.setCurrentIndex(panel.route_combo.findData("dedicated-hosted-endpoint"))
     panel.reason_edit.setText("")
@@ -192,19 +206,23 @@ def test_override_needs_a_reason_is_undoable_and_updates_the_page(page, document
     assert document.undo_stack.count() == 0
     panel.reason_edit.setText("Capacity contract already signed")
     assert panel.apply_override()
+    settle(qtbot, page)
     assert page.economics.recommendation.route_name == "Dedicated hosted endpoint"
     assert "officer override" in page.summary.text()
     assert "Capacity contract already signed" in panel.reasons_text()
     document.undo_stack.undo()
+    settle(qtbot, page)
     assert page.economics.recommendation.route_name == "Managed API only"
     assert panel.route_combo.currentData() is None
     document.undo_stack.redo()
+    settle(qtbot, page)
     assert page.economics.recommendation.route_name == "Dedicated hosted endpoint"
     assert panel.clear_override()
+    settle(qtbot, page)
     assert page.economics.override is None
 
 
-def test_new_traces_redraw_the_plots(page, document):
+def test_new_traces_redraw_the_plots(qtbot, page, document):
     from desktop.domain.trace import make_trace_row
     from desktop.storage.workbook_file import trace_row_values
 
@@ -219,6 +237,7 @@ def test_new_traces_redraw_the_plots(page, document):
         store.add_traces(import_id, [trace_row_values(row)])
 
     document.run_in_transaction(add, "traces")
+    settle(qtbot, page)
     assert len(bar_heights(page.charts["cost-by-route"])) == 4
     assert 0.01 / 0.5 + 1.0 == pytest.approx(min(bar_heights(page.charts["cost-by-route"])))
 
@@ -269,3 +288,88 @@ def test_overview_panels_show_the_recommendation_and_key_figures(window, documen
         "recommendation")
     window.show_page("overview")
     assert "Officer override" in overview.panels["recommendation"].text()
+
+
+# ---- background computation ---------------------------------------------------------------------------
+
+def set_rate(page, value):
+    page.rate_edit.setText(value)
+    page.rate_edit.editingFinished.emit()
+
+
+def no_review(rate):
+    """Sample costs per accepted output at reviewer rate `rate` (USD/h)."""
+    review = {1: 3.5 / 60, 2: 5.0 / 60, 3: 2.8 / 60}
+    base = {1: 0.215 / 0.84, 2: 0.046 / 0.72, 3: 0.032 / 0.78}
+    return sorted(base[i] + review[i] * rate for i in base)
+
+
+def test_a_change_while_computing_ends_with_the_figures_of_the_latest_state(qtbot, page, document, monkeypatch):
+    import threading
+
+    from desktop.ui.pages import economics as economics_page
+
+    release = threading.Event()
+    started: list[float] = []
+    compute = economics_page.compute_in_worker
+
+    def held(database, workbook, book, control):
+        started.append(workbook.context.reviewer_rate_usd_per_hour)
+        if len(started) == 1:
+            release.wait(10)  # the first computation is still running when the next change comes in
+        return compute(database, workbook, book, control)
+
+    monkeypatch.setattr(economics_page, "compute_in_worker", held)
+    view = page.charts["cost-by-route"]
+    set_rate(page, "0")
+    qtbot.waitUntil(lambda: page._task is not None and started == [0.0], timeout=10_000)
+    assert page.updating.isVisible() and page.busy
+    assert bar_heights(view) == pytest.approx(sorted(COSTS.values()))  # the last figures stay meanwhile
+    set_rate(page, "30")
+    release.set()
+    settle(qtbot, page)
+    assert started == [0.0, 30.0]
+    assert not page.updating.isVisible()
+    assert page.economics.report.reviewer_rate_usd_per_hour == 30.0
+    assert bar_heights(view) == pytest.approx(no_review(30))
+    assert page.rate_edit.text() == "30"
+
+
+def test_a_burst_of_changes_is_computed_once(qtbot, page, document, monkeypatch):
+    from desktop.ui.pages import economics as economics_page
+
+    rates: list[float] = []
+    compute = economics_page.compute_in_worker
+
+    def counted(database, workbook, book, control):
+        rates.append(workbook.context.reviewer_rate_usd_per_hour)
+        return compute(database, workbook, book, control)
+
+    monkeypatch.setattr(economics_page, "compute_in_worker", counted)
+    for rate in ("10", "20", "40"):
+        set_rate(page, rate)
+    assert page.updating.isVisible()
+    settle(qtbot, page)
+    assert rates == [40.0]
+    assert bar_heights(page.charts["cost-by-route"]) == pytest.approx(no_review(40))
+
+
+def test_plots_are_redrawn_only_while_their_tab_is_shown(qtbot, page, document):
+    view = page.charts["cost-by-route"]
+    page.tabs.setCurrentWidget(page.recommendation)
+    set_rate(page, "0")
+    settle(qtbot, page)
+    assert page.economics.report.reviewer_rate_usd_per_hour == 0.0
+    assert "$0.0410" in page.figures_label.text()
+    assert bar_heights(view) == pytest.approx(sorted(COSTS.values()))  # not redrawn behind another tab
+    page.tabs.setCurrentWidget(page.charts_scroll)
+    settle(qtbot, page)
+    assert bar_heights(view) == pytest.approx(no_review(0))
+
+
+def test_the_result_is_shared_with_the_other_economics_views(qtbot, page, document):
+    from desktop.ui.economics_facts import document_economics
+
+    set_rate(page, "0")
+    settle(qtbot, page)
+    assert document_economics(document) is page.economics  # no second computation for the overview

@@ -4,17 +4,27 @@ override, and the calculators.
 The plots are the figures of `desktop.ui.economics_charts`, drawn into PlotWidgets; hovering shows exact
 values, a workload filter narrows them, and each can be saved as PNG or SVG. The reviewer rate and target
 p95 fields edit the buyer context through the undoable set_context command; the override is undoable too.
+
+With many trace rows the metrics and recommendation take seconds, so the page never computes them on the
+GUI thread: a change starts a short debounce timer, then a background Task reads the traces over its own
+connection to the working copy and computes the economics and key figures. A newer change supersedes a
+running computation (its result is ignored); the last figures stay on screen meanwhile, with "Updating...".
+The plots are redrawn only while the Plots tab is shown, one per event-loop turn.
 """
 
 from __future__ import annotations
 
 import html
 import math
+import sqlite3
+import weakref
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
+import shiboken6
+from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QCursor, QUndoCommand
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
                                QLineEdit, QPushButton, QScrollArea, QSizePolicy, QTabWidget, QToolTip,
@@ -22,20 +32,51 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFrame, QGridLayout, QGro
 
 from desktop.domain.errors import DomainError
 from desktop.domain.playbook import Playbook
+from desktop.domain.workbook import Workbook
 from desktop.economics.recommend import RecommendationOverride, normalize_override
-from desktop.economics_service import Economics
+from desktop.economics_service import Economics, load_economics
 from desktop.storage import economics_store
-from desktop.ui import economics_facts  # noqa: F401  (registers the economics gate facts providers)
+from desktop.ui import economics_facts  # also registers the economics gate facts providers
 from desktop.ui import settings
 from desktop.ui.calculators import CalculatorsWidget
 from desktop.ui.commands import set_context
 from desktop.ui.document import Document
 from desktop.ui.economics_charts import FIGURES, ChartData, Figure, build_figure, export_plot
-from desktop.ui.economics_facts import STATUS_COLORS, document_economics
+from desktop.ui.economics_facts import STATUS_COLORS
 from desktop.ui.pages.base import Page
+from desktop.ui.tasks import Task
+from desktop.ui.trace_model import gc_paused, start_task
 
 ALL_WORKLOADS = "All workloads"
 ERROR_STYLE = "color: #9b1c1c;"
+DEBOUNCE_MS = 80  # a burst of changes (typing, undo held down) starts one computation
+UPDATING_TEXT = "Updating\u2026"
+
+
+# ---- the background computation ---------------------------------------------------------------------
+
+def snapshot(workbook: Workbook) -> Workbook:
+    """The workbook as it is now, for the worker (edits made meanwhile do not reach it)."""
+    return Workbook(workbook.context, dict(workbook.gates), dict(workbook.scores), workbook.signoff,
+                    list(workbook.audit))
+
+
+def compute_in_worker(database: Path, workbook: Workbook, playbook: Playbook,
+                      control: Any) -> tuple[Economics, list[tuple[str, str]]]:
+    """Read the traces over the worker's own connection; compute the economics and the key figures."""
+    from desktop.storage.trace_store import open_worker_connection
+
+    if control.cancelled() or not Path(database).exists():  # superseded, or the document was closed
+        raise InterruptedError("superseded")
+    store = open_worker_connection(database)
+    try:
+        with gc_paused():
+            economics = load_economics(store, workbook, playbook)
+    finally:
+        store.close()
+    if control.cancelled():
+        raise InterruptedError("superseded")
+    return economics, economics_facts.key_figures(economics)
 
 
 # ---- undoable override ------------------------------------------------------------------------------
@@ -313,6 +354,15 @@ class RecommendationPanel(QWidget):
 
 # ---- the page ---------------------------------------------------------------------------------------
 
+def _closed(document: Document) -> bool:
+    """Whether the document's working copy is gone (closed while a computation was pending)."""
+    try:
+        document.store.conn.total_changes  # noqa: B018 - raises once the connection is closed
+    except sqlite3.Error:
+        return True
+    return not Path(document.copy.database).exists()
+
+
 def _parse(text: str) -> float | None:
     text = text.strip().replace(",", "")
     if not text:
@@ -336,6 +386,21 @@ class EconomicsPage(Page):
         super().__init__(parent)
         self.playbook = playbook
         self.economics: Economics | None = None
+        self.key_figure_rows: list[tuple[str, str]] = []
+        self._generation = 0  # bumped by every change; a result of an older generation is ignored
+        self._task: Task | None = None
+        self._pending = False  # a change not yet reflected in the figures
+        self._plots_stale = False
+        self._draw_queue: list[str] = []
+        self._draw_data: ChartData | None = None
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(DEBOUNCE_MS)
+        self._debounce.timeout.connect(self._start_computation)
+        self._draw_timer = QTimer(self)  # draws the next queued plot, letting events through in between
+        self._draw_timer.setSingleShot(True)
+        self._draw_timer.setInterval(0)
+        self._draw_timer.timeout.connect(self._draw_next)
 
         self.workload_combo = QComboBox()
         self.workload_combo.setAccessibleName("Workload filter")
@@ -357,6 +422,10 @@ class EconomicsPage(Page):
         self.summary = QLabel()
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.summary.setWordWrap(True)
+        self.updating = QLabel(UPDATING_TEXT)
+        self.updating.setAccessibleName("Economics updating")
+        self.updating.setStyleSheet("color: #555; font-style: italic;")
+        self.updating.hide()
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Workload"))
         bar.addWidget(self.workload_combo)
@@ -387,7 +456,7 @@ class EconomicsPage(Page):
         grid.addWidget(self.figures_box, len(self.charts) // 2, len(self.charts) % 2)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
-        charts_scroll = QScrollArea()
+        self.charts_scroll = charts_scroll = QScrollArea()
         charts_scroll.setWidget(grid_host)
         charts_scroll.setWidgetResizable(True)
         charts_scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -398,12 +467,14 @@ class EconomicsPage(Page):
         self.tabs.addTab(charts_scroll, "Plots")
         self.tabs.addTab(self.recommendation, "Recommendation")
         self.tabs.addTab(self.calculators, "Calculators")
+        self.tabs.currentChanged.connect(self._on_tab_changed)
 
         layout = QVBoxLayout(self)
         heading = QLabel("<h2>Economics</h2>")
         top = QHBoxLayout()
         top.addWidget(heading)
         top.addWidget(self.summary, 1)
+        top.addWidget(self.updating, 0, Qt.AlignmentFlag.AlignRight)
         layout.addLayout(top)
         layout.addLayout(bar)
         layout.addWidget(self.tabs, 1)
@@ -411,19 +482,16 @@ class EconomicsPage(Page):
 
     # ---- Page API
     def bind(self, document: Document) -> None:
-        self.calculators.bind(document)
+        # The calculators read the catalog from the document's economics: they are filled when the
+        # background computation has put them in the shared cache (see `_apply`), not here.
+        for panel in self.calculators.panels.values():
+            panel.document = document
         super().bind(document)
 
     def refresh(self) -> None:
+        """Show the context fields now and recompute the economics in the background (debounced)."""
         document = self.document
         if document is None:
-            return
-        try:
-            self.economics = document_economics(document)
-        except DomainError as exc:  # e.g. an edited rule table that no longer matches the playbook
-            self.economics = None
-            self.summary.setText(f"<span style='{ERROR_STYLE}'>The economics cannot be computed: "
-                                 f"{html.escape(str(exc))}</span>")
             return
         context = document.workbook.context
         self.rate_edit.setText("" if context.reviewer_rate_usd_per_hour is None
@@ -432,14 +500,102 @@ class EconomicsPage(Page):
         editable = not document.read_only
         self.rate_edit.setReadOnly(not editable)
         self.target_edit.setReadOnly(not editable)
+        self.recommendation.document = document
+        self._generation += 1  # whatever is computing now is out of date
+        if self._task is not None:
+            self._task.cancel()
+        self._pending = True
+        self.updating.show()
+        self._debounce.start()
+
+    @property
+    def busy(self) -> bool:
+        """True until the figures shown match the document's latest state (computed, and drawn if shown)."""
+        return self._pending or self._debounce.isActive() or self._task is not None or bool(self._draw_queue)
+
+    def _start_computation(self) -> None:
+        document = self.document
+        if document is None:
+            return
+        if self._task is not None:  # one at a time: the running one is cancelled; start when it is done
+            self._task.cancel()
+            return
+        if _closed(document):  # closed meanwhile
+            self._pending = False
+            self.updating.hide()
+            return
+        generation = self._generation
+        key = economics_facts.economics_key(document)
+        task = Task(compute_in_worker, document.copy.database, snapshot(document.workbook), document.playbook)
+        ref = weakref.ref(self)
+
+        def alive() -> EconomicsPage | None:
+            page = ref()
+            return page if page is not None and shiboken6.isValid(page) else None
+
+        task.succeeded.connect(lambda result, g=generation, d=document, k=key:
+                               (p := alive()) and p._apply(g, d, k, *result))
+        task.failed.connect(lambda message, g=generation: (p := alive()) and p._failed(g, message))
+        task.done.connect(lambda t=task: (p := alive()) and p._task_done(t))
+        self._task = task
+        start_task(task)
+
+    def _task_done(self, task: Task) -> None:
+        if task is not self._task:
+            return
+        self._task = None
+        if self.document is not None and self._pending and not self._debounce.isActive():
+            self._start_computation()  # a change came in while it ran: compute the latest state
+
+    def _apply(self, generation: int, document: Document, key: Any, economics: Economics,
+               figures: list[tuple[str, str]]) -> None:
+        if generation != self._generation or document is not self.document:
+            return  # superseded by a newer change
+        try:
+            economics_facts.remember(document, key, economics)
+        except sqlite3.Error:  # the document was closed meanwhile
+            self._pending = False
+            self.updating.hide()
+            return
+        self._pending = False
+        self.updating.hide()
+        self.economics = economics
+        self.key_figure_rows = figures
         self._fill_workloads()
-        rec = self.economics.recommendation
+        rec = economics.recommendation
         self.summary.setText(f"Recommended: <b>{html.escape(rec.route_name)}</b>, fallback "
                              f"<b>{html.escape(rec.fallback_name)}</b>"
                              + (" <i>(officer override)</i>" if rec.override and rec.override.route else ""))
-        self.recommendation.show_economics(document, self.economics)
-        self.calculators.refresh()
+        self.recommendation.show_economics(document, economics)
+        self.calculators.refresh()  # reads the economics just remembered: no second computation
+        self.figures_label.setText(figures_table(figures) if figures else
+                                   "<i>No figures yet: import traces with cost, acceptance and p95 latency.</i>")
         self.redraw()
+
+    def _failed(self, generation: int, message: str) -> None:
+        if generation != self._generation:
+            return
+        self._pending = False
+        self.updating.hide()
+        if self.document is None or _closed(self.document):
+            return
+        # e.g. an edited rule table that no longer matches the playbook
+        self.economics = None
+        self._draw_queue.clear()
+        self.summary.setText(f"<span style='{ERROR_STYLE}'>The economics cannot be computed: "
+                             f"{html.escape(message)}</span>")
+        self.calculators.refresh()  # they fall back to the bundled catalog
+
+    def wait_updated(self, ms: int = 60_000) -> bool:
+        """Process events until the figures match the latest state (for scripts; tests use qtbot.waitUntil)."""
+        from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEventLoop
+
+        deadline = QDeadlineTimer(ms)
+        while self.busy and not deadline.hasExpired():
+            if self._task is not None:
+                self._task.wait(20)
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        return not self.busy
 
     def _fill_workloads(self) -> None:
         names = sorted({w.workload for w in self.economics.report.workloads} |
@@ -467,14 +623,35 @@ class EconomicsPage(Page):
                          economics.catalog, self.workload())
 
     def redraw(self) -> None:
+        """Redraw the plots from the current figures, one plot per event-loop turn; only while the Plots tab
+        is shown (otherwise when it is next shown)."""
         if self.economics is None:
             return
-        data = self.chart_data()
-        for view in self.charts.values():
-            view.draw(data)
-        rows = economics_facts.key_figures(self.economics)
-        self.figures_label.setText(figures_table(rows) if rows else
-                                   "<i>No figures yet: import traces with cost, acceptance and p95 latency.</i>")
+        if not self.isVisible() or self.tabs.currentWidget() is not self.charts_scroll:
+            self._plots_stale = True
+            self._draw_queue.clear()
+            return
+        self._plots_stale = False
+        self._draw_data = self.chart_data()
+        self._draw_queue = list(self.charts)
+        self._draw_timer.start()
+
+    def _draw_next(self) -> None:
+        if not self._draw_queue or self._draw_data is None:
+            return
+        kind = self._draw_queue.pop(0)
+        self.charts[kind].draw(self._draw_data)
+        if self._draw_queue:
+            self._draw_timer.start()
+
+    def _on_tab_changed(self, _index: int) -> None:
+        if self._plots_stale:
+            self.redraw()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().showEvent(event)
+        if self._plots_stale:
+            self.redraw()
 
     # ---- context fields
     def _on_rate(self) -> None:
