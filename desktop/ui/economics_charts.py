@@ -1,8 +1,11 @@
 """The route-economics figures as plain functions, drawn into pyqtgraph PlotItems.
 
-Each figure is first worked out as plain numbers (the `*_model` functions, tested on their own), then drawn
-by `build_figure(kind, data, plot)` into a PlotItem. The Economics page shows that PlotItem in a PlotWidget;
-`render_figure` draws the same figure offscreen into a PNG or SVG file for the PDF memo (no window shown).
+Each figure is made in two steps. `figure_data(kind, data)` works out everything it draws as plain numbers,
+strings and numpy arrays (a `FigureData`; no Qt objects, so the Economics page runs it on its worker thread
+with the metrics); `draw_figure(figure_data, plot)` only turns those into pyqtgraph items (a handful of
+items per figure, arrays not per-point items). `build_figure(kind, data, plot)` does both. The Economics page
+shows the PlotItem in a PlotWidget; `render_figure` draws the same figure offscreen into a PNG or SVG file
+for the PDF memo (no window shown).
 
 Figures (kinds): "cost-by-route", "latency", "cost-volume", "pareto", "readiness". Each records what it
 plotted (`Figure.series`) and where hovering shows exact values (`Figure.hover`).
@@ -15,8 +18,10 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor
@@ -40,8 +45,10 @@ FIGURES: dict[str, str] = {
 ROUTE_COLORS = ("#1f77b4", "#e07b00", "#2ca02c", "#9467bd", "#8c564b", "#d62728", "#17becf", "#7f7f7f")
 TARGET_COLOR = QColor(198, 40, 40)
 FORECAST_COLOR = QColor(90, 90, 90)
-MET_COLOR = QColor(46, 125, 50)
-BELOW_COLOR = QColor(230, 145, 56)
+MET_HEX = "#2e7d32"
+BELOW_HEX = "#e69138"
+MET_COLOR = QColor(MET_HEX)
+BELOW_COLOR = QColor(BELOW_HEX)
 AXIS_PEN = "#555"
 TEXT_PEN = "#222"
 MAX_BREAK_EVENS = 6
@@ -95,6 +102,8 @@ class Figure:
     hover: list[HoverSpot] = field(default_factory=list)
     message: str | None = None  # said on the plot when there is nothing to draw
     notes: list[str] = field(default_factory=list)  # what the figure assumes, in words
+    hover_points: HoverPoints | None = None  # many points hovered by nearest (the Pareto view)
+    data: FigureData | None = None  # what it was drawn from
 
     @property
     def has_data(self) -> bool:
@@ -114,13 +123,22 @@ class Figure:
             d = max(dx, dy)
             if d <= 1.0 and d < best_d:
                 best, best_d = spot.text, d
+        if self.hover_points is not None:
+            found = self.hover_points.nearest(x, y, tolerance)
+            if found is not None and found[1] < best_d:
+                best = self.hover_points.describe(found[0])
         return best
+
+    def hover_texts(self, limit: int = 12) -> list[str]:
+        """The first `limit` hover texts (for the accessible description)."""
+        texts = [spot.text for spot in self.hover[:limit]]
+        if self.hover_points is not None:
+            texts += [self.hover_points.describe(i) for i in range(min(limit - len(texts), len(self.hover_points)))]
+        return texts
 
 
 def route_color(playbook: Playbook, route: str) -> QColor:
-    names = list(playbook.trace_route_names())
-    index = names.index(route) if route in names else len(names) + sum(map(ord, route)) % 4
-    return QColor(ROUTE_COLORS[index % len(ROUTE_COLORS)])
+    return QColor(route_hex(playbook, route))
 
 
 def usd(value: float | None, digits: int = 2) -> str:
@@ -166,23 +184,26 @@ def cost_by_route_model(data: ChartData) -> tuple[list[str], list[CostBar], list
     """(workloads, bars, notes): per workload and trace route, the cost per accepted output at the target
     p95; where no row meets the target, the lowest cost among the rows, marked as missing the target."""
     report = data.report
-    traces = data.traces()
-    workloads = sorted({str(t.row.get("workload")) for t in traces})
+    grouped: dict[str, dict[str, list[Any]]] = {}  # workload -> route -> rows, in trace order
+    for t in data.traces():
+        row = t.row
+        grouped.setdefault(str(row.get("workload")), {}).setdefault(str(row.get("route")), []).append(t)
+    workloads = sorted(grouped)
     routes_order = list(data.book.trace_route_names())
     bars: list[CostBar] = []
     missing: list[str] = []
     for workload in workloads:
-        rows = [t for t in traces if str(t.row.get("workload")) == workload]
-        routes = sorted({str(t.row.get("route")) for t in rows},
-                        key=lambda r: (routes_order.index(r) if r in routes_order else 99, r))
+        by_route = grouped[workload]
+        routes = sorted(by_route, key=lambda r: (routes_order.index(r) if r in routes_order else 99, r))
         for route in routes:
+            route_rows = by_route[route]
             best = report.best_at_target(workload, route)
             if best is not None and best.cost_per_accepted_output is not None:
                 bars.append(CostBar(workload, route, best.cost_per_accepted_output, True, best.row_id,
                                     f"{route}, {workload}\n{usd(best.cost_per_accepted_output, 4)} per accepted "
                                     f"output at target p95 (row #{best.row_id}, {best.provider} {best.model})"))
                 continue
-            priced = [t for t in rows if str(t.row.get("route")) == route and t.cost_per_accepted_output is not None]
+            priced = [t for t in route_rows if t.cost_per_accepted_output is not None]
             if priced:
                 cheapest = min(priced, key=lambda t: t.cost_per_accepted_output)
                 why = best.reason if best is not None and best.reason else "no row meets the target p95"
@@ -190,8 +211,7 @@ def cost_by_route_model(data: ChartData) -> tuple[list[str], list[CostBar], list
                                     f"{route}, {workload}\n{usd(cheapest.cost_per_accepted_output, 4)} per "
                                     f"accepted output (row #{cheapest.id}) - NOT at target: {why}"))
             else:
-                reason = next((t.cost_reason for t in rows if str(t.row.get("route")) == route and t.cost_reason),
-                              "not observed")
+                reason = next((t.cost_reason for t in route_rows if t.cost_reason), "not observed")
                 missing.append(f"{route}, {workload}: no cost per accepted output ({reason})")
     return workloads, bars, missing
 
@@ -430,7 +450,358 @@ def _forecast(data: ChartData) -> float | None:
     return total if total > 0 else None
 
 
-# ---- Drawing
+# ---- Figure data: everything a figure draws, worked out without Qt (safe on a worker thread)
+@dataclass
+class HoverPoints:
+    """Many hover spots as arrays (view coordinates); `describe(i)` words point i only when it is hovered."""
+
+    xs: np.ndarray
+    ys: np.ndarray
+    describe: Callable[[int], str]
+
+    def __len__(self) -> int:
+        return len(self.xs)
+
+    def nearest(self, x: float, y: float, tolerance: tuple[float, float]) -> tuple[int, float] | None:
+        """(index, distance in tolerances) of the nearest point within `tolerance`, else None."""
+        if not len(self.xs):
+            return None
+        tx, ty = tolerance
+
+        def distance(values: np.ndarray, at: float, tol: float) -> np.ndarray:
+            if tol:
+                return np.abs(values - at) / tol
+            return np.where(values == at, 0.0, np.inf)
+
+        with np.errstate(invalid="ignore"):
+            d = np.maximum(distance(self.xs, x, tx), distance(self.ys, y, ty))
+        i = int(np.argmin(d))
+        return (i, float(d[i])) if d[i] <= 1.0 else None
+
+
+@dataclass(frozen=True)
+class BarSpec:
+    x: float
+    height: float
+    color: str  # "#rrggbb"
+    solid: bool = True  # False: pale fill and a dashed edge
+    label: str | None = None  # written above the bar
+
+
+@dataclass(frozen=True)
+class CurveSpec:
+    xs: np.ndarray
+    ys: np.ndarray
+    color: str
+    width: float = 2.0
+    legend: str | None = None  # the legend entry, if any
+    symbols: bool = False  # circles at the points
+
+
+@dataclass
+class FigureData:
+    """What one figure draws, as plain numbers and strings (no Qt objects): made by `figure_data`, possibly
+    on a worker thread, and turned into pyqtgraph items by `draw_figure` on the GUI thread."""
+
+    kind: str
+    title: str
+    message: str | None = None  # no data: said on the plot instead
+    notes: list[str] = field(default_factory=list)
+    series: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)
+    hover: list[HoverSpot] = field(default_factory=list)
+    hover_points: HoverPoints | None = None
+    log: tuple[bool, bool] = (False, False)
+    legend_at: tuple[int, int] = (-10, 10)
+    bars: list[BarSpec] = field(default_factory=list)
+    bar_width: float = 0.6
+    curves: list[CurveSpec] = field(default_factory=list)
+    scatters: list[tuple[str, str, np.ndarray, np.ndarray]] = field(default_factory=list)  # legend, color, xs, ys
+    marks: tuple[np.ndarray, np.ndarray] | None = None  # break-even diamonds
+    references: list[tuple[float, float]] = field(default_factory=list)  # (x, score): dotted reference marks
+    legend_swatches: list[tuple[str, str]] = field(default_factory=list)  # (color, name) for bars
+    target: tuple[float, int, str, float | None] | None = None  # value, angle, label, label position
+    forecast: float | None = None  # a vertical dashed line at this volume (log x)
+    ticks: list[str] | None = None  # category tick labels under x = 0, 1, ...
+    left_ticks: list[float] | None = None
+    labels: tuple[str | None, str | None] = (None, None)  # left, bottom
+    x_range: tuple[float, float, float] | None = None  # low, high, padding
+    y_range: tuple[float, float, float] | None = None
+
+
+def route_hex(playbook: Playbook, route: str) -> str:
+    names = list(playbook.trace_route_names())
+    index = names.index(route) if route in names else len(names) + sum(map(ord, route)) % 4
+    return ROUTE_COLORS[index % len(ROUTE_COLORS)]
+
+
+def cost_by_route_data(data: ChartData) -> FigureData:
+    fd = FigureData("cost-by-route", FIGURES["cost-by-route"])
+    workloads, bars, missing = cost_by_route_model(data)
+    fd.notes = list(missing)
+    if not bars:
+        fd.message = ("No trace row has a cost per accepted output yet" +
+                      (f" ({missing[0]})" if missing else "; import traces with costUsd and acceptedOutputRate."))
+        return fd
+    per_workload = {w: [b for b in bars if b.workload == w] for w in workloads}
+    widest = max(len(v) for v in per_workload.values())
+    width = 0.8 / max(widest, 1)
+    top = max(b.value for b in bars)
+    seen: set[str] = set()
+    for i, workload in enumerate(workloads):
+        group = per_workload[workload]
+        for j, bar in enumerate(group):
+            x = i + (j - (len(group) - 1) / 2) * width
+            color = route_hex(data.book, bar.route)
+            fd.bars.append(BarSpec(x, bar.value, color, bar.at_target, usd(bar.value) + ("" if bar.at_target else "*")))
+            xs, ys = fd.series.setdefault(bar.route, ([], []))
+            xs.append(x)
+            ys.append(bar.value)
+            fd.hover.append(HoverSpot(x, bar.value, bar.text,
+                                      (x - width / 2, 0, x + width / 2, max(bar.value, top * 0.03))))
+            if bar.route not in seen:
+                seen.add(bar.route)
+                fd.legend_swatches.append((color, bar.route))
+    if any(not b.at_target for b in bars):
+        fd.legend_swatches.append(("#c8c8c8", "* pale: no row meets the target p95"))
+    fd.bar_width = width * 0.92
+    fd.ticks = [wrap(w, 20) for w in workloads]
+    fd.labels = ("USD per accepted output", None)
+    fd.x_range = (-0.6, len(workloads) - 0.4, 0)
+    fd.y_range = (0, top * 1.5, 0)  # head-room for the value labels and the legend
+    return fd
+
+
+def latency_data(data: ChartData) -> FigureData:
+    fd = FigureData("latency", FIGURES["latency"], legend_at=(10, 10))
+    series = latency_model(data)
+    target = data.report.target_p95_ms
+    if not series:
+        fd.message = "No trace row has a measured p95 latency yet."
+        return fd
+    seen: set[str] = set()
+    xs_all: list[float] = []
+    ys_all: list[float] = []
+    for s in series:
+        xs = [c for c, _ in s.points]
+        ys = [ms for _, ms in s.points]
+        fd.curves.append(CurveSpec(np.asarray(xs, float), np.asarray(ys, float), route_hex(data.book, s.route),
+                                   2.0, None if s.route in seen else s.route, symbols=True))
+        seen.add(s.route)
+        fd.series[s.label] = (xs, ys)
+        xs_all += xs
+        ys_all += ys
+        for (c, ms), (n, low) in zip(s.points, s.rows):
+            over = target is not None and ms > target
+            spread = f" (highest of {n} rows; lowest {low:,.0f} ms)" if n > 1 else ""
+            fd.hover.append(HoverSpot(c, ms, f"{s.label}\nconcurrency {c:g}: p95 {ms:,.0f} ms{spread}"
+                                      + (" (over the target)" if over else "")))
+    if target is not None:
+        fd.target = (target, 0, f"target p95 {target:,.0f} ms", None)
+        ys_all.append(target)
+    else:
+        fd.notes.append("No target p95 is set in the buyer context.")
+    fd.labels = ("p95 latency (ms)", "Concurrency (concurrent requests)")
+    fd.x_range = (0, max(xs_all) * 1.15 + 1, 0)
+    fd.y_range = (0, max(ys_all) * 1.5, 0)  # head-room for the legend
+    return fd
+
+
+_PARETO_FIELDS = ("provider", "model", "workload", "concurrency")
+
+
+def _pareto_text(row_id: Any, row: dict[str, Any], route: str, p95: float, cost: float, on_frontier: bool) -> str:
+    return (ParetoPoint(row_id, route, p95, cost, SimpleNamespace(row=row)).text
+            + ("\non the Pareto frontier" if on_frontier else ""))
+
+
+def pareto_data(data: ChartData) -> FigureData:
+    """The Pareto view as arrays: at most MAX_SCATTER points (every stride-th row, and the whole frontier)
+    in one scatter per route, the frontier as one dotted line; hovering words only the point hovered."""
+    fd = FigureData("pareto", FIGURES["pareto"])
+    traces = data.traces()
+    index: list[int] = []
+    p95s: list[float] = []
+    costs: list[float] = []
+    codes: list[int] = []
+    route_codes: dict[str, int] = {}
+    for i, t in enumerate(traces):
+        cost = t.cost_per_accepted_output
+        if cost is None:
+            continue
+        p95 = as_number(t.row.get("latencyP95Ms"))
+        if p95 is None:
+            continue
+        route = str(t.row.get("route"))
+        index.append(i)
+        p95s.append(p95)
+        costs.append(cost)
+        codes.append(route_codes.setdefault(route, len(route_codes)))
+    if not index:
+        fd.message = "No trace row has both a p95 latency and a cost per accepted output yet."
+        return fd
+    n = len(index)
+    x = np.asarray(p95s, dtype=float)
+    y = np.asarray(costs, dtype=float)
+    code = np.asarray(codes, dtype=np.int64)
+    routes = list(route_codes)
+    order = np.lexsort((y, x))  # by latency, then cost; stable, like sorted(key=(p95, cost))
+    sorted_y = y[order]
+    lower = np.empty(n, dtype=bool)
+    lower[0] = True
+    lower[1:] = sorted_y[1:] < np.minimum.accumulate(sorted_y)[:-1]  # beats every faster-or-equal row on cost
+    frontier = order[lower]
+    on_frontier = np.zeros(n, dtype=bool)
+    on_frontier[frontier] = True
+    stride = math.ceil(n / MAX_SCATTER)
+    shown = np.flatnonzero((np.arange(n) % stride == 0) | on_frontier)
+    if stride > 1:
+        fd.notes.append(f"Showing {len(shown):,} of {n:,} rows (every {stride}th, and the whole Pareto frontier).")
+    # rows of one route with the same p95 and cost are one point on screen: draw (and word) it once
+    _same, first_of, repeats = np.unique(np.column_stack((code[shown], x[shown], y[shown])), axis=0,
+                                         return_index=True, return_counts=True)
+    keep = np.argsort(first_of)
+    shown, repeats = shown[first_of[keep]], repeats[keep]
+    shown_codes = code[shown]
+    present, first = np.unique(shown_codes, return_index=True)
+    for c in present[np.argsort(first)]:  # routes in the order they first appear
+        at = shown[shown_codes == c]
+        route = routes[int(c)]
+        xs, ys = x[at], y[at]
+        fd.scatters.append((route, route_hex(data.book, route), xs, ys))
+        fd.series[route] = (xs.tolist(), ys.tolist())
+    fx, fy = x[frontier], y[frontier]
+    fd.curves.append(CurveSpec(fx, fy, "#333333", 1.5, "Pareto frontier"))
+    fd.series["Pareto frontier"] = (fx.tolist(), fy.tolist())
+
+    # what hovering words, for the shown points only: the figure keeps no reference to the trace rows
+    words = [(traces[index[p]].id, {f: traces[index[p]].row.get(f) for f in _PARETO_FIELDS}) for p in shown.tolist()]
+
+    def describe(k: int, shown=shown, repeats=repeats, words=words) -> str:
+        p = int(shown[k])
+        more = int(repeats[k]) - 1
+        return _pareto_text(*words[k], routes[int(code[p])], float(x[p]), float(y[p]), bool(on_frontier[p])) + (
+            f"\n(and {more:,} more shown row(s) with the same values)" if more else "")
+
+    fd.hover_points = HoverPoints(x[shown], y[shown], describe)
+    target = data.report.target_p95_ms
+    x_hi = float(x.max())
+    if target is not None:
+        fd.target = (target, 90, f"target {target:,.0f} ms", 0.06)
+        x_hi = max(x_hi, target)
+    fd.labels = ("USD per accepted output", "p95 latency (ms)")
+    fd.x_range = (0, x_hi * 1.15, 0)
+    fd.y_range = (0, float(y.max()) * 1.5, 0)  # head-room for the legend
+    return fd
+
+
+def cost_volume_data(data: ChartData) -> FigureData:
+    fd = FigureData("cost-volume", FIGURES["cost-volume"], log=(True, True), legend_at=(10, 10))
+    model = cost_volume_model(data)
+    fd.notes = list(model.notes) + [f"{s.route}: {usd(s.replica_usd_per_month)} per replica-month; {s.basis}."
+                                    for s in model.steps]
+    if not model.lines and not model.steps:
+        fd.message = "No route has a cost per request or a priced replica yet."
+        fd.log = (False, False)
+        return fd
+    x_min, x_max = model.x_range
+    xs = [x_min * (x_max / x_min) ** (i / 60) for i in range(61)]
+    y_values: list[float] = []
+    for line in model.lines:
+        ys = [line.cost(x) for x in xs]
+        fd.curves.append(CurveSpec(np.asarray(xs), np.asarray(ys), route_hex(data.book, line.route), 2.0,
+                                   f"{line.route} (per token)"))
+        fd.notes.append(f"{line.route}: {usd(line.usd_per_request, 4)} per request, mean of {line.rows} row(s).")
+        fd.series[line.route] = (list(xs), ys)
+        y_values += ys
+        for x in xs[::6]:
+            fd.hover.append(HoverSpot(math.log10(x), math.log10(line.cost(x)),
+                                      f"{line.route}\n{count(x)} requests/month: {usd(line.cost(x))}/month "
+                                      f"({usd(line.usd_per_request, 4)} per request, mean of {line.rows} row(s))"))
+    for step in model.steps:
+        sx, sy = [x_min], [step.cost(x_min)]
+        k = step.replicas(x_min)
+        while True:
+            edge = k * step.requests_per_month_per_replica
+            if edge >= x_max or k > MAX_STEPS:
+                break
+            sx += [edge, edge]
+            sy += [k * step.replica_usd_per_month, (k + 1) * step.replica_usd_per_month]
+            k += 1
+        sx.append(x_max)
+        sy.append(step.cost(x_max))
+        fd.curves.append(CurveSpec(np.asarray(sx), np.asarray(sy), route_hex(data.book, step.route), 2.5,
+                                   f"{step.route} (steps by replica)"))
+        fd.series[step.route] = (sx, sy)
+        y_values += sy
+        for x, y in zip(sx, sy):
+            replicas = max(1, round(y / step.replica_usd_per_month))
+            fd.hover.append(HoverSpot(math.log10(x), math.log10(y),
+                                      f"{step.route}\n{replicas} replica(s): {usd(y)}/month, up to "
+                                      f"{count(replicas * step.requests_per_month_per_replica)} requests/month"))
+    if model.break_evens:
+        bx = [b.volume for b in model.break_evens]
+        by = [b.cost for b in model.break_evens]
+        fd.marks = (np.asarray(bx), np.asarray(by))
+        fd.series["break-even"] = (bx, by)
+        for b in model.break_evens:
+            fd.hover.append(HoverSpot(math.log10(b.volume), math.log10(b.cost),
+                                      f"Break-even: {b.gpu_route} with {b.replicas} replica(s) costs the same "
+                                      f"as {b.token_route}\nat {count(b.volume)} requests/month "
+                                      f"({usd(b.cost)}/month)"))
+    if model.forecast:
+        fd.forecast = model.forecast
+        fd.hover.append(HoverSpot(math.log10(model.forecast), math.nan,
+                                  f"Forecast volume in scope: {count(model.forecast)} requests/month"))
+    fd.labels = ("Monthly cost (USD)", "Monthly volume (requests)")
+    fd.x_range = (math.log10(x_min), math.log10(x_max), 0.02)
+    positive = [y for y in y_values if y > 0]
+    if positive:  # a decade and more of head-room above the data holds the legend
+        fd.y_range = (math.log10(min(positive)), math.log10(max(positive)) + 1.3, 0.03)
+    return fd
+
+
+def readiness_data(data: ChartData) -> FigureData:
+    fd = FigureData("readiness", FIGURES["readiness"])
+    book = data.book
+    threshold = data.workbook.context.readiness_threshold
+    xs, heights = [], []
+    for i, d in enumerate(book.readiness):
+        score = data.workbook.scores[d.slug].score
+        xs.append(float(i))
+        heights.append(float(score) if score is not None else 0.0)
+        fd.bars.append(BarSpec(float(i), heights[-1],
+                               MET_HEX if score is not None and score >= threshold else BELOW_HEX))
+        if d.reference_score is not None:
+            fd.references.append((float(i), d.reference_score))
+        text = "not scored" if score is None else str(score)
+        fd.hover.append(HoverSpot(i, heights[-1], f"{d.name}: {text} (threshold {threshold}, playbook "
+                                                  f"reference {d.reference_score})",
+                                  (i - 0.3, 0, i + 0.3, max(heights[-1], 5))))
+    fd.series["scores"] = (xs, heights)
+    fd.legend_swatches = [(MET_HEX, "at or above the threshold"), (BELOW_HEX, "below")]
+    fd.target = (threshold, 0, f"threshold {threshold}", 0.99)
+    fd.ticks = [wrap(d.name, 12) + "\n" + ("not scored" if data.workbook.scores[d.slug].score is None
+                                           else str(data.workbook.scores[d.slug].score)) for d in book.readiness]
+    fd.labels = ("Score", None)
+    fd.x_range = (-0.6, len(xs) - 0.4, 0)
+    fd.y_range = (0, 135, 0)  # head-room for the legend
+    fd.left_ticks = list(range(0, 101, 20))
+    return fd
+
+
+DATA: dict[str, Callable[[ChartData], FigureData]] = {
+    "cost-by-route": cost_by_route_data, "latency": latency_data, "cost-volume": cost_volume_data,
+    "pareto": pareto_data, "readiness": readiness_data}
+
+
+def figure_data(kind: str, data: ChartData) -> FigureData:
+    """The numbers figure `kind` draws (plain Python and numpy; safe to call on a worker thread)."""
+    if kind not in DATA:
+        raise ValueError(f"unknown figure '{kind}' (choose one of: {', '.join(DATA)})")
+    return DATA[kind](data)
+
+
+# ---- Drawing: prepared FigureData into pyqtgraph items (GUI thread)
 def _prepare(plot: pg.PlotItem, title: str, *, log: tuple[bool, bool] = (False, False),
              legend_at: tuple[int, int] = (-10, 10)) -> None:
     """Clear `plot` for a figure; `legend_at` is the legend's offset (negative: from the right/bottom)."""
@@ -498,264 +869,95 @@ def _target_line(plot: pg.PlotItem, value: float, angle: int, label: str,
     return line
 
 
-def draw_cost_by_route(data: ChartData, plot: pg.PlotItem) -> Figure:
-    figure = Figure("cost-by-route", FIGURES["cost-by-route"], plot)
-    _prepare(plot, figure.title)
-    workloads, bars, missing = cost_by_route_model(data)
-    figure.notes = missing
-    if not bars:
-        return _no_data(figure, "No trace row has a cost per accepted output yet" +
-                        (f" ({missing[0]})" if missing else "; import traces with costUsd and acceptedOutputRate."))
-    per_workload = {w: [b for b in bars if b.workload == w] for w in workloads}
-    widest = max(len(v) for v in per_workload.values())
-    width = 0.8 / max(widest, 1)
-    seen_routes: set[str] = set()
-    top = max(b.value for b in bars)
-    for i, workload in enumerate(workloads):
-        group = per_workload[workload]
-        for j, bar in enumerate(group):
-            x = i + (j - (len(group) - 1) / 2) * width
-            color = route_color(data.book, bar.route)
-            fill = QColor(color)
-            if not bar.at_target:
-                fill.setAlpha(70)
-            item = pg.BarGraphItem(x=[x], height=[bar.value], width=width * 0.92, brush=pg.mkBrush(fill),
-                                   pen=pg.mkPen(color.darker(130), width=1.5,
-                                                style=Qt.PenStyle.SolidLine if bar.at_target
-                                                else Qt.PenStyle.DashLine))
-            plot.addItem(item)
-            xs, ys = figure.series.setdefault(bar.route, ([], []))
-            xs.append(x)
-            ys.append(bar.value)
-            label = pg.TextItem(usd(bar.value) + ("" if bar.at_target else "*"), color=TEXT_PEN, anchor=(0.5, 1))
-            label.setPos(x, bar.value + top * 0.01)
+def draw_figure(fd: FigureData, plot: pg.PlotItem | None = None) -> Figure:
+    """Turn prepared figure data into pyqtgraph items in `plot` (cleared first; a new PlotItem when None)."""
+    plot = plot if plot is not None else pg.PlotItem()
+    figure = Figure(fd.kind, fd.title, plot, dict(fd.series), list(fd.hover), None, list(fd.notes),
+                    fd.hover_points, fd)
+    _prepare(plot, fd.title, log=fd.log, legend_at=fd.legend_at)
+    if fd.message:
+        return _no_data(figure, fd.message)
+    top = fd.y_range[1] / 1.5 if fd.y_range and fd.kind == "cost-by-route" else 0.0
+    for bar in fd.bars:
+        color = QColor(bar.color)
+        fill = QColor(color)
+        if not bar.solid:
+            fill.setAlpha(70)
+        edge = (pg.mkPen(color.darker(130), width=1.5,
+                         style=Qt.PenStyle.SolidLine if bar.solid else Qt.PenStyle.DashLine)
+                if bar.label is not None else pg.mkPen(color.darker(130)))
+        plot.addItem(pg.BarGraphItem(x=[bar.x], height=[bar.height], width=fd.bar_width, brush=pg.mkBrush(fill),
+                                     pen=edge))
+        if bar.label is not None:
+            label = pg.TextItem(bar.label, color=TEXT_PEN, anchor=(0.5, 1))
+            label.setPos(bar.x, bar.height + top * 0.01)
             plot.addItem(label)
-            figure.hover.append(HoverSpot(x, bar.value, bar.text,
-                                          (x - width / 2, 0, x + width / 2, max(bar.value, top * 0.03))))
-            if bar.route not in seen_routes:
-                seen_routes.add(bar.route)
-                _legend(plot, color, bar.route)
-    if any(not b.at_target for b in bars):
-        _legend(plot, QColor(200, 200, 200), "* pale: no row meets the target p95")
-    _category_ticks(plot, [wrap(w, 20) for w in workloads])
-    plot.setLabel("left", "USD per accepted output")
-    plot.setXRange(-0.6, len(workloads) - 0.4, padding=0)
-    plot.setYRange(0, top * 1.5, padding=0)  # head-room for the value labels and the legend
-    return figure
-
-
-def draw_latency(data: ChartData, plot: pg.PlotItem) -> Figure:
-    figure = Figure("latency", FIGURES["latency"], plot)
-    _prepare(plot, figure.title, legend_at=(10, 10))
-    series = latency_model(data)
-    target = data.report.target_p95_ms
-    if not series:
-        return _no_data(figure, "No trace row has a measured p95 latency yet.")
-    seen: set[str] = set()
-    ys_all = []
-    xs_all = []
-    for s in series:
-        color = route_color(data.book, s.route)
-        xs = [c for c, _ in s.points]
-        ys = [ms for _, ms in s.points]
-        item = pg.PlotDataItem(xs, ys, pen=pg.mkPen(color, width=2), symbol="o", symbolSize=8,
-                               symbolBrush=pg.mkBrush(color), symbolPen=pg.mkPen(color.darker(130)))
+    reference_legend = None
+    for x, score in fd.references:
+        mark = pg.PlotDataItem([x - 0.35, x + 0.35], [score] * 2,
+                               pen=pg.mkPen("#3c3c3c", width=2, style=Qt.PenStyle.DotLine))
+        plot.addItem(mark)
+        reference_legend = reference_legend or mark
+    for name, color_hex, xs, ys in fd.scatters:
+        color = QColor(color_hex)
+        item = pg.ScatterPlotItem(x=xs, y=ys, size=11, brush=pg.mkBrush(color), pen=pg.mkPen(color.darker(140)),
+                                  symbol="o")
         plot.addItem(item)
-        if s.route not in seen:
-            seen.add(s.route)
-            plot.legend.addItem(item, s.route)
-        figure.series[s.label] = (xs, ys)
-        xs_all += xs
-        ys_all += ys
-        for (c, ms), (n, low) in zip(s.points, s.rows):
-            over = target is not None and ms > target
-            spread = f" (highest of {n} rows; lowest {low:,.0f} ms)" if n > 1 else ""
-            figure.hover.append(HoverSpot(c, ms, f"{s.label}\nconcurrency {c:g}: p95 {ms:,.0f} ms{spread}"
-                                          + (" (over the target)" if over else "")))
-    if target is not None:
-        _target_line(plot, target, 0, f"target p95 {target:,.0f} ms")
-        ys_all.append(target)
-    else:
-        figure.notes.append("No target p95 is set in the buyer context.")
-    plot.setLabel("left", "p95 latency (ms)")
-    plot.setLabel("bottom", "Concurrency (concurrent requests)")
-    x_hi = max(xs_all)
-    plot.setXRange(0, x_hi * 1.15 + 1, padding=0)
-    plot.setYRange(0, max(ys_all) * 1.5, padding=0)  # head-room for the legend
-    return figure
-
-
-def draw_pareto(data: ChartData, plot: pg.PlotItem) -> Figure:
-    figure = Figure("pareto", FIGURES["pareto"], plot)
-    _prepare(plot, figure.title)
-    points, frontier = pareto_model(data)
-    if not points:
-        return _no_data(figure, "No trace row has both a p95 latency and a cost per accepted output yet.")
-    on_frontier = {id(p) for p in frontier}
-    stride = math.ceil(len(points) / MAX_SCATTER)
-    shown = [p for i, p in enumerate(points) if i % stride == 0 or id(p) in on_frontier]
-    if stride > 1:
-        figure.notes.append(f"Showing {len(shown):,} of {len(points):,} rows (every {stride}th, and the whole "
-                            "Pareto frontier).")
-    by_route: dict[str, list[ParetoPoint]] = {}
-    for p in shown:
-        by_route.setdefault(p.route, []).append(p)
-    for route, pts in by_route.items():
-        color = route_color(data.book, route)
-        item = pg.ScatterPlotItem([p.p95_ms for p in pts], [p.cost for p in pts], size=11,
-                                  brush=pg.mkBrush(color), pen=pg.mkPen(color.darker(140)), symbol="o")
+        plot.legend.addItem(item, name)
+    for curve in fd.curves:
+        if fd.kind == "pareto":
+            pen = pg.mkPen(curve.color, width=curve.width, style=Qt.PenStyle.DotLine)
+            item = pg.PlotDataItem(curve.xs, curve.ys, pen=pen)
+        elif curve.symbols:
+            color = QColor(curve.color)
+            item = pg.PlotDataItem(curve.xs, curve.ys, pen=pg.mkPen(color, width=curve.width), symbol="o",
+                                   symbolSize=8, symbolBrush=pg.mkBrush(color), symbolPen=pg.mkPen(color.darker(130)))
+        else:
+            item = pg.PlotDataItem(curve.xs, curve.ys, pen=pg.mkPen(QColor(curve.color), width=curve.width))
         plot.addItem(item)
-        plot.legend.addItem(item, route)
-        figure.series[route] = ([p.p95_ms for p in pts], [p.cost for p in pts])
-        for p in pts:
-            figure.hover.append(HoverSpot(p.p95_ms, p.cost, (lambda p=p: p.text + (
-                "\non the Pareto frontier" if id(p) in on_frontier else ""))))
-    fx, fy = [p.p95_ms for p in frontier], [p.cost for p in frontier]
-    frontier_item = pg.PlotDataItem(fx, fy, pen=pg.mkPen("#333", width=1.5, style=Qt.PenStyle.DotLine),
-                                    stepMode=None)
-    plot.addItem(frontier_item)
-    plot.legend.addItem(frontier_item, "Pareto frontier")
-    figure.series["Pareto frontier"] = (fx, fy)
-    target = data.report.target_p95_ms
-    x_hi = max(p.p95_ms for p in points)
-    if target is not None:
-        _target_line(plot, target, 90, f"target {target:,.0f} ms", position=0.06)
-        x_hi = max(x_hi, target)
-    plot.setLabel("left", "USD per accepted output")
-    plot.setLabel("bottom", "p95 latency (ms)")
-    plot.setXRange(0, x_hi * 1.15, padding=0)
-    plot.setYRange(0, max(p.cost for p in points) * 1.5, padding=0)  # head-room for the legend
-    return figure
-
-
-def draw_cost_volume(data: ChartData, plot: pg.PlotItem) -> Figure:
-    figure = Figure("cost-volume", FIGURES["cost-volume"], plot)
-    _prepare(plot, figure.title, log=(True, True), legend_at=(10, 10))
-    model = cost_volume_model(data)
-    figure.notes = list(model.notes) + [f"{s.route}: {usd(s.replica_usd_per_month)} per replica-month; {s.basis}."
-                                        for s in model.steps]
-    if not model.lines and not model.steps:
-        plot.setLogMode(x=False, y=False)
-        return _no_data(figure, "No route has a cost per request or a priced replica yet.")
-    x_min, x_max = model.x_range
-    xs = [x_min * (x_max / x_min) ** (i / 60) for i in range(61)]
-    y_values: list[float] = []
-    for line in model.lines:
-        color = route_color(data.book, line.route)
-        ys = [line.cost(x) for x in xs]
-        item = pg.PlotDataItem(xs, ys, pen=pg.mkPen(color, width=2))
-        plot.addItem(item)
-        plot.legend.addItem(item, f"{line.route} (per token)")
-        figure.notes.append(f"{line.route}: {usd(line.usd_per_request, 4)} per request, mean of {line.rows} "
-                            "row(s).")
-        figure.series[line.route] = (xs, ys)
-        y_values += ys
-        for x in xs[::6]:
-            figure.hover.append(HoverSpot(math.log10(x), math.log10(line.cost(x)),
-                                          f"{line.route}\n{count(x)} requests/month: {usd(line.cost(x))}/month "
-                                          f"({usd(line.usd_per_request, 4)} per request, mean of {line.rows} row(s))"))
-    for step in model.steps:
-        color = route_color(data.book, step.route)
-        sx, sy = [x_min], [step.cost(x_min)]
-        k = step.replicas(x_min)
-        while True:
-            edge = k * step.requests_per_month_per_replica
-            if edge >= x_max or k > MAX_STEPS:
-                break
-            sx += [edge, edge]
-            sy += [k * step.replica_usd_per_month, (k + 1) * step.replica_usd_per_month]
-            k += 1
-        sx.append(x_max)
-        sy.append(step.cost(x_max))
-        item = pg.PlotDataItem(sx, sy, pen=pg.mkPen(color, width=2.5))
-        plot.addItem(item)
-        plot.legend.addItem(item, f"{step.route} (steps by replica)")
-        figure.series[step.route] = (sx, sy)
-        y_values += sy
-        for x, y in zip(sx, sy):
-            replicas = max(1, round(y / step.replica_usd_per_month))
-            figure.hover.append(HoverSpot(math.log10(x), math.log10(y),
-                                          f"{step.route}\n{replicas} replica(s): {usd(y)}/month, up to "
-                                          f"{count(replicas * step.requests_per_month_per_replica)} requests/month"))
-    if model.break_evens:
-        bx = [b.volume for b in model.break_evens]
-        by = [b.cost for b in model.break_evens]
-        marks = pg.PlotDataItem(bx, by, pen=None, symbol="d", symbolSize=13, symbolBrush=pg.mkBrush("#ffd400"),
-                                symbolPen=pg.mkPen("#333", width=1.5))
+        if curve.legend is not None:
+            plot.legend.addItem(item, curve.legend)
+    if fd.marks is not None:
+        marks = pg.PlotDataItem(fd.marks[0], fd.marks[1], pen=None, symbol="d", symbolSize=13,
+                                symbolBrush=pg.mkBrush("#ffd400"), symbolPen=pg.mkPen("#333", width=1.5))
         plot.addItem(marks)
         plot.legend.addItem(marks, "break-even")
-        figure.series["break-even"] = (bx, by)
-        for b in model.break_evens:
-            figure.hover.append(HoverSpot(math.log10(b.volume), math.log10(b.cost),
-                                          f"Break-even: {b.gpu_route} with {b.replicas} replica(s) costs the same "
-                                          f"as {b.token_route}\nat {count(b.volume)} requests/month "
-                                          f"({usd(b.cost)}/month)"))
-    if model.forecast:
-        line = pg.InfiniteLine(pos=math.log10(model.forecast), angle=90, movable=False,
+    if fd.forecast:
+        line = pg.InfiniteLine(pos=math.log10(fd.forecast), angle=90, movable=False,
                                pen=pg.mkPen(FORECAST_COLOR, width=1.5, style=Qt.PenStyle.DashLine),
-                               label=f"forecast {count(model.forecast)}/month",
+                               label=f"forecast {count(fd.forecast)}/month",
                                labelOpts={"position": 0.04, "color": FORECAST_COLOR, "anchors": [(0, 1), (0, 1)]})
         plot.addItem(line)
-        figure.hover.append(HoverSpot(math.log10(model.forecast), math.nan,
-                                      f"Forecast volume in scope: {count(model.forecast)} requests/month"))
-    plot.setLabel("left", "Monthly cost (USD)")
-    plot.setLabel("bottom", "Monthly volume (requests)")
-    positive = [y for y in y_values if y > 0]
-    plot.setXRange(math.log10(x_min), math.log10(x_max), padding=0.02)
-    if positive:  # a decade and more of head-room above the data holds the legend
-        plot.setYRange(math.log10(min(positive)), math.log10(max(positive)) + 1.3, padding=0.03)
-    return figure
-
-
-def draw_readiness(data: ChartData, plot: pg.PlotItem) -> Figure:
-    figure = Figure("readiness", FIGURES["readiness"], plot)
-    _prepare(plot, figure.title)
-    book = data.book
-    threshold = data.workbook.context.readiness_threshold
-    xs, heights = [], []
-    reference_legend = None
-    for i, d in enumerate(book.readiness):
-        score = data.workbook.scores[d.slug].score
-        xs.append(float(i))
-        heights.append(float(score) if score is not None else 0.0)
-        color = MET_COLOR if score is not None and score >= threshold else BELOW_COLOR
-        plot.addItem(pg.BarGraphItem(x=[i], height=[heights[-1]], width=0.6, brush=pg.mkBrush(color),
-                                     pen=pg.mkPen(color.darker(130))))
-        if d.reference_score is not None:
-            mark = pg.PlotDataItem([i - 0.35, i + 0.35], [d.reference_score] * 2,
-                                   pen=pg.mkPen("#3c3c3c", width=2, style=Qt.PenStyle.DotLine))
-            plot.addItem(mark)
-            if reference_legend is None:
-                reference_legend = mark
-        text = "not scored" if score is None else str(score)
-        figure.hover.append(HoverSpot(i, heights[-1], f"{d.name}: {text} (threshold {threshold}, playbook "
-                                                      f"reference {d.reference_score})",
-                                      (i - 0.3, 0, i + 0.3, max(heights[-1], 5))))
-    figure.series["scores"] = (xs, heights)
-    _legend(plot, MET_COLOR, "at or above the threshold")
-    _legend(plot, BELOW_COLOR, "below")
+    for color_hex, name in fd.legend_swatches:
+        _legend(plot, QColor(color_hex), name)
     if reference_legend is not None:
         plot.legend.addItem(reference_legend, "playbook reference")
-    _target_line(plot, threshold, 0, f"threshold {threshold}", position=0.99)
-    _category_ticks(plot, [wrap(d.name, 12) + "\n" + (
-        "not scored" if data.workbook.scores[d.slug].score is None else str(data.workbook.scores[d.slug].score))
-        for d in book.readiness])
-    plot.setLabel("left", "Score")
-    plot.setXRange(-0.6, len(xs) - 0.4, padding=0)
-    plot.setYRange(0, 135, padding=0)  # head-room for the legend
-    plot.getAxis("left").setTicks([[(v, str(v)) for v in range(0, 101, 20)]])
+    if fd.target is not None:
+        _target_line(plot, *fd.target)
+    if fd.ticks is not None:
+        _category_ticks(plot, fd.ticks)
+    left, bottom = fd.labels
+    if left:
+        plot.setLabel("left", left)
+    if bottom:
+        plot.setLabel("bottom", bottom)
+    if fd.x_range is not None:
+        plot.setXRange(fd.x_range[0], fd.x_range[1], padding=fd.x_range[2])
+    if fd.y_range is not None:
+        plot.setYRange(fd.y_range[0], fd.y_range[1], padding=fd.y_range[2])
+    if fd.left_ticks is not None:
+        plot.getAxis("left").setTicks([[(v, str(v)) for v in fd.left_ticks]])
     return figure
 
 
-DRAW = {"cost-by-route": draw_cost_by_route, "latency": draw_latency, "cost-volume": draw_cost_volume,
-        "pareto": draw_pareto, "readiness": draw_readiness}
-
-
-def build_figure(kind: str, data: ChartData, plot: pg.PlotItem | None = None) -> Figure:
-    """Draw figure `kind` into `plot` (cleared first; a new PlotItem when None)."""
-    if kind not in DRAW:
-        raise ValueError(f"unknown figure '{kind}' (choose one of: {', '.join(DRAW)})")
-    return DRAW[kind](data, plot if plot is not None else pg.PlotItem())
+def build_figure(kind: str, data: ChartData | FigureData, plot: pg.PlotItem | None = None) -> Figure:
+    """Draw figure `kind` into `plot` (cleared first; a new PlotItem when None), from the chart data or from
+    figure data prepared beforehand (e.g. on a worker thread)."""
+    if isinstance(data, FigureData):
+        if data.kind != kind:
+            raise ValueError(f"figure data for '{data.kind}', not '{kind}'")
+        return draw_figure(data, plot)
+    return draw_figure(figure_data(kind, data), plot)
 
 
 # ---- Export
@@ -832,5 +1034,6 @@ def summary_rows(model: CostVolumeModel) -> list[tuple[str, str]]:
     return rows
 
 
-__all__ = ["FIGURES", "ChartData", "Figure", "HoverSpot", "build_figure", "render_figure", "export_plot",
+__all__ = ["FIGURES", "ChartData", "Figure", "FigureData", "HoverSpot", "HoverPoints", "figure_data", "draw_figure",
+           "build_figure", "render_figure", "export_plot",
            "cost_by_route_model", "latency_model", "pareto_model", "cost_volume_model", "CostVolumeModel"]

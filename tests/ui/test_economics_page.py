@@ -313,11 +313,11 @@ def test_a_change_while_computing_ends_with_the_figures_of_the_latest_state(qtbo
     started: list[float] = []
     compute = economics_page.compute_in_worker
 
-    def held(database, workbook, book, control):
+    def held(database, workbook, book, workload, control):
         started.append(workbook.context.reviewer_rate_usd_per_hour)
         if len(started) == 1:
             release.wait(10)  # the first computation is still running when the next change comes in
-        return compute(database, workbook, book, control)
+        return compute(database, workbook, book, workload, control)
 
     monkeypatch.setattr(economics_page, "compute_in_worker", held)
     view = page.charts["cost-by-route"]
@@ -341,9 +341,9 @@ def test_a_burst_of_changes_is_computed_once(qtbot, page, document, monkeypatch)
     rates: list[float] = []
     compute = economics_page.compute_in_worker
 
-    def counted(database, workbook, book, control):
+    def counted(database, workbook, book, workload, control):
         rates.append(workbook.context.reviewer_rate_usd_per_hour)
-        return compute(database, workbook, book, control)
+        return compute(database, workbook, book, workload, control)
 
     monkeypatch.setattr(economics_page, "compute_in_worker", counted)
     for rate in ("10", "20", "40"):
@@ -373,3 +373,28 @@ def test_the_result_is_shared_with_the_other_economics_views(qtbot, page, docume
     set_rate(page, "0")
     settle(qtbot, page)
     assert document_economics(document) is page.economics  # no second computation for the overview
+
+
+def test_the_plots_data_are_prepared_off_the_gui_thread(qtbot, page, monkeypatch):
+    """The worker prepares what the plots draw (also for another workload filter); the GUI thread only draws."""
+    import threading
+
+    from desktop.ui.pages import economics as economics_page
+
+    threads: list[tuple[str, bool]] = []
+    prepare = economics_page.figure_data
+
+    def recorded(kind, data):
+        threads.append((kind, threading.current_thread() is threading.main_thread()))
+        return prepare(kind, data)
+
+    monkeypatch.setattr(economics_page, "figure_data", recorded)
+    set_rate(page, "0")
+    settle(qtbot, page)
+    assert bar_heights(page.charts["cost-by-route"]) == pytest.approx(no_review(0))
+    page.set_workload("invoice-review")
+    settle(qtbot, page)
+    assert bar_heights(page.charts["cost-by-route"]) == pytest.approx([0.046 / 0.72])
+    assert list(page.charts["pareto"].figure.series) == ["Hosted open-weight serverless", "Pareto frontier"]
+    assert sorted(kind for kind, _main in threads) == sorted(list(FIGURES) * 2)
+    assert not any(main for _kind, main in threads)

@@ -9,7 +9,10 @@ With many trace rows the metrics and recommendation take seconds, so the page ne
 GUI thread: a change starts a short debounce timer, then a background Task reads the traces over its own
 connection to the working copy and computes the economics and key figures. A newer change supersedes a
 running computation (its result is ignored); the last figures stay on screen meanwhile, with "Updating...".
-The plots are redrawn only while the Plots tab is shown, one per event-loop turn.
+The same worker also prepares what each plot draws (`economics_charts.figure_data`: plain numbers and
+arrays) for the workload filter chosen when it started; a change of the filter prepares them again in a
+background Task. The GUI thread only turns prepared figure data into pyqtgraph items: the plots are redrawn
+only while the Plots tab is shown, one per event-loop turn.
 """
 
 from __future__ import annotations
@@ -41,7 +44,8 @@ from desktop.ui import settings
 from desktop.ui.calculators import CalculatorsWidget
 from desktop.ui.commands import set_context
 from desktop.ui.document import Document
-from desktop.ui.economics_charts import FIGURES, ChartData, Figure, build_figure, export_plot
+from desktop.ui.economics_charts import (FIGURES, ChartData, Figure, FigureData, build_figure, draw_figure,
+                                         export_plot, figure_data)
 from desktop.ui.economics_facts import STATUS_COLORS
 from desktop.ui.pages.base import Page
 from desktop.ui.tasks import Task
@@ -61,9 +65,27 @@ def snapshot(workbook: Workbook) -> Workbook:
                     list(workbook.audit))
 
 
-def compute_in_worker(database: Path, workbook: Workbook, playbook: Playbook,
-                      control: Any) -> tuple[Economics, list[tuple[str, str]]]:
-    """Read the traces over the worker's own connection; compute the economics and the key figures."""
+def chart_data_for(economics: Economics, workload: str | None) -> ChartData:
+    return ChartData(economics.report, economics.workbook, economics.playbook, economics.scenarios,
+                     economics.catalog, workload)
+
+
+def prepare_figures(economics: Economics, workload: str | None, control: Any = None) -> dict[str, FigureData]:
+    """What every plot draws for `workload` (None: all), as plain data; runs on a worker thread."""
+    data = chart_data_for(economics, workload)
+    figures: dict[str, FigureData] = {}
+    with gc_paused():
+        for kind in FIGURES:
+            if control is not None and control.cancelled():
+                raise InterruptedError("superseded")
+            figures[kind] = figure_data(kind, data)
+    return figures
+
+
+def compute_in_worker(database: Path, workbook: Workbook, playbook: Playbook, workload: str | None,
+                      control: Any) -> tuple[Economics, list[tuple[str, str]], dict[str, FigureData]]:
+    """Read the traces over the worker's own connection; compute the economics, the key figures and what
+    each plot draws for `workload` (the filter chosen when the computation started)."""
     from desktop.storage.trace_store import open_worker_connection
 
     if control.cancelled() or not Path(database).exists():  # superseded, or the document was closed
@@ -76,7 +98,13 @@ def compute_in_worker(database: Path, workbook: Workbook, playbook: Playbook,
         store.close()
     if control.cancelled():
         raise InterruptedError("superseded")
-    return economics, economics_facts.key_figures(economics)
+    figures = economics_facts.key_figures(economics)
+    return economics, figures, prepare_figures(economics, workload, control)
+
+
+def prepare_in_worker(economics: Economics, workload: str | None, control: Any) -> dict[str, FigureData]:
+    """The plots' data for another workload filter (the economics unchanged)."""
+    return prepare_figures(economics, workload, control)
 
 
 # ---- undoable override ------------------------------------------------------------------------------
@@ -142,8 +170,10 @@ class ChartView(QGroupBox):
     def plot(self) -> pg.PlotItem:
         return self.plot_widget.getPlotItem()
 
-    def draw(self, data: ChartData) -> Figure:
-        self.figure = build_figure(self.kind, data, self.plot)
+    def draw(self, data: ChartData | FigureData) -> Figure:
+        """Draw from figure data prepared beforehand (the page's worker does that), or from chart data."""
+        self.figure = (draw_figure(data, self.plot) if isinstance(data, FigureData)
+                       else build_figure(self.kind, data, self.plot))
         notes = self.figure.notes
         self.notes.setText(" ".join(notes))
         self.notes.setVisible(bool(notes))
@@ -155,8 +185,8 @@ class ChartView(QGroupBox):
             return ""
         if self.figure.message:
             return self.figure.message
-        return f"{self.figure.title}. " + " ".join(spot.text.replace("\n", ", ") + "."
-                                                   for spot in self.figure.hover[:12])
+        return f"{self.figure.title}. " + " ".join(text.replace("\n", ", ") + "."
+                                                   for text in self.figure.hover_texts(12))
 
     def hover_at(self, x: float, y: float) -> str | None:
         """The hover text at view point (x, y), as the mouse would show it."""
@@ -392,7 +422,11 @@ class EconomicsPage(Page):
         self._pending = False  # a change not yet reflected in the figures
         self._plots_stale = False
         self._draw_queue: list[str] = []
-        self._draw_data: ChartData | None = None
+        self._draw_figures: dict[str, FigureData] = {}
+        # what the plots draw, prepared off the GUI thread, and for which (economics, workload filter)
+        self._prepared: dict[str, FigureData] | None = None
+        self._prepared_for: tuple[Economics, str | None] | None = None
+        self._figure_task: Task | None = None  # preparing the plots for another workload filter
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(DEBOUNCE_MS)
@@ -511,7 +545,8 @@ class EconomicsPage(Page):
     @property
     def busy(self) -> bool:
         """True until the figures shown match the document's latest state (computed, and drawn if shown)."""
-        return self._pending or self._debounce.isActive() or self._task is not None or bool(self._draw_queue)
+        return (self._pending or self._debounce.isActive() or self._task is not None
+                or self._figure_task is not None or bool(self._draw_queue))
 
     def _start_computation(self) -> None:
         document = self.document
@@ -526,19 +561,26 @@ class EconomicsPage(Page):
             return
         generation = self._generation
         key = economics_facts.economics_key(document)
-        task = Task(compute_in_worker, document.copy.database, snapshot(document.workbook), document.playbook)
+        workload = self.workload()
+        task = Task(compute_in_worker, document.copy.database, snapshot(document.workbook), document.playbook,
+                    workload)
+        alive = self._alive()
+        task.succeeded.connect(lambda result, g=generation, d=document, k=key, w=workload:
+                               (p := alive()) and p._apply(g, d, k, *result, workload=w))
+        task.failed.connect(lambda message, g=generation: (p := alive()) and p._failed(g, message))
+        task.done.connect(lambda t=task: (p := alive()) and p._task_done(t))
+        self._task = task
+        start_task(task)
+
+    def _alive(self) -> Any:
+        """A function returning this page while it lives, else None (for a Task's signals)."""
         ref = weakref.ref(self)
 
         def alive() -> EconomicsPage | None:
             page = ref()
             return page if page is not None and shiboken6.isValid(page) else None
 
-        task.succeeded.connect(lambda result, g=generation, d=document, k=key:
-                               (p := alive()) and p._apply(g, d, k, *result))
-        task.failed.connect(lambda message, g=generation: (p := alive()) and p._failed(g, message))
-        task.done.connect(lambda t=task: (p := alive()) and p._task_done(t))
-        self._task = task
-        start_task(task)
+        return alive
 
     def _task_done(self, task: Task) -> None:
         if task is not self._task:
@@ -548,7 +590,8 @@ class EconomicsPage(Page):
             self._start_computation()  # a change came in while it ran: compute the latest state
 
     def _apply(self, generation: int, document: Document, key: Any, economics: Economics,
-               figures: list[tuple[str, str]]) -> None:
+               figures: list[tuple[str, str]], prepared: dict[str, FigureData] | None = None, *,
+               workload: str | None = None) -> None:
         if generation != self._generation or document is not self.document:
             return  # superseded by a newer change
         try:
@@ -561,6 +604,8 @@ class EconomicsPage(Page):
         self.updating.hide()
         self.economics = economics
         self.key_figure_rows = figures
+        self._prepared = prepared
+        self._prepared_for = (economics, workload) if prepared is not None else None
         self._fill_workloads()
         rec = economics.recommendation
         self.summary.setText(f"Recommended: <b>{html.escape(rec.route_name)}</b>, fallback "
@@ -581,6 +626,7 @@ class EconomicsPage(Page):
             return
         # e.g. an edited rule table that no longer matches the playbook
         self.economics = None
+        self._prepared = self._prepared_for = None
         self._draw_queue.clear()
         self.summary.setText(f"<span style='{ERROR_STYLE}'>The economics cannot be computed: "
                              f"{html.escape(message)}</span>")
@@ -592,8 +638,9 @@ class EconomicsPage(Page):
 
         deadline = QDeadlineTimer(ms)
         while self.busy and not deadline.hasExpired():
-            if self._task is not None:
-                self._task.wait(20)
+            for task in (self._task, self._figure_task):
+                if task is not None:
+                    task.wait(20)
             QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
         return not self.busy
 
@@ -618,13 +665,12 @@ class EconomicsPage(Page):
         self.workload_combo.setCurrentIndex(max(index, 0))
 
     def chart_data(self) -> ChartData:
-        economics = self.economics
-        return ChartData(economics.report, economics.workbook, economics.playbook, economics.scenarios,
-                         economics.catalog, self.workload())
+        return chart_data_for(self.economics, self.workload())
 
     def redraw(self) -> None:
         """Redraw the plots from the current figures, one plot per event-loop turn; only while the Plots tab
-        is shown (otherwise when it is next shown)."""
+        is shown (otherwise when it is next shown). The GUI thread only draws: the plots' data come prepared
+        from the worker, or, for another workload filter, are prepared first in a background Task."""
         if self.economics is None:
             return
         if not self.isVisible() or self.tabs.currentWidget() is not self.charts_scroll:
@@ -632,15 +678,56 @@ class EconomicsPage(Page):
             self._draw_queue.clear()
             return
         self._plots_stale = False
-        self._draw_data = self.chart_data()
+        prepared_for = self._prepared_for
+        if (self._prepared is None or prepared_for is None or prepared_for[0] is not self.economics
+                or prepared_for[1] != self.workload()):
+            self._draw_queue.clear()
+            self._start_figures()
+            return
+        self._draw_figures = self._prepared
         self._draw_queue = list(self.charts)
         self._draw_timer.start()
 
+    def _start_figures(self) -> None:
+        """Prepare the plots' data for the current economics and workload filter in the background."""
+        if self._figure_task is not None:  # one at a time: when the running one is done, redraw() comes back
+            self._figure_task.cancel()
+            return
+        economics, workload = self.economics, self.workload()
+        task = Task(prepare_in_worker, economics, workload)
+        alive = self._alive()
+        task.succeeded.connect(lambda result, e=economics, w=workload:
+                               (p := alive()) and p._figures_ready(e, w, result))
+        task.failed.connect(lambda message, e=economics, w=workload:
+                            (p := alive()) and p._figures_failed(e, w, message))
+        task.done.connect(lambda t=task: (p := alive()) and p._figures_done(t))
+        self._figure_task = task
+        start_task(task)
+
+    def _figures_ready(self, economics: Economics, workload: str | None, figures: dict[str, FigureData]) -> None:
+        if economics is self.economics:
+            self._prepared, self._prepared_for = figures, (economics, workload)
+
+    def _figures_failed(self, economics: Economics, workload: str | None, message: str) -> None:
+        if economics is not self.economics:
+            return
+        self._prepared, self._prepared_for = {}, (economics, workload)  # draw nothing rather than retry forever
+        self.summary.setText(f"<span style='{ERROR_STYLE}'>The plots cannot be drawn: {html.escape(message)}</span>")
+
+    def _figures_done(self, task: Task) -> None:
+        if task is not self._figure_task:
+            return
+        self._figure_task = None
+        if not self._pending:  # else the computation under way redraws when it is done
+            self.redraw()
+
     def _draw_next(self) -> None:
-        if not self._draw_queue or self._draw_data is None:
+        if not self._draw_queue:
             return
         kind = self._draw_queue.pop(0)
-        self.charts[kind].draw(self._draw_data)
+        figure = self._draw_figures.get(kind)
+        if figure is not None:
+            self.charts[kind].draw(figure)
         if self._draw_queue:
             self._draw_timer.start()
 

@@ -1,0 +1,195 @@
+"""The figures' data step (`figure_data`): plain numbers and arrays, no Qt objects, checked against values
+worked out independently from the sample workbook's three trace rows, and the Pareto view's cap and frontier
+against a brute-force frontier on many synthetic rows.
+
+Sample rows (reviewer rate 60 USD/h, target p95 20,000 ms): cost per accepted output
+row 1 = 0.215 / 0.84 + 3.5 at p95 28,200 ms (concurrency 4), row 2 = 0.046 / 0.72 + 5.0 at 14,900 ms (16),
+row 3 = 0.032 / 0.78 + 2.8 at 8,800 ms (32).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import threading
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from desktop.resources import playbook
+from desktop.ui import economics_charts as charts
+from desktop.ui.economics_charts import FIGURES, ChartData, FigureData, draw_figure, figure_data
+
+COSTS = {1: 0.215 / 0.84 + 3.5, 2: 0.046 / 0.72 + 5.0, 3: 0.032 / 0.78 + 2.8}
+P95 = {1: 28200.0, 2: 14900.0, 3: 8800.0}
+ROUTES = {1: "Managed frontier API", 2: "Hosted open-weight serverless", 3: "Dedicated endpoint"}
+
+
+@pytest.fixture
+def data(document) -> ChartData:
+    from desktop.ui.economics_facts import document_economics
+
+    economics = document_economics(document)
+    return ChartData(economics.report, economics.workbook, playbook())
+
+
+def qt_objects(value, seen=None) -> list[str]:
+    """The Qt/pyqtgraph objects reachable from `value` through dataclasses, containers and closures' data."""
+    seen = seen if seen is not None else set()
+    if id(value) in seen:
+        return []
+    seen.add(id(value))
+    module = type(value).__module__ or ""
+    if module.startswith(("PySide6", "shiboken6", "pyqtgraph")):
+        return [f"{type(value).__module__}.{type(value).__name__}"]
+    found = []
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            found += qt_objects(getattr(value, f.name), seen)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            found += qt_objects(k, seen) + qt_objects(v, seen)
+    elif isinstance(value, (list, tuple, set)):
+        for v in value:
+            found += qt_objects(v, seen)
+    return found
+
+
+@pytest.mark.parametrize("kind", list(FIGURES))
+def test_figure_data_holds_no_qt_objects(data, kind):
+    fd = figure_data(kind, data)
+    assert isinstance(fd, FigureData) and fd.kind == kind and fd.message is None
+    assert qt_objects(fd) == []
+
+
+def test_figure_data_can_be_prepared_on_a_worker_thread(data):
+    results = {}
+    thread = threading.Thread(target=lambda: results.update({k: figure_data(k, data) for k in FIGURES}))
+    thread.start()
+    thread.join(30)
+    assert set(results) == set(FIGURES)
+    for kind, fd in results.items():
+        assert fd.series == figure_data(kind, data).series, kind
+
+
+def test_cost_by_route_bars(data):
+    fd = figure_data("cost-by-route", data)
+    # three workloads, one route each: a bar at each category, at 0, 1, 2 in workload-name order
+    workloads = sorted({"coding-agent-maintenance": 1, "invoice-review": 2, "support-policy": 3}.items())
+    assert [(b.x, b.height) for b in fd.bars] == [(float(i), pytest.approx(COSTS[row]))
+                                                   for i, (_w, row) in enumerate(workloads)]
+    target = data.report.target_p95_ms
+    assert target == 20000.0
+    assert [b.solid for b in fd.bars] == [P95[row] <= target for _w, row in workloads]  # row 1 misses the target
+    assert fd.bars[0].label.endswith("*") and fd.bars[1].label == "$5.06"
+    assert {route: ys for route, (_xs, ys) in fd.series.items()} == {
+        ROUTES[r]: [pytest.approx(COSTS[r])] for r in ROUTES}
+    assert ("#c8c8c8", "* pale: no row meets the target p95") in fd.legend_swatches
+    assert fd.y_range == (0, pytest.approx(max(COSTS.values()) * 1.5), 0)
+    assert "row #2" in fd.hover[1].text and "$5.0639" in fd.hover[1].text
+
+
+def test_latency_points_and_target(data):
+    fd = figure_data("latency", data)
+    points = {(float(x), float(y)) for c in fd.curves for x, y in zip(c.xs, c.ys)}
+    assert points == {(4.0, P95[1]), (16.0, P95[2]), (32.0, P95[3])}
+    assert fd.target[:2] == (20000.0, 0)
+    assert fd.x_range == (0, pytest.approx(32 * 1.15 + 1), 0)
+    assert fd.y_range == (0, pytest.approx(28200 * 1.5), 0)
+    assert any("(over the target)" in s.text and s.x == 4 for s in fd.hover)
+
+
+def test_pareto_points_frontier_and_hover(qapp, data):
+    fd = figure_data("pareto", data)
+    scattered = {(float(x), round(float(y), 9)) for _r, _c, xs, ys in fd.scatters for x, y in zip(xs, ys)}
+    assert scattered == {(P95[r], round(COSTS[r], 9)) for r in ROUTES}
+    # row 3 is both the fastest and the cheapest: it alone is on the frontier
+    assert fd.series["Pareto frontier"] == ([P95[3]], [pytest.approx(COSTS[3])])
+    assert [name for name, *_ in fd.scatters] == [ROUTES[1], ROUTES[2], ROUTES[3]]
+    figure = draw_figure(fd)
+    text = figure.hover_text(P95[3], COSTS[3], (50, 0.05))
+    assert "Row #3" in text and "p95 8,800 ms" in text and "on the Pareto frontier" in text
+    assert "Row #1" in (text := figure.hover_text(P95[1], COSTS[1], (50, 0.05))) and "Pareto" not in text
+    assert figure.hover_text(20000, 4.5, (50, 0.05)) is None
+    assert fd.x_range == (0, pytest.approx(28200 * 1.15), 0)
+
+
+def synthetic(n: int, seed: int = 3) -> ChartData:
+    rng = np.random.default_rng(seed)
+    p95 = rng.integers(1000, 40000, n).astype(float)
+    cost = np.round(rng.random(n) * 10, 3)
+    routes = ("Managed frontier API", "Hosted open-weight serverless", "Dedicated endpoint")
+    traces = [SimpleNamespace(id=i + 1, cost_per_accepted_output=float(cost[i]) if i % 17 else None,
+                              row={"latencyP95Ms": float(p95[i]), "route": routes[i % 3], "workload": "w",
+                                   "provider": "p", "model": "m", "concurrency": 4})
+              for i in range(n)]
+    report = SimpleNamespace(traces=traces, target_p95_ms=20000.0)
+    return ChartData(report, None, playbook())
+
+
+def brute_frontier(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Points no other point beats: faster-or-equal and strictly cheaper, or equal and listed first."""
+    result = []
+    for p95, cost in sorted(set(points)):
+        if not any(q95 <= p95 and qc < cost for q95, qc in points):
+            result.append((p95, cost))
+    return result
+
+
+def test_pareto_frontier_matches_brute_force():
+    data = synthetic(1500)
+    fd = figure_data("pareto", data)
+    points = [(float(t.row["latencyP95Ms"]), t.cost_per_accepted_output) for t in data.report.traces
+              if t.cost_per_accepted_output is not None]
+    fx, fy = fd.series["Pareto frontier"]
+    assert list(zip(fx, fy)) == brute_frontier(points)
+    assert sum(len(xs) for _r, _c, xs, _ys in fd.scatters) == len(points)  # under the cap: every row
+
+
+def test_pareto_caps_the_scatter_and_keeps_the_whole_frontier():
+    data = synthetic(100_000)
+    fd = figure_data("pareto", data)
+    points, frontier = charts.pareto_model(data)  # the per-row reference
+    assert fd.series["Pareto frontier"] == ([p.p95_ms for p in frontier], [p.cost for p in frontier])
+    stride = math.ceil(len(points) / charts.MAX_SCATTER)
+    expected = {(p.p95_ms, p.cost) for i, p in enumerate(points) if i % stride == 0} | {
+        (p.p95_ms, p.cost) for p in frontier}
+    shown = {(float(x), float(y)) for _r, _c, xs, ys in fd.scatters for x, y in zip(xs, ys)}
+    assert shown == expected
+    assert len(fd.hover_points) == sum(len(xs) for _r, _c, xs, _ys in fd.scatters) <= charts.MAX_SCATTER + len(frontier)
+    assert f"of {len(points):,} rows (every {stride}th" in fd.notes[0]
+
+
+def test_cost_volume_lines_steps_and_break_even(data):
+    fd = figure_data("cost-volume", data)
+    xs, ys = fd.series["Managed frontier API"]
+    assert all(y == pytest.approx(x * 0.215) for x, y in zip(xs, ys))
+    capacity = 108 * 32 / 520 * 3600 * 730
+    monthly = 0.032 * 108 * 32 / 520 * 3600 * 730
+    sx, sy = fd.series["Dedicated endpoint"]
+    assert sy[0] == pytest.approx(monthly)  # one replica at the lowest volume
+    assert sx[1] == pytest.approx(capacity) and sy[1:3] == [pytest.approx(monthly), pytest.approx(2 * monthly)]
+    bx, by = fd.series["break-even"]
+    # one replica costs as much as the per-token route at monthly / (cost per request): managed and hosted
+    for per_request in (0.215, 0.046):
+        assert any(v == pytest.approx(monthly / per_request) and c == pytest.approx(monthly) for v, c in zip(bx, by))
+    assert fd.forecast == 300_000
+    assert fd.log == (True, True)
+
+
+def test_readiness_scores_colours_and_threshold(data):
+    fd = figure_data("readiness", data)
+    scores = [data.workbook.scores[d.slug].score for d in playbook().readiness]
+    assert [b.height for b in fd.bars] == [float(s) for s in scores]
+    assert [b.color for b in fd.bars] == [charts.MET_HEX if s >= 70 else charts.BELOW_HEX for s in scores]
+    assert fd.target[:2] == (70, 0)
+    assert [score for _x, score in fd.references] == [d.reference_score for d in playbook().readiness]
+
+
+def test_drawing_prepared_data_matches_building_from_the_chart_data(qapp, data):
+    for kind in FIGURES:
+        drawn = draw_figure(figure_data(kind, data))
+        built = charts.build_figure(kind, data)
+        assert drawn.series == built.series and [s.text for s in drawn.hover] == [s.text for s in built.hover], kind
+        assert len(drawn.plot.items) == len(built.plot.items), kind
