@@ -8,13 +8,18 @@ from desktop.storage.working_copy import WorkingCopy, find_recoverable
 from desktop.storage.workbook_file import create_workbook_file, open_store
 
 
-def test_working_copy_saves_atomically_and_leaves_origin_alone_until_then(tmp_path):
-    book = playbook()
+def _copy_of_sample(tmp_path):
+    """A sample workbook file, its working copy, and the recovery folder the copy lives in."""
     origin = tmp_path / "w.ipwb"
-    create_workbook_file(origin, book, sample_workbook(book), sample_traces(book))
+    create_workbook_file(origin, playbook(), sample_workbook(playbook()), sample_traces(playbook()))
     recovery = tmp_path / "recovery"
     recovery.mkdir()
-    copy = WorkingCopy.of_file(origin, recovery)
+    return origin, recovery, WorkingCopy.of_file(origin, recovery)
+
+
+def test_working_copy_saves_atomically_and_leaves_origin_alone_until_then(tmp_path):
+    book = playbook()
+    origin, recovery, copy = _copy_of_sample(tmp_path)
     workbook = copy.store.load(book)
     workbook.context = replace(workbook.context, title="Edited")
     with copy.store.transaction():
@@ -60,12 +65,7 @@ def test_copy_of_a_running_process_is_not_offered(tmp_path):
 def test_saved_file_leaves_out_switched_off_rows_but_the_copy_keeps_them(tmp_path):
     from desktop.storage import trace_store
 
-    book = playbook()
-    origin = tmp_path / "w.ipwb"
-    create_workbook_file(origin, book, sample_workbook(book), sample_traces(book))
-    recovery = tmp_path / "recovery"
-    recovery.mkdir()
-    copy = WorkingCopy.of_file(origin, recovery)
+    origin, _recovery, copy = _copy_of_sample(tmp_path)
     with copy.store.transaction():
         trace_store.set_rows_active(copy.store, [2], False)
     copy.save_to(origin)
