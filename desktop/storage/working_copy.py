@@ -19,6 +19,7 @@ from typing import Any
 
 from desktop.domain.playbook import Playbook
 from desktop.domain.workbook import Workbook
+from desktop.storage.places import PRIVATE_FILE_MODE, file_mode
 from desktop.storage.schema import SCHEMA_VERSION, migrate
 from desktop.storage.workbook_file import (VISIBLE, WorkbookStore, _configure_for_writing, _connect, connect_for_reading,
                                            check_is_workbook,
@@ -67,7 +68,7 @@ class WorkingCopy:
         database = recovery_dir / f"{uuid.uuid4().hex}.ipwb"
         source = connect_for_reading(path)
         try:
-            copy_database(source, database, replace=False)
+            copy_database(source, database, replace=False, mode=PRIVATE_FILE_MODE)
         finally:
             source.close()
         copy = cls(database, path)
@@ -82,7 +83,7 @@ class WorkingCopy:
         database = recovery_dir / f"{uuid.uuid4().hex}.ipwb"
         memory = new_memory_store(playbook, workbook, traces)
         try:
-            copy_database(memory.conn, database, replace=False)
+            copy_database(memory.conn, database, replace=False, mode=PRIVATE_FILE_MODE)
         finally:
             memory.close()
         return cls(database, None)
@@ -97,7 +98,9 @@ class WorkingCopy:
         data = {"origin": str(self.origin) if self.origin else None, "pid": os.getpid(),
                 "host": socket.gethostname(), "dirty": dirty, "autosavedAt": autosaved_at or now_utc()}
         temp = self.sidecar.with_suffix(".json.tmp")
-        temp.write_text(json.dumps(data), encoding="utf-8")
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), PRIVATE_FILE_MODE)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps(data))
         os.replace(temp, self.sidecar)
 
     def mark(self, *, dirty: bool) -> None:
@@ -110,7 +113,7 @@ class WorkingCopy:
         Imports and rows switched off (undone or deleted) stay in the working copy, where undo can switch
         them back on, but are left out of the saved file.
         """
-        copy_database(self.store.conn, Path(path), replace=True, tidy=purge_switched_off)
+        copy_database(self.store.conn, Path(path), replace=True, tidy=purge_switched_off, mode=file_mode(Path(path)))
         self.origin = Path(path)
         self._write_sidecar(dirty=False)
 

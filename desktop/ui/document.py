@@ -22,7 +22,8 @@ from desktop.domain.workbook import BuyerContext, GateAssessment, ReadinessScore
 from desktop.storage.errors import WorkbookFileError
 from desktop.storage.location import location_warning
 from desktop.storage.lock import WorkbookLock
-from desktop.storage.workbook_file import WorkbookStore, remove_orphan_temps
+from desktop.storage.places import read_only_reason
+from desktop.storage.workbook_file import WorkbookStore, newer_note, remove_orphan_temps
 from desktop.storage.working_copy import RecoveryCandidate, WorkingCopy
 
 AUTOSAVE_INTERVAL_MS = 3 * 60 * 1000
@@ -30,6 +31,10 @@ AUTOSAVE_INTERVAL_MS = 3 * 60 * 1000
 
 class ReadOnlyError(DomainError):
     """An edit of a document opened read-only."""
+
+
+class ReadOnlyTargetError(ReadOnlyError):
+    """Save over a file (or into a folder) that is read-only: nothing was written; Save As is the way out."""
 
 
 class Document(QObject):
@@ -71,8 +76,11 @@ class Document(QObject):
         reason = None
         if not path.exists():
             raise WorkbookFileError(f"{path}: no such file")
-        if not lock.acquire():
-            reason = f"{path.name} is being edited by {lock.describe_holder()}; it is open read-only."
+        if not lock.acquire():  # a hostile lock path (link, folder, another user's file) raises LockRefused
+            if lock.read_only_place:
+                reason = f"{lock.refusal}: {path.name} is open read-only (Save As keeps a changed copy elsewhere)."
+            else:
+                reason = f"{path.name} is being edited by {lock.describe_holder()}; it is open read-only."
             lock = None
         else:
             remove_orphan_temps(path)
@@ -82,6 +90,12 @@ class Document(QObject):
             if lock is not None:
                 lock.release()
             raise
+        newer = newer_note(copy.store)
+        if newer is not None:
+            reason = newer
+            if lock is not None:
+                lock.release()
+                lock = None
         document = cls(playbook, copy, lock=lock, read_only_reason=reason)
         return document
 
@@ -220,6 +234,12 @@ class Document(QObject):
             raise WorkbookFileError("choose a file name first (Save As)")
         if self.read_only_reason and (path is None or target == self.path):
             raise ReadOnlyError(self.read_only_reason)
+        place = read_only_reason(target)
+        if place is not None and (target == self.path or target.exists()):
+            raise ReadOnlyTargetError(f"{place}; it was not overwritten (nothing was changed). Use Save As to "
+                                      "save a copy somewhere else.")
+        if place is not None:
+            raise ReadOnlyTargetError(f"cannot save {target.name}: {place}. Choose another folder.")
         new_lock = None
         if target != self.path:
             new_lock = WorkbookLock(target)
