@@ -21,7 +21,7 @@ from desktop.ui import settings
 from desktop.ui.widgets import dialogs
 
 _STATE_COLOURS = {EvidenceCheck.UNCHANGED: "#1e7b34", EvidenceCheck.CHANGED: "#9b1c1c",
-                  EvidenceCheck.MISSING: "#9b1c1c", EvidenceCheck.TEXT: ""}
+                  EvidenceCheck.MISSING: "#9b1c1c", EvidenceCheck.TEXT: "", EvidenceCheck.OUTSIDE: "#8a5a00"}
 
 
 def describe(ref: EvidenceRef) -> str:
@@ -166,3 +166,17 @@ def open_file_safely(parent: QWidget | None, path: Path, state: EvidenceCheck) -
     if not dialogs.confirm(parent, "Open evidence", f"Open {path} with the system's viewer?{warning}"):
         return False
     return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
+def confirm_outside_path(parent: QWidget | None, path: Path) -> bool:
+    """Ask once before the app reads an evidence path outside the workbook's folder (a received workbook's
+    sender chose it); remote, device and non-file paths are refused without asking."""
+    from desktop.storage import evidence_places
+    if evidence_places.is_remote_or_device(str(path)):
+        dialogs.inform(parent, "Open evidence", f"{path} is a network, URL or device path; the app never opens it.")
+        return False
+    if not dialogs.confirm(parent, "Evidence outside the workbook's folder",
+                           f"{path} is outside the workbook's folder, so it was not checked. Received "
+                           "workbooks can name any file on this computer. Check and open this file?"):
+        return False
+    return evidence_places.confirm(path)
