@@ -16,6 +16,7 @@ import polars as pl
 
 from desktop.importers import benchmarks, request_log
 from desktop.importers.detect import classifier, json_kind
+from desktop.importers.amplification import check_columns, check_line_lengths
 from desktop.importers.preflight import Limits, SourceFile, check_workbook, read_source, refuse_ole
 from desktop.importers.progress import Ticker
 from desktop.importers.records import validate_records
@@ -116,7 +117,8 @@ def _parse(source: SourceFile, *, format: str, sheet: str | None, set_values: Ma
         raise ImportFailed(f"{source.name} is not an {format.upper()} workbook (it is a text file)")
     if kind == "json" or format in benchmarks.BENCHMARK_FORMATS:
         return _json(source, format, limits, **options)
-    return _delimited(source, format, decimal_comma, **options)
+    check_line_lengths(source.path, source.name, limits.max_line_bytes)
+    return _delimited(source, format, decimal_comma, limits=limits, **options)
 
 
 def _workbook(source: SourceFile, format: str, sheet: str | None, decimal_comma: bool | None,
@@ -133,10 +135,11 @@ def _workbook(source: SourceFile, format: str, sheet: str | None, decimal_comma:
 
 
 def _delimited(source: SourceFile, format: str, decimal_comma: bool | None, *, set_values, route_aliases,
-               ticker: Ticker) -> ParsedSource:
+               ticker: Ticker, limits: Limits) -> ParsedSource:
     text = decode_text(source)
     hint = "\t" if format == "tsv" or source.name.casefold().endswith((".tsv", ".tab")) else None
     guess = find_header(text.sample, classifier(format if format != "auto" else None), hint, source.name)
+    check_columns(source.name, len(guess.cells), limits.max_columns)
     if guess.kind == "requests":
         return _request_csv(source, text, guess, decimal_comma, set_values=set_values,
                             route_aliases=route_aliases, ticker=ticker)
