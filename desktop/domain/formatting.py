@@ -108,28 +108,41 @@ def _money_decimals(amount: float) -> int:
     return min(_MAX_DECIMALS, max(2, _SIGNIFICANT - 1 - math.floor(math.log10(magnitude))))
 
 
-def format_money(amount_usd: Any, currency: DisplayCurrency = USD, *, decimals: int | None = None,
-                 missing: str = NOT_KNOWN) -> str:
-    """An amount stored in USD, shown in `currency`: '$1,234.56', 'EUR 1,135.80', '$0.0001235'.
+def format_amount(amount: Any, *, decimals: int | None = None, missing: str = NOT_KNOWN) -> str:
+    """The digits of a money amount without a currency sign, for a table whose unit is written beside it
+    ('1,963.70' under 'USD/month'). No conversion: the amount is shown in the unit it is given in.
 
     decimals=None chooses: two for one unit or more, four significant digits below that (trailing zeros
     beyond the second decimal dropped). A fixed number rounds every amount to it, as axis ticks need.
     """
+    number = _finite(amount)
+    if number is None:
+        return missing
+    if decimals is None:
+        places = _money_decimals(number)
+        text = f"{abs(number):,.{places}f}"
+        if places > 2:
+            whole, _, fraction = text.partition(".")
+            text = f"{whole}.{fraction.rstrip('0').ljust(2, '0')}"
+    else:
+        text = f"{abs(number):,.{decimals}f}"
+    sign = "-" if number < 0 and any(ch not in "0.," for ch in text) else ""
+    return sign + text
+
+
+def format_money(amount_usd: Any, currency: DisplayCurrency = USD, *, decimals: int | None = None,
+                 missing: str = NOT_KNOWN) -> str:
+    """An amount stored in USD, shown in `currency`: '$1,234.56', 'EUR 1,135.80', '$0.0001235'.
+
+    Digits as `format_amount`; the currency's prefix goes after any minus sign ('-$12.00').
+    """
     number = _finite(amount_usd)
     if number is None:
         return missing
-    shown = currency.from_usd(number)
-    if decimals is None:
-        places = _money_decimals(shown)
-        text = f"{abs(shown):,.{places}f}"
-        if places > 2:
-            whole, _, fraction = text.partition(".")
-            fraction = fraction.rstrip("0")
-            text = f"{whole}.{fraction.ljust(2, '0')}"
-    else:
-        text = f"{abs(shown):,.{decimals}f}"
-    sign = "-" if shown < 0 and any(ch not in "0.," for ch in text) else ""
-    return f"{sign}{currency.prefix}{text}"
+    text = format_amount(currency.from_usd(number), decimals=decimals)
+    if text.startswith("-"):
+        return f"-{currency.prefix}{text[1:]}"
+    return currency.prefix + text
 
 
 def format_percent(share: Any, *, decimals: int = 0, missing: str = NOT_KNOWN) -> str:
@@ -193,8 +206,9 @@ def format_duration_ms(milliseconds: Any, *, missing: str = NOT_OBSERVED) -> str
 
 
 def format_value(value: Any, unit: str = "", *, missing: str = NOT_KNOWN) -> str:
-    """Any figure a calculator or a metric returns: booleans yes/no, shares (unit 'share...') as
-    percentages with one decimal, numbers by `format_number`, text as it is, None as `missing`."""
+    """Any figure a calculator or a metric returns, for a table that writes `unit` beside it: booleans
+    yes/no, shares (unit 'share...') as percentages with one decimal, USD amounts (unit 'USD...') by
+    `format_amount`, other numbers by `format_number`, text as it is, None as `missing`."""
     if value is None:
         return missing
     if isinstance(value, bool):
@@ -202,5 +216,7 @@ def format_value(value: Any, unit: str = "", *, missing: str = NOT_KNOWN) -> str
     if isinstance(value, (int, float)):
         if unit.startswith("share") and _finite(value) is not None:
             return format_percent(value, decimals=1)
+        if unit.startswith("USD"):
+            return format_amount(value, missing=missing)
         return format_number(value, missing=missing)
     return str(value)

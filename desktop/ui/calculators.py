@@ -8,7 +8,6 @@ gate panels, the Assumptions sheet and the memo read scenarios from there.
 from __future__ import annotations
 
 import html
-import math
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import (QComboBox, QGridLayout, QGroupBox, QHBoxLayout, Q
                                QLineEdit, QPushButton, QSizePolicy, QTabWidget, QVBoxLayout, QWidget)
 
 from desktop.domain.errors import DomainError
+from desktop.domain.formatting import format_value
 from desktop.economics.calculators import CALCULATORS, Calculator
 from desktop.economics.params import InputSpec, figures, inputs_from_mapping
 from desktop.economics.scenarios import Scenario, make_scenario
@@ -68,30 +68,7 @@ class DeleteScenarioCommand(QUndoCommand):
                                          "scenarios")
 
 
-# ---- formatting -------------------------------------------------------------------------------------
-
-def format_value(value: Any, unit: str = "") -> str:
-    if value is None:
-        return "n/a"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return "n/a"
-        if unit.startswith("share"):
-            return f"{value:.1%}" if abs(value) < 10 else f"{value:,.2f}"
-        magnitude = abs(value)
-        if magnitude >= 1e5 or value.is_integer():
-            return f"{value:,.0f}"
-        if magnitude >= 100:
-            return f"{value:,.2f}"
-        if magnitude >= 1:
-            return f"{value:,.4f}".rstrip("0").rstrip(".")
-        return f"{value:.4g}"
-    return str(value)
-
+# ---- labels ----------------------------------------------------------------------------------------
 
 def input_label(spec: InputSpec) -> str:
     """A short label from the input's help text: its first clause."""

@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from desktop.domain.formatting import (NOT_KNOWN, NOT_OBSERVED, USD, DisplayCurrency, format_count,
+from desktop.domain.formatting import (NOT_KNOWN, NOT_OBSERVED, USD, DisplayCurrency, format_amount, format_count,
                                        format_duration_ms, format_money, format_number, format_percent,
                                        format_value)
 
@@ -112,3 +112,11 @@ def test_value_for_calculator_and_metric_outputs():
     assert format_value("dedicated") == "dedicated"
     assert format_value(None) == NOT_KNOWN
     assert format_value(None, missing=NOT_OBSERVED) == NOT_OBSERVED
+
+
+def test_amount_is_money_digits_without_a_sign_for_tables_with_a_unit_column():
+    assert format_amount(1963.7) == "1,963.70"
+    assert format_amount(0.05139) == "0.05139"
+    assert format_amount(-3) == "-3.00"
+    assert format_value(1963.7, "USD/month") == "1,963.70"
+    assert format_value(0.05139, "USD per accepted output") == "0.05139"
