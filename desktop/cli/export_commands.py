@@ -21,6 +21,7 @@ from typing import Any
 
 from desktop.cli.common import EXIT_USAGE, CliError, print_json
 from desktop.domain.errors import DomainError
+from desktop.domain.progress import Progress
 
 KINDS = ("json", "markdown", "xlsx", "pdf")  # written in this order: cheap ones first
 SUFFIXES = {"json": ".json", "markdown": ".md", "xlsx": ".xlsx", "pdf": ".pdf"}
@@ -113,11 +114,11 @@ def render_memo_charts(data: Any, folder: Path, dpi: int = CHART_DPI) -> tuple[l
 
 
 def write_exports(data: Any, targets: dict[str, Path], *, paper: str = "a4", charts: Sequence[Any] = (),
-                  control: Any = None) -> list[Written]:
+                  progress: Progress | None = None) -> list[Written]:
     """Write each requested export (kind -> path) atomically; no Qt here. Raises ExportFailed."""
     from desktop.exports.atomic import sha256_file
     from desktop.exports.excel import export_xlsx
-    from desktop.exports.matrix import Cancelled, write_matrix_json, write_matrix_markdown
+    from desktop.exports.matrix import write_matrix_json, write_matrix_markdown
     from desktop.exports.pdf import export_pdf
 
     written: list[Written] = []
@@ -131,12 +132,10 @@ def write_exports(data: Any, targets: dict[str, Path], *, paper: str = "a4", cha
             elif kind == "markdown":
                 write_matrix_markdown(path, data)
             elif kind == "xlsx":
-                export_xlsx(path, data, paper=paper, control=control)
+                export_xlsx(path, data, paper=paper, progress=progress)
             else:
-                export_pdf(path, data, charts=charts, paper=paper, control=control)
-        except Cancelled:
-            raise
-        except (DomainError, OSError) as exc:
+                export_pdf(path, data, charts=charts, paper=paper, progress=progress)
+        except (DomainError, OSError) as exc:  # a cancel (Cancelled) is neither, and goes up as it is
             message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise ExportFailed(f"could not write the {KIND_NAMES[kind]} {path}: {message} (that file was not "
                                "written)", written) from exc

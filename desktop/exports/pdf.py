@@ -27,9 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from desktop import paths
+from desktop.domain.progress import NO_PROGRESS, Progress, check_cancelled
 from desktop.exports.atomic import ExportError, atomic_path
 from desktop.exports.matrix import (CONTENT_FILE_NAME, DECISION_LABELS, GATE_LABELS, MANIFEST_FILE_NAME,
-                                    STATUS_LABELS, ExportData, check_cancel, report_progress, status_mark)
+                                    STATUS_LABELS, ExportData, status_mark)
 
 PAPER_CSS = {"a4": "A4", "letter": "letter"}
 MAX_NOTE = 1_500  # characters of one note shown in the memo
@@ -519,19 +520,19 @@ def write_memo(target: Any, html: str, data: ExportData, charts: Sequence[ChartI
 
 
 def export_pdf(path: Path | str, data: ExportData, *, charts: Sequence[ChartImage] = (), paper: str = "a4",
-               control: Any = None) -> Path:
+               progress: Progress | None = None) -> Path:
     """Write the decision memo atomically to `path`; returns the path. Raises ExportError, Cancelled."""
     if paper not in PAPER_CSS:
         raise ExportError(f"paper must be one of {', '.join(PAPER_CSS)}, not {paper!r}")
     path = Path(path)
-    report_progress(control, 0.1, "Building the memo")
+    progress = progress or NO_PROGRESS
+    progress.stage("Building the memo")
     html = render_memo_html(memo_context(data, charts, paper))
-    check_cancel(control)
-    report_progress(control, 0.3, "Laying out the memo")
+    check_cancelled(progress)
+    progress.stage("Laying out the memo")
     with atomic_path(path) as temp:
         write_memo(temp, html, data, charts)
-        check_cancel(control)
-    report_progress(control, 1.0, "PDF memo written")
+        check_cancelled(progress)
     return path
 
 

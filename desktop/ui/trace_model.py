@@ -31,6 +31,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from PySide6.QtGui import QColor, QFont
 
 from desktop.domain.errors import DomainError, FieldError
+from desktop.domain.progress import check_cancelled
 from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME, KNOWN_EXTRA_FIELDS, Kind
 from desktop.storage import trace_store
 from desktop.storage.workbook_file import WorkbookStore, connect_for_reading
@@ -81,8 +82,7 @@ def _query_in_worker(database: Path, sort_field: str | None, descending: bool, f
     conn = connect_for_reading(Path(database))
     try:
         store = WorkbookStore(conn, Path(database), writable=False)
-        if control.cancelled():
-            raise InterruptedError("superseded")
+        check_cancelled(control)  # superseded by a newer query
         with gc_paused():
             return query_order(store, sort_field, descending, filters)
     finally:

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFrame, QGridLayout, QGro
                                QVBoxLayout, QWidget)
 
 from desktop.domain.errors import DomainError
+from desktop.domain.progress import Cancelled, check_cancelled
 from desktop.domain.playbook import Playbook
 from desktop.domain.workbook import Workbook
 from desktop.economics.recommend import RecommendationOverride, normalize_override
@@ -76,8 +77,7 @@ def prepare_figures(economics: Economics, workload: str | None, control: Any = N
     figures: dict[str, FigureData] = {}
     with gc_paused():
         for kind in FIGURES:
-            if control is not None and control.cancelled():
-                raise InterruptedError("superseded")
+            check_cancelled(control)  # superseded by a newer computation
             figures[kind] = figure_data(kind, data)
     return figures
 
@@ -89,15 +89,14 @@ def compute_in_worker(database: Path, workbook: Workbook, playbook: Playbook, wo
     from desktop.storage.trace_store import open_worker_connection
 
     if control.cancelled() or not Path(database).exists():  # superseded, or the document was closed
-        raise InterruptedError("superseded")
+        raise Cancelled("superseded")
     store = open_worker_connection(database)
     try:
         with gc_paused():
             economics = load_economics(store, workbook, playbook)
     finally:
         store.close()
-    if control.cancelled():
-        raise InterruptedError("superseded")
+    check_cancelled(control)
     figures = economics_facts.key_figures(economics)
     return economics, figures, prepare_figures(economics, workload, control)
 
