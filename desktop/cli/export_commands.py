@@ -1,7 +1,7 @@
 """`ipw export`: the Excel workbook, the PDF memo and the procurement matrix as Markdown and JSON.
 
-Runs without a display: the memo's charts are drawn by an offscreen QApplication, started only when a PDF
-is asked for (QT_QPA_PLATFORM=offscreen is set when no display is). Every file is written atomically and
+Runs without a display and without Qt: the memo's charts are vector SVG drawn by desktop.exports.svg_charts
+from the same figure models the Economics page draws. Every file is written atomically and
 recorded in the workbook's exports table (path, kind, SHA-256, fingerprint), so `ipw verify FILE
 --workbook WB` can later tell whether a memo is byte for byte the one exported.
 
@@ -27,13 +27,6 @@ KINDS = ("json", "markdown", "xlsx", "pdf")  # written in this order: cheap ones
 SUFFIXES = {"json": ".json", "markdown": ".md", "xlsx": ".xlsx", "pdf": ".pdf"}
 KIND_NAMES = {"json": "procurement matrix (JSON)", "markdown": "procurement matrix (Markdown)",
               "xlsx": "Excel workbook", "pdf": "PDF memo"}
-MEMO_CHARTS = (
-    ("cost-by-route", "The cheapest configuration of each workload on each route; pale bars marked * have no "
-                      "row that meets the target p95."),
-    ("latency", "Measured p95 latency at each concurrency; the red line is the target p95."),
-)
-CHART_DPI = 220
-CHART_SIZE_IN = (6.4, 3.0)
 
 
 def register(subparsers: Any) -> None:
@@ -78,39 +71,12 @@ class ExportFailed(DomainError):
         self.written = written
 
 
-def ensure_headless_qt() -> None:
-    """Let Qt run without a display (charts are drawn offscreen)."""
-    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") \
-            and not os.environ.get("QT_QPA_PLATFORM"):
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+def render_memo_charts(data: Any, folder: Path | None = None) -> tuple[list[Any], str | None]:
+    """The memo's economics figures as vector SVG (no Qt; `folder` is not used: nothing is written to disk).
+    Returns the charts and, when some could not be drawn, why (the memo then goes without them)."""
+    from desktop.exports.svg_charts import memo_charts
 
-
-def render_memo_charts(data: Any, folder: Path, dpi: int = CHART_DPI) -> tuple[list[Any], str | None]:
-    """The app's economics figures for the memo, rendered offscreen as PNG at `dpi` into `folder`.
-
-    Must run on the thread that owns the QApplication (the GUI thread, or the CLI's main thread). Returns
-    the charts and, when some could not be drawn, why (the memo then says so instead of showing them).
-    """
-    from desktop.exports.pdf import chart_from_file
-
-    ensure_headless_qt()
-    try:
-        from desktop.ui.economics_charts import render_figure
-    except Exception as exc:  # noqa: BLE001 - Qt libraries missing: the memo goes without charts
-        return [], f"charts could not be drawn ({type(exc).__name__}: {exc})"
-    economics = data.decision.economics
-    charts, problems = [], []
-    for kind, caption in MEMO_CHARTS:
-        target = Path(folder) / f"{kind}.png"
-        try:
-            figure = render_figure(kind, data.metrics, data.workbook, target, dpi, scenarios=economics.scenarios,
-                                   playbook=data.playbook, catalog=economics.catalog, size_in=CHART_SIZE_IN)
-        except Exception as exc:  # noqa: BLE001 - one broken figure must not stop the memo
-            problems.append(f"{kind}: {type(exc).__name__}: {exc}")
-            continue
-        if figure.has_data:
-            charts.append(chart_from_file(kind, figure.title, caption, target))
-    return charts, ("; ".join(problems) or None)
+    return memo_charts(data)
 
 
 def write_exports(data: Any, targets: dict[str, Path], *, paper: str = "a4", charts: Sequence[Any] = (),
