@@ -171,6 +171,8 @@ def format_tick(value: float, unit: str | None, step: float, *, log: bool = Fals
             text = f"{value:,.0f}"
         else:
             text = f"{value:g}"
+        if unit and unit.startswith("money:"):
+            return f"{unit[6:]} {text}"
         return ("$" + text) if unit == "usd" else text
     decimals = 0 if step >= 1 else min(6, max(0, -math.floor(math.log10(step) + 1e-9)))
     if unit == "usd" and 0 < decimals < 2:
@@ -181,6 +183,8 @@ def format_tick(value: float, unit: str | None, step: float, *, log: bool = Fals
     sign = "-" if value < 0 and float(text.replace(",", "")) != 0 else ""
     if unit == "usd":
         return f"{sign}${text}"
+    if unit and unit.startswith("money:"):  # amounts in a display currency: "EUR 1,000"
+        return f"{sign}{unit[6:]} {text}"
     if unit == "percent":
         return f"{sign}{text}%"
     return sign + text
