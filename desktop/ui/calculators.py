@@ -11,7 +11,6 @@ import html
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
                                QLineEdit, QPushButton, QSizePolicy, QTabWidget, QVBoxLayout, QWidget)
 
@@ -21,6 +20,7 @@ from desktop.economics.calculators import CALCULATORS, Calculator
 from desktop.economics.params import InputSpec, figures, inputs_from_mapping
 from desktop.economics.scenarios import Scenario, make_scenario
 from desktop.storage import economics_store
+from desktop.ui import commands
 from desktop.ui.document import Document
 from desktop.ui.pages.base import scrolling
 
@@ -28,44 +28,6 @@ SHORT_TITLES = {"dedicated": "Dedicated", "owned": "Owned hardware", "api-bill":
                 "replicas": "Replicas", "fallback": "Fallback blend"}
 CATALOG_LISTS = {"model": "models", "gpu": "gpus", "price": "token_prices"}
 ERROR_STYLE = "color: #9b1c1c;"
-
-
-# ---- undoable scenario edits ------------------------------------------------------------------------
-
-class SaveScenarioCommand(QUndoCommand):
-    """Save (or replace, by name) a scenario in the workbook; undo restores what was there."""
-
-    def __init__(self, document: Document, scenario: Scenario) -> None:
-        super().__init__(f"Save scenario '{scenario.name}'")
-        self.document = document
-        self.scenario = scenario
-        self.previous: Scenario | None = economics_store.get_scenario(document.store, scenario.name)
-
-    def redo(self) -> None:
-        self.document.run_in_transaction(lambda store: economics_store.save_scenario(store, self.scenario),
-                                         "scenarios")
-
-    def undo(self) -> None:
-        def restore(store: Any) -> None:
-            economics_store.delete_scenario(store, self.scenario.name)
-            if self.previous is not None:
-                economics_store.save_scenario(store, self.previous)
-        self.document.run_in_transaction(restore, "scenarios")
-
-
-class DeleteScenarioCommand(QUndoCommand):
-    def __init__(self, document: Document, scenario: Scenario) -> None:
-        super().__init__(f"Delete scenario '{scenario.name}'")
-        self.document = document
-        self.scenario = scenario
-
-    def redo(self) -> None:
-        self.document.run_in_transaction(lambda store: economics_store.delete_scenario(store, self.scenario.name),
-                                         "scenarios")
-
-    def undo(self) -> None:
-        self.document.run_in_transaction(lambda store: economics_store.save_scenario(store, self.scenario),
-                                         "scenarios")
 
 
 # ---- labels ----------------------------------------------------------------------------------------
@@ -401,7 +363,7 @@ class CalculatorPanel(QWidget):
             return False
         try:
             scenario = make_scenario(self.name_edit.text(), self.kind, self.inputs())
-            self.document.push(SaveScenarioCommand(self.document, scenario))
+            self.document.push(commands.save_scenario(self.document, scenario))
         except DomainError as exc:
             self.scenario_message.setStyleSheet(ERROR_STYLE)
             self.scenario_message.setText(f"Not saved: {exc}")
@@ -430,7 +392,7 @@ class CalculatorPanel(QWidget):
         if scenario is None:
             return
         try:
-            self.document.push(DeleteScenarioCommand(self.document, scenario))
+            self.document.push(commands.delete_scenario(self.document, scenario))
         except DomainError as exc:
             self.scenario_message.setStyleSheet(ERROR_STYLE)
             self.scenario_message.setText(str(exc))
