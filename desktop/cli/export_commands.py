@@ -1,7 +1,7 @@
 """`ipw export`: the Excel workbook, the PDF memo and the procurement matrix as Markdown and JSON.
 
-Runs without a display: the memo's charts are drawn by an offscreen QApplication, started only when a PDF
-is asked for (QT_QPA_PLATFORM=offscreen is set when no display is). Every file is written atomically and
+Runs without a display and without Qt: the memo's charts are vector SVG drawn by desktop.exports.svg_charts
+from the same figure models the Economics page draws. Every file is written atomically and
 recorded in the workbook's exports table (path, kind, SHA-256, fingerprint), so `ipw verify FILE
 --workbook WB` can later tell whether a memo is byte for byte the one exported.
 
@@ -21,18 +21,12 @@ from typing import Any
 
 from desktop.cli.common import EXIT_USAGE, CliError, print_json
 from desktop.domain.errors import DomainError
+from desktop.domain.progress import Progress
 
 KINDS = ("json", "markdown", "xlsx", "pdf")  # written in this order: cheap ones first
 SUFFIXES = {"json": ".json", "markdown": ".md", "xlsx": ".xlsx", "pdf": ".pdf"}
 KIND_NAMES = {"json": "procurement matrix (JSON)", "markdown": "procurement matrix (Markdown)",
               "xlsx": "Excel workbook", "pdf": "PDF memo"}
-MEMO_CHARTS = (
-    ("cost-by-route", "The cheapest configuration of each workload on each route; pale bars marked * have no "
-                      "row that meets the target p95."),
-    ("latency", "Measured p95 latency at each concurrency; the red line is the target p95."),
-)
-CHART_DPI = 220
-CHART_SIZE_IN = (6.4, 3.0)
 
 
 def register(subparsers: Any) -> None:
@@ -77,47 +71,20 @@ class ExportFailed(DomainError):
         self.written = written
 
 
-def ensure_headless_qt() -> None:
-    """Let Qt run without a display (charts are drawn offscreen)."""
-    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") \
-            and not os.environ.get("QT_QPA_PLATFORM"):
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+def render_memo_charts(data: Any, folder: Path | None = None) -> tuple[list[Any], str | None]:
+    """The memo's economics figures as vector SVG (no Qt; `folder` is not used: nothing is written to disk).
+    Returns the charts and, when some could not be drawn, why (the memo then goes without them)."""
+    from desktop.exports.svg_charts import memo_charts
 
-
-def render_memo_charts(data: Any, folder: Path, dpi: int = CHART_DPI) -> tuple[list[Any], str | None]:
-    """The app's economics figures for the memo, rendered offscreen as PNG at `dpi` into `folder`.
-
-    Must run on the thread that owns the QApplication (the GUI thread, or the CLI's main thread). Returns
-    the charts and, when some could not be drawn, why (the memo then says so instead of showing them).
-    """
-    from desktop.exports.pdf import chart_from_file
-
-    ensure_headless_qt()
-    try:
-        from desktop.ui.economics_charts import render_figure
-    except Exception as exc:  # noqa: BLE001 - Qt libraries missing: the memo goes without charts
-        return [], f"charts could not be drawn ({type(exc).__name__}: {exc})"
-    economics = data.decision.economics
-    charts, problems = [], []
-    for kind, caption in MEMO_CHARTS:
-        target = Path(folder) / f"{kind}.png"
-        try:
-            figure = render_figure(kind, data.metrics, data.workbook, target, dpi, scenarios=economics.scenarios,
-                                   playbook=data.playbook, catalog=economics.catalog, size_in=CHART_SIZE_IN)
-        except Exception as exc:  # noqa: BLE001 - one broken figure must not stop the memo
-            problems.append(f"{kind}: {type(exc).__name__}: {exc}")
-            continue
-        if figure.has_data:
-            charts.append(chart_from_file(kind, figure.title, caption, target))
-    return charts, ("; ".join(problems) or None)
+    return memo_charts(data)
 
 
 def write_exports(data: Any, targets: dict[str, Path], *, paper: str = "a4", charts: Sequence[Any] = (),
-                  control: Any = None) -> list[Written]:
+                  progress: Progress | None = None) -> list[Written]:
     """Write each requested export (kind -> path) atomically; no Qt here. Raises ExportFailed."""
     from desktop.exports.atomic import sha256_file
     from desktop.exports.excel import export_xlsx
-    from desktop.exports.matrix import Cancelled, write_matrix_json, write_matrix_markdown
+    from desktop.exports.matrix import write_matrix_json, write_matrix_markdown
     from desktop.exports.pdf import export_pdf
 
     written: list[Written] = []
@@ -131,12 +98,10 @@ def write_exports(data: Any, targets: dict[str, Path], *, paper: str = "a4", cha
             elif kind == "markdown":
                 write_matrix_markdown(path, data)
             elif kind == "xlsx":
-                export_xlsx(path, data, paper=paper, control=control)
+                export_xlsx(path, data, paper=paper, progress=progress)
             else:
-                export_pdf(path, data, charts=charts, paper=paper, control=control)
-        except Cancelled:
-            raise
-        except (DomainError, OSError) as exc:
+                export_pdf(path, data, charts=charts, paper=paper, progress=progress)
+        except (DomainError, OSError) as exc:  # a cancel (Cancelled) is neither, and goes up as it is
             message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise ExportFailed(f"could not write the {KIND_NAMES[kind]} {path}: {message} (that file was not "
                                "written)", written) from exc

@@ -35,8 +35,8 @@ from typing import Any
 from desktop.domain.playbook import Playbook
 from desktop.domain.trace import FIELDS_BY_NAME, FIELD_NAMES, Kind
 from desktop.exports.atomic import ExportError, atomic_path
-from desktop.exports.matrix import (DECISION_LABELS, GATE_LABELS, STATUS_LABELS, ExportData, check_cancel,
-                                    report_progress, status_mark)
+from desktop.domain.progress import NO_PROGRESS, Progress, check_cancelled
+from desktop.exports.matrix import DECISION_LABELS, GATE_LABELS, STATUS_LABELS, ExportData, status_mark
 
 EXCEL_CELL_LIMIT = 32_767  # UTF-16 code units
 EXCEL_MAX_ROWS = 1_048_576
@@ -780,7 +780,7 @@ def _trace_columns(extra_fields: Sequence[str]) -> tuple[dict[str, int], list[st
     return {name: i for i, name in enumerate(names)}, _unique_names(labels)
 
 
-def export_xlsx(path: Path | str, data: ExportData, *, paper: str = "a4", control: Any = None,
+def export_xlsx(path: Path | str, data: ExportData, *, paper: str = "a4", progress: Progress | None = None,
                 rows_per_sheet: int = TRACE_ROWS_PER_SHEET) -> Path:
     """Write the Excel workbook atomically to `path`; returns the path. Raises ExportError, Cancelled."""
     if paper not in PAPER:
@@ -796,15 +796,14 @@ def export_xlsx(path: Path | str, data: ExportData, *, paper: str = "a4", contro
     # keep the garbage collector from walking them again and again as the writer allocates.
     gc.freeze()
     try:
-        _export(path, data, layouts, summary, mark, paper, paper_code, rows_per_sheet, control)
+        _export(path, data, layouts, summary, mark, paper, paper_code, rows_per_sheet, progress or NO_PROGRESS)
     finally:
         gc.unfreeze()
-    report_progress(control, 1.0, "Excel workbook written")
     return path
 
 
 def _export(path: Path, data: ExportData, layouts: list[Layout], summary: Layout, mark: str | None, paper: str,
-            paper_code: int, rows_per_sheet: int, control: Any) -> None:
+            paper_code: int, rows_per_sheet: int, progress: Progress) -> None:
     import xlsxwriter
 
     with atomic_path(path) as temp:
@@ -838,7 +837,7 @@ def _export(path: Path, data: ExportData, layouts: list[Layout], summary: Layout
             book.define_name("ReviewerRateUsdPerHour", "=" + rate_ref)
             book.define_name("TargetP95Ms", "=" + target_ref)
             chart_rows = _write_traces_and_metrics(book, formats, data, paper_code, mark, rate_ref, target_ref,
-                                                   rows_per_sheet, control)
+                                                   rows_per_sheet, progress)
             if chart_rows:
                 _add_chart(book, sheets["Summary"], chart_rows)
             for layout in (assumptions_layout(data), audit_layout(data)):
@@ -846,8 +845,8 @@ def _export(path: Path, data: ExportData, layouts: list[Layout], summary: Layout
                 _setup_sheet(ws, layout, paper=paper_code, mark=mark)
                 _write_layout(ws, layout, formats)
             _write_content_sheet(book, data)
-            report_progress(control, 0.97, "Compressing the workbook")
-            check_cancel(control)
+            progress.stage("Compressing the workbook")
+            check_cancelled(progress)
         except BaseException:
             try:
                 book.close()
@@ -914,12 +913,13 @@ def _add_chart(book: Any, summary: Any, chart: tuple[int, int]) -> None:
 
 
 def _write_traces_and_metrics(book: Any, formats: _Formats, data: ExportData, paper: int, mark: str | None,
-                              rate_ref: str, target_ref: str, rows_per_sheet: int, control: Any
+                              rate_ref: str, target_ref: str, rows_per_sheet: int, progress: Progress
                               ) -> tuple[int, int] | None:
     """Traces sheets and Metrics sheets, streamed row by row together; returns the chart's data rows."""
     rows = data.rows
     report = data.metrics
     total = len(rows)
+    progress.stage("Writing the trace rows", total)
     positions, labels = _trace_columns(data.extra_fields)
     columns = _Columns(trace=positions)
     sheet_count = max(1, math.ceil(total / rows_per_sheet))
@@ -1088,8 +1088,8 @@ def _write_traces_and_metrics(book: Any, formats: _Formats, data: ExportData, pa
                                                str(row.get("provider")), str(row.get("model"))), 0), fmt_int)
             done += 1
             if done % 20_000 == 0:
-                check_cancel(control)
-                report_progress(control, 0.05 + 0.9 * done / max(total, 1), f"Writing trace row {done:,} of {total:,}")
+                check_cancelled(progress)
+                progress.advance(20_000)
         if not k and route_names:
             chart_rows = (FIRST_DATA_ROW, FIRST_DATA_ROW + len(route_names) - 1)
     return chart_rows if total else None

@@ -22,6 +22,7 @@ from desktop import __version__
 from desktop.domain.audit import chain_problems
 from desktop.domain.canonical import canonical_bytes
 from desktop.domain.playbook import Playbook
+from desktop.domain.progress import Progress, check_cancelled
 from desktop.domain.workbook import Workbook
 from desktop.exports.atomic import write_bytes_atomic
 from desktop.storage.workbook_file import WorkbookStore
@@ -38,20 +39,6 @@ STATUS_LABELS = {"supported": "Supported", "not-yet": "Not yet", "avoid": "Avoid
 GATE_LABELS = {"not-assessed": "Not assessed", "passed": "Passed", "at-risk": "At risk", "failed": "Failed"}
 DECISION_LABELS = {"approve": "Approved", "approve-with-conditions": "Approved with conditions",
                    "reject": "Rejected"}
-
-
-class Cancelled(InterruptedError):
-    """The user cancelled an export (ui/tasks.py reports InterruptedError as a cancel)."""
-
-
-def check_cancel(control: Any) -> None:
-    if control is not None and control.cancelled():
-        raise Cancelled("export cancelled")
-
-
-def report_progress(control: Any, fraction: float, text: str) -> None:
-    if control is not None:
-        control.progress(fraction, text)
 
 
 def _now() -> str:
@@ -142,14 +129,15 @@ def make_manifest(workbook: Workbook, fingerprint: str, exported_at: str | None 
     }
 
 
-def gather(store: WorkbookStore, workbook: Workbook, playbook: Playbook, *, control: Any = None,
+def gather(store: WorkbookStore, workbook: Workbook, playbook: Playbook, *, progress: Progress | None = None,
            exported_at: str | None = None) -> ExportData:
     """Read the trace rows, compute metrics, recommendation and decision content once for all exports."""
     from desktop.exports.content import build_decision
 
-    report_progress(control, 0.0, "Reading the workbook")
+    if progress is not None:
+        progress.stage("Reading the workbook")
     decision = build_decision(store, workbook, playbook)
-    check_cancel(control)
+    check_cancelled(progress)
     raw = canonical_bytes(decision.content)
     extra: list[str] = []
     try:

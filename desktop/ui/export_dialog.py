@@ -68,14 +68,14 @@ def gather_in_worker(database: Path, workbook: Workbook, playbook: Any, control:
 
     store = open_worker_connection(database)
     try:
-        return gather(store, workbook, playbook, control=control)
+        return gather(store, workbook, playbook, progress=control)
     finally:
         store.close()
 
 
 def write_in_worker(data: Any, targets: dict[str, Path], paper: str, charts: list[Any], control: Any
                     ) -> list[Written]:
-    return write_exports(data, targets, paper=paper, charts=charts, control=control)
+    return write_exports(data, targets, paper=paper, charts=charts, progress=control)
 
 
 def _snapshot(workbook: Workbook) -> Workbook:

@@ -4,7 +4,7 @@ problem, then import all rows, only the valid ones, or nothing.
 Nothing touches the workbook until the officer presses an import button. Reading runs as a Task with a
 progress bar and a working Cancel; storing runs as a Task too, over the worker's own connection to the
 working copy, inside one transaction that writes the new imports switched off. One undoable command
-(`trace_commands.ActivateImportsCommand`) then switches them on: undo switches them off again, so an
+(`commands.ActivateImportsCommand`) then switches them on: undo switches them off again, so an
 import of several files is one transaction and one undo step. Any failure reaches the officer as a
 message box with a sentence, never a traceback.
 """
@@ -27,7 +27,7 @@ from desktop.domain.errors import DomainError, FieldError
 from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME
 from desktop.storage import trace_store
 from desktop.trace_import import DEFAULT_KEEP_ORIGINAL_BYTES, ImportOptions, duplicates, parse_sources, store_parsed
-from desktop.ui import settings, trace_commands
+from desktop.ui import commands, settings
 from desktop.ui.document import Document
 from desktop.ui.tasks import Task
 from desktop.ui.trace_model import format_value, gc_paused, start_task
@@ -641,7 +641,7 @@ class ImportDialog(QDialog):
 
     def _on_stored(self, import_ids: list[int]) -> None:
         try:
-            self.document.push(trace_commands.activate_imports(self.document, import_ids,
+            self.document.push(commands.activate_imports(self.document, import_ids,
                                                                [p.source for p in self.parsed]))
         except DomainError as error:
             self.message = f"The import was not switched on: {error}"

@@ -1,7 +1,8 @@
 """Run slow plain functions off the GUI thread, with progress, a working Cancel and clear failures.
 
-The function takes a `TaskControl` as its last argument: it reports progress through it and checks
-`cancelled()` now and then. Results, failures and progress reach the GUI thread as queued signals.
+The function takes a `TaskControl` (the service layer's Progress protocol) as its last argument: it
+reports progress through it and checks `cancelled()` now and then, raising Cancelled to stop. Results,
+failures and progress reach the GUI thread as queued signals.
 """
 
 from __future__ import annotations
@@ -14,19 +15,33 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, Signal
 
 from desktop.domain.errors import DomainError
+from desktop.domain.progress import Cancelled
 
 log = logging.getLogger(__name__)
 
 
 class TaskControl:
-    """What a task function sees: progress reporting and the cancel flag (thread-safe)."""
+    """What a task function sees: the service layer's Progress protocol (stage, advance, cancelled).
+
+    Thread-safe: the worker reports, the GUI thread cancels. Each report goes out as (fraction of the
+    current stage done, stage name); a stage of unknown size reports 0.
+    """
 
     def __init__(self, report: Callable[[float, str], None]) -> None:
         self._report = report
         self._cancel = threading.Event()
+        self._name = ""
+        self._total: int | None = None
+        self._done = 0
 
-    def progress(self, fraction: float, text: str = "") -> None:
-        self._report(max(0.0, min(1.0, fraction)), text)
+    def stage(self, name: str, total: int | None = None) -> None:
+        self._name, self._total, self._done = name, total, 0
+        self._report(0.0, name)
+
+    def advance(self, n: int = 1) -> None:
+        self._done += n
+        if self._total:
+            self._report(max(0.0, min(1.0, self._done / self._total)), self._name)
 
     def cancelled(self) -> bool:
         return self._cancel.is_set()
@@ -79,7 +94,7 @@ class Task(QObject):
     def _run(self) -> None:
         try:
             result = self._function(*self._args, self.control)
-        except InterruptedError:
+        except Cancelled:
             self.cancelled.emit()
         except DomainError as exc:
             self.failed.emit(str(exc))

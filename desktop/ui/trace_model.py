@@ -31,10 +31,11 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from PySide6.QtGui import QColor, QFont
 
 from desktop.domain.errors import DomainError, FieldError
+from desktop.domain.progress import check_cancelled
 from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME, KNOWN_EXTRA_FIELDS, Kind
 from desktop.storage import trace_store
 from desktop.storage.workbook_file import WorkbookStore, connect_for_reading
-from desktop.ui import trace_commands
+from desktop.ui import commands
 from desktop.ui.tasks import Task
 
 # ---- Constants
@@ -81,8 +82,7 @@ def _query_in_worker(database: Path, sort_field: str | None, descending: bool, f
     conn = connect_for_reading(Path(database))
     try:
         store = WorkbookStore(conn, Path(database), writable=False)
-        if control.cancelled():
-            raise InterruptedError("superseded")
+        check_cancelled(control)  # superseded by a newer query
         with gc_paused():
             return query_order(store, sort_field, descending, filters)
     finally:
@@ -188,7 +188,7 @@ class TraceTableModel(QAbstractTableModel):
         self._generation = 0
         self._task: Task | None = None
         self._old_tasks: list[Task] = []
-        trace_commands.events.changing.connect(self._on_changing)
+        commands.events.changing.connect(self._on_changing)
 
     # ---- Public API ---------------------------------------------------------------------------------
     def set_document(self, document) -> None:
@@ -389,7 +389,7 @@ class TraceTableModel(QAbstractTableModel):
             new = trace_store.validate_cell(key, text, self._aliases)
             if key in FIELDS_BY_NAME and FIELDS_BY_NAME[key].kind is Kind.BOOLEAN:
                 new = bool(new)
-            command = trace_commands.edit_cell(self.document, row_id, key, new)
+            command = commands.edit_cell(self.document, row_id, key, new)
             if command is None:
                 return True
             self.document.push(command)
@@ -471,7 +471,7 @@ class TraceTableModel(QAbstractTableModel):
         if part not in ("traces", "all"):
             return
         pending, self._pending = self._pending, None
-        if part == "traces" and pending is not None and pending[0] == trace_commands.CELLS:
+        if part == "traces" and pending is not None and pending[0] == commands.CELLS:
             self._refresh_rows(pending[1])
         else:
             self.reload()
@@ -493,6 +493,6 @@ class TraceTableModel(QAbstractTableModel):
                 task.cancel()
                 task.wait(30_000)
         try:
-            trace_commands.events.changing.disconnect(self._on_changing)
+            commands.events.changing.disconnect(self._on_changing)
         except (RuntimeError, TypeError):
             pass

@@ -98,7 +98,7 @@ def test_metrics_options_apply_to_this_run_only(ipw, sample):
 def test_metrics_human_output_and_bad_options(ipw, sample):
     result = ipw("metrics", sample)
     assert result.code == 0
-    assert "$3.7560" in result.out and "Recommended route: Managed API only" in result.out
+    assert "$3.76" in result.out and "Recommended route: Managed API only" in result.out
     assert "no row meets the target p95 of 20,000 ms" in result.out
     assert ipw("metrics", sample, "--reviewer-rate", "-1").code == 2
     assert ipw("metrics", sample, "--target-p95-ms", "0").code == 2

@@ -92,7 +92,7 @@ def test_export_of_a_workbook_open_elsewhere_still_writes_but_warns(sample, tmp_
 
 
 def test_export_runs_without_a_display(sample, tmp_path):
-    """No DISPLAY, no WAYLAND_DISPLAY and no QT_QPA_PLATFORM: the charts still render, offscreen."""
+    """No DISPLAY, no WAYLAND_DISPLAY and no QT_QPA_PLATFORM: the charts are still drawn (vector SVG, no Qt)."""
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
     pdf = tmp_path / "memo.pdf"
     completed = subprocess.run([sys.executable, "-m", "desktop", "export", str(sample), "--pdf", str(pdf)],
@@ -100,7 +100,10 @@ def test_export_runs_without_a_display(sample, tmp_path):
     assert completed.returncode == 0, completed.stderr
     assert "warning" not in completed.stderr
     reader = PdfReader(str(pdf))
-    assert any(page.images for page in reader.pages)  # the charts were drawn offscreen
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "Figure 1. Cost per accepted output by workload and route" in text
+    assert "USD per accepted output" in text and "target p95 20,000 ms" in text  # chart text, not pixels
+    assert not any(page.images for page in reader.pages)  # vectors: no raster image in the memo
 
 
 def test_signed_workbook_exports_and_records(sample, tmp_path, ipw):

@@ -1,6 +1,7 @@
 import pytest
 
 from desktop.domain.errors import FieldError
+from desktop.domain.progress import Cancelled, NoProgress
 from desktop.domain.sample import sample_traces, sample_workbook
 from desktop.resources import playbook
 from desktop.storage import trace_store
@@ -40,13 +41,18 @@ def test_staged_import_is_invisible_until_switched_on(store):
     assert store.conn.execute("SELECT count(*) FROM traces").fetchone()[0] == 3
 
 
+class CancelAtOnce(NoProgress):
+    def cancelled(self) -> bool:
+        return True
+
+
 def test_cancelled_staging_rolls_back(store):
     rows = [trace_row_values(r) for r in sample_traces(playbook())] * 40_000
-    with pytest.raises(InterruptedError):
+    with pytest.raises(Cancelled):
         with store.transaction():
             trace_store.stage_import(store, source="big.csv", format="csv", sha256="cd" * 32, size=1,
                                      rows_read=len(rows), rows_rejected=0, rows=rows, rows_expected=len(rows),
-                                     details={}, original=None, active=True, cancelled=lambda: True)
+                                     details={}, original=None, active=True, progress=CancelAtOnce())
     assert store.trace_count() == 3
     assert len(store.imports()) == 1
 

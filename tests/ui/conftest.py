@@ -9,8 +9,9 @@ from desktop.ui.document import Document
 
 
 @pytest.fixture
-def document():
-    """The sample workbook as an untitled document; its working copy is removed afterwards."""
+def document(qapp):
+    """The sample workbook as an untitled document; its working copy is removed afterwards.
+    A Document owns Qt timers, which need the application's event dispatcher."""
     document = Document.new(playbook(), sample=True)
     yield document
     document.close()

@@ -18,8 +18,10 @@ import numpy as np
 import pytest
 
 from desktop.resources import playbook
-from desktop.ui import economics_charts as charts
-from desktop.ui.economics_charts import FIGURES, ChartData, FigureData, draw_figure, figure_data
+from desktop.economics import figures as charts
+from desktop.economics.figures import FIGURES, ChartData, FigureData, figure_data
+from desktop.economics.figures.base import BELOW_HEX, MAX_SCATTER, MET_HEX
+from desktop.ui.economics_charts import build_figure, draw_figure
 
 COSTS = {1: 0.215 / 0.84 + 3.5, 2: 0.046 / 0.72 + 5.0, 3: 0.032 / 0.78 + 2.8}
 P95 = {1: 28200.0, 2: 14900.0, 3: 8800.0}
@@ -94,7 +96,7 @@ def test_latency_points_and_target(data):
     fd = figure_data("latency", data)
     points = {(float(x), float(y)) for c in fd.curves for x, y in zip(c.xs, c.ys)}
     assert points == {(4.0, P95[1]), (16.0, P95[2]), (32.0, P95[3])}
-    assert fd.target[:2] == (20000.0, 0)
+    assert (fd.target.value, fd.target.angle) == (20000.0, 0)
     assert fd.x_range == (0, pytest.approx(32 * 1.15 + 1), 0)
     assert fd.y_range == (0, pytest.approx(28200 * 1.5), 0)
     assert any("(over the target)" in s.text and s.x == 4 for s in fd.hover)
@@ -152,12 +154,12 @@ def test_pareto_caps_the_scatter_and_keeps_the_whole_frontier():
     fd = figure_data("pareto", data)
     points, frontier = charts.pareto_model(data)  # the per-row reference
     assert fd.series["Pareto frontier"] == ([p.p95_ms for p in frontier], [p.cost for p in frontier])
-    stride = math.ceil(len(points) / charts.MAX_SCATTER)
+    stride = math.ceil(len(points) / MAX_SCATTER)
     expected = {(p.p95_ms, p.cost) for i, p in enumerate(points) if i % stride == 0} | {
         (p.p95_ms, p.cost) for p in frontier}
     shown = {(float(x), float(y)) for _r, _c, xs, ys in fd.scatters for x, y in zip(xs, ys)}
     assert shown == expected
-    assert len(fd.hover_points) == sum(len(xs) for _r, _c, xs, _ys in fd.scatters) <= charts.MAX_SCATTER + len(frontier)
+    assert len(fd.hover_points) == sum(len(xs) for _r, _c, xs, _ys in fd.scatters) <= MAX_SCATTER + len(frontier)
     assert f"of {len(points):,} rows (every {stride}th" in fd.notes[0]
 
 
@@ -182,14 +184,14 @@ def test_readiness_scores_colours_and_threshold(data):
     fd = figure_data("readiness", data)
     scores = [data.workbook.scores[d.slug].score for d in playbook().readiness]
     assert [b.height for b in fd.bars] == [float(s) for s in scores]
-    assert [b.color for b in fd.bars] == [charts.MET_HEX if s >= 70 else charts.BELOW_HEX for s in scores]
-    assert fd.target[:2] == (70, 0)
+    assert [b.color for b in fd.bars] == [MET_HEX if s >= 70 else BELOW_HEX for s in scores]
+    assert (fd.target.value, fd.target.angle) == (70, 0)
     assert [score for _x, score in fd.references] == [d.reference_score for d in playbook().readiness]
 
 
 def test_drawing_prepared_data_matches_building_from_the_chart_data(qapp, data):
     for kind in FIGURES:
         drawn = draw_figure(figure_data(kind, data))
-        built = charts.build_figure(kind, data)
+        built = build_figure(kind, data)
         assert drawn.series == built.series and [s.text for s in drawn.hover] == [s.text for s in built.hover], kind
         assert len(drawn.plot.items) == len(built.plot.items), kind

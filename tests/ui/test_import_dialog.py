@@ -5,6 +5,7 @@ import threading
 import pytest
 from PySide6.QtCore import Qt
 
+from desktop.domain.progress import Cancelled
 from desktop.domain.trace import FIELD_NAMES
 from desktop.ui import import_dialog
 from desktop.ui.import_dialog import ImportDialog, remembered_set_values
@@ -188,10 +189,11 @@ def test_cancel_while_reading_stops_and_writes_nothing(qtbot, dialog, document, 
 
     def slow_parse(paths, options, control):
         started.set()
+        control.stage("reading", 10)
         while not control.cancelled():
-            control.progress(0.1, "reading")
+            control.advance()
             threading.Event().wait(0.01)
-        raise InterruptedError("cancelled")
+        raise Cancelled()
 
     monkeypatch.setattr(import_dialog, "parse_sources", slow_parse)  # what parse_in_worker calls
     dialog.set_paths([bad_csv(tmp_path)])

@@ -12,7 +12,7 @@ from desktop.domain.trace import FIELD_NAMES
 from desktop.resources import playbook
 from desktop.storage import trace_store
 from desktop.storage.workbook_file import trace_row_values
-from desktop.ui import trace_commands
+from desktop.ui import commands
 from desktop.ui.document import Document
 from desktop.ui.trace_model import EDITED_ROLE, IMPORT_COLUMN, ROW_ID_ROLE, TraceTableModel, format_value
 
@@ -129,7 +129,7 @@ def test_a_cell_edit_repaints_the_row_without_reloading(document):
     model.dataChanged.connect(lambda a, b: changed.append((a.row(), b.row())))
     assert model.setData(model.index(1, column(model, "reviewMinutes")), "7")
     assert resets == [] and changed == [(1, 1)]
-    document.undo_stack.push(trace_commands.delete_rows(document, [model.row_id(0)]))
+    document.undo_stack.push(commands.delete_rows(document, [model.row_id(0)]))
     assert resets == [1] and model.rowCount() == SAMPLE_ROWS - 1
 
 

@@ -28,21 +28,21 @@ from typing import Any
 import pyqtgraph as pg
 import shiboken6
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QCursor, QUndoCommand
+from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
                                QLineEdit, QPushButton, QScrollArea, QSizePolicy, QTabWidget, QToolTip,
                                QVBoxLayout, QWidget)
 
 from desktop.domain.errors import DomainError
+from desktop.domain.progress import Cancelled, check_cancelled
 from desktop.domain.playbook import Playbook
 from desktop.domain.workbook import Workbook
 from desktop.economics.recommend import RecommendationOverride, normalize_override
 from desktop.economics_service import Economics, load_economics
 from desktop.storage import economics_store
 from desktop.ui import economics_facts  # also registers the economics gate facts providers
-from desktop.ui import settings
+from desktop.ui import commands, settings
 from desktop.ui.calculators import CalculatorsWidget
-from desktop.ui.commands import set_context
 from desktop.ui.document import Document
 from desktop.ui.economics_charts import (FIGURES, ChartData, Figure, FigureData, build_figure, draw_figure,
                                          export_plot, figure_data)
@@ -76,8 +76,7 @@ def prepare_figures(economics: Economics, workload: str | None, control: Any = N
     figures: dict[str, FigureData] = {}
     with gc_paused():
         for kind in FIGURES:
-            if control is not None and control.cancelled():
-                raise InterruptedError("superseded")
+            check_cancelled(control)  # superseded by a newer computation
             figures[kind] = figure_data(kind, data)
     return figures
 
@@ -89,15 +88,14 @@ def compute_in_worker(database: Path, workbook: Workbook, playbook: Playbook, wo
     from desktop.storage.trace_store import open_worker_connection
 
     if control.cancelled() or not Path(database).exists():  # superseded, or the document was closed
-        raise InterruptedError("superseded")
+        raise Cancelled("superseded")
     store = open_worker_connection(database)
     try:
         with gc_paused():
             economics = load_economics(store, workbook, playbook)
     finally:
         store.close()
-    if control.cancelled():
-        raise InterruptedError("superseded")
+    check_cancelled(control)
     figures = economics_facts.key_figures(economics)
     return economics, figures, prepare_figures(economics, workload, control)
 
@@ -105,27 +103,6 @@ def compute_in_worker(database: Path, workbook: Workbook, playbook: Playbook, wo
 def prepare_in_worker(economics: Economics, workload: str | None, control: Any) -> dict[str, FigureData]:
     """The plots' data for another workload filter (the economics unchanged)."""
     return prepare_figures(economics, workload, control)
-
-
-# ---- undoable override ------------------------------------------------------------------------------
-
-class SetOverrideCommand(QUndoCommand):
-    """Record (or clear, with None) the officer's recommendation override."""
-
-    def __init__(self, document: Document, new: RecommendationOverride | None, text: str) -> None:
-        super().__init__(text)
-        self.document = document
-        self.old = economics_store.get_override(document.store)
-        self.new = new
-
-    def _apply(self, value: RecommendationOverride | None) -> None:
-        self.document.run_in_transaction(lambda store: economics_store.set_override(store, value), "recommendation")
-
-    def redo(self) -> None:
-        self._apply(self.new)
-
-    def undo(self) -> None:
-        self._apply(self.old)
 
 
 # ---- one plot ---------------------------------------------------------------------------------------
@@ -359,7 +336,7 @@ class RecommendationPanel(QWidget):
                 return False
             text = (f"Override the recommendation with {self.playbook.procurement_route(route).name}" if route
                     else "Set the fallback route" if new else "Clear the recommendation override")
-            self.document.push(SetOverrideCommand(self.document, new, text))
+            self.document.push(commands.set_override(self.document, new, text))
         except DomainError as exc:
             self.override_message.setStyleSheet(ERROR_STYLE)
             self.override_message.setText("A route override needs a reason." if route and not reason else str(exc))
@@ -372,7 +349,7 @@ class RecommendationPanel(QWidget):
         if self.document is None or economics_store.get_override(self.document.store) is None:
             return False
         try:
-            self.document.push(SetOverrideCommand(self.document, None, "Clear the recommendation override"))
+            self.document.push(commands.set_override(self.document, None, "Clear the recommendation override"))
         except DomainError as exc:
             self.override_message.setStyleSheet(ERROR_STYLE)
             self.override_message.setText(str(exc))
@@ -757,7 +734,7 @@ class EconomicsPage(Page):
             if value == getattr(context, attr):
                 self.field_message.clear()
                 return
-            document.push(set_context(document, replace(context, **{attr: value}), text))
+            document.push(commands.set_context(document, replace(context, **{attr: value}), text))
         except (ValueError, DomainError) as exc:
             self.field_message.setText(f"{edit.accessibleName()}: "
                                        + (str(exc) if isinstance(exc, DomainError) else "must be a number"))
@@ -767,4 +744,4 @@ class EconomicsPage(Page):
         self.field_message.clear()
 
 
-__all__ = ["EconomicsPage", "ChartView", "RecommendationPanel", "SetOverrideCommand"]
+__all__ = ["EconomicsPage", "ChartView", "RecommendationPanel"]
