@@ -62,6 +62,8 @@ class Document(QObject):
         self._recovered = recovered
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
         self.warning = location_warning(copy.origin) if copy.origin else None
+        self._signoff_state: str | None = None
+        self.changed.connect(self._forget_signoff_state)
         self._autosave = QTimer(self)
         self._autosave.setInterval(AUTOSAVE_INTERVAL_MS)
         self._autosave.timeout.connect(self.autosave)
@@ -130,6 +132,22 @@ class Document(QObject):
     @property
     def read_only(self) -> bool:
         return self.read_only_reason is not None or self.workbook.signed
+
+    def signoff_state(self) -> str:
+        """'draft', 'signed', or 'tampered' when the content no longer matches the sign-off (computed once per
+        change: it reads every trace row)."""
+        if self._signoff_state is None:
+            from desktop.services.tamper import signoff_state
+            self._signoff_state = signoff_state(self.store, self.workbook, self.playbook)
+        return self._signoff_state
+
+    @property
+    def tampered(self) -> bool:
+        return self.workbook.signed and self.signoff_state() == "tampered"
+
+    def _forget_signoff_state(self, part: str) -> None:
+        if part in ("signoff", "all", "traces", "scores", "context") or part.startswith("gate:"):
+            self._signoff_state = None
 
     def display_name(self) -> str:
         return self.path.name if self.path else "Untitled"

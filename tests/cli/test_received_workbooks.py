@@ -260,3 +260,19 @@ def test_full_disk_during_a_write_says_no_space(sample):
     assert explain(failure.value).startswith("no space left on the device")
     store.close()
     assert sqlite3.connect(sample).execute("PRAGMA quick_check").fetchone()[0] == "ok"
+
+
+# -- 7. tamper shown by `ipw info` -----------------------------------------------------------------------------
+
+def test_info_of_a_tampered_signed_workbook_says_so_and_exits_3(sample, ipw):
+    assert ipw("sign", sample, "--name", "Dana", "--role", "CFO", "--decision", "approve").code == 0
+    intact = ipw("info", sample)
+    assert intact.code == 0 and "signed off:     yes" in intact.out
+    scores = json.loads(sqlite3.connect(sample).execute("SELECT json FROM parts WHERE name = 'scores'").fetchone()[0])
+    scores[0]["score"] = 99 if scores[0].get("score") != 99 else 98
+    _sql(sample, f"UPDATE parts SET json = '{json.dumps(scores)}' WHERE name = 'scores'")
+    result = ipw("info", sample)
+    assert result.code == 3
+    assert "signed off:     content changed since sign-off" in result.out and "TAMPERED" in result.err
+    as_json = ipw("info", sample, "--json")
+    assert as_json.code == 3 and as_json.json["signoffState"] == "tampered"

@@ -122,6 +122,10 @@ class SignOffPanel(PendingPanel):
         signoff = document.workbook.signoff
         if signoff is None:
             text = "This workbook is <b>not signed off</b>."
+        elif document.tampered:
+            text = (f"<b style='color:#9b1c1c'>TAMPERED</b>: signed off by {html.escape(signoff.approver)} "
+                    f"({html.escape(signoff.role)}) on {html.escape(signoff.date)}, but the content was changed "
+                    "afterwards: the sign-off no longer holds. Run Verify on the Sign-off page.")
         else:
             text = (f"<b>Signed off</b> by {signoff.approver} ({signoff.role}) on {signoff.date}: "
                     f"{signoff.decision.replace('-', ' ')}. Fingerprint {signoff.fingerprint[:16]}…")

@@ -17,11 +17,8 @@ class Banner(QFrame):
 
     def __init__(self, kind: str = "warning", parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        text, background, border = _STYLES[kind]
-        self.kind = kind
         self.setObjectName("banner")
-        self.setStyleSheet(f"QFrame#banner {{ background: {background}; border: 1px solid {border}; "
-                           f"border-radius: 4px; }} QFrame#banner QLabel {{ color: {text}; }}")
+        self.set_kind(kind)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)
         self.label = QLabel()
@@ -30,6 +27,13 @@ class Banner(QFrame):
         self.label.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(self.label)
         self.setVisible(False)
+
+    def set_kind(self, kind: str) -> None:
+        """'warning', 'error' or 'info': the colours of the frame (a sign-off banner turns red when tampered)."""
+        text, background, border = _STYLES[kind]
+        self.kind = kind
+        self.setStyleSheet(f"QFrame#banner {{ background: {background}; border: 1px solid {border}; "
+                           f"border-radius: 4px; }} QFrame#banner QLabel {{ color: {text}; }}")
 
     def show_message(self, html: str) -> None:
         self.label.setText(html)
