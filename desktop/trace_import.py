@@ -12,6 +12,7 @@ from typing import Any
 
 from desktop.domain.errors import DomainError
 from desktop.domain.progress import NO_PROGRESS, Progress
+from desktop.importers.preflight import MACRO_NOTE
 from desktop.resources import playbook
 from desktop.storage.trace_store import find_imports_by_sha, stage_import
 from desktop.storage.workbook_file import WorkbookStore
@@ -85,7 +86,8 @@ def store_parsed(store: WorkbookStore, parsed: Sequence[Any], options: ImportOpt
     ids = []
     for source in parsed:
         original = None
-        if source.size <= options.keep_original_max_bytes:
+        macros = MACRO_NOTE in source.notes  # the stored original would carry the macros: not kept
+        if source.size <= options.keep_original_max_bytes and not macros:
             original = Path(source.path).read_bytes()
         details = {
             "mapping": source.mapping, "droppedColumns": source.dropped_columns, "notes": source.notes,
@@ -94,6 +96,8 @@ def store_parsed(store: WorkbookStore, parsed: Sequence[Any], options: ImportOpt
             "problems": [p.as_dict() for p in source.problems[:1000]],
             "problemCount": len(source.problems) + source.problems_omitted,
             "originalKept": original is not None,
+            "originalNotKeptReason": "the file carries macros (vbaProject.bin); only its cell values were "
+                                     "imported" if macros else None,
             "keepOriginalLimitBytes": options.keep_original_max_bytes,
         }
         progress.stage(f"Storing {source.source}", source.rows_valid)

@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 from desktop.domain.workbook import Workbook
 from desktop.resources import playbook
 from desktop.storage.lock import WorkbookLock
-from desktop.storage.workbook_file import WorkbookStore, check_is_workbook, newer_note, open_store
+from desktop.storage.workbook_file import WorkbookStore, check_is_workbook, newer_note, open_store, remove_orphan_temps
 
 EXIT_OK = 0
 EXIT_INVALID = 1  # invalid input or refused operation
@@ -93,6 +93,7 @@ def locked_store(path: Path) -> Iterator[WorkbookStore]:
                            "folder to edit it; nothing was changed)")
         raise CliError(f"{path} is being edited by {lock.describe_holder()}; close it there and try again")
     try:
+        remove_orphan_temps(path)  # under the lock no save of this workbook is running: leftovers are a crash's
         store = open_store(path, writable=True)
         try:
             yield store

@@ -7,12 +7,20 @@ them and exports print them. Field names are the trace kit's camelCase names eve
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 from desktop.domain.errors import FieldError
+
+# A request of more than a billion tokens is not a measurement; neither is any value beyond 1e15 (past the
+# integers a float holds exactly). A mantissa with a non-zero digit that parses to 0 underflowed (1e-400).
+MAX_TOKENS = 1e9
+MAX_MAGNITUDE = 1e15
+NONZERO_MANTISSA_PATTERN = r"^[+-]?[0-9]*\.?[0-9]*[1-9]"
+_NONZERO_MANTISSA = re.compile(NONZERO_MANTISSA_PATTERN)
 
 
 class Kind(str, Enum):
@@ -32,6 +40,7 @@ class TraceField:
     minimum: float | None = None
     default: Any = None
     whole: bool = False  # whole numbers only (configured concurrency)
+    maximum: float | None = None  # above this the value is not a measurement (1e300 tokens)
 
     @property
     def nullable(self) -> bool:
@@ -44,8 +53,8 @@ TRACE_FIELDS: tuple[TraceField, ...] = (
     TraceField("provider", Kind.TEXT, None, required=True),
     TraceField("model", Kind.TEXT, None, required=True),
     TraceField("workload", Kind.TEXT, None, required=True),
-    TraceField("inputTokens", Kind.NUMBER, "tokens", required=True, minimum=0),
-    TraceField("outputTokens", Kind.NUMBER, "tokens", required=True, minimum=0),
+    TraceField("inputTokens", Kind.NUMBER, "tokens", required=True, minimum=0, maximum=MAX_TOKENS),
+    TraceField("outputTokens", Kind.NUMBER, "tokens", required=True, minimum=0, maximum=MAX_TOKENS),
     TraceField("cacheHitRate", Kind.RATE, "share 0-1", required=False, default=0.0),
     TraceField("batchEligible", Kind.BOOLEAN, None, required=False, default=False),
     TraceField("concurrency", Kind.NUMBER, "concurrent requests", required=True, minimum=1, whole=True),
@@ -101,6 +110,10 @@ def parse_number(field_name: str, value: Any) -> float:
         raise FieldError(field_name, value, "must be a number")
     if not math.isfinite(number):
         raise FieldError(field_name, value, "must be a finite number")
+    if number == 0 and isinstance(value, str) and _NONZERO_MANTISSA.match(value.strip()):
+        raise FieldError(field_name, value, "is too small to represent (it would become 0)")
+    if abs(number) > MAX_MAGNITUDE:
+        raise FieldError(field_name, value, f"is larger than {MAX_MAGNITUDE:g}, not a measurement")
     return number
 
 
@@ -133,6 +146,8 @@ def check_value(spec: TraceField, value: Any, route_aliases: Mapping[str, str] |
         raise FieldError(spec.name, value, reason)
     if spec.whole and not number.is_integer():
         raise FieldError(spec.name, value, "must be a whole number")
+    if spec.maximum is not None and number > spec.maximum:
+        raise FieldError(spec.name, value, f"must be at most {spec.maximum:,.0f}")
     return number
 
 

@@ -134,6 +134,7 @@ def purge_switched_off(conn: sqlite3.Connection) -> None:
 def find_recoverable(recovery_dir: Path) -> list[RecoveryCandidate]:
     """Copies left by a process that is gone and that carry unsaved edits; clean ones are removed."""
     found = []
+    _remove_leftovers(Path(recovery_dir))
     for sidecar in sorted(Path(recovery_dir).glob("*.json")):
         database = sidecar.with_suffix(".ipwb")
         try:
@@ -154,3 +155,17 @@ def find_recoverable(recovery_dir: Path) -> list[RecoveryCandidate]:
         found.append(RecoveryCandidate(database, sidecar, Path(origin) if origin else None,
                                        data.get("autosavedAt", "")))
     return found
+
+
+def _remove_leftovers(recovery_dir: Path) -> None:
+    """Journals of copies that are gone, and sidecar temporaries a killed process left (older than a minute)."""
+    import time
+    for journal in recovery_dir.glob("*.ipwb-journal"):
+        if not journal.with_name(journal.name.removesuffix("-journal")).exists():
+            journal.unlink(missing_ok=True)
+    for temp in recovery_dir.glob("*.json.tmp"):
+        try:
+            if time.time() - temp.stat().st_mtime > 60:
+                temp.unlink()
+        except OSError:
+            pass

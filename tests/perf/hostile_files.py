@@ -9,8 +9,9 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-TRACE_HEADER = "route,provider,model,inputTokens,outputTokens,latencyMs,ttftMs,status"
-TRACE_ROW = "chat,openai,gpt-4o,1200,300,850,210,ok"
+TRACE_HEADER = ("route,provider,model,workload,inputTokens,outputTokens,cacheHitRate,batchEligible,concurrency,"
+                "ttftMs,latencyP50Ms,latencyP95Ms,outputTokensPerSecond,acceptedOutputRate,costUsd,reviewMinutes")
+TRACE_ROW = "Managed frontier API,OpenAI,gpt-4o,chat,1200,300,0.1,false,4,210,850,1900,62.5,0.9,0.012,0.5"
 
 
 def wide_csv(path: Path, columns: int) -> Path:
@@ -65,9 +66,9 @@ def ods_repeated_columns(path: Path, repeat: int = 16_384) -> Path:
     with zipfile.ZipFile(path) as archive:
         content = archive.read("content.xml").decode()
         manifest = archive.read("META-INF/manifest.xml")
-    content = content.replace('<table:table-cell office:value-type="string"><text:p>ok</text:p>',
+    content = content.replace('<table:table-cell office:value-type="string"><text:p>0.5</text:p>',
                               f'<table:table-cell table:number-columns-repeated="{repeat}" '
-                              f'office:value-type="string"><text:p>ok</text:p>')
+                              f'office:value-type="string"><text:p>0.5</text:p>')
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet",
                          compress_type=zipfile.ZIP_STORED)
