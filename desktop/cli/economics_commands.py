@@ -1,6 +1,6 @@
 """`ipw metrics`, `ipw calc`, `ipw recommend` and `ipw catalog`: route economics without the GUI.
 
-Every number printed here comes from `desktop.economics` through `desktop.economics_service`, the same
+Every number printed here comes from `desktop.economics` through `desktop.services.economics`, the same
 code the Economics page and the exports use. Human output shows a calculator's inputs, assumptions and
 sources next to its results; `--json` prints one object with the keys the issue lists.
 """
@@ -21,7 +21,7 @@ from desktop.economics.litellm import MAX_BYTES, parse_litellm
 from desktop.economics.params import InputSpec, figures, inputs_from_mapping, inputs_to_json, to_json
 from desktop.economics.recommend import RecommendationOverride
 from desktop.economics.scenarios import make_scenario
-from desktop.economics_service import Economics, load_economics
+from desktop.services.economics import Economics, load_economics
 from desktop.resources import playbook
 from desktop.storage import economics_store
 

@@ -43,9 +43,15 @@ def register(subparsers: Any) -> None:
     context.add_argument("--title", help="decision title")
     context.add_argument("--prepared-by")
     context.add_argument("--sponsor", help="executive sponsor the memo goes to")
-    context.add_argument("--currency", metavar="CODE", help="display currency, e.g. EUR (needs --fx-to-usd)")
-    context.add_argument("--fx-to-usd", type=finite_number, metavar="RATE", help="USD per one unit of the currency")
+    context.add_argument("--currency", metavar="CODE",
+                         help="display currency, e.g. EUR (needs --fx-rate or --fx-to-usd)")
+    context.add_argument("--fx-rate", type=finite_number, metavar="UNITS_PER_USD",
+                         help="units of the display currency one US dollar buys: "
+                              "--currency EUR --fx-rate 0.92 means 1 USD = 0.92 EUR")
+    context.add_argument("--fx-to-usd", type=finite_number, metavar="RATE",
+                         help="the same rate the other way round: USD per one unit of the currency (1/--fx-rate)")
     context.add_argument("--fx-date", metavar="DATE", help="date of the FX rate, YYYY-MM-DD")
+    context.add_argument("--fx-source", metavar="TEXT", help='where the rate comes from, e.g. "ECB reference rate"')
     context.add_argument("--reviewer-rate", type=finite_number, metavar="USD_PER_HOUR")
     context.add_argument("--target-p95-ms", type=finite_number, metavar="MS")
     context.add_argument("--readiness-threshold", type=int, metavar="N", help="0 to 100 (default 70)")
@@ -91,6 +97,7 @@ def workbook_summary(store: WorkbookStore, workbook: Workbook) -> dict[str, Any]
         "currency": context.currency,
         "fxToUsd": context.fx_to_usd,
         "fxDate": context.fx_date,
+        "fxSource": context.fx_source,
         "reviewerRateUsdPerHour": context.reviewer_rate_usd_per_hour,
         "targetP95Ms": context.target_p95_ms,
         "readinessThreshold": context.readiness_threshold,
@@ -155,16 +162,24 @@ def cmd_context(args: argparse.Namespace) -> int:
     changes: dict[str, Any] = {}
     for option, attr in (("organisation", "organisation"), ("title", "title"), ("prepared_by", "prepared_by"),
                          ("sponsor", "sponsor"), ("fx_to_usd", "fx_to_usd"), ("fx_date", "fx_date"),
+                         ("fx_source", "fx_source"),
                          ("reviewer_rate", "reviewer_rate_usd_per_hour"), ("target_p95_ms", "target_p95_ms"),
                          ("readiness_threshold", "readiness_threshold")):
         value = getattr(args, option)
         if value is not None:
             changes[attr] = value
+    if args.fx_rate is not None:
+        if args.fx_to_usd is not None:
+            raise CliError("give the rate once: --fx-rate (units per USD) or --fx-to-usd (USD per unit)", 2)
+        if args.fx_rate <= 0:
+            raise CliError("--fx-rate must be a positive number of currency units per US dollar")
+        changes["fx_to_usd"] = 1 / args.fx_rate  # stored as USD per unit
     if args.currency is not None:
         changes["currency"] = args.currency.strip().upper()
-        if changes["currency"] != "USD" and args.fx_to_usd is None:
-            raise CliError("--currency needs --fx-to-usd (USD per one unit of the currency)")
-        if changes["currency"] == "USD" and args.fx_to_usd is None:
+        if changes["currency"] != "USD" and "fx_to_usd" not in changes:
+            raise CliError("--currency needs --fx-rate (units of the currency per US dollar) or --fx-to-usd "
+                           "(US dollars per unit)")
+        if changes["currency"] == "USD" and "fx_to_usd" not in changes:
             changes["fx_to_usd"] = 1.0
     workloads = []
     for spec in args.workload:

@@ -169,3 +169,9 @@ def signoff_content(signoff: SignOff | None) -> dict[str, Any] | None:
         return None
     return {"approver": signoff.approver, "role": signoff.role, "decision": signoff.decision,
             "conditions": signoff.conditions, "date": signoff.date, "draftFingerprint": signoff.draft_fingerprint}
+
+
+def group_fingerprint(fingerprint: str) -> str:
+    """64 hex digits in groups of four, upper case, as the exports and the screen print them."""
+    text = fingerprint.upper()
+    return " ".join(text[i:i + 4] for i in range(0, len(text), 4))

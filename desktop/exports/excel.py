@@ -178,7 +178,7 @@ def shown_fingerprint(fingerprint: Any) -> str | None:
     """A fingerprint as documents print it: upper case, in groups of four (`ipw sign` accepts it so)."""
     if not fingerprint:
         return None
-    from desktop.signoff import group_fingerprint
+    from desktop.domain.canonical import group_fingerprint
     return group_fingerprint(str(fingerprint))
 
 

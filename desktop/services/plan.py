@@ -16,7 +16,7 @@ from desktop.domain.progress import Progress
 from desktop.domain.workbook import PlanLever, Workbook
 from desktop.economics.plan import Plan, plan_json, plan_of
 from desktop.economics.recommend import default_playbook
-from desktop.economics_service import Economics, load_economics
+from desktop.services.economics import Economics, load_economics
 from desktop.storage.workbook_file import WorkbookStore, open_store
 
 

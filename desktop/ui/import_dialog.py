@@ -25,12 +25,13 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
 
 from desktop.domain.errors import DomainError, FieldError
 from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME
+from desktop.services import imports
+from desktop.services.imports import DEFAULT_KEEP_ORIGINAL_BYTES, ImportOptions, duplicates
 from desktop.storage import trace_store
-from desktop.trace_import import DEFAULT_KEEP_ORIGINAL_BYTES, ImportOptions, duplicates, parse_sources, store_parsed
 from desktop.ui import commands, settings
 from desktop.ui.document import Document
 from desktop.ui.tasks import Task
-from desktop.ui.trace_model import format_value, gc_paused, start_task
+from desktop.ui.trace_model import format_value, start_task
 from desktop.ui.widgets.banner import Banner
 
 # ---- Constants
@@ -514,7 +515,7 @@ class ImportDialog(QDialog):
         self._remember()
         self._options = self.options()
         self.parsed = []
-        self._run(Task(parse_in_worker, list(self.paths), self._options), "parsing",
+        self._run(Task(imports.run_parse, list(self.paths), self._options), "parsing",
                   f"Reading and checking {len(self.paths)} file{'s' if len(self.paths) != 1 else ''}...",
                   self._on_parsed)
         return True
@@ -635,7 +636,7 @@ class ImportDialog(QDialog):
             show_error(self, "Cannot import", str(error))
             return False
         rows = sum(p.rows_valid for p in self.parsed)
-        self._run(Task(stage_in_worker, self.document.copy.database, self.parsed, options),
+        self._run(Task(imports.run_stage, self.document.copy.database, self.parsed, options),
                   "storing", f"Importing {rows:,} rows...", self._on_stored)
         return True
 
@@ -735,20 +736,3 @@ class ImportDialog(QDialog):
         if self.stage != "done":
             self.message = self.message or "Cancelled; nothing was imported."
         super().reject()
-
-
-def parse_in_worker(paths: Sequence[Path], options: ImportOptions, control: Any) -> list[Any]:
-    """Read and check every source (nothing is written)."""
-    with gc_paused():
-        return parse_sources(paths, options, control)
-
-
-def stage_in_worker(database: Path, parsed: Sequence[Any], options: ImportOptions, control: Any) -> list[int]:
-    """Write every parsed source switched off, over the worker's own connection, in one transaction."""
-    with gc_paused():
-        worker = trace_store.open_worker_connection(Path(database))
-        try:
-            with worker.transaction():
-                return store_parsed(worker, parsed, options, control, active=False)
-        finally:
-            worker.close()

@@ -15,13 +15,9 @@ italics) and their tooltip gives the imported value.
 from __future__ import annotations
 
 import atexit
-import contextlib
-import gc
 import json
-import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +29,7 @@ from PySide6.QtGui import QColor, QFont
 from desktop.domain.errors import DomainError, FieldError
 from desktop.domain.progress import check_cancelled
 from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME, KNOWN_EXTRA_FIELDS, Kind
+from desktop.services.workers import gc_paused
 from desktop.storage import trace_store
 from desktop.storage.workbook_file import WorkbookStore, connect_for_reading
 from desktop.ui import commands
@@ -98,35 +95,6 @@ def start_task(task: Task) -> None:
     _running.add(task)
     task.done.connect(lambda: _running.discard(task))
     task.start()
-
-
-_gc_lock = threading.Lock()
-_gc_pauses = 0
-_gc_was_enabled = True
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a worker thread creates millions of short-lived objects.
-
-    A full collection walks every tracked object while holding the GIL; with a million rows in flight that
-    is tens of milliseconds the GUI thread cannot run, many times over, and storing a million rows takes
-    about a third longer. Rows hold no reference cycles, so the collector simply resumes afterwards.
-    Nested and concurrent pauses are counted; the last one out restores the collector's previous state.
-    """
-    global _gc_pauses, _gc_was_enabled
-    with _gc_lock:
-        if _gc_pauses == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_pauses += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pauses -= 1
-            if _gc_pauses == 0 and _gc_was_enabled:
-                gc.enable()
 
 
 @atexit.register

@@ -12,7 +12,7 @@ from desktop.economics.scenarios import make_scenario
 from desktop.exports.content import (audit_anchor, build_decision, content_fingerprint, decision_content_for,
                                      draft_fingerprint, row_content, traces_content_hash)
 from desktop.resources import playbook
-from desktop.signoff import revoke_workbook, sign_workbook
+from desktop.services.signoff import revoke_workbook, sign_workbook
 from desktop.storage.workbook_file import open_store
 
 

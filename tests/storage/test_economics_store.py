@@ -18,7 +18,7 @@ from desktop.economics.catalog import bundled_catalog
 from desktop.economics.litellm import parse_litellm
 from desktop.economics.recommend import RecommendationOverride
 from desktop.economics.scenarios import make_scenario
-from desktop.economics_service import compute_economics, load_economics, load_inputs
+from desktop.services.economics import compute_economics, load_economics, load_inputs
 from desktop.resources import playbook as load_playbook
 from desktop.storage import economics_store as es
 from desktop.storage.workbook_file import create_workbook_file, open_store

@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 
 from desktop.domain.progress import Cancelled
 from desktop.domain.trace import FIELD_NAMES
+from desktop.services import imports
 from desktop.ui import import_dialog
 from desktop.ui.import_dialog import ImportDialog, remembered_set_values
 
@@ -195,7 +196,7 @@ def test_cancel_while_reading_stops_and_writes_nothing(qtbot, dialog, document, 
             threading.Event().wait(0.01)
         raise Cancelled()
 
-    monkeypatch.setattr(import_dialog, "parse_sources", slow_parse)  # what parse_in_worker calls
+    monkeypatch.setattr(imports, "run_parse", slow_parse)  # what the dialog runs in its task
     dialog.set_paths([bad_csv(tmp_path)])
     assert dialog.start_parse()
     assert started.wait(10)

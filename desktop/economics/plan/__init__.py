@@ -4,7 +4,7 @@ Entry point `build_plan` (model); result types in `types`; the JSON form in `jso
 """
 
 from desktop.economics.plan.json_form import plan_json
-from desktop.economics.plan.levers import parse_lever
+from desktop.economics.plan.levers import LEVER_HELP, parse_lever, parse_routes
 from desktop.economics.plan.model import (build_plan, choose_for, currency_of, plan_from_evidence, plan_of,
                                          price_plan, total_is_sum)
 from desktop.economics.plan.pricing import DEFAULT_PEAK_FACTOR, HOURS_PER_MONTH, Knobs
@@ -13,7 +13,7 @@ from desktop.economics.plan.types import (CAPACITY, MEASURED, MODELLED, NOT_PRIC
                                           SensitivityRow, VolumeRange, WaterfallStep, WorkloadPlan)
 
 __all__ = [
-    "build_plan", "plan_of", "choose_for", "plan_json", "parse_lever", "currency_of", "plan_from_evidence", "price_plan", "total_is_sum",
+    "build_plan", "plan_of", "choose_for", "plan_json", "parse_lever", "parse_routes", "LEVER_HELP", "currency_of", "plan_from_evidence", "price_plan", "total_is_sum",
     "DEFAULT_PEAK_FACTOR", "HOURS_PER_MONTH", "Knobs", "CAPACITY", "MEASURED", "MODELLED", "NOT_PRICED",
     "PER_TOKEN", "Assumption", "Candidate", "LeverEffect", "Plan", "PlanTotals", "Pooling",
     "Sensitivity", "SensitivityRow", "VolumeRange", "WaterfallStep", "WorkloadPlan",

@@ -1,4 +1,5 @@
-"""The levers' command-line form, KIND:WORKLOAD=VALUE ("batch:invoice-review=0.5", "peak:*=2")."""
+"""The plan inputs in their command-line form: levers KIND:WORKLOAD=VALUE ("batch:invoice-review=0.5",
+"peak:*=2") and lists of allowed procurement routes."""
 
 from __future__ import annotations
 
@@ -36,3 +37,16 @@ def parse_lever(text: str, workloads: list[str] | tuple[str, ...] | None = None)
                              f"{', '.join(workloads) or 'none'}, or *)")
         name = match
     return PlanLever(kind, name, value)
+
+
+def parse_routes(text: str, playbook) -> tuple[str, ...]:
+    """Procurement routes by slug or name, comma-separated ("managed-api-only,Owned hardware") -> slugs."""
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    if not names:
+        raise FieldError("--allow", text, "needs at least one procurement route")
+    slugs = []
+    for name in names:
+        slug = playbook.procurement_route(name).slug
+        if slug not in slugs:
+            slugs.append(slug)
+    return tuple(slugs)

@@ -34,11 +34,12 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFrame, QGridLayout, QGro
                                QVBoxLayout, QWidget)
 
 from desktop.domain.errors import DomainError
-from desktop.domain.progress import Cancelled, check_cancelled
+from desktop.domain.progress import check_cancelled
 from desktop.domain.playbook import Playbook
 from desktop.domain.workbook import Workbook
 from desktop.economics.recommend import RecommendationOverride, normalize_override
-from desktop.economics_service import Economics, load_economics
+from desktop.services.economics import Economics, run_economics
+from desktop.services.workers import gc_paused
 from desktop.storage import economics_store
 from desktop.ui import economics_facts  # also registers the economics gate facts providers
 from desktop.ui import commands, settings
@@ -49,7 +50,7 @@ from desktop.ui.economics_charts import (FIGURES, ChartData, Figure, FigureData,
 from desktop.ui.economics_facts import STATUS_COLORS
 from desktop.ui.pages.base import Page
 from desktop.ui.tasks import Task
-from desktop.ui.trace_model import gc_paused, start_task
+from desktop.ui.trace_model import start_task
 
 ALL_WORKLOADS = "All workloads"
 ERROR_STYLE = "color: #9b1c1c;"
@@ -85,17 +86,7 @@ def compute_in_worker(database: Path, workbook: Workbook, playbook: Playbook, wo
                       control: Any) -> tuple[Economics, list[tuple[str, str]], dict[str, FigureData]]:
     """Read the traces over the worker's own connection; compute the economics, the key figures and what
     each plot draws for `workload` (the filter chosen when the computation started)."""
-    from desktop.storage.trace_store import open_worker_connection
-
-    if control.cancelled() or not Path(database).exists():  # superseded, or the document was closed
-        raise Cancelled("superseded")
-    store = open_worker_connection(database)
-    try:
-        with gc_paused():
-            economics = load_economics(store, workbook, playbook)
-    finally:
-        store.close()
-    check_cancelled(control)
+    economics = run_economics(database, workbook, playbook, control)
     figures = economics_facts.key_figures(economics)
     return economics, figures, prepare_figures(economics, workload, control)
 

@@ -1,6 +1,7 @@
 """Importing trace sources into a workbook: parse and validate everything first, then store it all in one
-transaction, or nothing. Shared by `ipw import` and the GUI's import dialog (which runs both steps off the
-GUI thread and lets the officer look at the preview in between).
+transaction, or nothing. Shared by `ipw import` and the GUI's import dialog, which runs `run_parse` and
+`run_stage` off the GUI thread and lets the officer look at the preview in between; the staged import is
+then switched on by an undoable command.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from desktop.domain.errors import DomainError
 from desktop.domain.progress import NO_PROGRESS, Progress
 from desktop.importers.preflight import MACRO_NOTE
 from desktop.resources import playbook
-from desktop.storage.trace_store import find_imports_by_sha, stage_import
+from desktop.services.workers import gc_paused
+from desktop.storage.trace_store import find_imports_by_sha, open_worker_connection, stage_import
 from desktop.storage.workbook_file import WorkbookStore
 
 DEFAULT_KEEP_ORIGINAL_BYTES = 50 * 1000 * 1000
@@ -35,9 +37,14 @@ class ImportOptions:
     keep_original_max_bytes: int = DEFAULT_KEEP_ORIGINAL_BYTES
 
 
-def parse_sources(paths: Sequence[Path], options: ImportOptions, progress: Progress | None = None) -> list[Any]:
+def run_parse(paths: Sequence[Path], options: ImportOptions, progress: Progress | None = None) -> list[Any]:
     """Parse and validate every source; nothing is written. Unreadable sources raise ImportRefused;
     Cancelled when `progress` asks to stop."""
+    with gc_paused():
+        return _parse_all(paths, options, progress)
+
+
+def _parse_all(paths: Sequence[Path], options: ImportOptions, progress: Progress | None) -> list[Any]:
     from desktop.importers import ImportFailed, parse_source
 
     parsed = []
@@ -76,7 +83,7 @@ def check_importable(store: WorkbookStore, parsed: Sequence[Any], options: Impor
         raise ImportRefused("no valid rows to import; nothing was imported")
 
 
-def store_parsed(store: WorkbookStore, parsed: Sequence[Any], options: ImportOptions,
+def run_store(store: WorkbookStore, parsed: Sequence[Any], options: ImportOptions,
                  progress: Progress | None = None,
                  *, active: bool = True) -> list[int]:
     """Write every parsed source inside the caller's transaction, so several sources are one import
@@ -107,3 +114,16 @@ def store_parsed(store: WorkbookStore, parsed: Sequence[Any], options: ImportOpt
             rows_expected=source.rows_valid, details=details, original=original, active=active,
             progress=progress))
     return ids
+
+
+def run_stage(database: Path, parsed: Sequence[Any], options: ImportOptions,
+              progress: Progress | None = None) -> list[int]:
+    """Write every parsed source switched off, over a connection of its own to the working copy `database`
+    (a worker thread's), in one transaction; returns the new import ids."""
+    with gc_paused():
+        worker = open_worker_connection(Path(database))
+        try:
+            with worker.transaction():
+                return run_store(worker, parsed, options, progress, active=False)
+        finally:
+            worker.close()
