@@ -83,7 +83,7 @@ def draw_legend(svg: Svg, entries: Sequence[LegendEntry], left: float, top: floa
     return len(rows) * LEGEND_ROW
 
 
-def _fit_categories(labels: Sequence[str], slot: float) -> list[str]:
+def fit_categories(labels: Sequence[str], slot: float) -> list[str]:
     """Category labels re-wrapped until every line fits its slot (down to 8 characters a line)."""
     result = []
     for label in labels:
@@ -157,7 +157,7 @@ def figure_svg(fd: FigureData, width: float = WIDTH, height: float = HEIGHT, *, 
     if categorical:
         n = len(fd.ticks or ())
         slot = (width - left - right) / max(n, 1)
-        categories = _fit_categories(fd.ticks or (), slot)
+        categories = fit_categories(fd.ticks or (), slot)
         tick_lines = max((c.count("\n") + 1 for c in categories), default=1)
     else:
         categories, tick_lines = [], 1
