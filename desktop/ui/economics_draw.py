@@ -8,15 +8,17 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from desktop.economics.figures.base import wrap
-from desktop.economics.figures.plan import WATERFALL_COLORS, Tornado, Waterfall, format_figure_value
+from desktop.economics.figures.plan import WATERFALL_COLORS, Tornado, Waterfall, axis_unit, format_figure_value
+from desktop.ui.economics_charts import fit_left_axis, value_axes
 
 TEXT_PEN = "#222"
 AXIS_PEN = "#555"
 
 
-def _prepare(plot: pg.PlotItem, title: str, value_axis: str, value_side: str) -> None:
+def _prepare(plot: pg.PlotItem, title: str, value_axis: str, value_side: str, unit: str | None) -> None:
     plot.clear()
     plot.setTitle(title, size="10pt", color=TEXT_PEN)
+    value_axes(plot, (unit, None) if value_side == "left" else (None, unit))
     plot.showGrid(x=value_side == "bottom", y=value_side == "left", alpha=0.15)
     for name in ("left", "bottom"):
         axis = plot.getAxis(name)
@@ -33,7 +35,7 @@ def draw_waterfall(fall: Waterfall, plot: pg.PlotItem | None = None) -> pg.PlotI
     """The waterfall in `plot` (cleared first; a new PlotItem when None): one floating bar per step between the
     start and end totals, each labelled with its value."""
     plot = plot if plot is not None else pg.PlotItem()
-    _prepare(plot, fall.title, fall.value_axis, "left")
+    _prepare(plot, fall.title, fall.value_axis, "left", axis_unit(fall.unit, fall.currency))
     bars = fall.bars()
     xs = list(range(len(bars)))
     brushes = [pg.mkBrush(WATERFALL_COLORS[b.kind]) for b in bars]
@@ -52,6 +54,8 @@ def draw_waterfall(fall: Waterfall, plot: pg.PlotItem | None = None) -> pg.PlotI
     plot.getAxis("bottom").setTicks([[(x, wrap(b.label, 14)) for x, b in zip(xs, bars)]])
     plot.setXRange(-0.6, len(bars) - 0.4, padding=0)
     plot.setYRange(low, high + (high - low or 1.0) * 0.12, padding=0)
+    extremes = [format_figure_value(v, fall.unit, fall.currency) for v in (low, high)]
+    fit_left_axis(plot, extremes, bool(fall.value_axis))
     return plot
 
 
@@ -59,7 +63,7 @@ def draw_tornado(tornado: Tornado, plot: pg.PlotItem | None = None) -> pg.PlotIt
     """The tornado in `plot`: per input (widest swing on top) a bar from the base to the outcome at the input's
     low value and one to its high value; the base case is a vertical line."""
     plot = plot if plot is not None else pg.PlotItem()
-    _prepare(plot, tornado.title, tornado.value_axis, "bottom")
+    _prepare(plot, tornado.title, tornado.value_axis, "bottom", axis_unit(tornado.unit, tornado.currency))
     rows = tornado.sorted_rows()
     ys = [float(len(rows) - 1 - i) for i in range(len(rows))]  # widest on top
     for value_of, color in ((lambda r: r.low, tornado.low_color), (lambda r: r.high, tornado.high_color)):
@@ -79,7 +83,15 @@ def draw_tornado(tornado: Tornado, plot: pg.PlotItem | None = None) -> pg.PlotIt
                                  label=f"{tornado.base_label} "
                                        f"{format_figure_value(tornado.base, tornado.unit, tornado.currency)}",
                                  labelOpts={"position": 0.98, "color": TEXT_PEN}))
+    if plot.legend is None:
+        plot.addLegend(offset=(-10, 10), labelTextSize="8pt", labelTextColor=TEXT_PEN,
+                       brush=pg.mkBrush(255, 255, 255, 225), pen=pg.mkPen("#bbb"))
+    plot.legend.clear()
+    for color, name in ((tornado.low_color, "input at its low value"), (tornado.high_color, "input at its high value")):
+        plot.legend.addItem(pg.ScatterPlotItem([], [], symbol="s", size=11, brush=pg.mkBrush(color),
+                                               pen=pg.mkPen(QColor(color).darker(130))), name)
     plot.getAxis("left").setTicks([[(y, row.label) for y, row in zip(ys, rows)]])
+    fit_left_axis(plot, [row.label for row in rows], False)
     low, high = tornado.value_range()
     span = (high - low) or abs(tornado.base) or 1.0
     plot.setXRange(low - span * 0.3, high + span * 0.3, padding=0)

@@ -155,7 +155,14 @@ def format_figure_value(value: float, unit: str, currency: str = "USD", *, signe
     return f"{sign}{value:,.4g}"
 
 
+def axis_unit(unit: str, currency: str) -> str | None:
+    """The tick-label unit (`desktop.economics.figures.base.tick_label`) for a plan figure's unit."""
+    if unit == "money" and currency != "USD":
+        return f"money:{currency}"
+    return {"usd": "usd", "money": "usd", "count": "count", "percent": "percent"}.get(unit)
+
+
 WATERFALL_COLORS: dict[str, str] = {"total": "#1f3864", "increase": "#c0504d", "decrease": "#2e7d32"}
 
 __all__ = ["Waterfall", "WaterfallStep", "WaterfallBar", "Tornado", "TornadoRow", "WATERFALL_COLORS",
-           "format_figure_value"]
+           "format_figure_value", "axis_unit"]

@@ -4,19 +4,12 @@ tornado (the outcome at each input's low and high value around the base case). T
 
 from __future__ import annotations
 
-from desktop.economics.figures.plan import WATERFALL_COLORS, Tornado, Waterfall, format_figure_value
+from desktop.economics.figures.plan import WATERFALL_COLORS, Tornado, Waterfall, axis_unit, format_figure_value
 from desktop.exports.svg_charts.canvas import (AXIS, GRID, LABEL_SIZE, MUTED, TEXT, TICK_SIZE, Axis, Svg, color,
                                                text_width)
 from desktop.exports.svg_charts.figures import HEIGHT, WIDTH, LegendEntry, draw_legend, fit_categories
 
 MAX_BAR = 60.0
-
-
-def axis_unit(unit: str, currency: str) -> str | None:
-    """The canvas's tick unit for a plan figure's unit."""
-    if unit == "money" and currency != "USD":
-        return f"money:{currency}"
-    return {"usd": "usd", "money": "usd", "count": "count", "percent": "percent"}.get(unit)
 
 
 def _missing_note(svg: Svg, missing: tuple[str, ...], y: float) -> float:
