@@ -309,3 +309,47 @@ def test_sensitivity_moves_the_total_and_finds_the_volume_where_the_route_flips(
     (chat_range,) = plan.sensitivity.volume_ranges
     assert chat_range.route == "managed-api-only" and chat_range.low_volume is None
     assert chat_range.high_volume == pytest.approx(116_800, rel=1e-4)
+
+
+def capacity_case(playbook, levers=()):
+    volume = SECONDS_PER_MONTH * 1.0
+    workbook = workbook_for(playbook, [("agent", volume)])
+    rows = [row(1, "agent", "Dedicated endpoint", provider="Fireworks", model="llama", concurrency=8.0,
+                outputTokens=400.0, ttftMs=500.0, outputTokensPerSecond=50.0, latencyP95Ms=10_000.0,
+                acceptedOutputRate=1.0, reviewMinutes=0.0, costUsd=None)]
+    scenario = make_scenario("h100", "dedicated", {"gpuHourUsd": 2.5, "gpus": 1, "tokensPerSecond": 1000,
+                                                   "utilization": 0.5}, "2026-12-01T00:00:00Z")
+    return plan_for(playbook, workbook, rows, scenarios=[scenario], levers=levers).workload("agent")
+
+
+def test_peak_and_utilization_levers_resize_the_fleet(playbook):
+    """The capacity case above (3/s at peak, 8.5 s, 8 slots a replica, $2.50 x 730 a replica-month).
+    peak 1: 1/s at peak = 8.5 Erlangs; Erlang C gives the slots (computed below), replicas = ceil(slots / 8).
+    utilization 0.5: replicas = ceil(25.5 / (8 x 0.5)) = ceil(6.375) = 7, i.e. 7 x 2.5 x 730 = $12,775."""
+    calm = capacity_case(playbook, [PlanLever("peak", "agent", 1.0)])
+    expected = math.ceil(slots_for(1.0, 8.5, 10.0) / 8)
+    assert calm.candidate("dedicated-hosted-endpoint").replicas == expected
+    assert calm.monthly_cost_usd == pytest.approx(expected * 2.5 * HOURS)
+    assert calm.peak_factor == 1.0
+    loose = capacity_case(playbook, [PlanLever("utilization", "agent", 0.5)])
+    assert loose.candidate("dedicated-hosted-endpoint").replicas == 7
+    assert loose.monthly_cost_usd == pytest.approx(12_775)
+
+
+def test_cache_and_fallback_share_levers(playbook):
+    """cache 0.5 on a row with no cache hits: each request reads 1,000 x 0.5 = 500 input tokens at the cache-read
+    price instead of the input price, saving 500 x (2.00 - 0.50) / 1e6 = $0.00075, so costUsd 0.02 -> 0.01925 and
+    model spend 10,000 x 0.01925 / 0.8 = $240.625 (saves $9.375).
+    fallback-share 0.2 with serverless chosen ($10,050) and Managed API the fallback ($10,250):
+    0.8 x 10,050 + 0.2 x 10,250 = $10,090, i.e. the lever costs $40 more (a negative saving)."""
+    workbook = workbook_for(playbook, [("chat", 10_000)])
+    cached = plan_for(playbook, workbook, [row(1, "chat", "Managed frontier API")],
+                      levers=[PlanLever("cache", "chat", 0.5)])
+    assert cached.workload("chat").monthly_model_cost_usd == pytest.approx(240.625)
+    assert cached.levers[0].monthly_saving_usd == pytest.approx(9.375)
+    rows = [row(1, "chat", "Managed frontier API"),
+            row(2, "chat", "Hosted open-weight serverless", provider="Together AI", model="x", costUsd=0.004)]
+    blended = plan_for(playbook, workbook, rows, levers=[PlanLever("fallback-share", "chat", 0.2)])
+    chat = blended.workload("chat")
+    assert chat.fallback_share == 0.2 and chat.monthly_cost_usd == pytest.approx(10_090)
+    assert blended.levers[0].monthly_saving_usd == pytest.approx(-40)
