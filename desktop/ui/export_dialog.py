@@ -62,7 +62,7 @@ def confirm_overwrite(parent: QWidget | None, names: list[str]) -> bool:
 def _snapshot(workbook: Workbook) -> Workbook:
     """The workbook as it is now, for the worker (edits made meanwhile do not reach it)."""
     return Workbook(workbook.context, dict(workbook.gates), dict(workbook.scores), workbook.signoff,
-                    list(workbook.audit))
+                    list(workbook.audit), workbook.plan)
 
 
 def open_export_dialog(document: Any, parent: QWidget | None = None) -> ExportDialog:
