@@ -230,3 +230,20 @@ def test_headless_export_never_imports_qt(tmp_path):
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip().splitlines()[-1] == "exit 0 False False"
     assert (tmp_path / "m.pdf").stat().st_size > 0 and (tmp_path / "m.xlsx").stat().st_size > 0
+
+
+def test_a_point_is_never_drawn_over_another():
+    # two series measured at the same place (concurrency 8, 1,000 ms): the second is set a marker's width aside
+    same = np.array([8.0])
+    fd = FigureData("latency", "t", curves=[CurveSpec(same, np.array([1000.0]), "#1f77b4", symbols=True),
+                                            CurveSpec(same, np.array([1000.0]), "#e07b00", symbols=True)],
+                    series={"a": ([8.0], [1000.0]), "b": ([8.0], [1000.0])}, units=("ms", "count"))
+    (first, second) = [(float(p.get("cx")), float(p.get("cy"))) for p in elements(parse(figure_svg(fd)), "circle",
+                                                                                    "point")]
+    assert second[1] == first[1] and abs(second[0] - first[0]) >= 2 * 2.8
+
+
+def test_the_caption_explains_pale_bars_only_when_there_are_some(export_data):
+    charts, _ = memo_charts(export_data)
+    assert "pale bars marked *" in charts[0].caption  # alpha misses the target p95
+    assert "set a marker's width apart" in charts[1].caption
