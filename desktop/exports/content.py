@@ -270,7 +270,7 @@ def draft_of(workbook: Workbook) -> Workbook:
         last_sign = max((i for i, e in enumerate(log) if e.action == "sign"), default=None)
         if last_sign is not None:
             log = log[:last_sign]
-    return Workbook(workbook.context, dict(workbook.gates), dict(workbook.scores), None, log)
+    return Workbook(workbook.context, dict(workbook.gates), dict(workbook.scores), None, log, workbook.plan)
 
 
 def draft_fingerprint(store: WorkbookStore, workbook: Workbook, playbook: Playbook) -> str:

@@ -29,7 +29,8 @@ from desktop.domain.workbook import Workbook
 from desktop.economics.catalog import Catalog
 from desktop.economics.figures import (FIGURES, ChartData, FigureData, HoverPoints, HoverSpot, cost_volume_model,
                                        count, figure_data, usd)
-from desktop.economics.figures.base import BREAK_EVEN_HEX, FORECAST_HEX, REFERENCE_HEX, TARGET_HEX
+from desktop.economics.figures.base import (BREAK_EVEN_HEX, FORECAST_HEX, REFERENCE_HEX, TARGET_HEX, log_ticks,
+                                            nice_ticks, tick_label)
 from desktop.economics.metrics import MetricsReport
 from desktop.economics.scenarios import Scenario
 
@@ -38,6 +39,44 @@ TARGET_COLOR = QColor(TARGET_HEX)
 FORECAST_COLOR = QColor(FORECAST_HEX)
 AXIS_PEN = "#555"
 TEXT_PEN = "#222"
+
+
+# ---- Axes that write values the way the memo does
+class ValueAxis(pg.AxisItem):
+    """An axis whose tick labels have thousands separators and the figure's unit ('$1,500', '20,000'); on a
+    log axis the powers of ten are written out ('100,000', '1 million') instead of as exponents."""
+
+    def __init__(self, orientation: str, unit: str | None = None) -> None:
+        super().__init__(orientation)
+        self.unit = unit
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:  # noqa: N802 (Qt)
+        if self.logMode:
+            return [tick_label(10.0 ** v, self.unit, 0, log=True) if abs(v - round(v)) < 1e-6 else ""
+                    for v in values]
+        step = spacing * scale or 1.0
+        return [tick_label(v * scale, self.unit, step) for v in values]
+
+
+def value_axes(plot: pg.PlotItem, units: tuple[str | None, str | None]) -> None:
+    """Give `plot` ValueAxis items (once) and set their units: (left, bottom)."""
+    for name, unit in zip(("left", "bottom"), units):
+        axis = plot.getAxis(name)
+        if not isinstance(axis, ValueAxis):
+            axis = ValueAxis(name, unit)
+            plot.setAxisItems({name: axis})
+        axis.unit = unit
+
+
+def fit_left_axis(plot: pg.PlotItem, labels: Sequence[str], titled: bool) -> None:
+    """Make the left axis wide enough for its widest tick label and its title, so the title never sits on
+    the labels (pyqtgraph only widens an axis after a first paint)."""
+    from PySide6.QtGui import QFontMetrics
+
+    axis = plot.getAxis("left")
+    metrics = QFontMetrics(axis.style.get("tickFont") or axis.font())
+    widest = max((metrics.horizontalAdvance(text) for text in labels), default=0)
+    axis.setWidth(widest + 14 + (metrics.height() + 6 if titled else 0))
 
 
 # ---- The drawn figure
@@ -88,7 +127,7 @@ class Figure:
 
 # ---- Drawing: prepared FigureData into pyqtgraph items (GUI thread)
 def _prepare(plot: pg.PlotItem, title: str, *, log: tuple[bool, bool] = (False, False),
-             legend_at: tuple[int, int] = (-10, 10)) -> None:
+             legend_at: tuple[int, int] = (-10, 10), units: tuple[str | None, str | None] = (None, None)) -> None:
     """Clear `plot` for a figure; `legend_at` is the legend's offset (negative: from the right/bottom)."""
     plot.clear()
     if plot.legend is None:
@@ -97,6 +136,7 @@ def _prepare(plot: pg.PlotItem, title: str, *, log: tuple[bool, bool] = (False, 
     plot.legend.clear()
     plot.legend.setOffset(legend_at)
     plot.setTitle(title, size="10pt", color=TEXT_PEN)
+    value_axes(plot, units)
     plot.setLogMode(x=log[0], y=log[1])
     plot.showGrid(x=True, y=True, alpha=0.15)
     plot.enableAutoRange()
@@ -159,7 +199,7 @@ def draw_figure(fd: FigureData, plot: pg.PlotItem | None = None) -> Figure:
     plot = plot if plot is not None else pg.PlotItem()
     figure = Figure(fd.kind, fd.title, plot, dict(fd.series), list(fd.hover), None, list(fd.notes),
                     fd.hover_points, fd)
-    _prepare(plot, fd.title, log=fd.log, legend_at=fd.legend_at)
+    _prepare(plot, fd.title, log=fd.log, legend_at=fd.legend_at, units=fd.units)
     if fd.message:
         return _no_data(figure, fd.message)
     top = fd.y_range[1] / 1.5 if fd.y_range and fd.kind == "cost-by-route" else 0.0
@@ -232,7 +272,23 @@ def draw_figure(fd: FigureData, plot: pg.PlotItem | None = None) -> Figure:
         plot.setYRange(fd.y_range[0], fd.y_range[1], padding=fd.y_range[2])
     if fd.left_ticks is not None:
         plot.getAxis("left").setTicks([[(v, str(v)) for v in fd.left_ticks]])
+    fit_left_axis(plot, _left_labels(fd), bool(left))
     return figure
+
+
+def _left_labels(fd: FigureData) -> list[str]:
+    """The tick labels the left axis will show (about: the range's nice ticks), for sizing it."""
+    if fd.left_ticks is not None:
+        return [str(v) for v in fd.left_ticks]
+    if fd.y_range is None:
+        return ["0"]
+    low, high = fd.y_range[0], fd.y_range[1]
+    if fd.log[1]:
+        ticks = log_ticks(10.0 ** low, 10.0 ** high)
+        return [tick_label(t, fd.units[0], 0, log=True) for t in ticks]
+    ticks = nice_ticks(low, high, 8)
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
+    return [tick_label(t, fd.units[0], step) for t in ticks]
 
 
 def build_figure(kind: str, data: ChartData | FigureData, plot: pg.PlotItem | None = None) -> Figure:

@@ -1,9 +1,10 @@
 """The Export dialog: the Excel workbook, the PDF memo and the procurement matrix, with progress.
 
-The officer picks the formats, the folder and a file name, and the paper size. Reading the workbook and
-computing its decision content run as a Task over the worker's own connection to the working copy; the
-memo's charts are then drawn on the GUI thread (Qt paints there); building the HTML, laying out the PDF
-and writing the Excel workbook run as a second Task, with a working Cancel. Each file is written
+The officer picks the formats, the folder and a file name, and the paper size. The workflow is
+`desktop.services.exports`, the one `ipw export` runs: reading the workbook and computing its decision
+content run as a Task over the worker's own connection to the working copy; drawing the memo's charts
+(SVG, no Qt), laying out the PDF and writing the Excel workbook run as a second Task, with a working
+Cancel. Each file is written
 atomically and recorded in the workbook's exports table (the working copy, and the file itself when this
 window holds its lock), so `ipw verify --workbook` can match it later. The last folder is remembered.
 
@@ -13,7 +14,6 @@ Wiring: the main window's `open_export_dialog()` calls `open_export_dialog(docum
 from __future__ import annotations
 
 import html
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QHBoxLayout, QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton, QVBoxLayout,
                                QWidget)
 
-from desktop.cli.export_commands import (KIND_NAMES, SUFFIXES, Written, record_exports, render_memo_charts,
-                                         write_exports)
 from desktop.domain.errors import DomainError
 from desktop.domain.workbook import Workbook
+from desktop.services import exports
+from desktop.services.exports import KIND_NAMES, SUFFIXES, ExportResult, Written, record_exports
 from desktop.ui import settings
 from desktop.ui.tasks import Task
 from desktop.ui.widgets.banner import Banner
@@ -59,29 +59,10 @@ def confirm_overwrite(parent: QWidget | None, names: list[str]) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
-# ---- Work done in the background ------------------------------------------------------------------------
-
-def gather_in_worker(database: Path, workbook: Workbook, playbook: Any, control: Any) -> Any:
-    """Read and compute the export data over the worker's own connection to the working copy."""
-    from desktop.exports.matrix import gather
-    from desktop.storage.trace_store import open_worker_connection
-
-    store = open_worker_connection(database)
-    try:
-        return gather(store, workbook, playbook, progress=control)
-    finally:
-        store.close()
-
-
-def write_in_worker(data: Any, targets: dict[str, Path], paper: str, charts: list[Any], control: Any
-                    ) -> list[Written]:
-    return write_exports(data, targets, paper=paper, charts=charts, progress=control)
-
-
 def _snapshot(workbook: Workbook) -> Workbook:
     """The workbook as it is now, for the worker (edits made meanwhile do not reach it)."""
     return Workbook(workbook.context, dict(workbook.gates), dict(workbook.scores), workbook.signoff,
-                    list(workbook.audit))
+                    list(workbook.audit), workbook.plan)
 
 
 def open_export_dialog(document: Any, parent: QWidget | None = None) -> ExportDialog:
@@ -105,7 +86,6 @@ class ExportDialog(QDialog):
         self.message = ""
         self._task: Task | None = None
         self._data: Any = None
-        self._charts_dir: tempfile.TemporaryDirectory | None = None
         self.setWindowTitle("Export")
         self.setAccessibleName("Export the workbook")
         self.resize(620, 420)
@@ -238,25 +218,20 @@ class ExportDialog(QDialog):
         self.result.setVisible(False)
         self._targets = targets
         self._paper = self.paper()
-        self._run(Task(gather_in_worker, self.document.copy.database, _snapshot(self.document.workbook),
+        self._run(Task(exports.run_gather, self.document.copy.database, _snapshot(self.document.workbook),
                        self.document.playbook, parent=self), "Reading the workbook...", self._on_gathered)
         return True
 
     def _on_gathered(self, data: Any) -> None:
         self._data = data
-        charts: list[Any] = []
-        if "pdf" in self._targets:
-            self.progress_label.setText("Drawing the charts...")
-            self._charts_dir = tempfile.TemporaryDirectory(prefix="ipw-charts-")
-            charts, problem = render_memo_charts(data, Path(self._charts_dir.name))
-            if problem:
-                self.error.show_message(html.escape(f"Some charts could not be drawn: {problem}"))
-        self._run(Task(write_in_worker, data, self._targets, self._paper, charts, parent=self),
+        self._run(Task(exports.run_export, data, self._targets, self._paper, parent=self),
                   "Writing the exports...", self._on_written)
 
-    def _on_written(self, written: list[Written]) -> None:
-        self.written = list(written)
+    def _on_written(self, result: ExportResult) -> None:
+        self.written = list(result.written)
         problem = self._record(self.written)
+        if result.chart_problem:
+            problem = "; ".join(filter(None, [f"Some charts could not be drawn: {result.chart_problem}", problem]))
         names = "<br>".join(f"&nbsp;&nbsp;{html.escape(KIND_NAMES[w.kind])}: {html.escape(str(w.path))}"
                             for w in self.written)
         mark = "DRAFT - not signed off" if self._data.status == "draft" else (
@@ -344,9 +319,6 @@ class ExportDialog(QDialog):
         if self._task is not None:
             self._task.cancel()
             self._task.wait(30_000)
-        if self._charts_dir is not None:
-            self._charts_dir.cleanup()
-            self._charts_dir = None
         super().reject()
 
 

@@ -111,6 +111,37 @@ def log_ticks(low: float, high: float) -> list[float]:
     return [10.0 ** k for k in range(first, max(last, first + 1) + 1)]
 
 
+def tick_label(value: float, unit: str | None, step: float, *, log: bool = False) -> str:
+    """A tick label: thousands separators, as many decimals as the step needs, '$' for USD, 'million' and
+    'billion' written out on log axes."""
+    if log:
+        if value >= 1e9:
+            text = f"{value / 1e9:,.0f} billion"
+        elif value >= 1e6:
+            text = f"{value / 1e6:,.0f} million"
+        elif value >= 1:
+            text = f"{value:,.0f}"
+        else:
+            text = f"{value:g}"
+        if unit and unit.startswith("money:"):
+            return f"{unit[6:]} {text}"
+        return ("$" + text) if unit == "usd" else text
+    decimals = 0 if step >= 1 else min(6, max(0, -math.floor(math.log10(step) + 1e-9)))
+    if unit == "usd" and 0 < decimals < 2:
+        decimals = 2  # cents, not "$0.5"
+    if value == 0:
+        decimals = 0
+    text = f"{abs(value):,.{decimals}f}"
+    sign = "-" if value < 0 and float(text.replace(",", "")) != 0 else ""
+    if unit == "usd":
+        return f"{sign}${text}"
+    if unit and unit.startswith("money:"):  # amounts in a display currency: "EUR 1,000"
+        return f"{sign}{unit[6:]} {text}"
+    if unit == "percent":
+        return f"{sign}{text}%"
+    return sign + text
+
+
 # ---- Inputs
 @dataclass(frozen=True)
 class ChartData:
@@ -217,7 +248,7 @@ class TargetLine:
 @dataclass(frozen=True)
 class FigureData:
     """What one figure draws, as plain numbers and strings (no Qt objects): made by `figure_data`, possibly
-    on a worker thread, and drawn by `desktop.ui.economics_draw` (pyqtgraph) or
+    on a worker thread, and drawn by `desktop.ui.economics_charts` (pyqtgraph) or
     `desktop.exports.svg_charts` (SVG).
 
     Axis values are in data units; with `log` an axis is logarithmic (hover spots are then in log10 units,
@@ -286,4 +317,5 @@ class FigureDraft:
 
 
 __all__ = ["FIGURES", "ChartData", "FigureData", "FigureDraft", "BarSpec", "CurveSpec", "TargetLine", "HoverSpot",
-           "HoverPoints", "route_hex", "usd", "count", "wrap", "nice_step", "nice_ticks", "log_ticks"]
+           "HoverPoints", "route_hex", "usd", "count", "wrap", "nice_step", "nice_ticks", "log_ticks",
+           "tick_label"]

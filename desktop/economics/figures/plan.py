@@ -16,6 +16,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Literal
 
+from desktop.domain.formatting import format_amount
+
 WaterfallKind = Literal["total", "increase", "decrease"]
 
 
@@ -139,6 +141,28 @@ class Tornado:
         return min(values), max(values)
 
 
+def format_figure_value(value: float, unit: str, currency: str = "USD", *, signed: bool = False) -> str:
+    """A bar's value label: thousands separators, whole units from 100 up, '+' on a rise when `signed`."""
+    sign = "+" if signed and value > 0 else ""
+    if unit in ("usd", "money"):
+        prefix = "$" if unit == "usd" or currency == "USD" else f"{currency} "
+        text = format_amount(value, decimals=0 if abs(value) >= 100 else None)
+        return f"{sign}-{prefix}{text[1:]}" if text.startswith("-") else f"{sign}{prefix}{text}"
+    if unit == "percent":
+        return f"{sign}{value:.0%}"
+    if unit == "count":
+        return f"{sign}{value:,.0f}"
+    return f"{sign}{value:,.4g}"
+
+
+def axis_unit(unit: str, currency: str) -> str | None:
+    """The tick-label unit (`desktop.economics.figures.base.tick_label`) for a plan figure's unit."""
+    if unit == "money" and currency != "USD":
+        return f"money:{currency}"
+    return {"usd": "usd", "money": "usd", "count": "count", "percent": "percent"}.get(unit)
+
+
 WATERFALL_COLORS: dict[str, str] = {"total": "#1f3864", "increase": "#c0504d", "decrease": "#2e7d32"}
 
-__all__ = ["Waterfall", "WaterfallStep", "WaterfallBar", "Tornado", "TornadoRow", "WATERFALL_COLORS"]
+__all__ = ["Waterfall", "WaterfallStep", "WaterfallBar", "Tornado", "TornadoRow", "WATERFALL_COLORS",
+           "format_figure_value", "axis_unit"]

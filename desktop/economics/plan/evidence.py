@@ -80,6 +80,9 @@ class PlanEvidence:
     reviewer_rate: float | None
     target_p95_ms: float | None
     notes: tuple[str, ...] = field(default=())
+    capacity_best: Mapping[tuple[str, str], RowFacts] = field(default_factory=dict)  # GPU-billed trace routes:
+    # (workload, trace route) -> the row at target with the most accepted tokens/s (cost is not needed)
+    any_row: Mapping[str, RowFacts] = field(default_factory=dict)  # workload -> a row of it (token profile)
 
     def route(self, slug: str) -> RouteInfo:
         return next(r for r in self.routes if r.slug == slug)
@@ -88,7 +91,7 @@ class PlanEvidence:
         """The workload's own token profile: its cheapest row at target on any trace route."""
         rows = [f for (w, _), f in self.best.items() if w == workload]
         rows.sort(key=lambda f: (_cpa(f) is None, _cpa(f) or 0.0))
-        return rows[0] if rows else None
+        return rows[0] if rows else self.any_row.get(workload)
 
 
 def _cpa(facts: RowFacts) -> float | None:
@@ -170,19 +173,35 @@ def gather_evidence(report: MetricsReport, recommendation: Recommendation, workl
     counts: dict[tuple[str, str], int] = {}
     for g in report.groups:
         counts[(g.workload, g.route)] = counts.get((g.workload, g.route), 0) + g.rows
+    gpu_billed = set(rules.get("gpuBilledRoutes", ()))
+    capacity_routes = {r.name for r in playbook.routes if gpu_billed & set(route_slugs(r))}
+    target = report.target_p95_ms
     best: dict[tuple[str, str], RowFacts] = {}
-    for trace in report.traces:  # one pass; only the best rows are kept
-        if trace.id not in wanted:
-            continue
-        workload, trace_route = wanted[trace.id]
-        best[(workload, trace_route)] = _facts(trace.row, workload, trace_route, modelled.get(trace.id), catalog)
+    capacity: dict[tuple[str, str], tuple[float, Any]] = {}  # key -> (accepted tokens/s, trace)
+    first: dict[str, Any] = {}
+    for trace in report.traces:  # one pass; only a few rows per (workload, route) are kept
+        row = trace.row
+        workload, trace_route = str(row.get("workload")), str(row.get("route"))
+        first.setdefault(workload, trace)
+        if trace.id in wanted:
+            best[wanted[trace.id]] = _facts(row, *wanted[trace.id], modelled.get(trace.id), catalog)
+        if trace_route in capacity_routes and target is not None:
+            p95 = as_number(row.get("latencyP95Ms"))
+            headroom = trace.throughput_headroom
+            if p95 is not None and p95 <= target and headroom is not None:
+                key = (workload, trace_route)
+                if key not in capacity or headroom > capacity[key][0]:
+                    capacity[key] = (headroom, trace)
+    capacity_best = {key: _facts(trace.row, *key, modelled.get(trace.id), catalog)
+                     for key, (_, trace) in capacity.items()}
+    any_row = {w: _facts(t.row, w, str(t.row.get("route")), modelled.get(t.id), catalog) for w, t in first.items()}
     reference: dict[str, RowFacts] = {}
-    for (workload, trace_route), facts in sorted(best.items()):
+    for (workload, trace_route), facts in sorted(best.items()) + sorted(capacity_best.items()):
         current = reference.get(trace_route)
         if current is None or (current.price is None and facts.price is not None):
             reference[trace_route] = facts
     return PlanEvidence(tuple(routes), tuple(workloads), best, why_none, counts, reference,
-                        report.reviewer_rate_usd_per_hour, report.target_p95_ms, tuple(notes))
+                        report.reviewer_rate_usd_per_hour, report.target_p95_ms, tuple(notes), capacity_best, any_row)
 
 
 def route_slugs(trace_route: Any) -> tuple[str, ...]:

@@ -171,7 +171,9 @@ def price_per_token(evidence: PlanEvidence, workload: str, volume: float, route:
 def price_capacity(evidence: PlanEvidence, workload: str, volume: float, route: RouteInfo, allowed: bool,
                    levers: WorkloadLevers, knobs: Knobs) -> Candidate:
     rows = sum(evidence.row_counts.get((workload, t), 0) for t in route.trace_routes)
-    facts = _best_facts(evidence, workload, route)
+    found = [evidence.capacity_best[(workload, t)] for t in route.trace_routes
+             if (workload, t) in evidence.capacity_best]
+    facts = found[0] if found else None
     profile = evidence.profile(workload)
     if route.gpu_price is None:
         return _not_priced(route, CAPACITY, allowed, rows, route.gpu_price_reason or "no GPU-hour price")
@@ -181,8 +183,7 @@ def price_capacity(evidence: PlanEvidence, workload: str, volume: float, route: 
     if facts is not None:
         basis, meets, engine, tokens = MEASURED, True, facts, facts
     else:
-        engine = next((evidence.route_reference[t] for t in route.trace_routes if t in evidence.route_reference),
-                      None)
+        engine = next((f for (_, t), f in sorted(evidence.capacity_best.items()) if t in route.trace_routes), None)
         if engine is None or profile is None:
             return _not_priced(route, CAPACITY, allowed, rows,
                                _why_none(evidence, workload, route) + "; no throughput measured on this route")

@@ -18,6 +18,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from desktop import paths
 from desktop.economics.figures import log_ticks, nice_ticks
+from desktop.economics.figures.base import tick_label
 
 FONT_FAMILY = "'IPW Sans', 'DejaVu Sans', sans-serif"
 TEXT = "#222222"
@@ -46,10 +47,10 @@ def _advances() -> tuple[dict[int, float], float] | None:
     try:
         from fontTools.ttLib import TTFont
 
-        font = TTFont(str(paths.resources_dir() / "fonts" / "DejaVuSans.ttf"), lazy=True)
-        units = font["head"].unitsPerEm
-        metrics = font["hmtx"].metrics
-        cmap = font.getBestCmap()
+        with TTFont(str(paths.resources_dir() / "fonts" / "DejaVuSans.ttf"), lazy=True) as font:
+            units = font["head"].unitsPerEm
+            metrics = dict(font["hmtx"].metrics)
+            cmap = dict(font.getBestCmap())
         widths = {code: metrics[name][0] / units for code, name in cmap.items() if name in metrics}
         return widths, metrics[".notdef"][0] / units if ".notdef" in metrics else 0.6
     except Exception:  # noqa: BLE001 - no font: estimate instead (layout only, never content)
@@ -159,37 +160,6 @@ class Svg:
 
 
 # ---- Value axes
-def format_tick(value: float, unit: str | None, step: float, *, log: bool = False) -> str:
-    """A tick label: thousands separators, as many decimals as the step needs, '$' for USD, 'million' and
-    'billion' written out on log axes."""
-    if log:
-        if value >= 1e9:
-            text = f"{value / 1e9:,.0f} billion"
-        elif value >= 1e6:
-            text = f"{value / 1e6:,.0f} million"
-        elif value >= 1:
-            text = f"{value:,.0f}"
-        else:
-            text = f"{value:g}"
-        if unit and unit.startswith("money:"):
-            return f"{unit[6:]} {text}"
-        return ("$" + text) if unit == "usd" else text
-    decimals = 0 if step >= 1 else min(6, max(0, -math.floor(math.log10(step) + 1e-9)))
-    if unit == "usd" and 0 < decimals < 2:
-        decimals = 2  # cents, not "$0.5"
-    if value == 0:
-        decimals = 0
-    text = f"{abs(value):,.{decimals}f}"
-    sign = "-" if value < 0 and float(text.replace(",", "")) != 0 else ""
-    if unit == "usd":
-        return f"{sign}${text}"
-    if unit and unit.startswith("money:"):  # amounts in a display currency: "EUR 1,000"
-        return f"{sign}{unit[6:]} {text}"
-    if unit == "percent":
-        return f"{sign}{text}%"
-    return sign + text
-
-
 @dataclass(frozen=True)
 class Axis:
     """A value axis mapping data values low..high onto pixels start..end (linear, or log10 when `log`)."""
@@ -227,7 +197,7 @@ class Axis:
         return self.ticks[1] - self.ticks[0] if len(self.ticks) > 1 else 1.0
 
     def labels(self) -> list[str]:
-        return [format_tick(t, self.unit, self.step, log=self.log) for t in self.ticks]
+        return [tick_label(t, self.unit, self.step, log=self.log) for t in self.ticks]
 
     def contains(self, value: float) -> bool:
         lo, hi = min(self.low, self.high), max(self.low, self.high)

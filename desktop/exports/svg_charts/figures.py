@@ -20,6 +20,7 @@ WIDTH = 482.0  # pt: fits the memo's text column on A4 and US Letter
 HEIGHT = 250.0
 LEGEND_ROW = 11.5
 MAX_BAR = 60.0  # pt: one bar per category stays a bar, not a block
+MARKER = 2.8  # pt: the radius of a point on a line
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ def draw_legend(svg: Svg, entries: Sequence[LegendEntry], left: float, top: floa
     return len(rows) * LEGEND_ROW
 
 
-def _fit_categories(labels: Sequence[str], slot: float) -> list[str]:
+def fit_categories(labels: Sequence[str], slot: float) -> list[str]:
     """Category labels re-wrapped until every line fits its slot (down to 8 characters a line)."""
     result = []
     for label in labels:
@@ -157,7 +158,7 @@ def figure_svg(fd: FigureData, width: float = WIDTH, height: float = HEIGHT, *, 
     if categorical:
         n = len(fd.ticks or ())
         slot = (width - left - right) / max(n, 1)
-        categories = _fit_categories(fd.ticks or (), slot)
+        categories = fit_categories(fd.ticks or (), slot)
         tick_lines = max((c.count("\n") + 1 for c in categories), default=1)
     else:
         categories, tick_lines = [], 1
@@ -235,17 +236,21 @@ def _draw_data(svg: Svg, fd: FigureData, x_axis: Axis, y_axis: Axis, box: tuple[
         w = (fd.bar_width + 0.1) * scale
         svg.line(x_axis(x) - w / 2, y_axis(score), x_axis(x) + w / 2, y_axis(score), stroke=REFERENCE_HEX,
                  width=1.6, dash="1.2 1.6", cls="reference")
+    placed: list[tuple[float, float]] = []  # marker centres drawn so far
     for curve in fd.curves:
         points = [(x_axis(float(x)), y_axis(float(y))) for x, y in zip(curve.xs, curve.ys)
                   if math.isfinite(float(x)) and math.isfinite(float(y))]
         if not points:
             continue
+        if curve.symbols:
+            points = _dodge(points, placed)
+            placed += points
         stroke = color(curve.color)
         svg.polyline(points, stroke=stroke, width=curve.width * 0.7, dash="1.2 1.8" if curve.dotted else None,
                      cls="curve")
         if curve.symbols:
             for px, py in points:
-                svg.circle(px, py, 2.8, fill=stroke, cls="point")
+                svg.circle(px, py, MARKER, fill=stroke, cls="point")
     for _name, scatter_color, sx, sy in fd.scatters:
         fill = color(scatter_color)
         for x, y in zip(sx, sy):
@@ -270,6 +275,22 @@ def _draw_data(svg: Svg, fd: FigureData, x_axis: Axis, y_axis: Axis, box: tuple[
         anchor = "start" if x + text_width(label, TICK_SIZE) + 4 < x1 else "end"
         svg.text(x + (3 if anchor == "start" else -3), y1 - 4, label, anchor=anchor, fill=FORECAST_HEX, halo=True,
                  cls="forecast-label")
+
+
+def _dodge(points: list[tuple[float, float]], placed: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """`points` (one series) moved sideways as a whole, by a marker's width or two, if a marker would hide
+    one drawn before; unchanged if none would or no nearby offset is free."""
+    def hidden(candidate: list[tuple[float, float]]) -> bool:
+        return any(math.hypot(x - px, y - py) < 2 * MARKER + 0.8 for x, y in candidate for px, py in placed)
+
+    if not hidden(points):
+        return points
+    step = 2 * MARKER + 1.0
+    for dx in (step, -step, 2 * step, -2 * step):
+        moved = [(x + dx, y) for x, y in points]
+        if not hidden(moved):
+            return moved
+    return points
 
 
 def _volume(value: float) -> str:

@@ -11,7 +11,8 @@ from desktop.exports.svg_charts.figures import figure_svg
 MEMO_CHARTS = (
     ("cost-by-route", "The cheapest configuration of each workload on each route; pale bars marked * have no "
                       "row that meets the target p95."),
-    ("latency", "Measured p95 latency at each concurrency; the red line is the target p95."),
+    ("latency", "Measured p95 latency at each concurrency; the red line is the target p95. Points that would "
+                "hide one another are set a marker's width apart."),
 )
 
 
@@ -27,6 +28,8 @@ def memo_charts(data: Any) -> tuple[list[ChartImage], str | None]:
             fd = figure_data(kind, chart_data)
             if not fd.has_data:
                 continue
+            if kind == "cost-by-route" and all(bar.solid for bar in fd.bars):
+                caption = caption.split(";")[0] + "."  # no pale bar to explain
             charts.append(ChartImage(kind, fd.title, caption, figure_svg(fd).encode("utf-8"), "image/svg+xml"))
         except Exception as exc:  # noqa: BLE001 - one broken figure must not stop the memo
             problems.append(f"{kind}: {type(exc).__name__}: {exc}")

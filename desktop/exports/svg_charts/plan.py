@@ -4,34 +4,12 @@ tornado (the outcome at each input's low and high value around the base case). T
 
 from __future__ import annotations
 
-from desktop.domain.formatting import format_amount
-from desktop.economics.figures.plan import WATERFALL_COLORS, Tornado, Waterfall
+from desktop.economics.figures.plan import WATERFALL_COLORS, Tornado, Waterfall, axis_unit, format_figure_value
 from desktop.exports.svg_charts.canvas import (AXIS, GRID, LABEL_SIZE, MUTED, TEXT, TICK_SIZE, Axis, Svg, color,
                                                text_width)
-from desktop.exports.svg_charts.figures import HEIGHT, WIDTH, LegendEntry, _fit_categories, draw_legend
+from desktop.exports.svg_charts.figures import HEIGHT, WIDTH, LegendEntry, draw_legend, fit_categories
 
 MAX_BAR = 60.0
-
-
-def axis_unit(unit: str, currency: str) -> str | None:
-    """The canvas's tick unit for a plan figure's unit."""
-    if unit == "money" and currency != "USD":
-        return f"money:{currency}"
-    return {"usd": "usd", "money": "usd", "count": "count", "percent": "percent"}.get(unit)
-
-
-def format_figure_value(value: float, unit: str, currency: str = "USD", *, signed: bool = False) -> str:
-    """A bar's value label: thousands separators, whole units from 100 up, '+' on a rise when `signed`."""
-    sign = "+" if signed and value > 0 else ""
-    if unit in ("usd", "money"):
-        prefix = "$" if unit == "usd" or currency == "USD" else f"{currency} "
-        text = format_amount(value, decimals=0 if abs(value) >= 100 else None)
-        return f"{sign}-{prefix}{text[1:]}" if text.startswith("-") else f"{sign}{prefix}{text}"
-    if unit == "percent":
-        return f"{sign}{value:.0%}"
-    if unit == "count":
-        return f"{sign}{value:,.0f}"
-    return f"{sign}{value:,.4g}"
 
 
 def _missing_note(svg: Svg, missing: tuple[str, ...], y: float) -> float:
@@ -56,7 +34,7 @@ def waterfall_svg(fall: Waterfall, width: float = WIDTH, height: float = HEIGHT,
     left = max(text_width(t, TICK_SIZE) for t in probe.labels()) + 6 + (LABEL_SIZE + 6 if fall.value_axis else 0)
     right = 10.0
     slot = (width - left - right) / len(bars)
-    labels = _fit_categories([b.label for b in bars], slot)
+    labels = fit_categories([b.label for b in bars], slot)
     lines = max(label.count("\n") + 1 for label in labels)
     legend = [LegendEntry("box", WATERFALL_COLORS["total"], "total"),
               LegendEntry("box", WATERFALL_COLORS["increase"], "increase"),

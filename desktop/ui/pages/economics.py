@@ -38,6 +38,7 @@ from desktop.domain.progress import check_cancelled
 from desktop.domain.playbook import Playbook
 from desktop.domain.workbook import Workbook
 from desktop.economics.recommend import RecommendationOverride, normalize_override
+from desktop.services import traces
 from desktop.services.economics import Economics, run_economics
 from desktop.services.workers import gc_paused
 from desktop.storage import economics_store
@@ -63,7 +64,7 @@ UPDATING_TEXT = "Updating\u2026"
 def snapshot(workbook: Workbook) -> Workbook:
     """The workbook as it is now, for the worker (edits made meanwhile do not reach it)."""
     return Workbook(workbook.context, dict(workbook.gates), dict(workbook.scores), workbook.signoff,
-                    list(workbook.audit))
+                    list(workbook.audit), workbook.plan)
 
 
 def chart_data_for(economics: Economics, workload: str | None) -> ChartData:
@@ -354,11 +355,7 @@ class RecommendationPanel(QWidget):
 
 def _closed(document: Document) -> bool:
     """Whether the document's working copy is gone (closed while a computation was pending)."""
-    try:
-        document.store.conn.total_changes  # noqa: B018 - raises once the connection is closed
-    except sqlite3.Error:
-        return True
-    return not Path(document.copy.database).exists()
+    return traces.is_closed(document.store) or not Path(document.copy.database).exists()
 
 
 def _parse(text: str) -> float | None:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QGroup
 
 from desktop.domain.errors import DomainError
 from desktop.domain.playbook import Playbook
+from desktop.services import traces
 from desktop.storage import trace_store
 from desktop.ui import commands, settings, trace_facts  # noqa: F401 (trace_facts registers the gate facts)
 from desktop.ui.pages.base import Page
@@ -515,9 +516,7 @@ class TracesPage(Page):
         entry = self.selected_import()
         if entry is None or not entry["originalKept"] or self.document is None:
             return None
-        row = self.document.store.conn.execute("SELECT blob_sha256 FROM imports WHERE id = ?",
-                                               (entry["importId"],)).fetchone()
-        data = self.document.store.get_blob(row[0]) if row and row[0] else None
+        data = traces.original_file(self.document.store, entry["importId"])
         if data is None:
             show_error(self, "Original file", "The workbook holds no copy of this file.")
             return None
