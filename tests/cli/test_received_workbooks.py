@@ -276,3 +276,43 @@ def test_info_of_a_tampered_signed_workbook_says_so_and_exits_3(sample, ipw):
     assert "signed off:     content changed since sign-off" in result.out and "TAMPERED" in result.err
     as_json = ipw("info", sample, "--json")
     assert as_json.code == 3 and as_json.json["signoffState"] == "tampered"
+
+
+# -- 8. smaller items -------------------------------------------------------------------------------------------
+
+def test_leftovers_of_killed_saves_are_removed_by_the_next_edit(sample, ipw):
+    leftover = sample.with_name(f".{sample.name}.0123456789ab.tmp")
+    leftover.write_bytes(b"x" * 1024)
+    assert ipw("score", sample, "demand-forecast", "75").code == 0
+    assert not leftover.exists()
+
+
+def test_stale_export_temp_files_are_removed_and_fresh_ones_kept(sample, ipw, tmp_path):
+    from desktop.exports.atomic import STALE_TEMP_SECONDS
+    target = tmp_path / "memo.json"
+    stale = tmp_path / ".memo.0123456789ab.tmp.json"
+    fresh = tmp_path / ".memo.ba9876543210.tmp.json"  # another export writing right now
+    for temp in (stale, fresh):
+        temp.write_text("{")
+    old = stale.stat().st_mtime - STALE_TEMP_SECONDS - 60
+    os.utime(stale, (old, old))
+    assert ipw("export", sample, "--json", target).code == 0
+    assert not stale.exists() and fresh.exists() and target.exists()
+
+
+def test_journals_of_gone_working_copies_are_removed(tmp_path):
+    from desktop.storage.working_copy import find_recoverable
+    orphan = tmp_path / "0123.ipwb-journal"
+    orphan.write_bytes(b"journal")
+    kept = tmp_path / "4567.ipwb-journal"
+    kept.write_bytes(b"journal")
+    (tmp_path / "4567.ipwb").write_bytes(b"db")
+    find_recoverable(tmp_path)
+    assert not orphan.exists() and kept.exists()
+
+
+def test_revoke_reason_of_control_characters_only_is_refused(sample, ipw):
+    assert ipw("sign", sample, "--name", "Dana", "--role", "CFO", "--decision", "approve").code == 0
+    result = ipw("revoke", sample, "--by", "Dana", "--reason", "\x01\x02\x1b\x7f")
+    assert result.code == 1 and "control characters alone do not count" in result.err
+    assert ipw("info", sample).out.count("signed off:     yes") == 1
