@@ -184,7 +184,7 @@ class OverviewPage(Page):
         self.resume.clicked.connect(self._on_resume_clicked)
         self.banner = QLabel()
         self.banner.setWordWrap(True)
-        self.banner.setStyleSheet("background: #fff4ce; border: 1px solid #e0c36b; padding: 6px;")
+        self.banner.setStyleSheet("background: #fff4ce; color: #5c4400; border: 1px solid #e0c36b; padding: 6px;")
         self.banner.hide()
         header = QHBoxLayout()
         header.addWidget(self.heading, 1)
@@ -271,6 +271,8 @@ class OverviewPage(Page):
         for panel in self.panels.values():
             panel.refresh(self.document)
         reason = self.document.read_only_reason or (
+            "TAMPERED: the content changed after sign-off; read-only until the sign-off is revoked."
+            if self.document.tampered else
             "Signed off: read-only until the sign-off is revoked." if workbook.signed else "")
         self.banner.setText(reason)
         self.banner.setVisible(bool(reason))
