@@ -17,8 +17,8 @@ from export_helpers import (HOSTILE_TEXTS, add_rows, base_row, export_data, new_
 
 from desktop.cli import main
 from desktop.exports import excel
-from desktop.exports.excel import (CONTENT_SHEET, CONTROL_MARK, EXCEL_CELL_LIMIT, clean_text, export_xlsx,
-                                   unescape_cell_text)
+from desktop.exports.excel import CONTENT_SHEET, export_xlsx
+from desktop.exports.excel_text import CONTROL_MARK, EXCEL_CELL_LIMIT, clean_text, unescape_cell_text
 from desktop.exports.matrix import DRAFT_MARK
 
 SHEETS = ["Summary", "Procurement matrix", "Gates", "Readiness", "Traces", "Metrics", "Assumptions", "Audit"]
