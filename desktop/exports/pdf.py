@@ -31,6 +31,7 @@ from markupsafe import Markup
 from desktop import paths
 from desktop.domain.progress import NO_PROGRESS, Progress, check_cancelled
 from desktop.exports.atomic import ExportError, atomic_path
+from desktop.exports.memo_plan import plan_memo_context
 from desktop.exports.matrix import (CONTENT_FILE_NAME, DECISION_LABELS, GATE_LABELS, MANIFEST_FILE_NAME,
                                     STATUS_LABELS, ExportData, status_mark)
 
@@ -457,6 +458,7 @@ def memo_context(data: ExportData, charts: Sequence[ChartImage] = (), paper: str
         "fallback": rec.get("fallbackName") or "", "status_paragraphs": paragraphs,
         "route_rows": route_rows, "key_facts": facts, "cost_note": cost_note,
         "gates": gates, "readiness": readiness, "threshold": threshold, "threshold_mm": f"{40 * threshold / 100:.1f}",
+        "plan": plan_memo_context(data.plan, book),
         "charts": chart_list, "charts_missing": "No chart: the workbook has no trace rows with costs and latencies "
                                                 "to draw yet.",
         "fallback_facts": fallback_facts, "fallback_missing": fallback_missing, "other_routes": other_routes,
