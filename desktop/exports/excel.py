@@ -21,8 +21,8 @@ from the canonical content alone (plus the bundled playbook's texts and the mani
 renders them again from the embedded content and compares cell by cell.
 
 This module writes the file. What the cells hold comes from its siblings: `excel_text` (text safety),
-`excel_layout` (the decision, assumptions and audit sheets as plain data) and `excel_formulas` (the
-Metrics sheets' live formulas and the Traces columns).
+`excel_layout` (the decision, assumptions and audit sheets as plain data), `excel_formulas` (the Metrics
+sheets' live formulas and the Traces columns) and `excel_plan` (the decision plan's sheet).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from typing import Any
 
 from desktop.domain.trace import FIELDS_BY_NAME, Kind
 from desktop.exports.atomic import ExportError, atomic_path
+from desktop.exports.excel_plan import write_plan_sheet
 from desktop.domain.progress import NO_PROGRESS, Progress, check_cancelled
 from desktop.exports.excel_formulas import PER_ROW_HEADERS, Columns, MetricsFormulas, trace_columns
 from desktop.exports.excel_layout import (FIRST_DATA_ROW, HEADER_ROW, Layout, assumptions_layout, audit_layout,
@@ -240,6 +241,9 @@ def _export(path: Path, data: ExportData, layouts: list[Layout], summary: Layout
                 if layout.name == "Summary":  # print the summary itself; the chart beside it is for the screen
                     ws.print_area(0, 0, max(r for r, _ in layout.cells), 1)
             sheets["Summary"].set_tab_color("#1F3864")
+            write_plan_sheet(book, data.plan, playbook=data.playbook, paper=paper_code, mark=mark,
+                             reviewer_rate=data.workbook.context.reviewer_rate_usd_per_hour,  # after the decision sheets
+                             setup=lambda s: _setup_sheet(s, None, paper=paper_code, mark=mark))
             rate_ref = "Summary!" + cell_ref(*summary.anchors["reviewerRate"], True)
             target_ref = "Summary!" + cell_ref(*summary.anchors["targetP95"], True)
             book.define_name("ReviewerRateUsdPerHour", "=" + rate_ref)
