@@ -225,3 +225,27 @@ def test_memo_first_page_holds_the_plan_total_and_each_workloads_route(sample, t
     pages = subprocess.run([_pdftotext(), str(memo), "-"], capture_output=True, text=True, check=True).stdout
     chart_page = next(p for p in pages.split("\f") if "What the plan saves and what moves it" in p)
     assert "Baseline" in chart_page and "What moves the monthly total most" in chart_page
+
+
+@pytest.mark.skipif(_pdftotext() is None, reason="poppler-utils (pdftotext) is not installed")
+def test_a_euro_workbook_shows_the_plan_in_euros_with_the_rate_date_and_source_once(sample, tmp_path, capsys):
+    """`--currency EUR --fx-rate 0.92`: every plan amount on the memo's first page and in the Markdown matrix is
+    its USD value x 0.92 with the EUR code, and the rate, date and source are stated once."""
+    assert main(["context", str(sample), "--currency", "EUR", "--fx-rate", "0.92", "--fx-date", "2026-12-01",
+                 "--fx-source", "ECB reference rate"]) == 0
+    plan = _ipw_plan(sample, capsys)
+    assert plan["currency"] == {"code": "EUR", "perUsd": 0.92, "date": "2026-12-01", "source": "ECB reference rate"}
+    eur = DisplayCurrency("EUR", 0.92)
+    statement = "All amounts in EUR, converted from USD at 1 USD = 0.92 EUR (2026-12-01, ECB reference rate)."
+    memo, md = tmp_path / "memo.pdf", tmp_path / "m.md"
+    assert main(["export", str(sample), "--pdf", str(memo), "--markdown", str(md)]) == 0
+    first = " ".join(subprocess.run([_pdftotext(), "-f", "1", "-l", "1", str(memo), "-"], capture_output=True,
+                                    text=True, check=True).stdout.split())
+    total = format_money(plan["totals"]["monthlyCostUsd"], eur)
+    assert total.startswith("EUR ") and total in first
+    assert plan["totals"]["monthlyCost"] == pytest.approx(plan["totals"]["monthlyCostUsd"] * 0.92)
+    for w in plan["workloads"]:
+        assert format_money(w["monthlyCostUsd"], eur) in first
+    assert first.count(statement) == 1
+    text = md.read_text(encoding="utf-8")
+    assert f"Plan, per month: **{total}**" in text and text.count(statement) == 1
