@@ -247,3 +247,17 @@ def test_the_caption_explains_pale_bars_only_when_there_are_some(export_data):
     charts, _ = memo_charts(export_data)
     assert "pale bars marked *" in charts[0].caption  # alpha misses the target p95
     assert "set a marker's width apart" in charts[1].caption
+
+
+def test_crowded_value_labels_turn_upright_instead_of_overlapping():
+    # 8 workloads x 4 routes: bars 0.2 category units apart, about 11 pt, narrower than "$1,234.56"
+    bars = [BarSpec(i + (j - 1.5) * 0.2, 1234.56 + i, "#1f77b4", True, "$1,234.56") for i in range(8) for j in range(4)]
+    fd = FigureData("cost-by-route", "t", bars=bars, bar_width=0.18, ticks=[f"w{i}" for i in range(8)],
+                    series={"r": ([b.x for b in bars], [b.height for b in bars])}, units=("usd", None))
+    labels = [t for t in parse(figure_svg(fd)).iter("{http://www.w3.org/2000/svg}text")
+              if t.get("class") == "bar-label"]
+    assert len(labels) == 32 and all("rotate(-90" in (t.get("transform") or "") for t in labels)
+    assert all(float(t.get("y")) - text_width(t.text, 7.5) >= 0 for t in labels)  # the turned label stays inside
+    roomy = FigureData("cost-by-route", "t", bars=bars[:2], ticks=["a"], series={"r": ([0.0], [1.0])})
+    assert not any(t.get("transform") for t in parse(figure_svg(roomy)).iter("{http://www.w3.org/2000/svg}text")
+                   if t.get("class") == "bar-label")

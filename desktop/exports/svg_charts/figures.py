@@ -165,6 +165,10 @@ def figure_svg(fd: FigureData, width: float = WIDTH, height: float = HEIGHT, *, 
     legend_h = len(_legend_layout(entries, width - left - right)) * LEGEND_ROW
     tick_block = tick_lines * TICK_SIZE * 1.2 + 5
     bottom = tick_block + (LABEL_SIZE + 8 if x_title else 2) + (legend_h + 6 if entries else 0)
+    upright = categorical and _labels_collide(fd, (width - left - right) / max(len(fd.ticks or ()), 1))
+    if upright:  # value labels turned to read upwards: room above the tallest bar for the longest one
+        longest = max(text_width(b.label or "", TICK_SIZE) for b in fd.bars)
+        top += max(0.0, longest - 0.1 * (svg.height - bottom - top))  # the axis' head-room holds part of it
     svg.height = height + (legend_h if entries else 0)
     x0, x1, y0, y1 = left, width - right, top, svg.height - bottom
     y_axis = Axis.nice(y_low, y_high, y1, y0, y_unit, log=log_y)
@@ -212,14 +216,23 @@ def figure_svg(fd: FigureData, width: float = WIDTH, height: float = HEIGHT, *, 
         svg.text((x0 + x1) / 2, y1 + tick_block + LABEL_SIZE + 2, x_title, size=LABEL_SIZE, anchor="middle",
                  cls="axis-title")
     # -- data
-    _draw_data(svg, fd, x_axis, y_axis, (x0, y0, x1, y1), categorical)
+    _draw_data(svg, fd, x_axis, y_axis, (x0, y0, x1, y1), categorical, upright)
     if entries:
         draw_legend(svg, entries, x0, svg.height - legend_h - 2, x1 - x0)
     return svg.render()
 
 
+def _labels_collide(fd: FigureData, unit_px: float) -> bool:
+    """Whether side-by-side value labels would run into each other (bars closer than their labels are wide)."""
+    xs = sorted(b.x for b in fd.bars if b.label)
+    if len(xs) < 2:
+        return False
+    spacing = min(b - a for a, b in zip(xs, xs[1:])) * unit_px
+    return max(text_width(b.label or "", TICK_SIZE) for b in fd.bars) > spacing - 2
+
+
 def _draw_data(svg: Svg, fd: FigureData, x_axis: Axis, y_axis: Axis, box: tuple[float, float, float, float],
-               categorical: bool) -> None:
+               categorical: bool, upright: bool = False) -> None:
     x0, y0, x1, y1 = box
     base = y_axis(max(y_axis.low, 0.0)) if not y_axis.log else y1
     scale = abs(x_axis(1) - x_axis(0)) if categorical else 1.0
@@ -230,7 +243,9 @@ def _draw_data(svg: Svg, fd: FigureData, x_axis: Axis, y_axis: Axis, box: tuple[
         svg.rect(cx - w / 2, min(top_y, base), w, abs(base - top_y), fill=fill,
                  stroke=fill if bar.solid else "#777777", dash=None if bar.solid else "3 2",
                  opacity=None if bar.solid else 0.35, stroke_width=0.8, cls="bar")
-        if bar.label:
+        if bar.label and upright:
+            svg.text(cx + TICK_SIZE * 0.35, min(top_y, base) - 3, bar.label, rotate=-90, cls="bar-label")
+        elif bar.label:
             svg.text(cx, min(top_y, base) - 3, bar.label, anchor="middle", cls="bar-label")
     for x, score in fd.references:
         w = (fd.bar_width + 0.1) * scale
