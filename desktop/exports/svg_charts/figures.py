@@ -11,7 +11,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from desktop.economics.figures import FigureData, wrap
+from desktop.economics.figures import FigureData, count, wrap
 from desktop.economics.figures.base import BREAK_EVEN_HEX, FORECAST_HEX, PALE_HEX, REFERENCE_HEX, TARGET_HEX
 from desktop.exports.svg_charts.canvas import (AXIS, GRID, LABEL_SIZE, MUTED, TEXT, TICK_SIZE, Axis, Svg, color,
                                                text_width)
@@ -286,7 +286,7 @@ def _draw_data(svg: Svg, fd: FigureData, x_axis: Axis, y_axis: Axis, box: tuple[
     if fd.forecast and x_axis.contains(fd.forecast):
         x = x_axis(fd.forecast)
         svg.line(x, y0, x, y1, stroke=FORECAST_HEX, width=1.0, dash="4 2.5", cls="forecast")
-        label = f"forecast {_volume(fd.forecast)}/month"
+        label = f"forecast {count(fd.forecast)}/month"
         anchor = "start" if x + text_width(label, TICK_SIZE) + 4 < x1 else "end"
         svg.text(x + (3 if anchor == "start" else -3), y1 - 4, label, anchor=anchor, fill=FORECAST_HEX, halo=True,
                  cls="forecast-label")
@@ -306,11 +306,3 @@ def _dodge(points: list[tuple[float, float]], placed: list[tuple[float, float]])
         if not hidden(moved):
             return moved
     return points
-
-
-def _volume(value: float) -> str:
-    if value >= 1e9:
-        return f"{value / 1e9:,.2f} billion"
-    if value >= 1e6:
-        return f"{value / 1e6:,.2f} million"
-    return f"{value:,.0f}"
