@@ -114,8 +114,9 @@ def test_readiness_chart_and_trace_count(page, document):
                                      "unscore"))
     assert page.chart.heights()[3] == 0.0
     assert "1 not yet scored" in page.readiness_summary.text()
-    assert page.trace_count.text() == "<b>3</b> trace rows in this workbook."
-    assert document.store.trace_count() == 3
+    # the sample: the playbook's three template rows and five illustrative rows
+    assert page.trace_count.text() == "<b>8</b> trace rows in this workbook."
+    assert document.store.trace_count() == 8
 
 
 def test_later_parts_say_not_available_yet(page):
