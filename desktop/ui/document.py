@@ -160,22 +160,22 @@ class Document(QObject):
 
     # -- sign-off: explicit actions, recorded in the audit log, not undoable edits; each saves the file --
     def sign(self, **fields: Any) -> Any:
-        """Sign off (see desktop.services.signoff.sign_workbook for `fields`), clear the undo history and save."""
-        from desktop.services.signoff import sign_workbook
+        """Sign off (see desktop.services.signoff.run_sign for `fields`), clear the undo history and save."""
+        from desktop.services.signoff import run_sign
         if self.read_only_reason:
             raise ReadOnlyError(self.read_only_reason)
         if self.path is None:
             raise WorkbookFileError("save the workbook to a file before signing it off")
-        result = sign_workbook(self.store, self.workbook, self.playbook, **fields)
+        result = run_sign(self.store, self.workbook, self.playbook, **fields)
         self._after_signoff_change()
         return result
 
     def revoke(self, *, by: str, reason: str) -> Any:
-        """Revoke the sign-off (desktop.services.signoff.revoke_workbook), clear the undo history and save."""
-        from desktop.services.signoff import revoke_workbook
+        """Revoke the sign-off (desktop.services.signoff.run_revoke), clear the undo history and save."""
+        from desktop.services.signoff import run_revoke
         if self.read_only_reason:
             raise ReadOnlyError(self.read_only_reason)
-        entry = revoke_workbook(self.store, self.workbook, by=by, reason=reason)
+        entry = run_revoke(self.store, self.workbook, by=by, reason=reason)
         self._after_signoff_change()
         return entry
 
