@@ -18,7 +18,7 @@ from desktop import paths
 from desktop.domain.errors import DomainError
 from desktop.domain.playbook import Playbook
 from desktop.domain.sample import sample_traces, sample_workbook
-from desktop.domain.workbook import BuyerContext, GateAssessment, ReadinessScore, Workbook
+from desktop.domain.workbook import BuyerContext, GateAssessment, PlanSettings, ReadinessScore, Workbook
 from desktop.storage.errors import WorkbookFileError
 from desktop.storage.location import location_warning
 from desktop.storage.lock import WorkbookLock
@@ -36,7 +36,7 @@ class Document(QObject):
     """One open workbook.
 
     Signals:
-        changed(str): a part changed: "context", "gate:<slug>", "scores", "traces", "signoff" or "all".
+        changed(str): a part changed: "context", "gate:<slug>", "scores", "plan", "traces", "signoff" or "all".
         modifiedChanged(bool): unsaved edits appeared or were saved.
         pathChanged(): the file the document stands for changed (Save As).
     """
@@ -150,6 +150,10 @@ class Document(QObject):
     def apply_score(self, score: ReadinessScore) -> None:
         self.workbook.set_score(score)
         self.changed.emit("scores")
+
+    def apply_plan(self, plan: PlanSettings) -> None:
+        self.workbook.set_plan(plan)
+        self.changed.emit("plan")
 
     def run_in_transaction(self, action: Callable[[WorkbookStore], Any], part: str) -> Any:
         """Apply a change to the working copy's tables (traces, imports) as one transaction."""

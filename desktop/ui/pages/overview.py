@@ -191,6 +191,9 @@ class OverviewPage(Page):
         self.traces_box = self._build_traces_box()  # built in tab order: left column, then right
         self.readiness_box = self._build_readiness_box()
         self.panels: dict[str, OverviewPanel] = {
+            "plan": PendingPanel(
+                "Plan", "A route and a monthly cost for every workload, the total and the saving against the "
+                "baseline will show here.", "plan", "Open the plan"),
             "recommendation": PendingPanel(
                 "Recommended route", "The recommended procurement route and its fallback will show here, "
                 "with reasons traced to the gates, scores and numbers.", "summary", "Open the summary"),
@@ -219,7 +222,7 @@ class OverviewPage(Page):
         content_layout = QVBoxLayout(content)
         content_layout.addLayout(header)
         content_layout.addWidget(self.banner)
-        content_layout.addLayout(self.later)  # the decision first: recommendation, figures, sign-off
+        content_layout.addLayout(self.later)  # the decision first: plan, recommendation, figures, sign-off
         content_layout.addLayout(columns, 1)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -228,7 +231,7 @@ class OverviewPage(Page):
 
     # ---- Public API
     def install_panel(self, key: str, panel: OverviewPanel) -> None:
-        """Replace the panel `key` ("recommendation", "figures" or "signoff") with `panel`."""
+        """Replace the panel `key` ("plan", "recommendation", "figures" or "signoff") with `panel`."""
         old = self.panels[key]
         self.later.replaceWidget(old, panel)
         old.hide()
