@@ -261,3 +261,18 @@ def test_crowded_value_labels_turn_upright_instead_of_overlapping():
     roomy = FigureData("cost-by-route", "t", bars=bars[:2], ticks=["a"], series={"r": ([0.0], [1.0])})
     assert not any(t.get("transform") for t in parse(figure_svg(roomy)).iter("{http://www.w3.org/2000/svg}text")
                    if t.get("class") == "bar-label")
+
+
+def test_long_names_are_cut_to_their_room_with_an_ellipsis():
+    long_word = "x" * 300  # one word: cannot be wrapped
+    fd = FigureData("cost-by-route", "t", bars=[BarSpec(0.0, 1.0, "#1f77b4", True, "$1.00"),
+                                                BarSpec(1.0, 2.0, "#1f77b4", True, "$2.00")],
+                    ticks=[long_word, "short"], legend_swatches=[("#1f77b4", "route " + long_word)],
+                    series={"r": ([0.0, 1.0], [1.0, 2.0])}, units=("usd", None))
+    root = parse(figure_svg(fd))
+    (legend,) = texts(root, "legend")
+    assert legend.startswith("route xxx") and legend.endswith("\u2026")
+    assert 18 + text_width(legend, 7.5) <= 482
+    first_tick = texts(root, "x-tick")[0]
+    assert first_tick.endswith("\u2026") and text_width(first_tick, 7.5) < 482 / 2
+    assert texts(root, "x-tick")[-1] == "short"
