@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop import paths
+from desktop.domain.economics_records import RecommendationOverride
 from desktop.domain.errors import DomainError, FieldError
 from desktop.domain.formatting import NOT_OBSERVED, format_money, format_percent
 from desktop.domain.playbook import Playbook
@@ -78,22 +79,6 @@ class RouteStatus:
     def to_json(self) -> dict[str, Any]:
         return {"slug": self.slug, "route": self.route, "status": self.status,
                 "reasons": [{"code": r.code, "text": r.text} for r in self.reasons]}
-
-
-@dataclass(frozen=True)
-class RecommendationOverride:
-    """The officer's choice: a route (with the reason, which is required) and/or a named fallback."""
-
-    route: str | None = None  # slug
-    reason: str = ""
-    fallback: str | None = None  # slug
-
-    def to_json(self) -> dict[str, Any]:
-        return {"route": self.route, "reason": self.reason, "fallback": self.fallback}
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> RecommendationOverride:
-        return cls(route=data.get("route"), reason=data.get("reason") or "", fallback=data.get("fallback"))
 
 
 @dataclass(frozen=True)
