@@ -276,3 +276,23 @@ def test_long_names_are_cut_to_their_room_with_an_ellipsis():
     first_tick = texts(root, "x-tick")[0]
     assert first_tick.endswith("\u2026") and text_width(first_tick, 7.5) < 482 / 2
     assert texts(root, "x-tick")[-1] == "short"
+
+
+def test_tornado_rows_with_both_ends_on_one_side_are_split_and_labels_stay_on_the_page():
+    tornado = Tornado("Sensitivity", 1_000_000.0, (TornadoRow("GPU price", 1_000_500.0, 1_400_000.0, "-20%", "+20%"),
+                                                    TornadoRow("Volume", 540_903.0, 2_163_610.0, "x0.5", "x2")))
+    root = parse(tornado_svg(tornado))
+    bars = elements(root, "rect", "bar")
+    volume_low, volume_high, gpu_low, gpu_high = bars  # widest swing (volume) first
+    assert float(volume_low.get("y")) == float(volume_high.get("y"))  # on both sides of the base: one line
+    assert float(gpu_low.get("y")) < float(gpu_high.get("y"))  # both above the base: low on top, high below
+    assert float(gpu_low.get("y")) + float(gpu_low.get("height")) <= float(gpu_high.get("y"))
+    left_edge = min(float(t.get("x")) for t in root.iter("{http://www.w3.org/2000/svg}text")
+                    if t.get("class") == "bar-label" and t.get("text-anchor") == "end")
+    for t in root.iter("{http://www.w3.org/2000/svg}text"):
+        if t.get("class") == "bar-label":
+            w = text_width(t.text, 7.0)
+            x = float(t.get("x"))
+            assert (x - w if t.get("text-anchor") == "end" else x + w) <= 482 and \
+                (x - w if t.get("text-anchor") == "end" else x) >= 0, t.text
+    assert left_edge > 0
