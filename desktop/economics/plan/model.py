@@ -287,7 +287,7 @@ def plan_from_evidence(evidence: PlanEvidence, settings: PlanSettings, currency:
         baseline_monthly_cost_usd=baseline, monthly_savings_usd=_difference(baseline, total),
         budget_usd=budget, budget_breached=budget is not None and total is not None and total > budget,
         unpriced_workloads=final.unpriced)
-    plan_notes = list(notes) + list(evidence.notes)
+    plan_notes = list(notes) + list(evidence.notes) + list(settings.problems)
     if not evidence.workloads:
         plan_notes.append("No workloads are in scope: add them with their monthly volume (ipw context --workload).")
     if totals.budget_breached:
