@@ -33,6 +33,7 @@ from desktop.domain.formatting import NOT_OBSERVED, format_count, format_duratio
 from desktop.domain.progress import NO_PROGRESS, Progress, check_cancelled
 from desktop.exports.atomic import ExportError, atomic_path
 from desktop.exports.memo_plan import plan_memo_context
+from desktop.exports.plan_text import rests_on
 from desktop.exports.matrix import (CONTENT_FILE_NAME, DECISION_LABELS, GATE_LABELS, MANIFEST_FILE_NAME,
                                     STATUS_LABELS, ExportData, status_mark)
 
@@ -241,7 +242,8 @@ def memo_context(data: ExportData, charts: Sequence[ChartImage] = (), paper: str
             cost_reason = next((t for t, x in zip(reasons, s.get("reasons", []))
                                 if str(x.get("code", "")).startswith(("cost-at-target", "no-cost"))), "")
             note = _brief(cost_reason or (reasons[0] if reasons else ""))
-        route_rows.append({"route": r.name, "recommended": r.slug == rec.get("route"),
+        route_rows.append({"route": r.name, "rests_on": rests_on(book, r.slug),  # the trace rows it rests on
+                           "recommended": r.slug == rec.get("route"),
                            "status": STATUS_LABELS.get(s.get("status"), "Unknown"),
                            "status_class": s.get("status") or "", "cost": usd(cost), "note": note})
     numbers = rec.get("numbers") or {}

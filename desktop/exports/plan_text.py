@@ -91,6 +91,12 @@ def trace_route_for(playbook: Playbook | None, route: str) -> str | None:
     return None
 
 
+def rests_on(playbook: Playbook | None, route: str) -> str:
+    """'rests on Dedicated endpoint rows': the trace rows a procurement route's figures come from ('' if none)."""
+    trace = trace_route_for(playbook, route)
+    return f"rests on {trace} rows" if trace else ""
+
+
 def route_label(playbook: Playbook | None, route: Any, measured: bool | None, measured_on: str | None = None) -> str:
     """'Dedicated hosted endpoint, measured on Dedicated endpoint rows', or '..., modelled (no measured row of
     this workload)' (catalog prices, or throughput measured on another workload); the bare name when it is

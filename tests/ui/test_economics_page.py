@@ -208,8 +208,11 @@ def test_recommendation_panel_shows_each_route_with_reasons(page):
     text = page.recommendation.reasons_text()
     assert "Recommended route: Managed API only" in text
     assert "Utilization model scores 68, below the workbook threshold of 70." in text
-    assert "Dedicated hosted endpoint (Production lane): not-yet" in text
-    assert "Managed API only (Baseline): supported  [recommended, fallback]" in text
+    # Each procurement route names the trace rows it rests on (one route vocabulary, issue 11 item 5).
+    assert "Dedicated hosted endpoint (Production lane, rests on Dedicated endpoint rows): not-yet" in text
+    assert ("Managed API only (Baseline, rests on Managed frontier API rows): supported  [recommended, fallback]"
+            in text)
+    assert "Owned hardware (Strategic capacity, rests on Self-hosted GPU stack rows)" in text
 
 
 def test_override_needs_a_reason_is_undoable_and_updates_the_page(qtbot, page, document):

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFrame, QGridLayout, QGro
 from desktop.domain.errors import DomainError
 from desktop.domain.playbook import Playbook
 from desktop.economics.recommend import RecommendationOverride, normalize_override
+from desktop.exports.plan_text import rests_on
 from desktop.services.economics import Economics
 from desktop.storage import economics_store
 from desktop.ui import commands, settings
@@ -218,8 +219,10 @@ class RecommendationPanel(QWidget):
                 marks.append("recommended")
             if status.slug == rec.fallback:
                 marks.append("fallback")
+            where = rests_on(self.playbook, status.slug)  # one route vocabulary: the trace rows it rests on
             self.route_titles[status.slug].setTitle(
-                f"{status.route} ({status.stage}): {status.status}" + (f"  [{', '.join(marks)}]" if marks else ""))
+                f"{status.route} ({status.stage}{', ' + where if where else ''}): {status.status}"
+                + (f"  [{', '.join(marks)}]" if marks else ""))
             self.route_boxes[status.slug].setText(
                 f"<span style='color:{color}'><b>{status.status}</b></span><ul style='margin:2px'>" +
                 "".join(f"<li>{html.escape(r.text)}</li>" for r in status.reasons) + "</ul>")
