@@ -60,7 +60,7 @@ def test_context_lines_for_foreign_currency():
     from desktop.domain.workbook import BuyerContext
     lines = dict(context_lines(BuyerContext(currency="EUR", fx_to_usd=1.08, fx_date="2026-01-05")))
     assert lines["Currency"] == "EUR (1 EUR = 1.08 USD, 2026-01-05)"
-    assert lines["Workloads in scope"] == "none yet" and lines["Reviewer rate"] == "-"
+    assert lines["Workloads in scope"] == "none yet" and lines["Reviewer rate"] == "not set"
 
 
 def test_a_row_per_gate(page):
