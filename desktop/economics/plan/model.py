@@ -71,7 +71,7 @@ def _exclusion(candidate: Candidate) -> str:
     if not candidate.allowed:
         return f"{candidate.route_name}: not allowed by the workbook's constraints"
     if candidate.status != "supported":
-        why = "; ".join(candidate.status_reasons[:2])
+        why = "; ".join(reason.rstrip(".") for reason in candidate.status_reasons[:2])
         return f"{candidate.route_name}: rated {candidate.status} by the rules" + (f" ({why})" if why else "")
     if candidate.meets_target is False:
         return f"{candidate.route_name}: over the target p95"
