@@ -28,7 +28,8 @@ from desktop.economics.plan.types import (CAPACITY, MEASURED, NOT_PRICED, Assump
 from desktop.economics.recommend import BASELINE, Recommendation, bundled_rules, default_playbook
 from desktop.economics.scenarios import Scenario
 
-LEVER_LABELS = {"batch": "Batch eligibility", "cache": "Prompt cache shape", "utilization": "Throughput and utilization",
+LEVER_LABELS = {"batch": "Batch eligibility", "cache": "Prompt cache shape",
+                "utilization": "Throughput and utilization",
                 "peak": "Queueing and tail latency", "acceptance": "Quality-adjusted cost (acceptance)",
                 "review-minutes": "Quality-adjusted cost (review minutes)",
                 "fallback-share": "Quality-adjusted cost (hard cases to fallback)"}
@@ -174,9 +175,10 @@ def _pool(plans: list[WorkloadPlan]) -> tuple[list[WorkloadPlan], list[Pooling]]
             plan = plans[i]
             difference = pooled.monthly_cost_usd - c.monthly_cost_usd
             candidates = tuple(pooled if x.route == route else x for x in plan.candidates)
+            kept = 1 - plan.fallback_share  # the share of the cases the chosen route serves
             plans[i] = replace(plan, candidates=candidates,
-                               monthly_cost_usd=plan.monthly_cost_usd + difference * (1 - plan.fallback_share),
-                               monthly_model_cost_usd=plan.monthly_model_cost_usd + difference * (1 - plan.fallback_share),
+                               monthly_cost_usd=plan.monthly_cost_usd + difference * kept,
+                               monthly_model_cost_usd=plan.monthly_model_cost_usd + difference * kept,
                                reasons=plan.reasons + (f"Shares one {pooled.route_name} deployment of {model} with "
                                                        f"{', '.join(plans[j].workload for j in members if j != i)}: "
                                                        f"{count} replica(s) pooled instead of {unpooled_replicas}.",))
@@ -222,7 +224,8 @@ def _difference(before: float | None, after: float | None) -> float | None:
     return None if before is None or after is None else before - after
 
 
-def _assumptions(evidence: PlanEvidence, currency: DisplayCurrency, plans: Iterable[WorkloadPlan]) -> tuple[Assumption, ...]:
+def _assumptions(evidence: PlanEvidence, currency: DisplayCurrency,
+                 plans: Iterable[WorkloadPlan]) -> tuple[Assumption, ...]:
     items = [
         Assumption("Per-token routes: monthly cost = monthly volume x cost per accepted output (costUsd / "
                    "acceptance rate + review minutes / 60 x reviewer hourly rate).",
