@@ -24,6 +24,7 @@ from desktop.domain.playbook import Playbook
 from desktop.domain.progress import Cancelled
 from desktop.domain.workbook import Workbook
 from desktop.ui.document import Document
+from desktop.ui.economics_facts import economics_key
 from desktop.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -39,20 +40,27 @@ def snapshot(workbook: Workbook) -> Workbook:
                     list(workbook.audit), workbook.plan)
 
 
-def compute_plan(database: Path, workbook: Workbook, playbook: Playbook, sensitivity: bool,
-                 control: Any) -> dict[str, Any]:
-    """The plan of `workbook` with the working copy's traces, as its JSON object (run in a worker thread)."""
-    from desktop.services.plan import run_plan
+def compute_plan(database: Path, workbook: Workbook, playbook: Playbook, sensitivity: bool, economics: Any,
+                 control: Any) -> tuple[Any, dict[str, Any]]:
+    """(economics, the plan's JSON object) for `workbook` (run in a worker thread). With `economics` from an
+    earlier run for the same traces and context (a lever or constraint edit), only the plan is recomputed;
+    otherwise the working copy's traces are read over the worker's own connection."""
+    from desktop.services.plan import replan, run_plan
     from desktop.storage.trace_store import open_worker_connection
 
-    if control.cancelled() or not Path(database).exists():
+    if control.cancelled():
+        raise Cancelled("superseded")
+    if economics is not None:
+        report = replan(economics, workbook, sensitivity=sensitivity, progress=control)
+        return report.economics, report.to_json()
+    if not Path(database).exists():
         raise Cancelled("superseded")
     store = open_worker_connection(database)
     try:
         report = run_plan(store, workbook=workbook, playbook=playbook, sensitivity=sensitivity, progress=control)
     finally:
         store.close()
-    return report.to_json()
+    return report.economics, report.to_json()
 
 
 class PlanState(QObject):
@@ -78,6 +86,8 @@ class PlanState(QObject):
         self._runner.sig_failed.connect(self._on_failed)
         self._runner.sig_finished.connect(self._done)
         self._task_generation = 0
+        self._task_key: tuple[Any, ...] | None = None
+        self._economics: tuple[tuple[Any, ...], Any] | None = None  # (economics_key, Economics) of the last run
         self._pending = True
         self._generation = 0
         self._debounce = QTimer(self)
@@ -114,9 +124,14 @@ class PlanState(QObject):
             self._pending = False
             return
         self._task_generation = self._generation
-        self._runner.start(compute_plan, database, snapshot(document.workbook), document.playbook, True)
+        key = economics_key(document)
+        economics = self._economics[1] if self._economics is not None and self._economics[0] == key else None
+        self._task_key = key
+        self._runner.start(compute_plan, database, snapshot(document.workbook), document.playbook, True, economics)
 
-    def _on_done(self, plan: dict[str, Any]) -> None:
+    def _on_done(self, result: tuple[Any, dict[str, Any]]) -> None:
+        economics, plan = result
+        self._economics = (self._task_key, economics)  # a lever edit next time needs no storage access
         self._apply(self._task_generation, plan)
 
     def _on_failed(self, message: str) -> None:

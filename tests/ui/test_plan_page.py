@@ -75,19 +75,27 @@ def test_table_shows_each_workload_with_route_fallback_and_monthly_cost(page, do
     assert routes[chosen].startswith(w["route"])
 
 
-def test_a_lever_recomputes_the_total_and_the_waterfall_as_one_undoable_edit(qtbot, page, document):
+def test_a_lever_recomputes_the_total_and_the_waterfall_as_one_undoable_edit(qtbot, page, document, monkeypatch):
     """Setting review minutes to 0 for support-policy removes its review cost: the plan total falls by the same
-    amount as the service computes with that lever, and the waterfall gains a step for the lever."""
+    amount as the service computes with that lever, and the waterfall gains a step for the lever. A lever edit
+    reuses the economics already loaded: it reads no trace rows."""
+    from desktop.services import plan as plan_service
+
+    def no_storage(*args, **kwargs):
+        raise AssertionError("a lever edit must not read the working copy again")
+
     before = page.plan["totals"]["monthlyCostUsd"]
     steps_before = [s.label for s in page.waterfall.model.steps]
     levers = page.levers
     levers.workload.setCurrentText("support-policy")
     spin = levers.spins["review-minutes"]
+    monkeypatch.setattr(plan_service, "run_plan", no_storage)
     spin.setValue(0.0)  # the officer types 0 minutes; committed after a short pause
     qtbot.waitUntil(lambda: any(lv.kind == "review-minutes" for lv in document.workbook.plan.levers), timeout=5_000)
     wait_plan(qtbot, page)
     lever = PlanLever("review-minutes", "support-policy", 0.0)
-    assert lever in document.workbook.plan.levers
+    assert lever in document.workbook.plan.levers and page.state.error is None
+    monkeypatch.undo()
     expected = expected_plan(document)
     after = page.plan["totals"]["monthlyCostUsd"]
     assert after == pytest.approx(expected["totals"]["monthlyCostUsd"], rel=1e-12)
