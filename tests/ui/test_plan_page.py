@@ -203,3 +203,14 @@ def test_amounts_follow_the_display_currency_with_the_rate_stated_once(qtbot, pa
                                          "ECB reference rate).")
     assert page.waterfall.model.currency == "EUR"
     assert page.waterfall.model.end == pytest.approx(plan["totals"]["monthlyCostUsd"] * 0.8)
+
+
+def test_a_lever_typed_just_before_switching_workload_is_kept_for_its_workload(qtbot, page, document):
+    levers = page.levers
+    levers.workload.setCurrentText("support-policy")
+    levers.spins["acceptance"].setValue(90.0)  # 90% shown; its commit is still waiting for the pause
+    levers.workload.setCurrentText("invoice-review")
+    assert PlanLever("acceptance", "support-policy", 0.9) in document.workbook.plan.levers
+    assert not any(lv.workload == "invoice-review" and lv.kind == "acceptance" for lv in document.workbook.plan.levers)
+    assert levers.value("acceptance") is None  # invoice-review's own value: as measured
+    wait_plan(qtbot, page)

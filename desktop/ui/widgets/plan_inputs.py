@@ -77,6 +77,7 @@ class LeverPanel(QGroupBox):
         self.savings: dict[str, QLabel] = {}
         self._timers: dict[str, QTimer] = {}
         self._filling = False
+        self._shown = WORKBOOK_WIDE  # the workload whose levers the spin boxes show
         form = QFormLayout()
         form.addRow("Workload:", self.workload)
         names = {lever.slug: lever.name for lever in playbook.levers}
@@ -147,9 +148,10 @@ class LeverPanel(QGroupBox):
         return round(spin.value() / spec.scale, 6)
 
     def commit(self, kind: str) -> None:
-        """Ask for the settings with this lever as shown (or removed, at "as measured")."""
+        """Ask for the settings with this lever as shown (or removed, at "as measured"), for the workload whose
+        values the spin boxes show."""
         self._timers[kind].stop()
-        workload = _workload_key(self.workload.currentText())
+        workload = self._shown
         value = self.value(kind)
         saved = next((lv for lv in self.settings.levers if lv.kind == kind
                       and lv.workload.casefold() == workload.casefold()), None)
@@ -173,7 +175,10 @@ class LeverPanel(QGroupBox):
     def _show_values(self) -> None:
         if self._filling:
             return
-        workload = _workload_key(self.workload.currentText())
+        for kind, timer in self._timers.items():  # an edit still waiting belongs to the workload shown so far
+            if timer.isActive():
+                self.commit(kind)
+        workload = self._shown = _workload_key(self.workload.currentText())
         saved = {lv.kind: lv.value for lv in self.settings.levers if lv.workload.casefold() == workload.casefold()}
         self._filling = True
         for spec in LEVERS:
