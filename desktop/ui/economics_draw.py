@@ -66,17 +66,22 @@ def draw_tornado(tornado: Tornado, plot: pg.PlotItem | None = None) -> pg.PlotIt
     _prepare(plot, tornado.title, tornado.value_axis, "bottom", axis_unit(tornado.unit, tornado.currency))
     rows = tornado.sorted_rows()
     ys = [float(len(rows) - 1 - i) for i in range(len(rows))]  # widest on top
-    for value_of, color in ((lambda r: r.low, tornado.low_color), (lambda r: r.high, tornado.high_color)):
-        lefts = [min(value_of(r), tornado.base) for r in rows]
-        widths = [abs(value_of(r) - tornado.base) for r in rows]
+    # a row whose two ends fall on the same side of the base is split (low above, high below): no bar hides
+    same_side = [(r.low - tornado.base) * (r.high - tornado.base) > 0 for r in rows]
+    for is_low, color in ((True, tornado.low_color), (False, tornado.high_color)):
+        values = [r.low if is_low else r.high for r in rows]
+        centres = [y + ((0.17 if is_low else -0.17) if split else 0.0) for y, split in zip(ys, same_side)]
+        heights = [0.3 if split else 0.6 for split in same_side]
         if rows:
-            plot.addItem(pg.BarGraphItem(x0=lefts, y=ys, width=widths, height=0.6, brush=pg.mkBrush(color),
-                                         pen=pg.mkPen(QColor(color).darker(130))))
-    for y, row in zip(ys, rows):
-        for value, side in ((row.low, row.low_label), (row.high, row.high_label)):
+            plot.addItem(pg.BarGraphItem(x0=[min(v, tornado.base) for v in values], y=centres,
+                                         width=[abs(v - tornado.base) for v in values], height=heights,
+                                         brush=pg.mkBrush(color), pen=pg.mkPen(QColor(color).darker(130))))
+        for value, centre, row in zip(values, centres, rows):
+            side = row.low_label if is_low else row.high_label
             words = format_figure_value(value, tornado.unit, tornado.currency) + (f" ({side})" if side else "")
-            text = pg.TextItem(words, color=TEXT_PEN, anchor=(1, 0.5) if value < tornado.base else (0, 0.5))
-            text.setPos(value, y)
+            left = value < tornado.base or (value == tornado.base and is_low)
+            text = pg.TextItem(words, color=TEXT_PEN, anchor=(1, 0.5) if left else (0, 0.5))
+            text.setPos(value, centre)
             plot.addItem(text)
     plot.addItem(pg.InfiniteLine(pos=tornado.base, angle=90, movable=False,
                                  pen=pg.mkPen(TEXT_PEN, width=1.5, style=Qt.PenStyle.SolidLine),

@@ -2,11 +2,11 @@
 
 The officer picks the formats, the folder and a file name, and the paper size. The workflow is
 `desktop.services.exports`, the one `ipw export` runs: reading the workbook and computing its decision
-content run as a Task over the worker's own connection to the working copy; drawing the memo's charts
-(SVG, no Qt), laying out the PDF and writing the Excel workbook run as a second Task, with a working
-Cancel. Each file is written
-atomically and recorded in the workbook's exports table (the working copy, and the file itself when this
-window holds its lock), so `ipw verify --workbook` can match it later. The last folder is remembered.
+content run in the dialog's TaskRunner over the worker's own connection to the working copy; drawing
+the memo's charts (SVG, no Qt), laying out the PDF and writing the Excel workbook run as a second task,
+with a working Cancel. Each file is written atomically and recorded in the workbook's exports table (the
+working copy, and the file itself when this window holds its lock), so `ipw verify --workbook` can match
+it later. The last folder is remembered.
 
 Wiring: the main window's `open_export_dialog()` calls `open_export_dialog(document, parent)`.
 """
@@ -29,7 +29,7 @@ from desktop.domain.workbook import Workbook
 from desktop.services import exports
 from desktop.services.exports import KIND_NAMES, SUFFIXES, ExportResult, Written, record_exports
 from desktop.ui import settings
-from desktop.ui.tasks import Task
+from desktop.ui.tasks import TaskRunner
 from desktop.ui.widgets.banner import Banner
 
 SETTINGS_KEY = "export"
@@ -84,7 +84,13 @@ class ExportDialog(QDialog):
         self.document = document
         self.written: list[Written] = []
         self.message = ""
-        self._task: Task | None = None
+        self._on_success: Callable[[Any], None] = lambda result: None
+        self._runner = TaskRunner(self)
+        self._runner.sig_progress.connect(self._on_progress)
+        self._runner.sig_done.connect(self._on_task_result)
+        self._runner.sig_failed.connect(self._on_failed)
+        self._runner.sig_cancelled.connect(self._on_cancelled)
+        self._runner.sig_finished.connect(self._on_done)
         self._data: Any = None
         self.setWindowTitle("Export")
         self.setAccessibleName("Export the workbook")
@@ -190,7 +196,7 @@ class ExportDialog(QDialog):
             problem = "The folder does not exist."
         elif any(c in self.name_edit.text() for c in "/\\:*?\"<>|"):
             problem = "The file name cannot contain / \\ : * ? \" < > |"
-        self.export_button.setEnabled(problem is None and self._task is None)
+        self.export_button.setEnabled(problem is None and not self._runner.busy)
         if problem:
             self.files_label.setText(f"<i>{html.escape(problem)}</i>")
         else:
@@ -218,14 +224,13 @@ class ExportDialog(QDialog):
         self.result.setVisible(False)
         self._targets = targets
         self._paper = self.paper()
-        self._run(Task(exports.run_gather, self.document.copy.database, _snapshot(self.document.workbook),
-                       self.document.playbook, parent=self), "Reading the workbook...", self._on_gathered)
+        self._run("Reading the workbook...", self._on_gathered, exports.run_gather, self.document.copy.database,
+                  _snapshot(self.document.workbook), self.document.playbook)
         return True
 
     def _on_gathered(self, data: Any) -> None:
         self._data = data
-        self._run(Task(exports.run_export, data, self._targets, self._paper, parent=self),
-                  "Writing the exports...", self._on_written)
+        self._run("Writing the exports...", self._on_written, exports.run_export, data, self._targets, self._paper)
 
     def _on_written(self, result: ExportResult) -> None:
         self.written = list(result.written)
@@ -270,23 +275,21 @@ class ExportDialog(QDialog):
         return None
 
     def cancel_export(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        if self._runner.busy:
+            self._runner.cancel()
             self.progress_label.setText("Cancelling...")
 
-    def _run(self, task: Task, title: str, on_success: Callable[[Any], None]) -> None:
-        self._task = task
+    def _run(self, title: str, on_success: Callable[[Any], None], function: Callable[..., Any], *args: Any) -> None:
         self.progress_label.setText(title)
         self.progress.setValue(0)
         self.progress.setVisible(True)
         self.cancel_button.setVisible(True)
         self.export_button.setEnabled(False)
-        task.progressed.connect(self._on_progress)
-        task.succeeded.connect(on_success)
-        task.failed.connect(self._on_failed)
-        task.cancelled.connect(self._on_cancelled)
-        task.done.connect(lambda: self._on_done(task))
-        task.start()
+        self._on_success = on_success
+        self._runner.start(function, *args)
+
+    def _on_task_result(self, result: Any) -> None:
+        self._on_success(result)
 
     def _on_progress(self, fraction: float, text: str) -> None:
         self.progress.setValue(int(fraction * 1000))
@@ -301,24 +304,20 @@ class ExportDialog(QDialog):
         self.message = "Export cancelled; files not yet finished were not written."
         self.error.show_message(html.escape(self.message))
 
-    def _on_done(self, task: Task) -> None:
-        if self._task is task:
-            self._task = None
-            self.progress.setVisible(self._task is not None)
-            self.cancel_button.setVisible(self._task is not None)
-            if self._task is None:
-                self.progress_label.setText("")
-            self._update()
+    def _on_done(self) -> None:
+        if self._runner.busy:  # the next step has started
+            return
+        self.progress.setVisible(False)
+        self.cancel_button.setVisible(False)
+        self.progress_label.setText("")
+        self._update()
 
     def wait(self, ms: int = 60_000) -> bool:
         """Wait for the running task (tests); returns False on timeout."""
-        task = self._task
-        return task.wait(ms) if task is not None else True
+        return self._runner.wait(ms)
 
     def reject(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            self._task.wait(30_000)
+        self._runner.shutdown(30_000)
         super().reject()
 
 

@@ -8,6 +8,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 from pypdf import PdfReader
 
@@ -33,7 +34,7 @@ def test_export_writes_and_records_every_format(sample, tmp_path, ipw):
     records = _records(sample)
     assert sorted(r[1] for r in records) == ["json", "markdown", "pdf", "xlsx"]
     for path, kind, sha, fp in records:
-        assert hashlib.sha256(open(path, "rb").read()).hexdigest() == sha
+        assert hashlib.sha256(Path(path).read_bytes()).hexdigest() == sha
         assert fp == fingerprint
     assert float(PdfReader(str(out["pdf"])).pages[0].mediabox.width) == 612.0
 

@@ -247,3 +247,52 @@ def test_the_caption_explains_pale_bars_only_when_there_are_some(export_data):
     charts, _ = memo_charts(export_data)
     assert "pale bars marked *" in charts[0].caption  # alpha misses the target p95
     assert "set a marker's width apart" in charts[1].caption
+
+
+def test_crowded_value_labels_turn_upright_instead_of_overlapping():
+    # 8 workloads x 4 routes: bars 0.2 category units apart, about 11 pt, narrower than "$1,234.56"
+    bars = [BarSpec(i + (j - 1.5) * 0.2, 1234.56 + i, "#1f77b4", True, "$1,234.56") for i in range(8) for j in range(4)]
+    fd = FigureData("cost-by-route", "t", bars=bars, bar_width=0.18, ticks=[f"w{i}" for i in range(8)],
+                    series={"r": ([b.x for b in bars], [b.height for b in bars])}, units=("usd", None))
+    labels = [t for t in parse(figure_svg(fd)).iter("{http://www.w3.org/2000/svg}text")
+              if t.get("class") == "bar-label"]
+    assert len(labels) == 32 and all("rotate(-90" in (t.get("transform") or "") for t in labels)
+    assert all(float(t.get("y")) - text_width(t.text, 7.5) >= 0 for t in labels)  # the turned label stays inside
+    roomy = FigureData("cost-by-route", "t", bars=bars[:2], ticks=["a"], series={"r": ([0.0], [1.0])})
+    assert not any(t.get("transform") for t in parse(figure_svg(roomy)).iter("{http://www.w3.org/2000/svg}text")
+                   if t.get("class") == "bar-label")
+
+
+def test_long_names_are_cut_to_their_room_with_an_ellipsis():
+    long_word = "x" * 300  # one word: cannot be wrapped
+    fd = FigureData("cost-by-route", "t", bars=[BarSpec(0.0, 1.0, "#1f77b4", True, "$1.00"),
+                                                BarSpec(1.0, 2.0, "#1f77b4", True, "$2.00")],
+                    ticks=[long_word, "short"], legend_swatches=[("#1f77b4", "route " + long_word)],
+                    series={"r": ([0.0, 1.0], [1.0, 2.0])}, units=("usd", None))
+    root = parse(figure_svg(fd))
+    (legend,) = texts(root, "legend")
+    assert legend.startswith("route xxx") and legend.endswith("\u2026")
+    assert 18 + text_width(legend, 7.5) <= 482
+    first_tick = texts(root, "x-tick")[0]
+    assert first_tick.endswith("\u2026") and text_width(first_tick, 7.5) < 482 / 2
+    assert texts(root, "x-tick")[-1] == "short"
+
+
+def test_tornado_rows_with_both_ends_on_one_side_are_split_and_labels_stay_on_the_page():
+    tornado = Tornado("Sensitivity", 1_000_000.0, (TornadoRow("GPU price", 1_000_500.0, 1_400_000.0, "-20%", "+20%"),
+                                                    TornadoRow("Volume", 540_903.0, 2_163_610.0, "x0.5", "x2")))
+    root = parse(tornado_svg(tornado))
+    bars = elements(root, "rect", "bar")
+    volume_low, volume_high, gpu_low, gpu_high = bars  # widest swing (volume) first
+    assert float(volume_low.get("y")) == float(volume_high.get("y"))  # on both sides of the base: one line
+    assert float(gpu_low.get("y")) < float(gpu_high.get("y"))  # both above the base: low on top, high below
+    assert float(gpu_low.get("y")) + float(gpu_low.get("height")) <= float(gpu_high.get("y"))
+    left_edge = min(float(t.get("x")) for t in root.iter("{http://www.w3.org/2000/svg}text")
+                    if t.get("class") == "bar-label" and t.get("text-anchor") == "end")
+    for t in root.iter("{http://www.w3.org/2000/svg}text"):
+        if t.get("class") == "bar-label":
+            w = text_width(t.text, 7.0)
+            x = float(t.get("x"))
+            assert (x - w if t.get("text-anchor") == "end" else x + w) <= 482 and \
+                (x - w if t.get("text-anchor") == "end" else x) >= 0, t.text
+    assert left_edge > 0

@@ -206,6 +206,7 @@ def test_kill_during_save_leaves_a_workbook_that_opens(sample_file, mode):
         time.sleep(rng.uniform(0.05, 0.6))
         child.send_signal(signal.SIGKILL)
         child.wait()
+        child.stdout.close()
         check_is_workbook(sample_file)  # opens and passes quick_check
         store = open_store(sample_file, writable=True)  # also rolls back a hot journal
         assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

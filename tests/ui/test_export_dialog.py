@@ -24,7 +24,7 @@ def document(tmp_path):
 
 def _run_export(qtbot, dialog):
     assert dialog.start_export()
-    qtbot.waitUntil(lambda: dialog._task is None and bool(dialog.written or dialog.message), timeout=120_000)
+    qtbot.waitUntil(lambda: not dialog._runner.busy and bool(dialog.written or dialog.message), timeout=120_000)
 
 
 def test_export_writes_records_and_opens(qtbot, document, tmp_path, monkeypatch):

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from desktop.domain.formatting import format_count, format_money
 from desktop.domain.playbook import Playbook
 from desktop.domain.workbook import Workbook
 from desktop.economics.catalog import Catalog
@@ -45,23 +46,18 @@ MAX_STEPS = 400
 MAX_SCATTER = 20_000  # points drawn in the Pareto view; more are unreadable and slow to draw
 
 
-# ---- Value formatting (figures only; labels and hover texts)
+# ---- Value formatting (figures only; labels and hover texts), through the one formatter
 def usd(value: float | None, digits: int = 2) -> str:
-    if value is None:
-        return "n/a"
-    if abs(value) >= 1000:
-        return f"${value:,.0f}"
-    if abs(value) < 0.01 and value != 0:
-        return f"${value:.4g}"
-    return f"${value:,.{digits}f}"
+    """An amount in USD for a figure: '$5.06', '$0.001235', whole dollars from $1,000 ('$12,345'); `digits`
+    other than 2 fixes the decimals ('$5.0639'). A missing amount reads 'not known'."""
+    if value is not None and abs(value) >= 1000:
+        return format_money(value, decimals=0)
+    return format_money(value, decimals=None if digits == 2 else digits)
 
 
 def count(value: float) -> str:
-    if value >= 1e9:
-        return f"{value / 1e9:,.2f} billion"
-    if value >= 1e6:
-        return f"{value / 1e6:,.2f} million"
-    return f"{value:,.0f}"
+    """A count for a figure: '300,000', '1.5 million', '2.25 billion'."""
+    return format_count(value, compact=True)
 
 
 def wrap(text: str, width: int = 16) -> str:
@@ -115,14 +111,7 @@ def tick_label(value: float, unit: str | None, step: float, *, log: bool = False
     """A tick label: thousands separators, as many decimals as the step needs, '$' for USD, 'million' and
     'billion' written out on log axes."""
     if log:
-        if value >= 1e9:
-            text = f"{value / 1e9:,.0f} billion"
-        elif value >= 1e6:
-            text = f"{value / 1e6:,.0f} million"
-        elif value >= 1:
-            text = f"{value:,.0f}"
-        else:
-            text = f"{value:g}"
+        text = count(value) if value >= 1 else f"{value:g}"
         if unit and unit.startswith("money:"):
             return f"{unit[6:]} {text}"
         return ("$" + text) if unit == "usd" else text

@@ -28,7 +28,8 @@ from desktop.economics.plan.types import (CAPACITY, MEASURED, NOT_PRICED, Assump
 from desktop.economics.recommend import BASELINE, Recommendation, bundled_rules, default_playbook
 from desktop.economics.scenarios import Scenario
 
-LEVER_LABELS = {"batch": "Batch eligibility", "cache": "Prompt cache shape", "utilization": "Throughput and utilization",
+LEVER_LABELS = {"batch": "Batch eligibility", "cache": "Prompt cache shape",
+                "utilization": "Throughput and utilization",
                 "peak": "Queueing and tail latency", "acceptance": "Quality-adjusted cost (acceptance)",
                 "review-minutes": "Quality-adjusted cost (review minutes)",
                 "fallback-share": "Quality-adjusted cost (hard cases to fallback)"}
@@ -71,7 +72,7 @@ def _exclusion(candidate: Candidate) -> str:
     if not candidate.allowed:
         return f"{candidate.route_name}: not allowed by the workbook's constraints"
     if candidate.status != "supported":
-        why = "; ".join(candidate.status_reasons[:2])
+        why = "; ".join(reason.rstrip(".") for reason in candidate.status_reasons[:2])
         return f"{candidate.route_name}: rated {candidate.status} by the rules" + (f" ({why})" if why else "")
     if candidate.meets_target is False:
         return f"{candidate.route_name}: over the target p95"
@@ -174,9 +175,10 @@ def _pool(plans: list[WorkloadPlan]) -> tuple[list[WorkloadPlan], list[Pooling]]
             plan = plans[i]
             difference = pooled.monthly_cost_usd - c.monthly_cost_usd
             candidates = tuple(pooled if x.route == route else x for x in plan.candidates)
+            kept = 1 - plan.fallback_share  # the share of the cases the chosen route serves
             plans[i] = replace(plan, candidates=candidates,
-                               monthly_cost_usd=plan.monthly_cost_usd + difference * (1 - plan.fallback_share),
-                               monthly_model_cost_usd=plan.monthly_model_cost_usd + difference * (1 - plan.fallback_share),
+                               monthly_cost_usd=plan.monthly_cost_usd + difference * kept,
+                               monthly_model_cost_usd=plan.monthly_model_cost_usd + difference * kept,
                                reasons=plan.reasons + (f"Shares one {pooled.route_name} deployment of {model} with "
                                                        f"{', '.join(plans[j].workload for j in members if j != i)}: "
                                                        f"{count} replica(s) pooled instead of {unpooled_replicas}.",))
@@ -222,7 +224,8 @@ def _difference(before: float | None, after: float | None) -> float | None:
     return None if before is None or after is None else before - after
 
 
-def _assumptions(evidence: PlanEvidence, currency: DisplayCurrency, plans: Iterable[WorkloadPlan]) -> tuple[Assumption, ...]:
+def _assumptions(evidence: PlanEvidence, currency: DisplayCurrency,
+                 plans: Iterable[WorkloadPlan]) -> tuple[Assumption, ...]:
     items = [
         Assumption("Per-token routes: monthly cost = monthly volume x cost per accepted output (costUsd / "
                    "acceptance rate + review minutes / 60 x reviewer hourly rate).",
@@ -287,7 +290,7 @@ def plan_from_evidence(evidence: PlanEvidence, settings: PlanSettings, currency:
         baseline_monthly_cost_usd=baseline, monthly_savings_usd=_difference(baseline, total),
         budget_usd=budget, budget_breached=budget is not None and total is not None and total > budget,
         unpriced_workloads=final.unpriced)
-    plan_notes = list(notes) + list(evidence.notes)
+    plan_notes = list(notes) + list(evidence.notes) + list(settings.problems)
     if not evidence.workloads:
         plan_notes.append("No workloads are in scope: add them with their monthly volume (ipw context --workload).")
     if totals.budget_breached:

@@ -153,7 +153,8 @@ def price_per_token(evidence: PlanEvidence, workload: str, volume: float, route:
         if price is None or price.batch_input_usd_per_million is None or price.batch_output_usd_per_million is None:
             notes.append("batch lever not applied: the catalog has no batch price for this route's model")
         else:
-            full = tokens.input_tokens * price.input_usd_per_million + tokens.output_tokens * price.output_usd_per_million
+            full = (tokens.input_tokens * price.input_usd_per_million
+                    + tokens.output_tokens * price.output_usd_per_million)
             batch = (tokens.input_tokens * price.batch_input_usd_per_million
                      + tokens.output_tokens * price.batch_output_usd_per_million)
             discount = 1 - batch / full if full else 0.0

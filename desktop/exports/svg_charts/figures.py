@@ -11,7 +11,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from desktop.economics.figures import FigureData, wrap
+from desktop.economics.figures import FigureData, count, wrap
 from desktop.economics.figures.base import BREAK_EVEN_HEX, FORECAST_HEX, PALE_HEX, REFERENCE_HEX, TARGET_HEX
 from desktop.exports.svg_charts.canvas import (AXIS, GRID, LABEL_SIZE, MUTED, TEXT, TICK_SIZE, Axis, Svg, color,
                                                text_width)
@@ -21,6 +21,7 @@ HEIGHT = 250.0
 LEGEND_ROW = 11.5
 MAX_BAR = 60.0  # pt: one bar per category stays a bar, not a block
 MARKER = 2.8  # pt: the radius of a point on a line
+MAX_CATEGORY_LINES = 3
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ def _legend_layout(entries: Sequence[LegendEntry], width: float) -> list[list[tu
     rows: list[list[tuple[float, LegendEntry]]] = [[]]
     x = 0.0
     for entry in entries:
+        entry = LegendEntry(entry.mark, entry.color, fit_text(entry.label, width - 30))
         w = 18 + text_width(entry.label, TICK_SIZE) + 12
         if rows[-1] and x + w > width:
             rows.append([])
@@ -94,8 +96,20 @@ def fit_categories(labels: Sequence[str], slot: float) -> list[str]:
             if max(text_width(line, TICK_SIZE) for line in text.split("\n")) <= slot * 0.96:
                 break
             text = wrap(flat, width)
-        result.append(text)
+        lines = text.split("\n")
+        if len(lines) > MAX_CATEGORY_LINES:
+            lines = lines[:MAX_CATEGORY_LINES - 1] + [" ".join(lines[MAX_CATEGORY_LINES - 1:])]
+        result.append("\n".join(fit_text(line, slot * 0.96) for line in lines))
     return result
+
+
+def fit_text(text: str, width: float, size: float = TICK_SIZE) -> str:
+    """`text`, cut with an ellipsis if it is wider than `width` pt (names in full are in the memo's tables)."""
+    if text_width(text, size) <= width:
+        return text
+    while text and text_width(text + "\u2026", size) > width:
+        text = text[:-1]
+    return text.rstrip() + "\u2026"
 
 
 def _values(fd: FigureData) -> tuple[list[float], list[float]]:
@@ -165,6 +179,10 @@ def figure_svg(fd: FigureData, width: float = WIDTH, height: float = HEIGHT, *, 
     legend_h = len(_legend_layout(entries, width - left - right)) * LEGEND_ROW
     tick_block = tick_lines * TICK_SIZE * 1.2 + 5
     bottom = tick_block + (LABEL_SIZE + 8 if x_title else 2) + (legend_h + 6 if entries else 0)
+    upright = categorical and _labels_collide(fd, (width - left - right) / max(len(fd.ticks or ()), 1))
+    if upright:  # value labels turned to read upwards: room above the tallest bar for the longest one
+        longest = max(text_width(b.label or "", TICK_SIZE) for b in fd.bars)
+        top += max(0.0, longest - 0.1 * (svg.height - bottom - top))  # the axis' head-room holds part of it
     svg.height = height + (legend_h if entries else 0)
     x0, x1, y0, y1 = left, width - right, top, svg.height - bottom
     y_axis = Axis.nice(y_low, y_high, y1, y0, y_unit, log=log_y)
@@ -212,14 +230,23 @@ def figure_svg(fd: FigureData, width: float = WIDTH, height: float = HEIGHT, *, 
         svg.text((x0 + x1) / 2, y1 + tick_block + LABEL_SIZE + 2, x_title, size=LABEL_SIZE, anchor="middle",
                  cls="axis-title")
     # -- data
-    _draw_data(svg, fd, x_axis, y_axis, (x0, y0, x1, y1), categorical)
+    _draw_data(svg, fd, x_axis, y_axis, (x0, y0, x1, y1), categorical, upright)
     if entries:
         draw_legend(svg, entries, x0, svg.height - legend_h - 2, x1 - x0)
     return svg.render()
 
 
+def _labels_collide(fd: FigureData, unit_px: float) -> bool:
+    """Whether side-by-side value labels would run into each other (bars closer than their labels are wide)."""
+    xs = sorted(b.x for b in fd.bars if b.label)
+    if len(xs) < 2:
+        return False
+    spacing = min(b - a for a, b in zip(xs, xs[1:])) * unit_px
+    return max(text_width(b.label or "", TICK_SIZE) for b in fd.bars) > spacing - 2
+
+
 def _draw_data(svg: Svg, fd: FigureData, x_axis: Axis, y_axis: Axis, box: tuple[float, float, float, float],
-               categorical: bool) -> None:
+               categorical: bool, upright: bool = False) -> None:
     x0, y0, x1, y1 = box
     base = y_axis(max(y_axis.low, 0.0)) if not y_axis.log else y1
     scale = abs(x_axis(1) - x_axis(0)) if categorical else 1.0
@@ -230,7 +257,9 @@ def _draw_data(svg: Svg, fd: FigureData, x_axis: Axis, y_axis: Axis, box: tuple[
         svg.rect(cx - w / 2, min(top_y, base), w, abs(base - top_y), fill=fill,
                  stroke=fill if bar.solid else "#777777", dash=None if bar.solid else "3 2",
                  opacity=None if bar.solid else 0.35, stroke_width=0.8, cls="bar")
-        if bar.label:
+        if bar.label and upright:
+            svg.text(cx + TICK_SIZE * 0.35, min(top_y, base) - 3, bar.label, rotate=-90, cls="bar-label")
+        elif bar.label:
             svg.text(cx, min(top_y, base) - 3, bar.label, anchor="middle", cls="bar-label")
     for x, score in fd.references:
         w = (fd.bar_width + 0.1) * scale
@@ -271,7 +300,7 @@ def _draw_data(svg: Svg, fd: FigureData, x_axis: Axis, y_axis: Axis, box: tuple[
     if fd.forecast and x_axis.contains(fd.forecast):
         x = x_axis(fd.forecast)
         svg.line(x, y0, x, y1, stroke=FORECAST_HEX, width=1.0, dash="4 2.5", cls="forecast")
-        label = f"forecast {_volume(fd.forecast)}/month"
+        label = f"forecast {count(fd.forecast)}/month"
         anchor = "start" if x + text_width(label, TICK_SIZE) + 4 < x1 else "end"
         svg.text(x + (3 if anchor == "start" else -3), y1 - 4, label, anchor=anchor, fill=FORECAST_HEX, halo=True,
                  cls="forecast-label")
@@ -291,11 +320,3 @@ def _dodge(points: list[tuple[float, float]], placed: list[tuple[float, float]])
         if not hidden(moved):
             return moved
     return points
-
-
-def _volume(value: float) -> str:
-    if value >= 1e9:
-        return f"{value / 1e9:,.2f} billion"
-    if value >= 1e6:
-        return f"{value / 1e6:,.2f} million"
-    return f"{value:,.0f}"
