@@ -177,3 +177,54 @@ def test_intact_signed_workbook_shows_no_tamper_banner(qtbot, signed_path):
     window.show_page("signoff")
     window.pages["signoff"].refresh()
     assert window.pages["signoff"].state_banner.kind == "info"
+
+
+# -- 3. evidence outside the workbook's folder, through the gate page ------------------------------------------
+
+@pytest.fixture
+def gate_page(qtbot, document):
+    from desktop.ui.pages.gate import GatePage
+    page = GatePage(playbook(), playbook().gate("demand-shape"))
+    qtbot.addWidget(page)
+    page.bind(document)
+    page.show()
+    return page
+
+
+@pytest.mark.parametrize("answer", [True, False])
+def test_outside_evidence_is_not_checked_until_the_officer_confirms(gate_page, tmp_path, monkeypatch, answer):
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+
+    from desktop.storage import evidence_places
+    from desktop.ui.widgets import dialogs
+    file = tmp_path / "elsewhere" / "histogram.csv"
+    file.parent.mkdir()
+    file.write_bytes(b"hour,requests\n0,12\n")
+    gate_page.attach_file(1, file)
+    evidence_places.forget_session()  # as if the workbook came from someone else: nothing confirmed yet
+    gate_page.refresh()
+    picker = gate_page.items[0].evidence
+    assert "Outside the workbook&#x27;s folder: not checked" in picker.check_label.text()
+    asked, opened = [], []
+    monkeypatch.setattr(dialogs, "confirm", lambda parent, title, text: asked.append(title) or answer)
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
+    gate_page.open_evidence(1)
+    assert asked[0] == "Evidence outside the workbook's folder"
+    if answer:
+        assert opened == [QUrl.fromLocalFile(str(file.resolve()))]
+        assert "Unchanged since attached" in picker.check_label.text()
+    else:
+        assert opened == [] and "not checked" in picker.check_label.text()
+    evidence_places.forget_session()
+
+
+def test_newer_version_workbook_opens_read_only_in_the_gui(qtbot, sample_path):
+    from desktop.storage.schema import SCHEMA_VERSION
+    conn = sqlite3.connect(sample_path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    window = open_window(qtbot, sample_path)
+    assert window.document.read_only and "newer version" in window.document.read_only_reason
+    assert "newer version" in window.pages["overview"].banner.text()
+    assert not lock_path(sample_path).exists()
