@@ -22,7 +22,7 @@ from typing import Any
 
 import polars as pl
 
-from desktop.domain.trace import Kind, TraceField
+from desktop.domain.trace import MAX_MAGNITUDE, Kind, TraceField
 from desktop.importers import cells
 from desktop.domain.progress import FractionTicker
 from desktop.importers.records import Cell, Record, validate_records
@@ -235,6 +235,8 @@ def _breach(value: pl.Expr, spec: TraceField) -> pl.Expr:
         breach = breach | (value < spec.minimum)
     if spec.whole:
         breach = breach | (value != value.floor())
+    limit = MAX_MAGNITUDE if spec.maximum is None else min(spec.maximum, MAX_MAGNITUDE)
+    breach = breach | (value.abs() > limit)
     return breach.fill_null(False)
 
 

@@ -75,3 +75,20 @@ def test_macro_workbook_original_is_not_stored(tmp_path):
     blob, details = conn.execute("SELECT blob_sha256, details FROM imports WHERE source LIKE '%t.xlsm'").fetchone()
     assert blob is None and "carries macros" in details
     assert not any(b"vba" in bytes(data) for (data,) in conn.execute("SELECT data FROM blobs"))
+
+
+REQUEST_HEADER = "route,provider,model,workload,concurrency,latency_ms,ttft_ms,input_tokens,output_tokens,accepted,error\n"
+
+
+@pytest.mark.parametrize("tokens, reason", [("12.5", "must be a whole number"),
+                                            ("1e300", "not a measurement")])
+def test_one_requests_token_count_is_a_whole_measurement(tmp_path, tokens, reason):
+    """A request log holds one request per row: 12.5 or 1e300 input tokens is not a count (a trace row's
+    tokens are means over requests and may be fractional)."""
+    path = tmp_path / "log.csv"
+    path.write_text(REQUEST_HEADER + "Managed frontier API,OpenAI,gpt,chat,4,1000,100,500,50,true,\n"
+                    f"Managed frontier API,OpenAI,gpt,chat,4,1000,100,{tokens},50,true,\n")
+    parsed = parse_source(path, set_values={"batchEligible": "false", "reviewMinutes": "", "costUsd": ""})
+    [problem] = parsed.problems
+    assert (problem.row, problem.column) == (3, "input_tokens") and reason in problem.reason
+    assert parsed.rows_rejected == 1
