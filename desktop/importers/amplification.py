@@ -37,24 +37,36 @@ def check_line_lengths(path: Path, name: str, max_line_bytes: int) -> None:
     of bytes across chunk boundaries without a line break needs counting.
     """
     limit = max(max_line_bytes, CHUNK_BYTES)
-    run, line = 0, 1
+    run, offset, line_start = 0, 0, 0  # bytes since the last line break; where the current line starts
     try:
         with open(path, "rb") as handle:
             while chunk := handle.read(CHUNK_BYTES):
                 first = chunk.find(b"\n")
                 if first < 0:
                     run += len(chunk)
-                    if run > limit:
-                        _too_long(name, line, limit)
-                    continue
-                if run + first > limit:
-                    _too_long(name, line, limit)
-                line += chunk.count(b"\n")
-                run = len(chunk) - chunk.rfind(b"\n") - 1
-        if run > limit:
-            _too_long(name, line, limit)
+                elif run + first > limit:
+                    run += first
+                else:
+                    last = chunk.rfind(b"\n")
+                    run, line_start = len(chunk) - last - 1, offset + last + 1
+                offset += len(chunk)
+                if run > limit:
+                    _too_long(name, _line_number(handle, line_start), limit)
     except OSError as error:
         raise ImportFailed(f"cannot read {name}: {error.strerror or error}") from None
+
+
+def _line_number(handle, line_start: int) -> int:
+    """The 1-based number of the line starting at byte `line_start` (counted only for the message)."""
+    handle.seek(0)
+    breaks, read = 0, 0
+    while read < line_start:
+        chunk = handle.read(min(CHUNK_BYTES, line_start - read))
+        if not chunk:
+            break
+        breaks += chunk.count(b"\n")
+        read += len(chunk)
+    return breaks + 1
 
 
 def _too_long(name: str, line: int, limit: int) -> None:
