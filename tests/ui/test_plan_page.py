@@ -214,3 +214,19 @@ def test_a_lever_typed_just_before_switching_workload_is_kept_for_its_workload(q
     assert not any(lv.workload == "invoice-review" and lv.kind == "acceptance" for lv in document.workbook.plan.levers)
     assert levers.value("acceptance") is None  # invoice-review's own value: as measured
     wait_plan(qtbot, page)
+
+
+def test_an_empty_workbook_says_what_the_plan_needs(qtbot):
+    document = Document.new(playbook())
+    try:
+        widget = PlanPage(playbook())
+        qtbot.addWidget(widget)
+        widget.bind(document)
+        widget.show()
+        qtbot.waitUntil(lambda: not widget.state.busy and widget.plan is not None, timeout=60_000)
+        assert widget.model.rowCount() == 0
+        assert "No workloads in scope yet" in widget.message.text() and widget.message.isVisibleTo(widget)
+        assert widget.total_text() == "not known"
+        assert widget.waterfall.model is None and widget.waterfall.note.text().startswith("No waterfall")
+    finally:
+        document.close()

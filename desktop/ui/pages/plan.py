@@ -33,6 +33,8 @@ from desktop.ui.widgets.plan_inputs import ConstraintsEditor, LeverPanel
 COLUMNS = ("Workload", "Volume a month", "Route", "Fallback", "Monthly cost", "Cost shape", "Basis", "Reasons")
 NUMERIC = {1, 4}
 ERROR_STYLE = "color:#b71c1c"
+NO_WORKLOADS = ("<i>No workloads in scope yet:</i> add them with their monthly volume on the Buyer context page; "
+                "the plan then shows a route and a monthly cost for each.")
 
 
 CANDIDATE_COLUMNS = ("Route", "Monthly cost", "Rules", "Qualifies", "Why")
@@ -277,7 +279,8 @@ class PlanPage(Page):
     def show_plan(self, plan: Mapping[str, Any]) -> None:
         self.plan = dict(plan)
         self.currency = plan_currency(plan)
-        self.message.hide()
+        self.message.setText(NO_WORKLOADS if not plan.get("workloads") else "")
+        self.message.setVisible(not plan.get("workloads"))
         selected = max(self.table.currentIndex().row(), 0)
         self.model.set_rows(plan_rows(plan, self.playbook))
         self.table.resizeRowsToContents()
