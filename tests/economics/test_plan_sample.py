@@ -57,6 +57,9 @@ def test_sample_plan_has_a_route_a_different_fallback_and_money_for_every_worklo
     assert support.route == "hosted-open-weight-serverless"
     assert support.monthly_cost_usd == pytest.approx(100_000 * (0.0005241 / 0.78 + 2.8))
     assert support.candidate("managed-api-only").monthly_cost_usd == pytest.approx(100_000 * (0.0069675 / 0.82 + 2.8))
+    assert support.baseline_monthly_cost_usd == pytest.approx(100_000 * (0.0069675 / 0.82 + 2.8))
+    assert plan.totals.baseline_monthly_cost_usd == pytest.approx(sum(w.baseline_monthly_cost_usd
+                                                                      for w in plan.workloads))
     assert plan.totals.monthly_savings_usd > 0
     assert plan.totals.baseline_monthly_cost_usd > plan.totals.monthly_cost_usd
     (lever,) = plan.levers

@@ -208,16 +208,19 @@ def price_plan(evidence: PlanEvidence, settings: PlanSettings, levers: Sequence[
     return Priced(tuple(plans), tuple(pooling), total, unpriced)
 
 
-def baseline_total(evidence: PlanEvidence, knobs: Knobs = Knobs()) -> float | None:
-    """Every workload on Managed API only, priced from its rows or the catalog, without levers."""
+def baseline_costs(evidence: PlanEvidence, knobs: Knobs = Knobs()) -> dict[str, float | None]:
+    """Each workload on Managed API only, priced from its rows or the catalog, without levers."""
     route = evidence.route(BASELINE)
-    total = 0.0
-    for name, volume in evidence.workloads:
-        candidate = price_candidate(evidence, name, volume, route, True, levers_for(name, ()), knobs)
-        if candidate.monthly_cost_usd is None:
-            return None
-        total += candidate.monthly_cost_usd
-    return total if evidence.workloads else None
+    return {name: price_candidate(evidence, name, volume, route, True, levers_for(name, ()), knobs).monthly_cost_usd
+            for name, volume in evidence.workloads}
+
+
+def baseline_total(evidence: PlanEvidence, knobs: Knobs = Knobs()) -> float | None:
+    """The baseline's monthly total; None when a workload cannot be priced on Managed API only."""
+    costs = baseline_costs(evidence, knobs)
+    if not costs or any(cost is None for cost in costs.values()):
+        return None
+    return sum(costs.values())
 
 
 def _difference(before: float | None, after: float | None) -> float | None:
@@ -268,7 +271,8 @@ def plan_from_evidence(evidence: PlanEvidence, settings: PlanSettings, currency:
     for i in range(len(levers)):
         steps.append(price_plan(evidence, settings, levers[:i + 1], knobs))
     final = steps[-1]
-    baseline = baseline_total(evidence, knobs)
+    per_workload = baseline_costs(evidence, knobs)
+    baseline = None if not per_workload or None in per_workload.values() else sum(per_workload.values())
     effects, waterfall = [], [WaterfallStep("Baseline: Managed API only", "start", baseline)]
     route_change = None if baseline is None or steps[0].total_usd is None else steps[0].total_usd - baseline
     waterfall.append(WaterfallStep("Route per workload", "step", route_change))
@@ -295,8 +299,9 @@ def plan_from_evidence(evidence: PlanEvidence, settings: PlanSettings, currency:
         plan_notes.append("No workloads are in scope: add them with their monthly volume (ipw context --workload).")
     if totals.budget_breached:
         plan_notes.append("The plan's monthly total is over the workbook's budget.")
-    return Plan(final.workloads, totals, tuple(effects), tuple(waterfall), final.pooling,
-                _assumptions(evidence, currency, final.workloads), currency, evidence.target_p95_ms,
+    workloads = tuple(replace(w, baseline_monthly_cost_usd=per_workload.get(w.workload)) for w in final.workloads)
+    return Plan(workloads, totals, tuple(effects), tuple(waterfall), final.pooling,
+                _assumptions(evidence, currency, workloads), currency, evidence.target_p95_ms,
                 notes=tuple(plan_notes))
 
 
