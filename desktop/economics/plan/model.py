@@ -103,6 +103,9 @@ def _choose(name: str, volume: float, candidates: list[Candidate], levers, setti
         cheaper = [c for c in candidates if c is not chosen and not c.qualifies and c.priced
                    and c.monthly_cost_usd < chosen.monthly_cost_usd]
         reasons += [f"Cheaper but excluded: {_exclusion(c)}" for c in cheaper]
+        reasons += [f"Cheaper but only modelled (latency not measured at the target p95): {c.route_name}; "
+                    "measured routes come first" for c in ranked[1:]
+                    if c.meets_target is None and c.monthly_cost_usd < chosen.monthly_cost_usd]
         if fallback is not None:
             reasons.append(f"Fallback: {_describe(fallback)}.")
         else:
