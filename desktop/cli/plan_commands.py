@@ -15,7 +15,8 @@ from desktop.economics.plan import LEVER_HELP, Plan, currency_of, parse_lever, p
 from desktop.resources import playbook
 from desktop.services.plan import run_plan
 
-NO_LIMIT = "none"
+NO_LIMIT = "none"  # --budget none: no cap
+ANY_ROUTE = "any"  # --allow any: no route restriction
 
 
 def register(subparsers: Any) -> None:
@@ -43,7 +44,7 @@ def register(subparsers: Any) -> None:
                     "a breach). Without either, prints the constraints.")
     constraint.add_argument("file", type=Path, metavar="FILE")
     constraint.add_argument("workload", nargs="?", metavar="WORKLOAD", help="a workload in scope")
-    constraint.add_argument("--allow", metavar="ROUTE,...", help=f"routes allowed, or '{NO_LIMIT}' for all")
+    constraint.add_argument("--allow", metavar="ROUTE,...", help=f"routes allowed, or '{ANY_ROUTE}' for every route")
     constraint.add_argument("--budget", metavar="AMOUNT",
                             help=f"monthly budget in the display currency, or '{NO_LIMIT}' for no cap")
     constraint.add_argument("--clear", action="store_true", help="remove this constraint")
@@ -171,7 +172,7 @@ def cmd_constraint(args: argparse.Namespace) -> int:
         else:
             allowed = current.allowed_routes
             if args.allow is not None:
-                allowed = None if args.allow.strip().casefold() == NO_LIMIT else parse_routes(args.allow, book)
+                allowed = None if args.allow.strip().casefold() == ANY_ROUTE else parse_routes(args.allow, book)
             budget = current.monthly_budget_usd if args.budget is None else _budget_usd(args.budget, workbook)
             updated = PlanConstraint(name, allowed, budget)
         workbook.set_plan(workbook.plan.with_constraint(updated))

@@ -93,6 +93,8 @@ def test_constraint_data_boundary_and_budget(ipw, sample):
     assert ipw("plan", sample, "--json").json["totals"]["budgetBreached"] is True
     shown = ipw("constraint", sample, "--json").json["constraints"]
     assert {"workload": None, "allowedRoutes": None, "monthlyBudget": 1000.0, "monthlyBudgetUsd": 1000.0} in shown
+    assert ipw("constraint", sample, "support-policy", "--allow", "any").code == 0
+    assert ipw("constraint", sample, "support-policy", "--json").json["constraints"] == []  # nothing left to keep
     assert ipw("constraint", sample, "support-policy", "--clear").code == 0
     assert ipw("constraint", sample, "nobody", "--budget", "5").code == 1
     assert ipw("constraint", sample, "support-policy", "--allow", "Teleport").code == 1
