@@ -107,7 +107,7 @@ def test_catalog_override_needs_a_reason_is_marked_and_can_be_removed(store):
     with store.transaction():
         entry = es.set_catalog_override(store, "gpu-hour-prices", data, "negotiated quote")
     assert entry.override and entry.override_reason == "negotiated quote"
-    catalog = es.workbook_catalog(store)
+    catalog = es.workbook_catalog(store, bundled_catalog())
     used = catalog.gpu_hour_price(base.key)
     assert (used.usd_per_gpu_hour, used.override) == (1.99, True)
     assert len(catalog.gpu_hour_prices) == len(bundled_catalog().gpu_hour_prices)  # replaced, not added
@@ -115,7 +115,7 @@ def test_catalog_override_needs_a_reason_is_marked_and_can_be_removed(store):
     with store.transaction():
         assert es.remove_catalog_override(store, "gpu-hour-prices", base.key)
         assert not es.remove_catalog_override(store, "gpu-hour-prices", base.key)
-    assert es.workbook_catalog(store).gpu_hour_price(base.key).override is False
+    assert es.workbook_catalog(store, bundled_catalog()).gpu_hour_price(base.key).override is False
 
 
 def test_litellm_import_is_recorded_with_provenance(store):
@@ -127,7 +127,7 @@ def test_litellm_import_is_recorded_with_provenance(store):
     imported = parse_litellm(raw, "prices.json", imported_on="2026-11-28")
     with store.transaction():
         assert es.import_litellm(store, imported) == 1
-    price = es.workbook_catalog(store).token_price("acme/fast-1")
+    price = es.workbook_catalog(store, bundled_catalog()).token_price("acme/fast-1")
     assert (price.input_usd_per_million, price.output_usd_per_million, price.override) == (0.1, 0.4, True)
     assert price.cache_read_usd_per_million is None  # missing stays missing
     [record] = es.catalog_imports(store)
