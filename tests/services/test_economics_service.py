@@ -13,37 +13,16 @@ import json
 import pytest
 
 from desktop.domain.progress import Cancelled, NoProgress
-from desktop.domain.sample import sample_traces, sample_workbook
+from desktop.domain.sample import sample_workbook
 from desktop.economics.catalog import bundled_catalog
 from desktop.economics.recommend import RecommendationOverride
 from desktop.economics.scenarios import make_scenario
-from desktop.resources import playbook as load_playbook
 from desktop.services.economics import compute_economics, load_economics, load_inputs, run_economics
 from desktop.storage import economics_store as es
-from desktop.storage.workbook_file import create_workbook_file, open_store
+# the storage tests' fixtures: the sample workbook file and a store open on it
+from tests.storage.test_economics_store import MEMORY_INPUTS, book, path, store  # noqa: F401
 
 ROW1 = 0.215 / 0.84 + 3.5 / 60 * 60
-MEMORY_INPUTS = {"model": "llama-3.1-70b", "weights": "fp8", "kvDtype": "bf16", "gpu": "h100-sxm", "gpus": 2,
-                 "context": 8192, "memoryUtilization": 0.9, "reserveGb": 4}
-
-
-@pytest.fixture
-def book():
-    return load_playbook()
-
-
-@pytest.fixture
-def path(tmp_path, book):
-    target = tmp_path / "w.ipwb"
-    create_workbook_file(target, book, sample_workbook(book), sample_traces(book))
-    return target
-
-
-@pytest.fixture
-def store(path):
-    store = open_store(path, writable=True)
-    yield store
-    store.close()
 
 
 def test_load_economics_reads_traces_scenarios_and_override(book, store):
