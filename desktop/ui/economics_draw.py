@@ -1,5 +1,6 @@
 """The decision plan's waterfall and tornado drawn with pyqtgraph (the plan fills the models in
-desktop.economics.figures.plan; the memo draws the same models as SVG in desktop.exports.svg_charts)."""
+desktop.economics.figures.plan; the memo draws the same models as SVG in desktop.exports.svg_charts, and
+`economics_charts.export_plot` saves a plot drawn here as that SVG)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from PySide6.QtGui import QColor
 
 from desktop.economics.figures.base import wrap
 from desktop.economics.figures.plan import WATERFALL_COLORS, Tornado, Waterfall, axis_unit, format_figure_value
-from desktop.ui.economics_charts import fit_left_axis, value_axes
+from desktop.ui.economics_charts import fit_left_axis, remember_drawing, value_axes
 
 TEXT_PEN = "#222"
 AXIS_PEN = "#555"
@@ -36,6 +37,7 @@ def draw_waterfall(fall: Waterfall, plot: pg.PlotItem | None = None) -> pg.PlotI
     start and end totals, each labelled with its value."""
     plot = plot if plot is not None else pg.PlotItem()
     _prepare(plot, fall.title, fall.value_axis, "left", axis_unit(fall.unit, fall.currency))
+    remember_drawing(plot, fall)
     bars = fall.bars()
     xs = list(range(len(bars)))
     brushes = [pg.mkBrush(WATERFALL_COLORS[b.kind]) for b in bars]
@@ -64,6 +66,7 @@ def draw_tornado(tornado: Tornado, plot: pg.PlotItem | None = None) -> pg.PlotIt
     low value and one to its high value; the base case is a vertical line."""
     plot = plot if plot is not None else pg.PlotItem()
     _prepare(plot, tornado.title, tornado.value_axis, "bottom", axis_unit(tornado.unit, tornado.currency))
+    remember_drawing(plot, tornado)
     rows = tornado.sorted_rows()
     ys = [float(len(rows) - 1 - i) for i in range(len(rows))]  # widest on top
     # a row whose two ends fall on the same side of the base is split (low above, high below): no bar hides

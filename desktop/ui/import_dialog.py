@@ -95,12 +95,9 @@ class ImportDialog(ImportPages, QDialog):
         self.imported_ids: list[int] = []
         self.message = ""
         self._options: ImportOptions | None = None
-        self._runner = TaskRunner(self)
-        self._runner.sig_progress.connect(self._on_progress)
-        self._runner.sig_done.connect(self._on_succeeded)
-        self._runner.sig_failed.connect(self._on_failed)
-        self._runner.sig_cancelled.connect(self._on_cancelled)
-        self._runner.sig_finished.connect(self._on_task_done)
+        self._runner = TaskRunner(self, on_progress=self._on_progress, on_done=self._on_succeeded,
+                                  on_failed=self._on_failed, on_cancelled=self._on_cancelled,
+                                  on_finished=self._on_task_done)
         self._close_when_done = False
         self._back_to = "options"
         self._on_success = None

@@ -131,6 +131,10 @@ def test_every_figure_kind_draws_and_cost_volume_marks_break_evens(chart_data):
     for kind in FIGURES:
         root = parse(figure_svg(figure_data(kind, chart_data)))
         assert texts(root), kind
+        sizes = [float(t.get("font-size")) for t in root.iter("{http://www.w3.org/2000/svg}text")]
+        assert min(sizes) >= 7, kind  # readable on paper: the old memo's legends were 4 pt
+        for t in root.iter("{http://www.w3.org/2000/svg}text"):  # every number with thousands separators
+            assert not re.search(r"\d{4}", (t.text or "").replace("p95", "")), (kind, t.text)
     root = parse(figure_svg(figure_data("cost-volume", chart_data)))
     fd = figure_data("cost-volume", chart_data)
     assert len(elements(root, "polygon", "break-even")) == len(fd.marks[0])

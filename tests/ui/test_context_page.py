@@ -128,14 +128,18 @@ def test_currency_fx_rate_and_date(qtbot, page, document):
     type_into(qtbot, page.fx_rate, "1.085")
     type_into(qtbot, page.fx_date, "2026-11-02")
     assert context(document).fx_to_usd == 1.085 and context(document).fx_date == "2026-11-02"
+    type_into(qtbot, page.fx_source, " ECB reference rate ")
+    assert context(document).fx_source == "ECB reference rate"
     assert not page.fx_warning.isVisible()
     assert "55.30 EUR/h" in page.reviewer_rate_hint.text()
     type_into(qtbot, page.fx_date, "02/11/2026")
     assert "YYYY-MM-DD" in page.message.label.text() and context(document).fx_date == "2026-11-02"
     type_into(qtbot, page.currency, "USD")
     assert context(document).fx_to_usd == 1.0 and context(document).fx_date is None
+    assert context(document).fx_source is None and page.fx_source.isReadOnly()
     document.undo_stack.undo()
     assert context(document).currency == "EUR" and context(document).fx_to_usd == 1.085
+    assert page.fx_source.text() == "ECB reference rate"
     type_into(qtbot, page.currency, "E1")
     assert "three-letter" in page.message.label.text()
 

@@ -62,3 +62,15 @@ def test_a_tornado_row_with_both_ends_on_one_side_is_split(qapp):
     assert list(low.opts["y"]) == [0.17] and list(high.opts["y"]) == [-0.17]
     assert list(low.opts["height"]) == [0.3] == list(high.opts["height"])  # 0.17 - 0.15 > -0.17 + 0.15: apart
     assert list(low.opts["width"]) == [500.0] and list(high.opts["width"]) == [2_000.0]
+
+
+def test_a_drawn_plan_figure_saves_as_the_memo_svg(qapp, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    from desktop.ui.economics_charts import export_plot
+
+    widget = pg.PlotWidget(background="w")
+    draw_waterfall(FALL, widget.getPlotItem())
+    root = ET.fromstring(export_plot(widget.getPlotItem(), tmp_path / "fall.svg").read_text(encoding="utf-8"))
+    labels = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text") if t.get("class") == "bar-label"]
+    assert labels == ["$12,000", "-$4,500", "+$800", "$8,300"]

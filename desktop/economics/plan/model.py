@@ -103,6 +103,9 @@ def _choose(name: str, volume: float, candidates: list[Candidate], levers, setti
         cheaper = [c for c in candidates if c is not chosen and not c.qualifies and c.priced
                    and c.monthly_cost_usd < chosen.monthly_cost_usd]
         reasons += [f"Cheaper but excluded: {_exclusion(c)}" for c in cheaper]
+        reasons += [f"Cheaper but only modelled (latency not measured at the target p95): {c.route_name}; "
+                    "measured routes come first" for c in ranked[1:]
+                    if c.meets_target is None and c.monthly_cost_usd < chosen.monthly_cost_usd]
         if fallback is not None:
             reasons.append(f"Fallback: {_describe(fallback)}.")
         else:
@@ -208,16 +211,19 @@ def price_plan(evidence: PlanEvidence, settings: PlanSettings, levers: Sequence[
     return Priced(tuple(plans), tuple(pooling), total, unpriced)
 
 
-def baseline_total(evidence: PlanEvidence, knobs: Knobs = Knobs()) -> float | None:
-    """Every workload on Managed API only, priced from its rows or the catalog, without levers."""
+def baseline_costs(evidence: PlanEvidence, knobs: Knobs = Knobs()) -> dict[str, float | None]:
+    """Each workload on Managed API only, priced from its rows or the catalog, without levers."""
     route = evidence.route(BASELINE)
-    total = 0.0
-    for name, volume in evidence.workloads:
-        candidate = price_candidate(evidence, name, volume, route, True, levers_for(name, ()), knobs)
-        if candidate.monthly_cost_usd is None:
-            return None
-        total += candidate.monthly_cost_usd
-    return total if evidence.workloads else None
+    return {name: price_candidate(evidence, name, volume, route, True, levers_for(name, ()), knobs).monthly_cost_usd
+            for name, volume in evidence.workloads}
+
+
+def baseline_total(evidence: PlanEvidence, knobs: Knobs = Knobs()) -> float | None:
+    """The baseline's monthly total; None when a workload cannot be priced on Managed API only."""
+    costs = baseline_costs(evidence, knobs)
+    if not costs or any(cost is None for cost in costs.values()):
+        return None
+    return sum(costs.values())
 
 
 def _difference(before: float | None, after: float | None) -> float | None:
@@ -268,7 +274,8 @@ def plan_from_evidence(evidence: PlanEvidence, settings: PlanSettings, currency:
     for i in range(len(levers)):
         steps.append(price_plan(evidence, settings, levers[:i + 1], knobs))
     final = steps[-1]
-    baseline = baseline_total(evidence, knobs)
+    per_workload = baseline_costs(evidence, knobs)
+    baseline = None if not per_workload or None in per_workload.values() else sum(per_workload.values())
     effects, waterfall = [], [WaterfallStep("Baseline: Managed API only", "start", baseline)]
     route_change = None if baseline is None or steps[0].total_usd is None else steps[0].total_usd - baseline
     waterfall.append(WaterfallStep("Route per workload", "step", route_change))
@@ -295,8 +302,9 @@ def plan_from_evidence(evidence: PlanEvidence, settings: PlanSettings, currency:
         plan_notes.append("No workloads are in scope: add them with their monthly volume (ipw context --workload).")
     if totals.budget_breached:
         plan_notes.append("The plan's monthly total is over the workbook's budget.")
-    return Plan(final.workloads, totals, tuple(effects), tuple(waterfall), final.pooling,
-                _assumptions(evidence, currency, final.workloads), currency, evidence.target_p95_ms,
+    workloads = tuple(replace(w, baseline_monthly_cost_usd=per_workload.get(w.workload)) for w in final.workloads)
+    return Plan(workloads, totals, tuple(effects), tuple(waterfall), final.pooling,
+                _assumptions(evidence, currency, workloads), currency, evidence.target_p95_ms,
                 notes=tuple(plan_notes))
 
 

@@ -26,7 +26,8 @@ from desktop.ui.widgets.editors import CommitLineEdit, CommitSpinBox
 COMMON_CURRENCIES = ("USD", "EUR", "GBP", "CHF", "JPY", "CAD", "AUD", "SEK", "NOK", "DKK", "PLN", "INR", "CNY",
                      "SGD", "HKD", "NZD", "BRL", "ZAR")
 FIELD_LABELS = {"organisation": "Organisation", "title": "Decision title", "currency": "Display currency",
-                "fxToUsd": "FX rate", "fxDate": "FX rate date", "reviewerRateUsdPerHour": "Reviewer rate",
+                "fxToUsd": "FX rate", "fxDate": "FX rate date", "fxSource": "FX rate source",
+                "reviewerRateUsdPerHour": "Reviewer rate",
                 "targetP95Ms": "Target p95 latency", "readinessThreshold": "Readiness threshold",
                 "workloads": "Workload", "workload": "Workload name",
                 "monthlyRequests": "Forecast requests per month"}
@@ -119,6 +120,10 @@ class ContextPage(Page):
         self.fx_today.setAccessibleName("Set the FX rate date to today")
         self.fx_today.setAutoDefault(False)
         self.fx_today.clicked.connect(lambda: self._on_fx_date(dt.date.today().isoformat()))
+        self.fx_source = CommitLineEdit("Source of the FX rate")
+        self.fx_source.setPlaceholderText("e.g. ECB reference rate")
+        self.fx_source.sig_committed.connect(
+            lambda text: self._edit("Edit FX rate source", fx_source=text.strip() or None))
         self.reviewer_rate = CommitLineEdit("Reviewer hourly rate in USD")
         self.reviewer_rate.setPlaceholderText("not set")
         self.reviewer_rate.sig_committed.connect(self._on_reviewer_rate)
@@ -132,6 +137,7 @@ class ContextPage(Page):
         terms_form.addRow(self._label("Display &currency:", self.currency), self.currency)
         terms_form.addRow(self._label("F&X rate:", self.fx_rate), self._row(self.fx_rate, self.fx_rate_unit))
         terms_form.addRow(self._label("FX rate &date:", self.fx_date), self._row(self.fx_date, self.fx_today))
+        terms_form.addRow(self._label("FX rate so&urce:", self.fx_source), self.fx_source)
         terms_form.addRow(self._label("&Reviewer rate (USD/h):", self.reviewer_rate),
                           self._row(self.reviewer_rate, self.reviewer_rate_hint))
         terms_form.addRow(self._label("Target p&95 latency (ms):", self.target_p95), self.target_p95)
@@ -191,7 +197,7 @@ class ContextPage(Page):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scrolling(content))
         chain = [self.organisation, self.title_edit, self.prepared_by, self.sponsor, self.currency, self.fx_rate,
-                 self.fx_date, self.fx_today, self.reviewer_rate, self.target_p95, self.threshold, self.table,
+                 self.fx_date, self.fx_today, self.fx_source, self.reviewer_rate, self.target_p95, self.threshold, self.table,
                  self.add_button, self.remove_button]
         for first, second in zip(chain, chain[1:]):
             QWidget.setTabOrder(first, second)
@@ -237,6 +243,7 @@ class ContextPage(Page):
                               (self.currency, context.currency),
                               (self.fx_rate, format_number(context.fx_to_usd, 6)),
                               (self.fx_date, context.fx_date or ""),
+                              (self.fx_source, context.fx_source or ""),
                               (self.reviewer_rate, format_number(context.reviewer_rate_usd_per_hour)),
                               (self.target_p95, format_number(context.target_p95_ms))):
             editor.set_committed_text(value)
@@ -246,6 +253,7 @@ class ContextPage(Page):
         self.fx_rate_unit.setText(f"USD per 1 {context.currency}")
         self.fx_today.setEnabled(not read_only and not usd)
         self.fx_date.setReadOnly(read_only or usd)
+        self.fx_source.setReadOnly(read_only or usd)
         rate = context.reviewer_rate_usd_per_hour
         self.reviewer_rate_hint.setText(
             "" if rate is None or usd else f"= {rate / context.fx_to_usd:,.2f} {context.currency}/h")
@@ -358,7 +366,7 @@ class ContextPage(Page):
     def _on_currency(self, text: str) -> None:
         code = text.strip().upper()
         if code == "USD":
-            self._edit("Set display currency to USD", currency="USD", fx_to_usd=1.0, fx_date=None)
+            self._edit("Set display currency to USD", currency="USD", fx_to_usd=1.0, fx_date=None, fx_source=None)
         else:
             self._edit(f"Set display currency to {code}", currency=code)
 

@@ -120,10 +120,8 @@ class EconomicsPage(Page):
         self.key_figure_rows: list[tuple[str, str]] = []
         self._generation = 0  # bumped by every change; a result of an older generation is ignored
         # one computation at a time; a newer one cancels the one under way (its result is never delivered)
-        self._compute_runner = TaskRunner(self)
-        self._compute_runner.sig_done.connect(self._on_computed)
-        self._compute_runner.sig_failed.connect(self._on_compute_failed)
-        self._compute_runner.sig_finished.connect(self._task_done)
+        self._compute_runner = TaskRunner(self, on_done=self._on_computed, on_failed=self._on_compute_failed,
+                                          on_finished=self._task_done)
         self._computing: tuple[int, Document, Any, str | None] | None = None  # what the latest one is for
         self._pending = False  # a change not yet reflected in the figures
         self._plots_stale = False
@@ -132,10 +130,9 @@ class EconomicsPage(Page):
         # what the plots draw, prepared off the GUI thread, and for which (economics, workload filter)
         self._prepared: dict[str, FigureData] | None = None
         self._prepared_for: tuple[Economics, str | None] | None = None
-        self._figure_runner = TaskRunner(self)  # preparing the plots for another workload filter
-        self._figure_runner.sig_done.connect(self._on_figures_prepared)
-        self._figure_runner.sig_failed.connect(self._on_figures_failed)
-        self._figure_runner.sig_finished.connect(self._figures_done)
+        # preparing the plots for another workload filter
+        self._figure_runner = TaskRunner(self, on_done=self._on_figures_prepared, on_failed=self._on_figures_failed,
+                                         on_finished=self._figures_done)
         self._figures_for: tuple[Economics, str | None] | None = None
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)

@@ -12,6 +12,7 @@ from desktop.domain.formatting import NOT_SET, format_count
 from desktop.domain.gates import gate_progress, gates_assessed, overall_progress
 from desktop.domain.playbook import Gate, Playbook
 from desktop.domain.workbook import BuyerContext, GateAssessment, GateStatus, Workbook
+from desktop.ui import theme
 from desktop.ui.charts import ReadinessChart, readiness_bars
 from desktop.ui.document import Document
 from desktop.ui.pages.base import Page, scrolling
@@ -124,7 +125,7 @@ class SignOffPanel(PendingPanel):
         if signoff is None:
             text = "This workbook is <b>not signed off</b>."
         elif document.tampered:
-            text = (f"<b style='color:#9b1c1c'>TAMPERED</b>: signed off by {html.escape(signoff.approver)} "
+            text = (f"{theme.span('problem', 'TAMPERED', bold=True)}: signed off by {html.escape(signoff.approver)} "
                     f"({html.escape(signoff.role)}) on {html.escape(signoff.date)}, but the content was changed "
                     "afterwards: the sign-off no longer holds. Run Verify on the Sign-off page.")
         else:
@@ -185,7 +186,7 @@ class OverviewPage(Page):
         self.resume.clicked.connect(self._on_resume_clicked)
         self.banner = QLabel()
         self.banner.setWordWrap(True)
-        self.banner.setStyleSheet("background: #fff4ce; color: #5c4400; border: 1px solid #e0c36b; padding: 6px;")
+        self._style_banner()
         self.banner.hide()
         header = QHBoxLayout()
         header.addWidget(self.heading, 1)
@@ -278,8 +279,14 @@ class OverviewPage(Page):
             "TAMPERED: the content changed after sign-off; read-only until the sign-off is revoked."
             if self.document.tampered else
             "Signed off: read-only until the sign-off is revoked." if workbook.signed else "")
+        self._style_banner()  # the palette may have changed since
         self.banner.setText(reason)
         self.banner.setVisible(bool(reason))
+
+    def _style_banner(self) -> None:
+        text, background, border = theme.banner_colours("warning")
+        self.banner.setStyleSheet(f"background: {background}; color: {text}; border: 1px solid {border}; "
+                                  "padding: 6px;")
 
     def focus_order(self) -> list[QWidget]:
         """The page's controls in reading order: the decision row, the left column, then readiness."""

@@ -32,8 +32,9 @@ from desktop.ui.widgets.plan_inputs import ConstraintsEditor, LeverPanel
 
 COLUMNS = ("Workload", "Volume a month", "Route", "Fallback", "Monthly cost", "Cost shape", "Basis", "Reasons")
 NUMERIC = {1, 4}
-ROUTE_WIDTH = 215  # pixels of the route and fallback columns (their text wraps)
 ERROR_STYLE = "color:#b71c1c"
+NO_WORKLOADS = ("<i>No workloads in scope yet:</i> add them with their monthly volume on the Buyer context page; "
+                "the plan then shows a route and a monthly cost for each.")
 
 
 CANDIDATE_COLUMNS = ("Route", "Monthly cost", "Rules", "Qualifies", "Why")
@@ -48,7 +49,8 @@ def candidate_rows(workload: Mapping[str, Any], currency: DisplayCurrency, playb
         why = c.get("reason") or " ".join(c.get("statusReasons") or ()) or (
             "not allowed by the constraints" if not c.get("allowed") else
             "over the target p95" if c.get("meetsTarget") is False else "")
-        rows.append((route_label(playbook, c.get("route"), c.get("measured"), c.get("traceRoute")) + role,
+        name, _, rests = route_label(playbook, c.get("route"), c.get("measured"), c.get("traceRoute")).partition(", ")
+        rows.append((f"{name}{role}" + (f"\n{rests}" if rests else ""),  # the route over what it rests on
                      money(c, "monthlyCost", currency), str(c.get("status") or ""),
                      "yes" if c.get("qualifies") else "no", why))
     return rows
@@ -173,10 +175,10 @@ class PlanPage(Page):
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
-        for column in (2, 3):  # the routes wrap: "Dedicated hosted endpoint" over "measured on ... rows"
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-            header.resizeSection(column, ROUTE_WIDTH)
+        header.setStretchLastSection(False)
+        for column in (2, 3):  # the routes share the room left; they wrap: the route over "measured on ... rows"
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+        header.sectionResized.connect(lambda *_: self.table.resizeRowsToContents())  # wrapped text keeps fitting
         self.table.setColumnHidden(7, True)  # long reasons: shown for the selected workload under the table
         self.table.setSizeAdjustPolicy(QTableView.SizeAdjustPolicy.AdjustToContents)
         self.table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
@@ -193,6 +195,7 @@ class PlanPage(Page):
         self.candidates.setWordWrap(True)
         self.candidates.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.candidates.horizontalHeader().setStretchLastSection(True)
+        self.candidates.horizontalHeader().sectionResized.connect(lambda *_: self.candidates.resizeRowsToContents())
         self.candidates.setSizeAdjustPolicy(QTableWidget.SizeAdjustPolicy.AdjustToContents)
 
         self.levers = LeverPanel(playbook)
@@ -276,7 +279,8 @@ class PlanPage(Page):
     def show_plan(self, plan: Mapping[str, Any]) -> None:
         self.plan = dict(plan)
         self.currency = plan_currency(plan)
-        self.message.hide()
+        self.message.setText(NO_WORKLOADS if not plan.get("workloads") else "")
+        self.message.setVisible(not plan.get("workloads"))
         selected = max(self.table.currentIndex().row(), 0)
         self.model.set_rows(plan_rows(plan, self.playbook))
         self.table.resizeRowsToContents()

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
-_STYLES = {
-    "warning": ("#8a5a00", "#fff6e0", "#e0a800"),
-    "error": ("#9b1c1c", "#fdecec", "#d64545"),
-    "info": ("#1d4f91", "#eaf2fd", "#5b8fd9"),
-}
+from desktop.ui import theme
 
 
 class Banner(QFrame):
@@ -17,8 +13,9 @@ class Banner(QFrame):
 
     def __init__(self, kind: str = "warning", parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.kind = kind
         self.setObjectName("banner")
-        self.set_kind(kind)
+        self._apply_colours()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)
         self.label = QLabel()
@@ -30,10 +27,19 @@ class Banner(QFrame):
 
     def set_kind(self, kind: str) -> None:
         """'warning', 'error' or 'info': the colours of the frame (a sign-off banner turns red when tampered)."""
-        text, background, border = _STYLES[kind]
-        self.kind = kind
+        if kind != self.kind:
+            self.kind = kind
+            self._apply_colours()
+
+    def _apply_colours(self) -> None:
+        text, background, border = theme.banner_colours(self.kind)
         self.setStyleSheet(f"QFrame#banner {{ background: {background}; border: 1px solid {border}; "
                            f"border-radius: 4px; }} QFrame#banner QLabel {{ color: {text}; }}")
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        if event.type() == QEvent.Type.ApplicationPaletteChange:
+            self._apply_colours()  # the theme changed while the window is open
+        super().changeEvent(event)
 
     def show_message(self, html: str) -> None:
         self.label.setText(html)
