@@ -80,7 +80,7 @@ class Document(QObject):
             raise WorkbookFileError(f"{path}: no such file")
         if not lock.acquire():  # a hostile lock path (link, folder, another user's file) raises LockRefused
             if lock.read_only_place:
-                reason = f"{lock.refusal}: {path.name} is open read-only (Save As keeps a changed copy elsewhere)."
+                reason = f"{lock.refusal}, so it is open read-only (Save As keeps a changed copy elsewhere)."
             else:
                 reason = f"{path.name} is being edited by {lock.describe_holder()}; it is open read-only."
             lock = None
