@@ -139,10 +139,7 @@ class WorkbookLock:
 
     def _open_existing(self) -> int:
         """The existing lock file, opened without following a link; refused unless it is our regular file."""
-        try:
-            info = os.lstat(self.path)
-        except FileNotFoundError:
-            raise
+        info = os.lstat(self.path)  # FileNotFoundError: no lock file, the caller creates one
         if stat.S_ISLNK(info.st_mode):
             raise LockRefused(f"the lock file {self.path} is a symbolic link; it was not followed. Remove it "
                               "if nobody is editing the workbook")

@@ -7,15 +7,11 @@ even for a user the OS would let write anyway (an administrator): a file marked 
 
 from __future__ import annotations
 
-import errno
 import os
 import stat
 from pathlib import Path
 
-from desktop.storage.errors import WorkbookFileError
-
-PRIVATE_FILE_MODE = 0o600
-PRIVATE_FOLDER_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600  # working copies and their sidecars (the recovery folder is 0700, see desktop.paths)
 
 
 def _no_write_bits(mode: int) -> bool:
@@ -56,10 +52,6 @@ def _read_only_mount(folder: Path) -> bool:
         return False
 
 
-def is_read_only_error(exc: BaseException) -> bool:
-    return isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM)
-
-
 def file_mode(path: Path) -> int | None:
     """The permission bits of an existing regular file (None when there is none)."""
     try:
@@ -67,13 +59,3 @@ def file_mode(path: Path) -> int | None:
     except OSError:
         return None
     return stat.S_IMODE(info.st_mode) if stat.S_ISREG(info.st_mode) else None
-
-
-def refuse_read_only_target(path: Path) -> None:
-    """Save over `path` is refused when the file or its folder is read-only (Save As is the way out)."""
-    reason = read_only_reason(path)
-    if reason is not None:
-        raise WorkbookFileError(f"cannot save: {reason}; nothing was changed. Use Save As to save a copy "
-                                "somewhere else")
-
-

@@ -261,8 +261,9 @@ def open_store(path: Path, *, writable: bool) -> WorkbookStore:
     path = Path(path)
     version = check_is_workbook(path)
     if writable and version > SCHEMA_VERSION:
-        raise WorkbookFileError(newer_version_note(path, version).replace("it is open read-only", "it can only "
-                                                                           "be read"))
+        raise WorkbookFileError(f"{path} was written by a newer version of the app (file format {version}; this "
+                                f"version writes up to {SCHEMA_VERSION}); it can be read but not changed: update "
+                                "the app to change it")
     if writable:
         conn = _connect(path)
         _configure_for_writing(conn)
