@@ -312,6 +312,8 @@ def copy_database(source: sqlite3.Connection, dest: Path, *, replace: bool,
     dest = Path(dest)
     temp = _temp_beside(dest)
     try:
+        if mode is not None:  # user-only while it fills: a 0600 workbook's content is never briefly 0644
+            os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600))
         target = harden(sqlite3.connect(str(temp), isolation_level=None))
         try:
             source.backup(target)
