@@ -120,21 +120,3 @@ def test_embedding_an_outside_path_is_refused_without_reading(secret, workbook, 
     assert opened == []
     store.close()
 
-
-def test_a_saved_file_is_user_only_while_it_is_written_then_takes_its_mode(tmp_path):
-    """Issue 15, failure 6: the temporary file beside a 0600 workbook never holds its content as 0644."""
-    import stat
-
-    from desktop.domain.workbook import Workbook
-    from desktop.resources import playbook
-    from desktop.storage.workbook_file import copy_database, new_memory_store
-    target = tmp_path / "private.ipwb"
-    store = new_memory_store(playbook(), Workbook.empty(playbook()))
-    seen = []
-
-    def look(_conn):
-        [temp] = tmp_path.glob(".private.ipwb.*.tmp")
-        seen.append(stat.S_IMODE(os.stat(temp).st_mode))
-    copy_database(store.conn, target, replace=False, tidy=look, mode=0o640)
-    store.close()
-    assert seen == [0o600] and stat.S_IMODE(os.stat(target).st_mode) == 0o640
