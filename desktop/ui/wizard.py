@@ -102,9 +102,7 @@ class AssessmentWizard(QObject):
 
     # ---- Public API ---------------------------------------------------------------------------------
     def current_key(self) -> str:
-        keys = list(self.window.pages)
-        row = self.window.navigation.currentRow()
-        return keys[row] if 0 <= row < len(keys) else ""
+        return self.window.current_key()
 
     def stored_step(self) -> str | None:
         document = self.window.document

@@ -252,11 +252,10 @@ def test_back_next_finish_and_keyboard_shortcuts(qtbot, workbook_path, open_wind
 
 def test_choosing_a_step_in_the_navigation_moves_the_wizard(qtbot, workbook_path, open_window):
     window = open_window(workbook_path)
-    keys = list(window.pages)
-    window.navigation.setCurrentRow(keys.index("gate:fallback-economics"))
+    window.navigation.setCurrentRow(window.navigation.row_of("gate:fallback-economics"))
     assert window.wizard.footer.position_label.text() == "<b>Step 6 of 8</b>: Fallback economics"
     assert window.document.ui_state(STEP_STATE_KEY) == "gate:fallback-economics"
-    window.navigation.setCurrentRow(keys.index("playbook"))  # not a step: the stored step stays
+    window.navigation.setCurrentRow(window.navigation.row_of("playbook"))  # not a step: the stored step stays
     assert window.document.ui_state(STEP_STATE_KEY) == "gate:fallback-economics"
     assert "step 6 of 8" in window.wizard.footer.position_label.text()
 
