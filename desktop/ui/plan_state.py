@@ -121,7 +121,7 @@ class PlanState(QObject):
         try:
             database = document.copy.database
             document.store.conn.total_changes  # noqa: B018 - raises once the document is closed
-        except Exception:  # noqa: BLE001 - closed meanwhile
+        except sqlite3.Error:  # closed meanwhile
             self._pending = False
             return
         self._task_generation = self._generation
