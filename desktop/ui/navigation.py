@@ -61,6 +61,7 @@ class Navigation(QListWidget):
         self.setAccessibleName("Sections")
         self.setIconSize(QSize(16, 16))
         self.setFixedWidth(236)
+        self.setStyleSheet("QListWidget::item { padding: 3px 8px; }")
         self._titles: dict[str, str] = {}
 
     # ---- Public API ---------------------------------------------------------------------------------
