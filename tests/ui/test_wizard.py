@@ -5,7 +5,7 @@ import hashlib
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop.cli import main as ipw
 from desktop.domain.workbook import GateStatus, Workload
@@ -13,7 +13,7 @@ from desktop.resources import playbook
 from desktop.storage.workbook_file import open_store
 from desktop.ui.document import Document
 from desktop.ui.main_window import MainWindow
-from desktop.ui.widgets import dialogs
+from desktop.ui.widgets import dialogs, workload_dialog
 from desktop.ui import wizard as wizard_module
 from desktop.ui.wizard import STEP_STATE_KEY, wizard_steps
 
@@ -97,12 +97,8 @@ def test_walk_the_whole_wizard_then_save_close_reopen_and_resume(qtbot, workbook
     type_line(qtbot, context_page.fx_rate, "1.085")
     type_line(qtbot, context_page.fx_date, "2026-11-02")
     type_line(qtbot, context_page.reviewer_rate, "72")
+    monkeypatch.setattr(workload_dialog, "ask_new_workload", lambda *a: ("contract-summaries", 0.0))
     click(qtbot, context_page.add_button)
-    editor = QApplication.focusWidget()
-    editor.selectAll()
-    qtbot.keyClicks(editor, "contract-summaries")
-    qtbot.keyClick(editor, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: context_page.table.state() != QAbstractItemView.State.EditingState)
     assert window.document.workbook.context.workloads[-1] == Workload("contract-summaries", 0.0)
 
     # step 2: Demand shape, passed with a justification, evidence attached and embedded
