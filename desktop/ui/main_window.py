@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMainWindow, QM
 from desktop import __version__
 from desktop.domain.errors import DomainError
 from desktop.domain.playbook import Playbook
-from desktop.ui import settings
+from desktop.ui import settings, welcome
 from desktop.ui.document import Document
 from desktop.ui.navigation import Navigation
 from desktop.ui.pages.base import Page
@@ -93,6 +93,10 @@ class MainWindow(QMainWindow):
             self.pages[key] = page
             self.stack.addWidget(page)
         self.navigation.build({key: page.title for key, page in self.pages.items()})
+        self.welcome = welcome.install_on_overview(self.pages["overview"])  # first launch: what to do first
+        self.welcome.sig_sample.connect(self.on_new_sample)
+        self.welcome.sig_new.connect(self.on_new)
+        self.welcome.sig_open.connect(self.on_open)
         self.navigation.currentRowChanged.connect(self._on_navigation_row)
         central = QWidget()
         layout = QHBoxLayout(central)
@@ -152,6 +156,8 @@ class MainWindow(QMainWindow):
         self.runbook_action = self._action("&Trace runbook", lambda: self.show_user_guide("trace-runbook"))
         help_menu.addAction(self.guide_action)
         help_menu.addAction(self.runbook_action)
+        self.welcome_action = self._action("Show &welcome panel", self.show_welcome)
+        help_menu.addAction(self.welcome_action)
         help_menu.addSeparator()
         help_menu.addAction(self._action("&About", self.on_about))
 
@@ -337,6 +343,10 @@ class MainWindow(QMainWindow):
         from desktop.ui.help_viewer import show_guide
 
         self.help_viewer = show_guide(self, anchor or self._help_anchor())
+
+    def show_welcome(self) -> None:
+        self.welcome.reopen()
+        self.show_page("overview")
 
     def _help_anchor(self) -> str:
         """The guide's section about the page shown (F1 on a gate opens the gates section)."""

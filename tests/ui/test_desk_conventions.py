@@ -189,3 +189,36 @@ def test_a_file_of_another_kind_is_not_accepted(window, tmp_path):
     QApplication.sendEvent(window, enter)
     assert not enter.isAccepted()
     assert main_window.dropped_paths(_mime) == [other]
+
+
+# ---- first launch ---------------------------------------------------------------------------------------
+
+def test_the_welcome_panel_explains_the_first_steps_and_is_dismissed_once(qtbot, window):
+    panel = window.welcome
+    assert panel.isVisible() and window.current_key() == "overview"
+    assert window.pages["overview"].isAncestorOf(panel)
+    text = panel.body.text()
+    for words in ("Frame the decision", "Walk the five gates", "Bring in the numbers", "F1"):
+        assert words in text
+    opened = []
+    window.on_new_sample = lambda: opened.append("sample")  # the buttons reach the window's file actions
+    panel.sig_sample.disconnect()
+    panel.sig_sample.connect(window.on_new_sample)
+    panel.sample_button.click()
+    assert opened == ["sample"]
+    panel.dismiss_button.click()
+    assert not panel.isVisible()
+    again = MainWindow(playbook(), Document.new(playbook()))
+    qtbot.addWidget(again)
+    again.show()
+    assert not again.welcome.isVisible()  # remembered for the user
+    again.welcome_action.trigger()  # Help > Show welcome panel
+    assert again.welcome.isVisible() and again.current_key() == "overview"
+    again.ask_save_changes = lambda: QMessageBox.StandardButton.Discard
+    again.close()
+
+
+def test_new_workbook_from_the_welcome_panel_replaces_the_document(window):
+    before = window.document
+    window.welcome.new_button.click()
+    assert window.document is not before and window.document.path is None
