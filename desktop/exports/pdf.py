@@ -29,7 +29,8 @@ from typing import Any
 from markupsafe import Markup
 
 from desktop import paths
-from desktop.domain.formatting import NOT_OBSERVED, format_count, format_duration_ms, format_money, format_percent
+from desktop.domain.formatting import (NOT_KNOWN, NOT_OBSERVED, format_count, format_duration_ms, format_money,
+                                       format_percent)
 from desktop.domain.progress import NO_PROGRESS, Progress, check_cancelled
 from desktop.exports.atomic import ExportError, atomic_path
 from desktop.exports.memo_plan import plan_memo_context
@@ -256,8 +257,8 @@ def memo_context(data: ExportData, charts: Sequence[ChartImage] = (), paper: str
                              ("Owned hardware break-even", "ownedBreakEvenUtilization", "ownedScenario")):
         value = _num(numbers.get(key))
         if value is None:
-            text = ("not computed: no saved scenario" if not numbers.get(scen) else
-                    f"not computed (scenario '{short(numbers.get(scen), 120)}' has no comparison price)")
+            text = (f"{NOT_KNOWN}: no saved scenario" if not numbers.get(scen) else
+                    f"{NOT_KNOWN} (scenario '{short(numbers.get(scen), 120)}' has no comparison price)")
             facts.append({"label": label, "value": text, "warn": True})
         else:
             verdict = "" if util is None else (" (measured utilization is above it)" if util >= value
@@ -309,7 +310,7 @@ def memo_context(data: ExportData, charts: Sequence[ChartImage] = (), paper: str
         s = scores.get(dim.slug, {})
         score = _num(s.get("score"))
         below = score is not None and score < threshold
-        readiness.append({"name": dim.name, "score": "\u2014" if score is None else f"{score:.0f}",
+        readiness.append({"name": dim.name, "score": "not scored" if score is None else f"{score:.0f}",
                           "bar_mm": f"{0 if score is None else 40 * score / 100:.1f}", "below": below,
                           "verdict": "not scored" if score is None else ("below the threshold" if below
                                                                         else "meets the threshold"),

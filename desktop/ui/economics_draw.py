@@ -11,9 +11,10 @@ from PySide6.QtGui import QColor
 from desktop.economics.figures.base import wrap
 from desktop.economics.figures.plan import WATERFALL_COLORS, Tornado, Waterfall, axis_unit, format_figure_value
 from desktop.ui.economics_charts import fit_left_axis, remember_drawing, value_axes
+from desktop.ui.theme import CHART_AXIS, CHART_FRAME, CHART_TEXT
 
-TEXT_PEN = "#222"
-AXIS_PEN = "#555"
+TEXT_PEN = CHART_TEXT
+AXIS_PEN = CHART_AXIS
 
 
 def _prepare(plot: pg.PlotItem, title: str, value_axis: str, value_side: str, unit: str | None) -> None:
@@ -93,7 +94,7 @@ def draw_tornado(tornado: Tornado, plot: pg.PlotItem | None = None) -> pg.PlotIt
                                  labelOpts={"position": 0.98, "color": TEXT_PEN}))
     if plot.legend is None:
         plot.addLegend(offset=(-10, 10), labelTextSize="8pt", labelTextColor=TEXT_PEN,
-                       brush=pg.mkBrush(255, 255, 255, 225), pen=pg.mkPen("#bbb"))
+                       brush=pg.mkBrush(255, 255, 255, 225), pen=pg.mkPen(CHART_FRAME))
     plot.legend.clear()
     for color, name in ((tornado.low_color, "input at its low value"), (tornado.high_color, "input at its high value")):
         plot.legend.addItem(pg.ScatterPlotItem([], [], symbol="s", size=11, brush=pg.mkBrush(color),

@@ -36,6 +36,10 @@ _BANNERS = {
 }
 # a highlight behind text (search hits, edited cells): (background, text) light and dark
 _HIGHLIGHT = (("#fff1c2", "#1a1a1a"), ("#5a4a12", "#f5f5f5"))
+# charts are drawn on white paper in every theme (as in the memo): their axis and text colours
+CHART_AXIS = "#555555"
+CHART_TEXT = "#222222"
+CHART_FRAME = "#bbbbbb"  # the legend's box
 # a drop target's border while a file is dragged over it
 _DROP_BORDER = ("#2f6fc9", "#7fb0ff")
 

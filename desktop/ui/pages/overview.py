@@ -102,7 +102,7 @@ class PendingPanel(OverviewPanel):
         self.state.hide()
         self.message = QLabel(f"<i>Not available yet.</i> {message}")
         self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #555;")
+        self.message.setStyleSheet(theme.style("muted"))
         self.link = link_button(link_text, f"{link_text} ({title})")
         self.link.clicked.connect(lambda: self.sig_page_requested.emit(page_key))
         layout = QVBoxLayout(self)
