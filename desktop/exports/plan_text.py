@@ -28,6 +28,7 @@ from desktop.domain.playbook import Playbook
 
 SHAPE_LABELS = {"per-token": "Per token", "capacity": "Capacity (GPU hours)"}
 NO_ROUTE = "no qualifying route"
+BASIS_LABELS = {"measured": "Measured", "modelled": "Modelled", "not priced": "Not priced"}
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,8 @@ def plan_rows(plan: Mapping[str, Any], playbook: Playbook | None = None) -> list
             model_spend=money(w, "monthlyModelCost", currency),
             review_cost=money(w, "monthlyReviewCost", currency),
             shape=SHAPE_LABELS.get(str(w.get("costShape")), str(w.get("costShape") or NOT_KNOWN)),
-            basis=NOT_KNOWN if measured is None else ("Measured" if measured else "Modelled"),
+            basis=BASIS_LABELS.get(str(w.get("basis")), NOT_KNOWN if measured is None else
+                                   ("Measured" if measured else "Modelled")),
             reasons=tuple(t for t in map(_reason_text, w.get("reasons") or ()) if t),
             volume_per_month=volume,
             monthly_usd=content_number(w.get("monthlyCostUsd")),
