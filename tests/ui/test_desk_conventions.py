@@ -236,3 +236,11 @@ def test_view_theme_remembers_the_choice_for_the_next_start(window, monkeypatch)
     assert "next start" in window.statusBar().currentMessage()
     monkeypatch.setenv("IPW_THEME", "high-contrast")
     assert theme.chosen() == "high-contrast"
+
+
+def test_every_page_has_its_section_in_the_guide(window):
+    guide = (Path(__file__).resolve().parents[2] / "resources" / "help" / "guide.html").read_text(encoding="utf-8")
+    for key in window.pages:
+        window.show_page(key)
+        anchor = window._help_anchor()
+        assert f'id="{anchor}"' in guide, key
