@@ -11,8 +11,8 @@ import html
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QLineEdit, QPushButton, QSizePolicy, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget,
+                               QListWidgetItem, QPushButton, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget)
 
 from desktop.domain.errors import DomainError
 from desktop.domain.formatting import format_value
@@ -438,11 +438,15 @@ EXAMPLES: dict[str, dict[str, Any]] = {
 
 
 class CalculatorsWidget(QWidget):
-    """The six calculators as tabs, each with an "Example" button that fills the documented example."""
+    """The six calculators as a list on the left and the chosen one on the right (no tabs inside the
+    Economics page's tabs), each with a "Fill example" button that fills the documented example."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.tabs = QTabWidget()
+        self.list = QListWidget()
+        self.list.setAccessibleName("Calculators")
+        self.list.setStyleSheet("QListWidget::item { padding: 4px 6px; }")
+        self.stack = QStackedWidget()
         self.panels: dict[str, CalculatorPanel] = {}
         for kind, calculator in CALCULATORS.items():
             panel = CalculatorPanel(kind)
@@ -463,10 +467,18 @@ class CalculatorsWidget(QWidget):
             header.addWidget(example)
             layout.addLayout(header)
             layout.addWidget(panel, 1)
-            self.tabs.addTab(page, SHORT_TITLES.get(kind, kind))
-        outer = QVBoxLayout(self)
+            self.stack.addWidget(page)
+            item = QListWidgetItem(SHORT_TITLES.get(kind, kind))
+            item.setToolTip(calculator.title)
+            self.list.addItem(item)
+        self.list.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.list.setCurrentRow(0)
+        width = max(self.list.sizeHintForColumn(0), 100) + 2 * self.list.frameWidth() + 16
+        self.list.setFixedWidth(width)
+        outer = QHBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(self.tabs)
+        outer.addWidget(self.list)
+        outer.addWidget(self.stack, 1)
 
     def bind(self, document: Document) -> None:
         for panel in self.panels.values():
@@ -477,5 +489,5 @@ class CalculatorsWidget(QWidget):
             panel.refresh()
 
     def show_calculator(self, kind: str) -> CalculatorPanel:
-        self.tabs.setCurrentIndex(list(self.panels).index(kind))
+        self.list.setCurrentRow(list(self.panels).index(kind))
         return self.panels[kind]

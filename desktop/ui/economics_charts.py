@@ -34,7 +34,7 @@ from desktop.economics.figures.base import (BREAK_EVEN_HEX, FORECAST_HEX, REFERE
                                             nice_ticks, tick_label)
 from desktop.economics.metrics import MetricsReport
 from desktop.economics.scenarios import Scenario
-from desktop.ui.theme import CHART_AXIS, CHART_FRAME, CHART_TEXT
+from desktop.ui.theme import CHART_AXIS, CHART_TEXT
 
 # ---- Constants
 TARGET_COLOR = QColor(TARGET_HEX)
@@ -152,16 +152,22 @@ def _plain(value: float | None) -> str:
     return f"{float(value):.10g}"
 
 
+def legend_below(plot: pg.PlotItem) -> pg.LegendItem:
+    """The plot's legend, in a row of its own under the bottom axis: outside the data, so it never covers a
+    bar, a point or a label (made once per plot; entries laid out side by side in two columns)."""
+    if plot.legend is None:
+        legend = pg.LegendItem(labelTextSize="8pt", labelTextColor=TEXT_PEN, colCount=2, verSpacing=-4)
+        plot.layout.addItem(legend, 4, 1)
+        plot.legend = legend
+    return plot.legend
+
+
 # ---- Drawing: prepared FigureData into pyqtgraph items (GUI thread)
 def _prepare(plot: pg.PlotItem, title: str, *, log: tuple[bool, bool] = (False, False),
              legend_at: tuple[int, int] = (-10, 10), units: tuple[str | None, str | None] = (None, None)) -> None:
     """Clear `plot` for a figure; `legend_at` is the legend's offset (negative: from the right/bottom)."""
     plot.clear()
-    if plot.legend is None:
-        plot.addLegend(offset=legend_at, labelTextSize="8pt", labelTextColor=TEXT_PEN,
-                       brush=pg.mkBrush(255, 255, 255, 225), pen=pg.mkPen(CHART_FRAME), verSpacing=-4)
-    plot.legend.clear()
-    plot.legend.setOffset(legend_at)
+    legend_below(plot).clear()  # `legend_at` placed the legend inside the data; it now sits under the axis
     plot.setTitle(title, size="10pt", color=TEXT_PEN)
     value_axes(plot, units)
     plot.setLogMode(x=log[0], y=log[1])
@@ -301,7 +307,15 @@ def draw_figure(fd: FigureData, plot: pg.PlotItem | None = None) -> Figure:
     if fd.left_ticks is not None:
         plot.getAxis("left").setTicks([[(v, str(v)) for v in fd.left_ticks]])
     fit_left_axis(plot, _left_labels(fd), bool(left))
+    fit_legend(plot)
     return figure
+
+
+def fit_legend(plot: pg.PlotItem) -> None:
+    """Two legend columns when the entries are short, else one: a legend wider than the plot would push the
+    plot past its view's right edge."""
+    names = sorted((label.text for _sample, label in plot.legend.items), key=len, reverse=True)
+    plot.legend.setColumnCount(2 if sum(len(n) for n in names[:2]) <= 56 else 1)
 
 
 def _left_labels(fd: FigureData) -> list[str]:

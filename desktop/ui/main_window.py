@@ -14,7 +14,7 @@ from desktop import __version__
 from desktop.domain.errors import DomainError
 from desktop.domain.playbook import Playbook
 from desktop.services.tamper import TAMPERED_TEXT
-from desktop.ui import settings, welcome
+from desktop.ui import settings, theme, welcome
 from desktop.ui.document import Document, ReadOnlyTargetError
 from desktop.ui.navigation import Navigation
 from desktop.ui.widgets.banner import Banner
@@ -154,6 +154,14 @@ class MainWindow(QMainWindow):
 
         edit_menu = self.menuBar().addMenu("&Edit")
         self.edit_menu = edit_menu
+        view_menu = self.menuBar().addMenu("&View")
+        self.theme_menu = view_menu.addMenu("&Theme")
+        current = theme.chosen()
+        for mode, label in theme.THEMES.items():
+            action = self.theme_menu.addAction(label)
+            action.setCheckable(True)
+            action.setChecked(mode == current)
+            action.triggered.connect(lambda _=False, m=mode: self.choose_theme(m))
         help_menu = self.menuBar().addMenu("&Help")
         self.help_menu = help_menu
         self.guide_action = self._action("&User guide", self.show_user_guide, QKeySequence.StandardKey.HelpContents)
@@ -367,6 +375,13 @@ class MainWindow(QMainWindow):
         from desktop.ui.help_viewer import show_guide
 
         self.help_viewer = show_guide(self, anchor or self._help_anchor())
+
+    def choose_theme(self, mode: str) -> None:
+        theme.choose(mode)
+        for action in self.theme_menu.actions():
+            action.setChecked(action.text() == theme.THEMES[mode])
+        self.statusBar().showMessage(f"The {theme.THEMES[mode].replace('&', '').lower()} theme is used from the "
+                                     "next start of the app.", 10000)
 
     def show_welcome(self) -> None:
         self.welcome.reopen()

@@ -167,6 +167,25 @@ def high_contrast_palette() -> QPalette:
 
 
 PALETTES = {"light": light_palette, "dark": dark_palette, "high-contrast": high_contrast_palette}
+THEME_KEY = "appearance/theme"
+THEMES = {"system": "&System", "light": "&Light", "dark": "&Dark", "high-contrast": "&High contrast"}
+
+
+def chosen() -> str:
+    """The theme to start with: $IPW_THEME, else the one chosen under View > Theme, else "system"."""
+    import os
+
+    from desktop.ui import settings
+
+    value = os.environ.get("IPW_THEME") or str(settings.settings().value(THEME_KEY, "system"))
+    return value if value in THEMES else "system"
+
+
+def choose(mode: str) -> None:
+    """Remember `mode` for the next start (widgets built with the old colours keep them until then)."""
+    from desktop.ui import settings
+
+    settings.settings().setValue(THEME_KEY, mode)
 
 
 def apply(app, mode: str) -> None:

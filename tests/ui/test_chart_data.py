@@ -62,3 +62,22 @@ def test_an_economics_figure_gives_one_row_per_plotted_point_with_category_names
     numeric = FigureData(kind="latency", title="p95", labels=("p95 latency (ms)", "Concurrency"),
                          series={"vLLM": (np.array([1.0, 8.0]), np.array([950.0, 20000.0]))})
     assert draw_figure(numeric).table_data()[1] == [["vLLM", "1", "950"], ["vLLM", "8", "20000"]]
+
+
+def test_legends_sit_under_the_axis_outside_the_data():
+    """The legend is a row of the plot's layout below the bottom axis, not an overlay on the view box, so it
+    cannot cover a bar, a point or the target label; long entries fall back to one column."""
+    data = FigureData(kind="latency", title="p95", series={"a": ([1.0], [2.0])},
+                      scatters=(("Managed frontier API", "#1f77b4", np.array([1.0]), np.array([2.0])),
+                                ("Dedicated endpoint", "#2ca02c", np.array([2.0]), np.array([3.0]))))
+    plot = draw_figure(data).plot
+    legend = plot.legend
+    assert legend.parentItem() is plot and legend.parentItem() is not plot.getViewBox()
+    assert plot.layout.itemAt(4, 1) is legend  # the row under the bottom axis (row 3)
+    assert legend.columnCount == 2
+    long = FigureData(kind="latency", title="p95", series={"a": ([1.0], [2.0])},
+                      scatters=(("Hosted open-weight serverless (per token)", "#ff7f0e", np.array([1.0]),
+                                 np.array([2.0])),
+                                ("Dedicated endpoint (steps by replica)", "#2ca02c", np.array([2.0]),
+                                 np.array([3.0]))))
+    assert draw_figure(long).plot.legend.columnCount == 1

@@ -222,3 +222,25 @@ def test_new_workbook_from_the_welcome_panel_replaces_the_document(window):
     before = window.document
     window.welcome.new_button.click()
     assert window.document is not before and window.document.path is None
+
+
+def test_view_theme_remembers_the_choice_for_the_next_start(window, monkeypatch):
+    from desktop.ui import theme
+
+    monkeypatch.delenv("IPW_THEME", raising=False)
+    assert theme.chosen() == "system"
+    dark = next(a for a in window.theme_menu.actions() if a.text() == "&Dark")
+    dark.trigger()
+    assert theme.chosen() == "dark" and dark.isChecked()
+    assert sum(a.isChecked() for a in window.theme_menu.actions()) == 1
+    assert "next start" in window.statusBar().currentMessage()
+    monkeypatch.setenv("IPW_THEME", "high-contrast")
+    assert theme.chosen() == "high-contrast"
+
+
+def test_every_page_has_its_section_in_the_guide(window):
+    guide = (Path(__file__).resolve().parents[2] / "resources" / "help" / "guide.html").read_text(encoding="utf-8")
+    for key in window.pages:
+        window.show_page(key)
+        anchor = window._help_anchor()
+        assert f'id="{anchor}"' in guide, key
