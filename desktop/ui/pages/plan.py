@@ -29,6 +29,7 @@ from desktop.exports.plan_text import (PlanRow, currency_statement, money, plan_
 from desktop.ui import commands
 from desktop.ui.pages.base import Page, scrolling
 from desktop.ui.plan_state import PlanState, plan_state
+from desktop.ui.widgets.banner import Banner
 from desktop.ui.widgets.plan_inputs import ConstraintsEditor, LeverPanel
 
 COLUMNS = ("Workload", "Volume a month", "Route", "Fallback", "Monthly cost", "Cost shape", "Basis", "Reasons")
@@ -223,6 +224,8 @@ class PlanPage(Page):
         layout.addWidget(heading)
         layout.addWidget(self.updating)
         layout.addWidget(self.message)
+        self.volume_warning = Banner("warning")  # a workload with no monthly volume adds nothing to the plan
+        layout.addWidget(self.volume_warning)
         layout.addWidget(self.totals)
         layout.addWidget(self.currency_note)
         layout.addWidget(self.table)
@@ -260,6 +263,10 @@ class PlanPage(Page):
             return
         workbook = document.workbook
         names = [w.name for w in workbook.context.workloads]
+        empty = [w.name for w in workbook.context.workloads if not w.monthly_requests]
+        self.volume_warning.show_message(
+            f"<b>No forecast volume:</b> {html.escape(', '.join(empty))}: 0 requests a month, so nothing of it is "
+            "in the plan's cost. Enter its volume on the Buyer context page." if empty else "")
         editable = not document.read_only
         currency = self._document_currency()
         self.levers.show_settings(workbook.plan, names, editable)
