@@ -26,7 +26,7 @@ from desktop.domain.workbook import PlanSettings
 from desktop.exports.plan_figures import plan_tornado, plan_waterfall, volume_ranges
 from desktop.exports.plan_text import (PlanRow, currency_statement, money, plan_currency, plan_rows, route_label,
                                        totals_lines)
-from desktop.ui import commands
+from desktop.ui import commands, theme
 from desktop.ui.pages.base import Page, scrolling
 from desktop.ui.plan_state import PlanState, plan_state
 from desktop.ui.widgets.banner import Banner
@@ -34,7 +34,6 @@ from desktop.ui.widgets.plan_inputs import ConstraintsEditor, LeverPanel
 
 COLUMNS = ("Workload", "Volume a month", "Route", "Fallback", "Monthly cost", "Cost shape", "Basis", "Reasons")
 NUMERIC = {1, 4}
-ERROR_STYLE = "color:#b71c1c"
 NO_WORKLOADS = ("<i>No workloads in scope yet:</i> add them with their monthly volume on the Buyer context page; "
                 "the plan then shows a route and a monthly cost for each.")
 
@@ -280,7 +279,7 @@ class PlanPage(Page):
             document = self.document
             document.push(commands.ReplaceCommand(text, document.workbook.plan, settings, document.apply_plan))
         except DomainError as exc:  # a refused edit (read-only, signed, invalid) is shown, never raised into Qt
-            self.message.setText(f"<span style='{ERROR_STYLE}'>{html.escape(str(exc))}</span>")
+            self.message.setText(f"<span style='{theme.style('error')}'>{html.escape(str(exc))}</span>")
             self.message.show()
             self.refresh()
 
@@ -367,5 +366,6 @@ class PlanPage(Page):
             return USD
 
     def _show_failure(self, message: str) -> None:
-        self.message.setText(f"<span style='{ERROR_STYLE}'>The plan cannot be computed: {html.escape(message)}</span>")
+        self.message.setText(f"<span style='{theme.style('error')}'>The plan cannot be computed: "
+                             f"{html.escape(message)}</span>")
         self.message.show()
