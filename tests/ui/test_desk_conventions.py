@@ -86,6 +86,13 @@ def test_gate_rows_show_verdict_and_evidence_count_live_in_text_and_for_screen_r
     assert "verdict at risk; 1 of" in nav.item(row).toolTip()
     window.document.undo_stack.undo()
     assert "verdict not assessed" in nav.item(row).data(Qt.ItemDataRole.AccessibleTextRole)
+    traces = nav.item(nav.row_of("traces"))
+    assert traces.text() == "Traces   8" and "8 trace row(s)" in traces.toolTip()  # 3 template + 5 sample rows
+    signoff = nav.item(nav.row_of("signoff"))
+    assert signoff.text() == "Sign-off" and "not signed off yet" in signoff.toolTip()
+    readiness = nav.item(nav.row_of("readiness"))
+    scored = sum(1 for s in window.document.workbook.scores.values() if s.score is not None)
+    assert readiness.text() == f"Readiness   {scored}/{len(window.document.workbook.scores)}"
 
 
 # ---- help -------------------------------------------------------------------------------------------------
@@ -244,3 +251,21 @@ def test_every_page_has_its_section_in_the_guide(window):
         window.show_page(key)
         anchor = window._help_anchor()
         assert f'id="{anchor}"' in guide, key
+
+
+def test_a_workload_without_volume_is_flagged_on_the_plan_and_in_the_navigation(qtbot, window):
+    from dataclasses import replace
+
+    from desktop.domain.workbook import Workload
+
+    context = window.document.workbook.context
+    window.document.push(commands.set_context(window.document, replace(
+        context, workloads=context.workloads + (Workload("contract-summaries", 0.0),)), "add"))
+    nav = window.navigation.item(window.navigation.row_of("context"))
+    assert "\u26a0" in nav.text() and "contract-summaries" in nav.toolTip()
+    window.show_page("plan")
+    banner = window.pages["plan"].volume_warning
+    assert banner.isVisible() and "contract-summaries" in banner.text() and "0 requests a month" in banner.text()
+    window.document.undo_stack.undo()
+    window.pages["plan"].refresh()
+    assert not banner.isVisible() and "\u26a0" not in nav.text()
