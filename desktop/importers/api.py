@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 
 from desktop.importers import benchmarks, request_log
+from desktop.importers.benchmarks import per_request
 from desktop.importers.detect import classifier, json_kind
 from desktop.importers.preflight import Limits, SourceFile, check_workbook, read_source, refuse_ole
 from desktop.importers.progress import Ticker
@@ -194,10 +195,11 @@ def _json(source: SourceFile, format: str, limits: Limits, *, set_values, route_
         except json.JSONDecodeError as error:
             raise ImportFailed(f"{source.name} is not valid JSON: {error.msg} at line {error.lineno}") from None
         lines = True
-    fmt = format if format != "auto" else json_kind(document)
+    tool = per_request.detect_per_request(document) if format in ("auto", "requests") else None
+    fmt = format if format != "auto" else ("requests" if tool else json_kind(document))
     if fmt == "requests":
         return _json_requests(source, text, document, lines, set_values=set_values, route_aliases=route_aliases,
-                              ticker=ticker)
+                              ticker=ticker, tool=tool)
     if fmt is None:
         keys = ", ".join(list(document)[:8]) if isinstance(document, dict) else type(document).__name__
         raise ImportFailed(f"{source.name}: JSON not recognised as a result of vLLM, llmperf, SGLang, GenAI-Perf, "
@@ -230,7 +232,7 @@ def _json_text(source: SourceFile) -> str:
 
 
 def _json_requests(source: SourceFile, text: str, document: Any, lines: bool, *, set_values, route_aliases,
-                   ticker: Ticker) -> ParsedSource:
+                   ticker: Ticker, tool: str | None = None) -> ParsedSource:
     if lines:
         data = source.data if not source.data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) \
             else text.encode("utf-8")
@@ -252,7 +254,12 @@ def _json_requests(source: SourceFile, text: str, document: Any, lines: bool, *,
             raise ImportFailed(f"{source.name}: a request log in JSON must be a list of objects")
         numbers = list(range(1, len(items) + 1))
         frame = pl.from_dicts(items, infer_schema_length=None)
+    tool_notes: list[str] = []
+    if tool is not None:  # a benchmark tool's own per-request names: one column per request field
+        frame, beside = per_request.request_columns(tool, frame, source.path, tool_notes)
+        set_values = {**beside, **(set_values or {})}
     table = request_log.table_from_records(frame, numbers)
+    table.notes = tool_notes + table.notes
     ticker(0.4)
     result = request_log.aggregate(table.frame, table.headers, 0, source=source.name,
                                    set_values=set_values, route_aliases=route_aliases,
