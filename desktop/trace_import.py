@@ -31,6 +31,7 @@ class ImportOptions:
     skip_invalid: bool = False
     allow_duplicate: bool = False
     keep_original_max_bytes: int = DEFAULT_KEEP_ORIGINAL_BYTES
+    accept_warnings_reason: str | None = None  # why implausible rows were imported anyway (recorded)
 
 
 class _Progress:
@@ -108,6 +109,8 @@ def store_parsed(store: WorkbookStore, parsed: Sequence[Any], options: ImportOpt
             "importedValidRowsOnly": bool(source.problems) and options.skip_invalid,
             "problems": [p.as_dict() for p in source.problems[:1000]],
             "problemCount": len(source.problems) + source.problems_omitted,
+            "warnings": [w.as_dict() for w in source.warnings],
+            "warningsAcceptedBecause": options.accept_warnings_reason if source.warnings else None,
             "originalKept": original is not None,
             "keepOriginalLimitBytes": options.keep_original_max_bytes,
         }

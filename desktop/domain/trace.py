@@ -46,7 +46,9 @@ TRACE_FIELDS: tuple[TraceField, ...] = (
     TraceField("workload", Kind.TEXT, None, required=True),
     TraceField("inputTokens", Kind.NUMBER, "tokens", required=True, minimum=0),
     TraceField("outputTokens", Kind.NUMBER, "tokens", required=True, minimum=0),
-    TraceField("cacheHitRate", Kind.RATE, "share 0-1", required=False, default=0.0),
+    # No default: a source that does not record cache hits leaves the rate not observed (null), never a
+    # measured-looking 0; formulas that need a number read a missing rate as 0 and say so (economics).
+    TraceField("cacheHitRate", Kind.RATE, "share 0-1", required=False),
     TraceField("batchEligible", Kind.BOOLEAN, None, required=False, default=False),
     TraceField("concurrency", Kind.NUMBER, "concurrent requests", required=True, minimum=1, whole=True),
     TraceField("ttftMs", Kind.NUMBER, "ms", required=False, minimum=0),

@@ -17,6 +17,7 @@ import polars as pl
 from desktop.importers import benchmarks, request_log
 from desktop.importers.benchmarks import per_request
 from desktop.importers.detect import classifier, json_kind
+from desktop.importers.plausibility import plausibility_warnings
 from desktop.importers.preflight import Limits, SourceFile, check_workbook, read_source, refuse_ole
 from desktop.importers.progress import Ticker
 from desktop.importers.records import validate_records
@@ -66,6 +67,7 @@ def parse_source(path: Path | str, *, format: str = "auto", sheet: str | None = 
             parsed = _parse(source, format=format, sheet=sheet, set_values=set_values,
                             decimal_comma=decimal_comma, route_aliases=route_aliases, limits=limits or Limits(),
                             ticker=ticker.stage(0.1, 1.0))
+            parsed.warnings = plausibility_warnings(parsed.valid, parsed.source)
             ticker(1.0)
         except BaseException:
             source.abandon()

@@ -97,7 +97,32 @@ CREATE TABLE exports (
 """)
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2)
+def _v3(conn: sqlite3.Connection) -> None:
+    """cacheHitRate may be null (not observed): the traces table is rebuilt without its NOT NULL (SQLite cannot
+    drop a constraint in place), and rates that were only filled in as a default 0 become not observed."""
+    columns = ", ".join(f'"{name}"' for name in ("id", "import_id", *FIELD_NAMES, "extras", "defaulted", "edited",
+                                                   "active"))
+    _run(conn, f"""
+CREATE TABLE traces_v3 (
+    id INTEGER PRIMARY KEY,
+    import_id INTEGER REFERENCES imports(id),
+    {_trace_columns_sql()},
+    extras TEXT,
+    defaulted TEXT,
+    edited TEXT,
+    active INTEGER NOT NULL DEFAULT 1
+);
+INSERT INTO traces_v3 ({columns}) SELECT {columns} FROM traces;
+DROP TABLE traces;
+ALTER TABLE traces_v3 RENAME TO traces;
+CREATE INDEX traces_import ON traces(import_id);
+UPDATE traces SET "cacheHitRate" = NULL,
+    defaulted = NULLIF(TRIM(REPLACE(',' || defaulted || ',', ',cacheHitRate,', ','), ','), '')
+    WHERE ',' || defaulted || ',' LIKE '%,cacheHitRate,%';
+""")
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2, _v3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

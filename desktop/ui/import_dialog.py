@@ -559,6 +559,12 @@ class ImportDialog(QDialog):
                 parts.append(html.escape(note))
             if len(source.notes) > 6:
                 parts.append(f"{len(source.notes) - 6} more notes (kept in the import's provenance)")
+            for warning in source.warnings[:6]:
+                parts.append("<b style='color:#8a5a00'>Warning</b>, valid row "
+                             + html.escape(f"{warning.row}, {warning.column}: {warning.reason} "
+                                           f"(value {warning.value!r})"))
+            if len(source.warnings) > 6:
+                parts.append(f"{len(source.warnings) - 6} more warnings (kept in the import's provenance)")
             lines.append("<br>&nbsp;&nbsp;".join(parts))
         verdict = ("<b style='color:#1e7b34'>No problems: every row can be imported.</b>" if not problems
                    and not omitted else

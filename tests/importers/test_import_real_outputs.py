@@ -69,7 +69,7 @@ def test_inference_perf_0_7_stage_file_with_server_token_counts(concurrency):
                           model="mock-llm")  # the model is in config.yaml, not in the result file
     assert parsed.format == "inference-perf"
     check(row, INFERENCE_PERF[concurrency])
-    assert row["cacheHitRate"] in (None, 0.0) and "cacheHitRate" in (row.get("defaulted") or "cacheHitRate")
+    assert row["cacheHitRate"] is None  # inference-perf writes 0 cached tokens when the server reports none
 
 
 def test_inference_perf_summary_of_a_run_still_asks_for_concurrency():
