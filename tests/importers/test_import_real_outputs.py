@@ -26,6 +26,9 @@ AIPERF = {2: ("mock-llm", 2, 64.00, 41.40, 52.32, 199.77, 329.73, 242.37, 358.37
           8: ("mock-llm", 8, 64.00, 42.00, 50.81, 225.82, 292.89, 242.95, 1230.16)}
 INFERENCE_PERF = {2: ("mock-llm", 2, 59.45, 29.10, 45.50, 172.58, 235.20, 299.35, 432.28),
                   8: ("mock-llm", 8, 58.90, 28.65, 44.26, 173.43, 204.12, 303.95, 723.11)}
+# SGLang 0.5.23 bench_serving.jsonl, one line per run (the model is not recorded: given with --set)
+SGLANG = [("mock-llm", 2, 64.00, 32.00, 44.89, 217.92, 273.19, 174.81, 285.79),
+          ("mock-llm", 8, 64.00, 32.00, 47.26, 181.66, 205.22, 229.30, 1113.02)]
 FIELDS = ("model", "concurrency", "inputTokens", "outputTokens", "ttftMs", "latencyP50Ms", "latencyP95Ms",
           "outputTokensPerSecond", "outputTokensPerSecondAggregate")
 
@@ -70,6 +73,15 @@ def test_inference_perf_0_7_stage_file_with_server_token_counts(concurrency):
     assert parsed.format == "inference-perf"
     check(row, INFERENCE_PERF[concurrency])
     assert row["cacheHitRate"] is None  # inference-perf writes 0 cached tokens when the server reports none
+
+
+def test_sglang_current_layout_with_p95_and_total_input_tokens():
+    parsed = parse_source(REAL / "sglang-0.5.23" / "bench_serving.jsonl", set_values=USER)
+    assert [(p.row, p.column) for p in parsed.problems] == [(0, "model")]  # SGLang records no model id
+    parsed, found = rows(REAL / "sglang-0.5.23" / "bench_serving.jsonl", model="mock-llm")
+    assert parsed.format == "sglang" and len(found) == 2
+    for row, expected in zip(found, SGLANG):
+        check(row, expected)
 
 
 def test_inference_perf_summary_of_a_run_still_asks_for_concurrency():
