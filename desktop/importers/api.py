@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from desktop.importers import benchmarks, request_log
+from desktop.importers import benchmarks, columnar, request_log
 from desktop.importers.benchmarks import per_request
 from desktop.importers.detect import classifier, json_kind
 from desktop.importers.plausibility import plausibility_warnings
@@ -108,6 +108,16 @@ def _parse(source: SourceFile, *, format: str, sheet: str | None, set_values: Ma
     kind = source.kind
     if kind == "empty":
         raise ImportFailed(f"{source.name} is empty")
+    binary = columnar.binary_kind(source.head)
+    if binary in ("gzip", "zstd"):  # read what it holds, with the same checks and messages
+        inner, note = columnar.decompressed(source, binary, limits)
+        parsed = _parse(inner, format=format, sheet=sheet, set_values=set_values, decimal_comma=decimal_comma,
+                        route_aliases=route_aliases, limits=limits, ticker=ticker)
+        parsed.notes.insert(0, note)
+        return parsed
+    if binary in ("parquet", "arrow"):
+        return _columnar(source, binary, format, set_values=set_values, route_aliases=route_aliases,
+                         ticker=ticker)
     if kind == "ole":
         refuse_ole(source)
     options = dict(set_values=set_values, route_aliases=route_aliases, ticker=ticker)
@@ -120,6 +130,32 @@ def _parse(source: SourceFile, *, format: str, sheet: str | None, set_values: Ma
     if kind == "json" or format in benchmarks.BENCHMARK_FORMATS:
         return _json(source, format, limits, **options)
     return _delimited(source, format, decimal_comma, **options)
+
+
+def _columnar(source: SourceFile, kind: str, format: str, *, set_values, route_aliases,
+              ticker: Ticker) -> ParsedSource:
+    """Parquet / Arrow IPC: the column names are the header; request log or trace table as for CSV."""
+    if format not in ("auto", "requests", "csv"):
+        raise ImportFailed(f"{source.name} is a {columnar.label(kind)} file, not a {format} file")
+    frame = columnar.read_frame(source, kind)
+    ticker(0.3)
+    forced = "requests" if format == "requests" else None
+    what = classifier(forced)(list(frame.columns))
+    if what is None:
+        raise ImportFailed(f"{source.name}: the {columnar.label(kind)} columns ({', '.join(frame.columns[:8])}) "
+                           f"name neither a trace table (route, provider, model, inputTokens...) nor a request "
+                           f"log (latency, input and output tokens per request)")
+    table = request_log.table_from_records(frame, list(range(1, frame.height + 1)))
+    note = f"read from {columnar.label(kind)} ({frame.height:,} records; row numbers are record numbers)"
+    if what == "requests":
+        result = request_log.aggregate(table.frame, table.headers, 0, source=source.name, set_values=set_values,
+                                       route_aliases=route_aliases, ticker=ticker.stage(0.3, 1.0))
+        result.notes = [note, *table.notes, *result.notes]
+        return _assemble(source, "requests", result)
+    result = validate_table(table, source=source.name, set_values=set_values, decimal_comma=False,
+                            route_aliases=route_aliases, ticker=ticker.stage(0.3, 1.0))
+    result.notes = [note, *result.notes]
+    return _assemble(source, kind, result, header_row=0)
 
 
 def _workbook(source: SourceFile, format: str, sheet: str | None, decimal_comma: bool | None,
