@@ -53,6 +53,11 @@ def register(subparsers: Any) -> None:
     template.add_argument("--xlsx", type=Path, metavar="PATH")
     template.add_argument("--schema", type=Path, metavar="PATH")
     template.add_argument("--runbook", type=Path, metavar="PATH")
+    template.add_argument("--sql", type=Path, metavar="PATH",
+                          help="the request-log aggregation query, to run where a log too big for one machine lives")
+    template.add_argument("--dialect", choices=("duckdb", "spark", "trino", "bigquery", "polars"), default="duckdb",
+                          help="SQL dialect of --sql (default duckdb; trino and bigquery percentiles are "
+                               "approximate)")
     template.set_defaults(func=cmd_template)
 
 
@@ -145,11 +150,13 @@ def cmd_traces(args: argparse.Namespace) -> int:
 
 def cmd_template(args: argparse.Namespace) -> int:
     from desktop import importers
+    from desktop.importers import sql_aggregate
 
     targets = [(args.csv, importers.write_csv_template), (args.xlsx, importers.write_xlsx_template),
-               (args.schema, importers.write_schema), (args.runbook, importers.write_runbook)]
+               (args.schema, importers.write_schema), (args.runbook, importers.write_runbook),
+               (args.sql, lambda path: sql_aggregate.write_query(path, args.dialect))]
     if not any(path for path, _ in targets):
-        raise CliError("give at least one of --csv, --xlsx, --schema, --runbook", 2)
+        raise CliError("give at least one of --csv, --xlsx, --schema, --runbook, --sql", 2)
     for path, write in targets:
         if path is not None:
             if not path.parent.is_dir():

@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from desktop.importers import benchmarks, columnar, request_log
+from desktop.importers import benchmarks, columnar, request_log, sql_aggregate
 from desktop.importers.benchmarks import per_request
 from desktop.importers.detect import classifier, json_kind
 from desktop.importers.plausibility import plausibility_warnings
@@ -28,6 +28,7 @@ from desktop.importers.textfile import NotUtf8, decode_text, find_header, read_t
 
 # ---- Constants
 
+LARGE_LOG_ROWS = 5_000_000  # above this a Parquet request log goes through the shipped SQL query
 FORMATS = ("auto", "csv", "tsv", "xlsx", "ods", *benchmarks.BENCHMARK_FORMATS, "requests")
 
 
@@ -68,6 +69,9 @@ def parse_source(path: Path | str, *, format: str = "auto", sheet: str | None = 
                             decimal_comma=decimal_comma, route_aliases=route_aliases, limits=limits or Limits(),
                             ticker=ticker.stage(0.1, 1.0))
             parsed.warnings = plausibility_warnings(parsed.valid, parsed.source)
+            aggregated = sql_aggregate.provenance_note(parsed.valid)
+            if aggregated:
+                parsed.notes.insert(0, aggregated)
             ticker(1.0)
         except BaseException:
             source.abandon()
@@ -137,6 +141,10 @@ def _columnar(source: SourceFile, kind: str, format: str, *, set_values, route_a
     """Parquet / Arrow IPC: the column names are the header; request log or trace table as for CSV."""
     if format not in ("auto", "requests", "csv"):
         raise ImportFailed(f"{source.name} is a {columnar.label(kind)} file, not a {format} file")
+    if kind == "parquet" and format != "csv":
+        large = _large_parquet_log(source, set_values, route_aliases, ticker)
+        if large is not None:
+            return large
     frame = columnar.read_frame(source, kind)
     ticker(0.3)
     forced = "requests" if format == "requests" else None
@@ -156,6 +164,32 @@ def _columnar(source: SourceFile, kind: str, format: str, *, set_values, route_a
                             route_aliases=route_aliases, ticker=ticker.stage(0.3, 1.0))
     result.notes = [note, *result.notes]
     return _assemble(source, kind, result, header_row=0)
+
+
+def _large_parquet_log(source: SourceFile, set_values, route_aliases, ticker: Ticker) -> ParsedSource | None:
+    """A Parquet request log over LARGE_LOG_ROWS rows is aggregated by the shipped SQL query on polars'
+    streaming engine (bounded memory), then its rows are validated as a trace table; None for others."""
+    schema = pl.read_parquet_schema(source.path)
+    headers = list(schema)
+    if classifier("requests")(headers) != "requests" or classifier(None)(headers) != "requests":
+        return None
+    rows = pl.scan_parquet(source.path).select(pl.len()).collect().item()
+    if rows <= LARGE_LOG_ROWS:
+        return None
+    given = {name: value for name, (value, _) in resolve_set_values(set_values, route_aliases).items()}
+    view = sql_aggregate.requests_view(pl.scan_parquet(source.path), headers, given, route_aliases)
+    ticker(0.1)
+    out = sql_aggregate.run_polars(view)
+    ticker(0.8)
+    table = request_log.table_from_records(out, list(range(1, out.height + 1)))
+    keep = {k: v for k, v in (set_values or {}).items() if k not in sql_aggregate.KEYS_IN_OUTPUT}
+    result = validate_table(table, source=source.name, set_values=keep, decimal_comma=False,
+                            route_aliases=route_aliases, ticker=ticker.stage(0.8, 1.0))
+    result.rows_read = rows
+    result.notes = [f"{rows:,} requests in Parquet, aggregated by the shipped request-log query "
+                    f"(resources/sql/request_log_aggregate.sql) on polars' streaming engine; at this size cells "
+                    f"are typed by the file's schema, not checked one by one", *result.notes]
+    return _assemble(source, "requests", result)
 
 
 def _workbook(source: SourceFile, format: str, sheet: str | None, decimal_comma: bool | None,
