@@ -22,6 +22,7 @@ from pathlib import Path
 import polars as pl
 
 from desktop import paths
+from desktop.importers.exact_percentiles import grouped_percentiles, key_text
 from desktop.importers.request_columns import plan_columns
 
 # ---- Constants
@@ -37,6 +38,8 @@ _FORMATS = {
     "bigquery": "APPROX_QUANTILES({expr}, 1000)[OFFSET({offset})]",
 }
 _APPROXIMATE = {"trino": "approx_percentile", "bigquery": "APPROX_QUANTILES(x, 1000)"}
+_ASKED = re.compile(r"PERCENTILE_LINEAR\(CASE WHEN NOT failed THEN (?P<column>\w+) END, (?P<q>0\.[0-9]+)\) "
+                    r"AS (?P<alias>\w+)")
 _FAILED_WORDS = r"(?i)error|fail|timeout|timed out|cancel|abort|reject|refused|rate.?limit"
 _NOT_AN_ERROR = ["", "0", "none", "null", "ok", "false", "no", "nan", "success"]
 _TEXT_KEYS = ("route", "provider", "model", "workload")
@@ -79,10 +82,6 @@ def requests_view(frame: pl.LazyFrame, headers: list[str], given: Mapping[str, o
     for key in _TEXT_KEYS:
         if key in plan.names:
             columns[key] = pl.col(headers[plan.names[key]]).cast(pl.String).str.strip_chars()
-            if key == "route" and route_aliases:
-                lowered = columns[key].str.to_lowercase()
-                columns[key] = lowered.replace_strict(dict(route_aliases), default=columns[key],
-                                                      return_dtype=pl.String)
         else:
             columns[key] = pl.lit(None if given.get(key) is None else str(given[key]), dtype=pl.String)
     for name, target in _NUMBER_COLUMNS.items():
@@ -100,13 +99,38 @@ def requests_view(frame: pl.LazyFrame, headers: list[str], given: Mapping[str, o
     else:
         columns["accepted"] = pl.lit(None, dtype=pl.Boolean)
     columns["failed"] = _failed(plan, headers)
-    return frame.select([expr.alias(name) for name, expr in columns.items()])
+    view = frame.select([expr.alias(name) for name, expr in columns.items()])
+    if route_aliases and "route" in plan.names:
+        # A join with the few spellings keeps the plan streaming (a mapping expression does not).
+        spellings = pl.LazyFrame({"__spelling": list(route_aliases), "__route": list(route_aliases.values())})
+        view = (view.with_columns(pl.col("route").str.to_lowercase().alias("__spelling"))
+                .join(spellings, on="__spelling", how="left", maintain_order="left")
+                .with_columns(pl.coalesce("__route", "route").alias("route")).drop("__spelling", "__route"))
+    return view
 
 
 def run_polars(requests: pl.LazyFrame) -> pl.DataFrame:
-    """The shipped query on polars' streaming engine (memory bounded by the groups, not the rows)."""
+    """The shipped query on polars' streaming engine, in memory bounded by the groups rather than the rows.
+
+    polars' own QUANTILE_CONT holds every value of its column, so the query runs with its percentiles left
+    null and each PERCENTILE_LINEAR(CASE WHEN NOT failed THEN column END, q) it names is computed exactly,
+    with the same interpolation, by exact_percentiles in three streaming passes.
+    """
+    text = paths.resource("sql/request_log_aggregate.sql").read_text(encoding="utf-8")
+    asked = [(m.group("column"), float(m.group("q")), m.group("alias")) for m in _ASKED.finditer(text)]
+    without = _ASKED.sub(lambda m: f"CAST(NULL AS DOUBLE) AS {m.group('alias')}", text)
     context = pl.SQLContext(requests=requests)
-    return context.execute(query("polars"), eager=False).collect(engine="streaming")
+    out = context.execute(without.replace("DIALECT_NAME", "polars"), eager=False).collect(engine="streaming")
+    successful = requests.select(*KEYS_IN_OUTPUT, *[pl.when(~pl.col("failed")).then(pl.col(c)).alias(c)
+                                                      for c in {column for column, _, _ in asked}])
+    keys = [key_text(row) for row in out.select(KEYS_IN_OUTPUT).iter_rows()]
+    for column in sorted({column for column, _, _ in asked}):
+        wanted = [(q, alias) for c, q, alias in asked if c == column]
+        found = grouped_percentiles(successful, KEYS_IN_OUTPUT, column, [q for q, _ in wanted])
+        for index, (_, alias) in enumerate(wanted):
+            out = out.with_columns(pl.Series(alias, [(found.get(k) or [None] * len(wanted))[index] for k in keys],
+                                             dtype=pl.Float64))
+    return out
 
 
 def provenance_note(valid: pl.DataFrame, extras_column: str = "extras") -> str | None:

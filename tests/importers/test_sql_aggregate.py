@@ -115,3 +115,35 @@ def test_ipw_template_writes_the_query(tmp_path):
     target = tmp_path / "aggregate.sql"
     assert main(["template", "--sql", str(target), "--dialect", "spark"]) == 0
     assert target.read_text(encoding="utf-8") == query("spark")
+
+
+def test_a_large_parquet_log_goes_through_the_query_to_the_same_rows(requests_csv, tmp_path, monkeypatch):
+    from desktop.importers import api
+    path = tmp_path / "log.parquet"
+    pl.read_csv(requests_csv).write_parquet(path)
+    small = app_rows(path)
+    monkeypatch.setattr(api, "LARGE_LOG_ROWS", 3)  # the 5M-row threshold, lowered for six requests
+    parsed = parse_source(path, set_values=LANE)
+    assert parsed.ok and parsed.rows_read == 6
+    assert "aggregated by the shipped request-log query" in parsed.notes[1]
+    assert parsed.notes[0].startswith("aggregated from 6 requests by the shipped query")
+    big = [dict(r, requestCount=r["requests"], failedRequests=r["failed_requests"]) for r in parsed.preview()]
+    for row in big:
+        row.update({sql: row.get(field) for sql, field in COMPARED.items()})
+    same(big, small)
+
+
+def test_exact_percentiles_in_bounded_memory_match_numpy():
+    import numpy as np
+    from desktop.importers.exact_percentiles import grouped_percentiles, key_text
+    rng = np.random.default_rng(7)
+    n = 120_000  # lognormal latencies, a far outlier, zeros, ties, a negative and nulls
+    values = np.concatenate([rng.lognormal(6, 1, n - 6), [1e12, 0.0, 5.0, 5.0, 5.0, -3.0]])
+    frame = pl.DataFrame({"g": rng.integers(0, 3, n).astype(str), "c": rng.integers(1, 3, n).astype(float),
+                          "x": values}).with_columns(
+        pl.when(pl.int_range(pl.len()) % 97 == 0).then(None).otherwise(pl.col("x")).alias("x"))
+    found = grouped_percentiles(frame.lazy(), ["g", "c"], "x", [0.0, 0.5, 0.95, 0.99, 1.0])
+    for (g, c), part in frame.group_by(["g", "c"]):
+        want = np.percentile(part.get_column("x").drop_nulls().to_numpy(), [0, 50, 95, 99, 100])
+        assert np.allclose(found[key_text([g, c])], want, rtol=1e-12, atol=0)
+    assert grouped_percentiles(pl.LazyFrame({"g": ["a"] * 50, "x": [7.0] * 50}), ["g"], "x", [0.5]) == {("a",): [7.0]}
