@@ -22,6 +22,18 @@ from desktop.domain.workbook import SignOff, Workbook
 CANONICAL_FORMAT_VERSION = 1
 
 
+def content_number(value: Any) -> float | None:
+    """A number read back from decision content, where numbers are written as text: '60' -> 60.0.
+    None for null, booleans, text that is no number, NaN and infinities."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
 def canonical_number(value: int | float | Decimal) -> str:
     """The shortest exact decimal text of a number: 60.0 -> '60', 0.1 -> '0.1', 1e-07 -> '0.0000001'."""
     if isinstance(value, bool):
@@ -117,7 +129,7 @@ def decision_content(workbook: Workbook, playbook: Playbook, *, schema_version: 
     revocation changes the fingerprint of every later sign-off."""
     context = workbook.context
     signoff = workbook.signoff
-    return {
+    content = {
         "canonicalFormat": CANONICAL_FORMAT_VERSION,
         "schemaVersion": schema_version,
         "playbookVersion": playbook.version,
@@ -150,6 +162,17 @@ def decision_content(workbook: Workbook, playbook: Playbook, *, schema_version: 
         "audit": dict(audit) if audit is not None else None,
         "signoff": signoff_content(signoff),
     }
+    # Added with the decision plan; left out while unset so that earlier fingerprints stay valid.
+    if context.fx_source is not None:
+        content["context"]["fxSource"] = context.fx_source
+    if not workbook.plan.empty:
+        content["plan"] = {
+            "constraints": [{"workload": c.workload,
+                             "allowedRoutes": list(c.allowed_routes) if c.allowed_routes is not None else None,
+                             "monthlyBudgetUsd": c.monthly_budget_usd} for c in workbook.plan.constraints],
+            "levers": [{"kind": lv.kind, "workload": lv.workload, "value": lv.value} for lv in workbook.plan.levers],
+        }
+    return content
 
 
 def signoff_content(signoff: SignOff | None) -> dict[str, Any] | None:
@@ -158,3 +181,9 @@ def signoff_content(signoff: SignOff | None) -> dict[str, Any] | None:
         return None
     return {"approver": signoff.approver, "role": signoff.role, "decision": signoff.decision,
             "conditions": signoff.conditions, "date": signoff.date, "draftFingerprint": signoff.draft_fingerprint}
+
+
+def group_fingerprint(fingerprint: str) -> str:
+    """64 hex digits in groups of four, upper case, as the exports and the screen print them."""
+    text = fingerprint.upper()
+    return " ".join(text[i:i + 4] for i in range(0, len(text), 4))

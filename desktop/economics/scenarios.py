@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from desktop.domain.economics_records import Scenario
 from desktop.domain.errors import FieldError
 from desktop.economics.calculators import calculator
 from desktop.economics.catalog import Catalog
@@ -18,16 +18,8 @@ from desktop.economics.params import inputs_from_mapping, inputs_to_json
 
 MAX_NAME = 120
 
-
-@dataclass(frozen=True)
-class Scenario:
-    name: str
-    kind: str
-    inputs: Mapping[str, Any]  # camelCase keys, validated
-    saved_at: str  # ISO 8601, UTC
-
-    def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "kind": self.kind, "inputs": dict(self.inputs), "savedAt": self.saved_at}
+__all__ = ["MAX_NAME", "Scenario", "latest", "make_scenario", "run_scenario", "scenario_from_json",
+           "scenario_inputs"]
 
 
 def _now() -> str:

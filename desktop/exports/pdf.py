@@ -12,24 +12,30 @@ or a URL, and `presentational_hints` stays off. Long notes and tables are capped
 The memo is written as PDF/A-3u (WeasyPrint's `pdf_variant`) with tags, title/author/subject metadata, and
 the canonical decision content and export manifest attached as files, so `ipw verify` can recompute the
 fingerprint. The tests check the XMP `pdfaid:part`, the attachments and that every font is embedded; no
-further conformance is claimed. Charts are passed in already rendered (the exports layer draws nothing:
-`desktop.ui.economics_charts` renders them offscreen, see desktop/cli/export_commands.py).
+further conformance is claimed. Charts are passed in already drawn: SVG text from `desktop.exports.svg_charts`
+(the same figure models the Economics page draws), placed inline in the HTML so WeasyPrint prints vectors with
+real, extractable text; no Qt is involved.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import mimetypes
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
+
 from desktop import paths
+from desktop.domain.formatting import NOT_OBSERVED, format_count, format_duration_ms, format_money, format_percent
+from desktop.domain.progress import NO_PROGRESS, Progress, check_cancelled
 from desktop.exports.atomic import ExportError, atomic_path
+from desktop.exports.memo_plan import plan_memo_context
+from desktop.exports.plan_text import rests_on
 from desktop.exports.matrix import (CONTENT_FILE_NAME, DECISION_LABELS, GATE_LABELS, MANIFEST_FILE_NAME,
-                                    STATUS_LABELS, ExportData, check_cancel, report_progress, status_mark)
+                                    STATUS_LABELS, ExportData, status_mark)
 
 PAPER_CSS = {"a4": "A4", "letter": "letter"}
 MAX_NOTE = 1_500  # characters of one note shown in the memo
@@ -53,8 +59,12 @@ class ChartImage:
     mime: str  # image/svg+xml | image/png
 
     @property
+    def is_svg(self) -> bool:
+        return self.mime == "image/svg+xml"
+
+    @property
     def name(self) -> str:
-        return f"charts/{self.kind}.{'svg' if self.mime == 'image/svg+xml' else 'png'}"
+        return f"charts/{self.kind}.{'svg' if self.is_svg else 'png'}"
 
 
 # ---------------------------------------------------------------------------------------------- fetcher
@@ -103,7 +113,8 @@ def _bundled_assets() -> dict[str, tuple[bytes, str]]:
 def memo_assets(charts: Sequence[ChartImage] = ()) -> dict[str, tuple[bytes, str]]:
     assets = dict(_bundled_assets())
     for chart in charts:
-        assets[f"app:{chart.name}"] = (chart.data, chart.mime)
+        if not chart.is_svg:  # SVG is inline in the HTML; a PNG is fetched by name
+            assets[f"app:{chart.name}"] = (chart.data, chart.mime)
     return assets
 
 
@@ -131,25 +142,21 @@ def _num(value: Any) -> float | None:
         return None
 
 
-def usd(value: Any, digits: int = 2) -> str:
-    number = _num(value)
-    if number is None:
-        return "\u2014"
-    return f"${number:,.{digits}f}"
+# The canonical content writes numbers as text: read them back, then format them the one way.
+def usd(value: Any) -> str:
+    return format_money(_num(value))
 
 
 def pct(value: Any) -> str:
-    number = _num(value)
-    return "not measured" if number is None else f"{number:.0%}"
+    return format_percent(_num(value), missing=NOT_OBSERVED)
 
 
 def count(value: Any) -> str:
-    number = _num(value)
-    return "\u2014" if number is None else f"{number:,.0f}"
+    return format_count(_num(value))
 
 
 def group_fp(fingerprint: str) -> str:
-    from desktop.signoff import group_fingerprint
+    from desktop.domain.canonical import group_fingerprint
     return group_fingerprint(fingerprint)
 
 
@@ -235,15 +242,15 @@ def memo_context(data: ExportData, charts: Sequence[ChartImage] = (), paper: str
             cost_reason = next((t for t, x in zip(reasons, s.get("reasons", []))
                                 if str(x.get("code", "")).startswith(("cost-at-target", "no-cost"))), "")
             note = _brief(cost_reason or (reasons[0] if reasons else ""))
-        route_rows.append({"route": r.name, "recommended": r.slug == rec.get("route"),
+        route_rows.append({"route": r.name, "rests_on": rests_on(book, r.slug),  # the trace rows it rests on
+                           "recommended": r.slug == rec.get("route"),
                            "status": STATUS_LABELS.get(s.get("status"), "Unknown"),
-                           "status_class": s.get("status") or "", "cost": usd(cost) if cost is not None else
-                           "not known", "note": note})
+                           "status_class": s.get("status") or "", "cost": usd(cost), "note": note})
     numbers = rec.get("numbers") or {}
     facts = []
     util = _num(numbers.get("measuredUtilization"))
     util_text = (f"{pct(util)} over {count(numbers.get('utilizationRows'))} trace row(s)" if util is not None
-                 else "not measured (no gpuUtilization on dedicated or self-hosted traces)")
+                 else f"{NOT_OBSERVED} (no gpuUtilization on dedicated or self-hosted traces)")
     facts.append({"label": "Measured GPU utilization", "value": util_text, "warn": util is None})
     for label, key, scen in (("Dedicated endpoint break-even", "dedicatedBreakEvenUtilization", "dedicatedScenario"),
                              ("Owned hardware break-even", "ownedBreakEvenUtilization", "ownedScenario")):
@@ -372,7 +379,7 @@ def memo_context(data: ExportData, charts: Sequence[ChartImage] = (), paper: str
         fastest = min((ms for _, ms in g.p95_latency_ms_by_concurrency), default=None)
         groups.append({"workload": short(g.workload, 120), "route": short(g.route, 120),
                        "provider": short(g.provider, 120), "model": short(g.model, 160), "rows": count(g.rows),
-                       "fastest": f"{count(fastest)} ms" if fastest is not None else "\u2014",
+                       "fastest": format_duration_ms(fastest),
                        "best": usd(g.best_cost_per_accepted_output_at_target) if
                        g.best_cost_per_accepted_output_at_target is not None else "none at target"})
     groups_more = (f"{len(report.groups) - MAX_GROUPS} more group(s) are in the Excel workbook's Metrics sheet."
@@ -429,8 +436,9 @@ def memo_context(data: ExportData, charts: Sequence[ChartImage] = (), paper: str
     else:
         audit_status = "No entries: the workbook has not been signed off or revoked."
 
-    chart_list = [{"src": f"app:{c.name}", "alt": c.title, "caption": f"{c.title}. {c.caption}".strip()}
-                  for c in charts]
+    # SVG charts are built by desktop.exports.svg_charts with every text escaped: safe to place inline
+    chart_list = [{"src": f"app:{c.name}", "alt": c.title, "caption": f"{c.title}. {c.caption}".strip(),
+                   "svg": Markup(c.data.decode("utf-8")) if c.is_svg else None} for c in charts]
     date = _date(manifest.get("exportedAt"))
     to = short(context.get("sponsor"), 200) or "Executive sponsor"
     from_ = short(context.get("preparedBy"), 200) or "Procurement office"
@@ -448,6 +456,7 @@ def memo_context(data: ExportData, charts: Sequence[ChartImage] = (), paper: str
         "fallback": rec.get("fallbackName") or "", "status_paragraphs": paragraphs,
         "route_rows": route_rows, "key_facts": facts, "cost_note": cost_note,
         "gates": gates, "readiness": readiness, "threshold": threshold, "threshold_mm": f"{40 * threshold / 100:.1f}",
+        "plan": plan_memo_context(data.plan, book),
         "charts": chart_list, "charts_missing": "No chart: the workbook has no trace rows with costs and latencies "
                                                 "to draw yet.",
         "fallback_facts": fallback_facts, "fallback_missing": fallback_missing, "other_routes": other_routes,
@@ -519,24 +528,17 @@ def write_memo(target: Any, html: str, data: ExportData, charts: Sequence[ChartI
 
 
 def export_pdf(path: Path | str, data: ExportData, *, charts: Sequence[ChartImage] = (), paper: str = "a4",
-               control: Any = None) -> Path:
+               progress: Progress | None = None) -> Path:
     """Write the decision memo atomically to `path`; returns the path. Raises ExportError, Cancelled."""
     if paper not in PAPER_CSS:
         raise ExportError(f"paper must be one of {', '.join(PAPER_CSS)}, not {paper!r}")
     path = Path(path)
-    report_progress(control, 0.1, "Building the memo")
+    progress = progress or NO_PROGRESS
+    progress.stage("Building the memo")
     html = render_memo_html(memo_context(data, charts, paper))
-    check_cancel(control)
-    report_progress(control, 0.3, "Laying out the memo")
+    check_cancelled(progress)
+    progress.stage("Laying out the memo")
     with atomic_path(path) as temp:
         write_memo(temp, html, data, charts)
-        check_cancel(control)
-    report_progress(control, 1.0, "PDF memo written")
+        check_cancelled(progress)
     return path
-
-
-def chart_from_file(kind: str, title: str, caption: str, file: Path) -> ChartImage:
-    mime = mimetypes.guess_type(str(file))[0] or "application/octet-stream"
-    if file.suffix.lower() == ".svg":
-        mime = "image/svg+xml"
-    return ChartImage(kind, title, caption, Path(file).read_bytes(), mime)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from desktop.domain.workbook import (AuditEntry, BuyerContext, EvidenceRef, GateAssessment, GateStatus, ItemState,
-                                     ReadinessScore, SignOff, Workload)
+                                     PlanConstraint, PlanLever, PlanSettings, ReadinessScore, SignOff, Workload)
 
 
 def context_to_dict(context: BuyerContext) -> dict[str, Any]:
@@ -17,6 +17,7 @@ def context_to_dict(context: BuyerContext) -> dict[str, Any]:
         "currency": context.currency,
         "fxToUsd": context.fx_to_usd,
         "fxDate": context.fx_date,
+        "fxSource": context.fx_source,
         "reviewerRateUsdPerHour": context.reviewer_rate_usd_per_hour,
         "targetP95Ms": context.target_p95_ms,
         "workloads": [{"name": w.name, "monthlyRequests": w.monthly_requests} for w in context.workloads],
@@ -33,11 +34,53 @@ def context_from_dict(data: dict[str, Any]) -> BuyerContext:
         currency=data.get("currency", "USD"),
         fx_to_usd=float(data.get("fxToUsd", 1.0)),
         fx_date=data.get("fxDate"),
+        fx_source=data.get("fxSource"),
         reviewer_rate_usd_per_hour=data.get("reviewerRateUsdPerHour"),
         target_p95_ms=data.get("targetP95Ms"),
         workloads=tuple(Workload(w["name"], float(w["monthlyRequests"])) for w in data.get("workloads", [])),
         readiness_threshold=int(data.get("readinessThreshold", 70)),
     )
+
+
+def plan_to_dict(plan: PlanSettings) -> dict[str, Any]:
+    """The plan's stored inputs (budgets in USD, routes as procurement route slugs)."""
+    return {
+        "constraints": [{"workload": c.workload,
+                         "allowedRoutes": list(c.allowed_routes) if c.allowed_routes is not None else None,
+                         "monthlyBudgetUsd": c.monthly_budget_usd} for c in plan.constraints],
+        "levers": [{"kind": lv.kind, "workload": lv.workload, "value": lv.value} for lv in plan.levers],
+    }
+
+
+_DAMAGED = (KeyError, TypeError, AttributeError, ValueError)  # DomainError is a ValueError
+
+
+def plan_from_dict(data: Any) -> PlanSettings:
+    """The stored plan inputs. An entry that does not validate is left out and named in `problems` (the file
+    must still open to be repaired, and a dropped constraint such as a data boundary must not go unnoticed)."""
+    if data is None:
+        return PlanSettings()
+    if not isinstance(data, dict):
+        return PlanSettings(problems=("The saved plan constraints and levers cannot be read.",))
+    constraints, levers, problems, seen = [], [], [], set()
+    for raw in data.get("constraints") or []:
+        try:
+            routes = raw.get("allowedRoutes")
+            constraint = PlanConstraint(raw["workload"], tuple(routes) if routes is not None else None,
+                                        raw.get("monthlyBudgetUsd"))
+            if constraint.workload.casefold() in seen:
+                raise ValueError(f"{constraint.workload} is listed twice")
+        except _DAMAGED as exc:
+            problems.append(f"A saved plan constraint cannot be used: {exc}")
+            continue
+        seen.add(constraint.workload.casefold())
+        constraints.append(constraint)
+    for raw in data.get("levers") or []:
+        try:
+            levers.append(PlanLever(raw["kind"], raw["workload"], raw["value"]))
+        except _DAMAGED as exc:
+            problems.append(f"A saved plan lever cannot be used: {exc}")
+    return PlanSettings(tuple(constraints), tuple(levers), tuple(problems))
 
 
 def evidence_to_dict(evidence: EvidenceRef | None) -> dict[str, Any] | None:

@@ -27,6 +27,7 @@ def build_pages(playbook: Playbook) -> list[tuple[str, Page]]:
     from desktop.ui.pages.traces import TracesPage
     from desktop.ui.pages.gate import GatePage
     from desktop.ui.pages.overview import OverviewPage
+    from desktop.ui.pages.plan import PlanPage
     from desktop.ui.pages.playbook_page import PlaybookPage
     from desktop.ui.pages.readiness import ReadinessPage
     from desktop.ui.pages.signoff import SignoffPage
@@ -39,12 +40,16 @@ def build_pages(playbook: Playbook) -> list[tuple[str, Page]]:
         ("summary", SummaryPage(playbook)),
         ("traces", TracesPage(playbook)),
         ("economics", EconomicsPage(playbook)),
+        ("plan", PlanPage(playbook)),
         ("signoff", SignoffPage(playbook)),
         ("playbook", PlaybookPage(playbook)),
     ]
     from desktop.ui import economics_facts
 
     economics_facts.install_overview_panels(pages[0][1])
+    from desktop.ui import plan_card
+
+    plan_card.install_overview_panel(pages[0][1])
     return pages
 
 

@@ -12,7 +12,7 @@ from desktop.cli import main as ipw
 from desktop.domain.errors import SignedWorkbookError
 from desktop.exports.verify import verify_path
 from desktop.resources import playbook
-from desktop.signoff import group_fingerprint
+from desktop.services.signoff import group_fingerprint
 from desktop.ui import commands
 from desktop.ui.document import Document
 from desktop.ui.main_window import MainWindow
@@ -90,7 +90,7 @@ def test_shows_what_is_being_signed(window, sample_path, capsys):
     figures = _cells(page.metrics_table)
     assert [row[0] for row in figures] == [r.name for r in playbook().procurement_routes]
     assert figures[0][1] == "supported"
-    assert "3 trace row(s)" in page.numbers_label.text()
+    assert "8 trace row(s)" in page.numbers_label.text()  # 3 template + 5 illustrative sample rows
     current = page.current_fingerprint()
     assert current == _info_fingerprint(sample_path, capsys)  # the GUI and `ipw info` agree
     assert page.fingerprint_label.text() == group_fingerprint(current)

@@ -2,7 +2,7 @@
 
 Signing and revoking are explicit actions (confirmed, recorded in the hash-chained audit log, saved at
 once), not undoable edits; they go through `Document.sign` / `Document.revoke`, which call the same
-`desktop.signoff` functions as `ipw sign` and `ipw revoke`.
+`desktop.services.signoff` functions as `ipw sign` and `ipw revoke`.
 """
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdi
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from desktop.domain.errors import DomainError
+from desktop.domain.formatting import NOT_OBSERVED, format_money, format_percent
 from desktop.domain.playbook import Playbook
 from desktop.domain.workbook import GateStatus
 from desktop.exports import signing
 from desktop.exports.content import Decision, build_decision
 from desktop.exports.verify import audit_problems, audit_status_text
-from desktop.signoff import DECISIONS, group_fingerprint, normalize_fingerprint
+from desktop.services.signoff import DECISIONS, group_fingerprint, normalize_fingerprint
 from desktop.ui.pages.base import Page, scrolling
 from desktop.ui.widgets import dialogs
 from desktop.ui.widgets.banner import Banner
@@ -30,14 +31,6 @@ from desktop.ui.widgets.banner import Banner
 _STATUS_COLOURS = {GateStatus.PASSED: "#1e7b34", GateStatus.AT_RISK: "#8a5a00", GateStatus.FAILED: "#9b1c1c",
                    GateStatus.NOT_ASSESSED: "#555555"}
 _ROUTE_COLOURS = {"supported": "#1e7b34", "not-yet": "#8a5a00", "avoid": "#9b1c1c"}
-
-
-def _usd(value: float | None) -> str:
-    return "not known" if value is None else f"${value:,.4f}" if value < 1 else f"${value:,.2f}"
-
-
-def _pct(value: float | None) -> str:
-    return "not measured" if value is None else f"{value:.0%}"
 
 
 def _table(columns: list[str], accessible: str) -> QTableWidget:
@@ -382,12 +375,12 @@ class SignoffPage(Page):
         rows, colours = [], {}
         if decision is not None:
             for r, status in enumerate(decision.recommendation.statuses):
-                rows.append([status.route, status.status.replace("-", " "), _usd(status.cost_at_target)])
+                rows.append([status.route, status.status.replace("-", " "), format_money(status.cost_at_target)])
                 colours[(r, 1)] = _ROUTE_COLOURS.get(status.status, "")
             numbers = decision.recommendation.numbers
-            utilization = f"Measured GPU utilization {_pct(numbers.measured_utilization)}"
+            utilization = f"Measured GPU utilization {format_percent(numbers.measured_utilization, missing=NOT_OBSERVED)}"
             if numbers.dedicated_break_even_utilization is not None:
-                utilization += f" against a dedicated break-even of {_pct(numbers.dedicated_break_even_utilization)}"
+                utilization += f" against a dedicated break-even of {format_percent(numbers.dedicated_break_even_utilization)}"
             memory = numbers.memory_verdict or "no memory scenario saved"
             self.numbers_label.setText(f"{utilization}. Memory fit: {memory}. "
                                        f"{len(decision.rows):,} trace row(s).")
