@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QMessageBox, QSt
                                QVBoxLayout, QWidget)
 
 from desktop.domain.errors import DomainError, FieldError
+from desktop.domain.formatting import NOT_OBSERVED
 from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME
 from desktop.services import imports
 from desktop.services.imports import DEFAULT_KEEP_ORIGINAL_BYTES, ImportOptions, duplicates
@@ -324,7 +325,9 @@ class ImportDialog(ImportPages, QDialog):
         for r, (name, row) in enumerate(rows):
             self.preview_table.setItem(r, 0, QTableWidgetItem(name))
             for c, key in enumerate(columns[1:], start=1):
-                item = QTableWidgetItem(format_value(row.get(key)))
+                value = row.get(key)
+                item = QTableWidgetItem(NOT_OBSERVED if value is None and key in FIELDS_BY_NAME
+                                        else format_value(value))
                 if isinstance(row.get(key), (int, float)) and not isinstance(row.get(key), bool):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.preview_table.setItem(r, c, item)
