@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 
 from desktop.importers import benchmarks, columnar, request_log, sql_aggregate
-from desktop.importers.benchmarks import per_request
+from desktop.importers.benchmarks import csv_summary, per_request
 from desktop.importers.detect import classifier, json_kind
 from desktop.importers.plausibility import plausibility_warnings
 from desktop.importers.preflight import Limits, SourceFile, check_workbook, read_source, refuse_ole
@@ -213,6 +213,10 @@ def _workbook(source: SourceFile, format: str, sheet: str | None, decimal_comma:
 def _delimited(source: SourceFile, format: str, decimal_comma: bool | None, *, set_values, route_aliases,
                ticker: FractionTicker) -> ParsedSource:
     text = decode_text(source)
+    tool = csv_summary.is_csv_summary(text.sample) if format in ("auto", "aiperf", "genai-perf") else None
+    if tool is not None:
+        return _csv_summary(source, format if format != "auto" else tool, set_values=set_values,
+                            route_aliases=route_aliases, ticker=ticker)
     hint = "\t" if format == "tsv" or source.name.casefold().endswith((".tsv", ".tab")) else None
     guess = find_header(text.sample, classifier(format if format != "auto" else None), hint, source.name)
     if guess.kind == "requests":
@@ -227,6 +231,31 @@ def _delimited(source: SourceFile, format: str, decimal_comma: bool | None, *, s
                             route_aliases=route_aliases, ticker=ticker.sub(0.4, 1.0))
     fmt = "tsv" if guess.delimiter == "\t" else "csv"
     return _assemble(source, fmt, result, header_row=table.header_row)
+
+
+def _csv_summary(source: SourceFile, fmt: str, *, set_values, route_aliases,
+                 ticker: FractionTicker) -> ParsedSource:
+    """AIPerf / GenAI-Perf CSV export: its statistics in the JSON's shape, read by the JSON's reader."""
+    try:
+        document = csv_summary.summary_document(source.data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise ImportFailed(f"{source.name} is not UTF-8 text") from None
+    notes = [f"{benchmarks.TOOL_NAMES[fmt]} CSV export: the statistics table read as the tool's JSON summary"]
+    beside = per_request.aiperf_settings_beside(source.path)
+    for name, value in beside.items():
+        notes.append(f"{name} = {value!r}, read from profile_export_aiperf.json beside the CSV (the CSV does not "
+                     f"hold it)")
+    records = benchmarks.read(fmt, [(1, document)], notes, source.name)
+    ticker(0.7)
+    given = resolve_set_values({**beside, **(set_values or {})}, route_aliases)
+    result = validate_records(records, source=source.name, tool=benchmarks.TOOL_NAMES[fmt], given=given,
+                              route_aliases=route_aliases)
+    mapping = {cell.column: name for record in records for name, cell in record.cells.items()}
+    problems, omitted = cap_problems(result.problems)
+    return ParsedSource(source=source.name, path=source.path, format=fmt, sha256=source.sha256, size=source.size,
+                        rows_read=len(records), rows_rejected=result.rows_rejected, problems=problems,
+                        dropped_columns=[], mapping=mapping, notes=notes + result.notes, valid=result.valid,
+                        problems_omitted=omitted)
 
 
 def _request_csv(source: SourceFile, text, guess, decimal_comma: bool | None, *, set_values, route_aliases,

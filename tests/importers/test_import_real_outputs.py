@@ -117,3 +117,15 @@ def test_per_request_file_alone_asks_for_model_and_concurrency(tmp_path):
     assert sorted(p.column for p in parsed.problems) == ["concurrency", "model"]
     row = parse_source(lonely, set_values={**USER, "model": "mock-llm", "concurrency": "2"}).preview()[0]
     assert row["latencyP50Ms"] == pytest.approx(199.77, abs=0.006)
+
+
+@pytest.mark.parametrize("concurrency", sorted(AIPERF))
+def test_aiperf_csv_export_gives_the_json_values_to_its_two_decimals(concurrency):
+    """Refused before (no trace header); the CSV keeps two decimals, so the per-stream rate (1000 / ITL with
+    ITL rounded to 4.13 / 4.12 ms) is within 0.5% of the JSON's."""
+    parsed, (row,) = rows(REAL / "aiperf-0.13.0" / f"c{concurrency}" / "profile_export_aiperf.csv")
+    assert parsed.format == "aiperf"
+    model, configured, *numbers = AIPERF[concurrency]
+    assert (row["model"], row["concurrency"]) == (model, configured)  # from the JSON beside it
+    for name, value in zip(FIELDS[2:], numbers):
+        assert row[name] == pytest.approx(value, rel=0.005 if name == "outputTokensPerSecond" else 0, abs=0.006)

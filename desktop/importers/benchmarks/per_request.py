@@ -149,6 +149,11 @@ def _read_json_beside(path: Path | None, name: str) -> Any:
         return None
 
 
+def aiperf_settings_beside(path: Path | None) -> dict[str, Any]:
+    """Model and concurrency from the profile_export_aiperf.json beside `path`, where it is there."""
+    return {name: value for name, (value, _) in _aiperf_beside(path).items()}
+
+
 def _aiperf_beside(path: Path | None) -> dict[str, tuple[Any, str]]:
     from desktop.importers.benchmarks.summaries import aiperf_run_settings
     document = _read_json_beside(path, "profile_export_aiperf.json")
