@@ -20,7 +20,7 @@ from desktop.economics.catalog import ENTRY_TYPES, Catalog, CatalogError, bundle
 from desktop.economics.litellm import MAX_BYTES, parse_litellm
 from desktop.economics.params import InputSpec, figures, inputs_from_mapping, inputs_to_json, to_json
 from desktop.economics.recommend import RecommendationOverride
-from desktop.economics.scenarios import make_scenario
+from desktop.economics.scenarios import make_scenario, usable
 from desktop.services.economics import Economics, load_economics
 from desktop.resources import playbook
 from desktop.storage import economics_store
@@ -288,7 +288,8 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     problems: list[tuple[str, str]] = []
     with reading(args.file) as (store, _workbook):
         catalog = economics_store.workbook_catalog(store, bundled_catalog())
-        saved = [s for s in economics_store.list_scenarios(store, problems) if args.kind in (None, s.kind)]
+        saved = [s for s in usable(economics_store.list_scenarios(store, problems), problems)
+                 if args.kind in (None, s.kind)]
     entries = []
     for scenario in saved:
         calculator = CALCULATORS[scenario.kind]

@@ -91,10 +91,14 @@ def plan_lines(plan: Plan, path: Path, problems: tuple[str, ...] = ()) -> list[s
             lines.append("      route:    none qualifies")
         else:
             chosen = w.candidate(w.route)
-            lines.append(f"      route:    {w.route_name} ({w.cost_shape}, {w.basis}"
-                         + (f" on {chosen.trace_route} rows" if chosen and chosen.trace_route else "") + ")")
+            shape = w.cost_shape if chosen.replicas is None else (
+                f"{w.cost_shape}: {chosen.replicas} replica(s) x {chosen.gpus_per_replica} GPU at "
+                f"{m(chosen.gpu_hour_usd)}/GPU-hour")
+            lines.append(f"      route:    {w.route_name} ({shape}, {w.basis}"
+                         + (f" on {chosen.trace_route} rows" if chosen.trace_route else "") + ")")
             lines.append(f"      fallback: {w.fallback_name or 'none'}")
-            lines.append(f"      monthly:  {m(w.monthly_cost_usd)} (model {m(w.monthly_model_cost_usd)}, "
+            spend = "GPUs" if chosen.replicas is not None else "model"
+            lines.append(f"      monthly:  {m(w.monthly_cost_usd)} ({spend} {m(w.monthly_model_cost_usd)}, "
                          f"review {m(w.monthly_review_cost_usd)})" + ("  OVER BUDGET" if w.budget_breached else ""))
         for reason in w.reasons[1:] if w.route else w.reasons:
             lines.append(f"      - {reason}")

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from desktop.domain.catalog import Catalog, TokenPrice
+from desktop.domain.errors import FieldError
+
+MAX_SCENARIO_NAME = 120
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,30 @@ class Scenario:
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "kind": self.kind, "inputs": dict(self.inputs), "savedAt": self.saved_at}
+
+
+def scenario_name(name: Any) -> str:
+    """A scenario's name, stripped; raises FieldError unless it is 1 to MAX_SCENARIO_NAME characters."""
+    name = name.strip() if isinstance(name, str) else ""
+    if not name or len(name) > MAX_SCENARIO_NAME:
+        raise FieldError("name", name, f"a scenario needs a name of 1 to {MAX_SCENARIO_NAME} characters")
+    return name
+
+
+def scenario_record(data: Any) -> Scenario:
+    """A scenario as stored: its shape checked (name, kind, inputs object, savedAt), its inputs not.
+    Whether the calculators still accept the inputs is `desktop.economics.scenarios.usable`."""
+    if not isinstance(data, Mapping):
+        raise FieldError("scenario", data, "must be an object with name, kind, inputs and savedAt")
+    for key in ("name", "kind", "inputs", "savedAt"):
+        if key not in data:
+            raise FieldError(f"scenario.{key}", None, "is missing")
+    if not isinstance(data["inputs"], Mapping):
+        raise FieldError("scenario.inputs", data["inputs"], "must be an object")
+    name = scenario_name(data["name"])
+    if not isinstance(data["kind"], str):
+        raise FieldError("scenario.kind", data["kind"], "must be a calculator's name")
+    return Scenario(name, data["kind"], dict(data["inputs"]), str(data["savedAt"]))
 
 
 @dataclass(frozen=True)

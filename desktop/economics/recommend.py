@@ -18,7 +18,7 @@ from typing import Any
 from desktop import paths
 from desktop.domain.economics_records import RecommendationOverride
 from desktop.domain.errors import DomainError, FieldError
-from desktop.domain.formatting import NOT_OBSERVED, format_money, format_percent
+from desktop.domain.formatting import NOT_KNOWN, NOT_OBSERVED, format_money, format_percent
 from desktop.domain.playbook import Playbook
 from desktop.domain.workbook import GateStatus, Workbook
 from desktop.economics.catalog import Catalog
@@ -315,7 +315,7 @@ def _evaluate(rule: Mapping[str, Any], slug: str, route_name: str, workbook: Wor
     limit = below if not isinstance(below, str) else (
         numbers.dedicated_break_even_utilization if below == "dedicatedBreakEvenUtilization"
         else numbers.owned_break_even_utilization)
-    fill.update(value=_pct(value), limit=_pct(limit) if limit is not None else "not computed")
+    fill.update(value=_pct(value), limit=_pct(limit) if limit is not None else NOT_KNOWN)
     return unknown() if value is None or limit is None else outcome(value < limit)
 
 

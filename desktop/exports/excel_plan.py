@@ -31,6 +31,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from desktop.domain.canonical import content_number as _num  # numbers in the content are text
 from desktop.exports.plan_text import LEVER_LABELS, lever_value, plan_currency, route_label
 
 SHEET = "Plan"
@@ -73,15 +74,6 @@ def _ref(row: int, col: int, absolute: bool = False) -> str:
 
 def _range(first: int, last: int, col: int) -> str:
     return f"{_ref(first, col, True)}:{_ref(last, col, True)}"
-
-
-def _num(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
 
 
 @dataclass
@@ -209,7 +201,7 @@ def plan_cells(plan: Mapping[str, Any], playbook: Any = None, reviewer_rate: flo
         row = first_wl + i
         name = str(w.get("workload"))
         volume = _num(w.get("volumePerMonth")) or 0.0
-        A, B, D, E, F, G, H = (_ref(row, col) for col in (0, 1, 3, 4, 5, 6, 7))
+        A, B, D, F, G, H = (_ref(row, col) for col in (0, 1, 3, 5, 6, 7))
         cells.text(row, 0, name)
         cells.number(row, 1, volume, "in_count")
         cells.number(row, 2, _levers_for(plan, name, "batch"), "in_share")
@@ -232,7 +224,6 @@ def plan_cells(plan: Mapping[str, Any], playbook: Any = None, reviewer_rate: flo
         cells.formula(row, 11, f"={B}*{_ref(row, 10)}", "money", None)
         cells.text(row, 12, str(w.get("basis") or ""))
         cells.text(row, 13, str(w.get("costShape") or ""))
-        del E
 
     # ---- candidates
     cols = {key: i for i, key in enumerate((
@@ -260,7 +251,10 @@ def plan_cells(plan: Mapping[str, Any], playbook: Any = None, reviewer_rate: flo
         batch = f"INDEX({wC},MATCH({A},{wA},0))"
         spend = _num(c.get("monthlyModelCostUsd")) or 0.0
         review = _num(c.get("monthlyReviewCostUsd")) or 0.0
-        put = lambda key, value, style: cells.number(row, cols[key], value, style)  # noqa: E731
+
+        def put(key: str, value: float | None, style: str, row: int = row) -> None:
+            cells.number(row, cols[key], value, style)
+
         cells.text(row, cols["workload"], name)
         cells.text(row, cols["route"], c.get("route"))
         cells.text(row, cols["rests"], route_label(playbook, c.get("route"), c.get("measured"), c.get("traceRoute")))

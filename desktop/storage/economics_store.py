@@ -20,12 +20,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from desktop.domain.catalog import ENTRY_TYPES, Catalog, CatalogError, entry_from_json, entry_to_json
-from desktop.domain.economics_records import LiteLLMImport, RecommendationOverride, Scenario
+from desktop.domain.economics_records import LiteLLMImport, RecommendationOverride, Scenario, scenario_record
 from desktop.domain.errors import DomainError, FieldError
-# The one import that still runs against the layering (storage and economics are siblings): validating a
-# stored scenario's inputs needs the calculators. It is listed as a known exception in pyproject's layers
-# contract.
-from desktop.economics.scenarios import scenario_from_json
 from desktop.storage.workbook_file import WorkbookStore
 
 RECOMMENDATION_PART = "recommendation"
@@ -59,7 +55,8 @@ def _set_part(store: WorkbookStore, name: str, value: Any) -> None:
 # ---- scenarios --------------------------------------------------------------------------------------
 
 def list_scenarios(store: WorkbookStore, problems: list[tuple[str, str]] | None = None) -> list[Scenario]:
-    """Saved scenarios, oldest first; a row that no longer validates is skipped (named in `problems`)."""
+    """Saved scenarios as saved, oldest first; a damaged row is skipped (named in `problems`). Whether the
+    calculators still accept a scenario's inputs is `desktop.economics.scenarios.usable`."""
     scenarios = []
     for name, kind, raw, saved_at in store.conn.execute(
             "SELECT name, kind, json, saved_at FROM scenarios ORDER BY saved_at, name"):
@@ -68,7 +65,7 @@ def list_scenarios(store: WorkbookStore, problems: list[tuple[str, str]] | None 
             if not isinstance(data, dict):
                 raise FieldError("scenario", raw, "must be a JSON object")
             data = {**data, "name": name, "kind": kind, "savedAt": saved_at}
-            scenarios.append(scenario_from_json(data))
+            scenarios.append(scenario_record(data))
         except (ValueError, DomainError) as exc:
             if problems is not None:
                 problems.append((name, str(exc)))
@@ -220,8 +217,9 @@ class EconomicsInputs:
 def load_inputs(store: WorkbookStore, base_catalog: Catalog) -> EconomicsInputs:
     """Saved scenarios, the recorded override and `base_catalog` with the workbook's overrides.
 
-    Saved data that no longer validates is left out and named in `problems`, never raised: a workbook must
-    still open to be repaired.
+    Saved data that cannot be read is left out and named in `problems`, never raised: a workbook must
+    still open to be repaired. Scenarios come as saved; `compute_economics` leaves out (and names) those
+    whose inputs today's calculators refuse.
     """
     scenario_problems: list[tuple[str, str]] = []
     catalog_problems: list[str] = []

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from desktop.economics.gate_facts import gate_facts as economics_gate_facts
 from desktop.services.economics import Economics, load_economics
-from desktop.ui import gate_facts as registry
+from desktop.ui import gate_facts as registry, theme
 from desktop.ui.document import Document
 
 STATUS_MAP = {"ok": "ok", "warn": "warning", "none": "info"}
@@ -47,6 +47,12 @@ def remember(document: Document, key: tuple[Any, ...], economics: Economics) -> 
     so the gate panels and the overview reuse them instead of recomputing on the GUI thread."""
     if key == _key(document):
         _cache[document] = (key, economics)
+
+
+def cached_economics(document: Document) -> Economics | None:
+    """The open document's economics if computed for its state as it is now, else None (never computes)."""
+    cached = _cache.get(document)
+    return cached[1] if cached is not None and cached[0] == _key(document) else None
 
 
 def document_economics(document: Document) -> Economics:
@@ -126,7 +132,15 @@ def _link(text: str, accessible: str) -> Any:
     return link_button(text, accessible)
 
 
-STATUS_COLORS = {"supported": "#1b5e20", "not-yet": "#8a5300", "avoid": "#b71c1c"}
+class _StatusColours:
+    """Route status -> colour of the running theme (a mapping, so callers keep using .get)."""
+
+    def get(self, status: str, default: str = "") -> str:
+        return theme.colour(status) if status in ("supported", "not-yet", "avoid") else (default and
+                                                                                         theme.colour("muted"))
+
+
+STATUS_COLORS = _StatusColours()
 
 
 def recommendation_html(economics: Economics, *, reasons: bool = False) -> str:

@@ -13,6 +13,7 @@ one shape every view and export reads through `desktop.exports.plan_text`.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import weakref
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from desktop.domain.playbook import Playbook
 from desktop.domain.progress import Cancelled
 from desktop.domain.workbook import Workbook
 from desktop.ui.document import Document
-from desktop.ui.economics_facts import economics_key
+from desktop.ui.economics_facts import cached_economics, economics_key, remember
 from desktop.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -120,18 +121,24 @@ class PlanState(QObject):
         try:
             database = document.copy.database
             document.store.conn.total_changes  # noqa: B018 - raises once the document is closed
-        except Exception:  # noqa: BLE001 - closed meanwhile
+        except sqlite3.Error:  # closed meanwhile
             self._pending = False
             return
         self._task_generation = self._generation
         key = economics_key(document)
         economics = self._economics[1] if self._economics is not None and self._economics[0] == key else None
+        if economics is None:  # the Economics page's worker may have loaded them for this state already
+            economics = cached_economics(document)
         self._task_key = key
         self._runner.start(compute_plan, database, snapshot(document.workbook), document.playbook, True, economics)
 
     def _on_done(self, result: tuple[Any, dict[str, Any]]) -> None:
         economics, plan = result
         self._economics = (self._task_key, economics)  # a lever edit next time needs no storage access
+        try:  # the gate panels and the overview's economics panels reuse them instead of loading on the GUI thread
+            remember(self.document, self._task_key, economics)
+        except sqlite3.Error:  # the document was closed meanwhile
+            pass
         self._apply(self._task_generation, plan)
 
     def _on_failed(self, message: str) -> None:

@@ -12,7 +12,7 @@ from desktop.domain.sample import sample_traces, sample_workbook
 from desktop.economics.catalog import bundled_catalog
 from desktop.economics.litellm import parse_litellm
 from desktop.economics.recommend import RecommendationOverride
-from desktop.economics.scenarios import make_scenario
+from desktop.economics.scenarios import make_scenario, usable
 from desktop.resources import playbook as load_playbook
 from desktop.storage import economics_store as es
 from desktop.storage.workbook_file import create_workbook_file, open_store
@@ -76,7 +76,9 @@ def test_a_damaged_scenario_row_is_skipped_and_named(store):
                            (json.dumps({"inputs": {"fallbackShare": 7}}),))
         store.conn.execute("INSERT INTO scenarios VALUES ('junk', 'memory', 'not json', '2026-01-01T00:00:00Z')")
     problems = []
-    assert [s.name for s in es.list_scenarios(store, problems)] == ["ok"]
+    stored = es.list_scenarios(store, problems)  # storage: the damaged row is skipped, the shapes kept
+    assert [s.name for s in stored] == ["bad", "ok"] and [name for name, _ in problems] == ["junk"]
+    assert [s.name for s in usable(stored, problems)] == ["ok"]  # economics: the calculators check the inputs
     assert sorted(name for name, _ in problems) == ["bad", "junk"]
     assert "at most 1" in dict(problems)["bad"]
 

@@ -136,21 +136,38 @@ def test_ruling_out_the_chosen_route_moves_the_workload_to_another(qtbot, page, 
     assert document.workbook.plan.constraint("support-policy") is None
 
 
-def test_a_budget_cap_under_the_total_is_flagged(qtbot, page, document):
+def test_budget_caps_under_the_costs_are_flagged(qtbot, page, document):
+    """A workbook-wide cap at half the total and a cap for support-policy at half its monthly cost: both are
+    breached, stored in USD, shown in words, and each is one undo step."""
     total = page.plan["totals"]["monthlyCostUsd"]
-    page.constraints.budget.setValue(round(total / 2))
-    page.constraints.budget.editingFinished.emit()
+    support = next(w for w in page.plan["workloads"] if w["workload"] == "support-policy")["monthlyCostUsd"]
+    page.constraints.set_budget("*", f"{round(total / 2):,}")
     wait_plan(qtbot, page)
+    assert document.workbook.plan.constraint("*").monthly_budget_usd == round(total / 2)
     assert page.plan["totals"]["budgetBreached"] is True
-    assert "over the cap" in page.constraints.budget_state.text()
-    assert any(label.text().startswith("Monthly budget cap") for label, _ in page.total_labels)
+    assert "Over the budget cap: the plan's total" in page.constraints.budget_state.text()
+    assert dict((label.text(), value.text()) for label, value in page.total_labels)["Monthly budget cap:"].endswith(
+        "the plan is over it</b>")
+    page.constraints.set_budget("support-policy", str(round(support / 2)))
+    wait_plan(qtbot, page)
+    assert next(w for w in page.plan["workloads"] if w["workload"] == "support-policy")["budgetBreached"] is True
+    assert "support-policy" in page.constraints.budget_state.text()
+    assert document.undo_stack.undoText() == "Set the monthly budget cap (support-policy)"
+    page.constraints.set_budget("support-policy", "not a number")  # refused: the cell shows the stored cap again
+    assert page.constraints.table.item(3, page.constraints.budget_column).text() == f"{round(support / 2):,}"
+    document.undo_stack.undo()
+    document.undo_stack.undo()
+    wait_plan(qtbot, page)
+    assert document.workbook.plan.constraint("*") is None and page.plan["totals"]["budgetBreached"] is False
 
 
-def test_a_signed_or_read_only_workbook_offers_no_edits(qtbot, page, document):
+def test_a_read_only_workbook_offers_no_edits(qtbot, page, document):
     document.read_only_reason = "opened read-only for this test"
     page.refresh()
     assert not page.levers.spins["batch"].isEnabled()
-    assert not page.constraints.budget.isEnabled()
+    table = page.constraints.table
+    assert not any(table.item(r, c).flags() & Qt.ItemFlag.ItemIsEnabled
+                   for r in range(table.rowCount()) for c in range(table.columnCount()))
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtWidgets import (QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QSizePolicy,
                                QTableView, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from desktop.domain.errors import DomainError
 from desktop.domain.formatting import USD, DisplayCurrency
 from desktop.domain.playbook import Playbook
 from desktop.domain.workbook import PlanSettings
@@ -271,7 +272,7 @@ class PlanPage(Page):
         try:
             document = self.document
             document.push(commands.ReplaceCommand(text, document.workbook.plan, settings, document.apply_plan))
-        except Exception as exc:  # noqa: BLE001 - a refused edit is shown, never raised into Qt
+        except DomainError as exc:  # a refused edit (read-only, signed, invalid) is shown, never raised into Qt
             self.message.setText(f"<span style='{ERROR_STYLE}'>{html.escape(str(exc))}</span>")
             self.message.show()
             self.refresh()

@@ -8,6 +8,7 @@ the officer pauses (a short timer), so dragging a spin box through ten values is
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ from desktop.domain.playbook import Playbook
 from desktop.domain.workbook import WORKBOOK_WIDE, PlanConstraint, PlanLever, PlanSettings
 
 COMMIT_DELAY_MS = 350
+BUDGET_WIDTH = 120  # pixels: room for a monthly amount such as 1,250,000
 ALL_WORKLOADS = "All workloads"
 
 
@@ -198,7 +200,9 @@ class LeverPanel(QGroupBox):
 
 
 class ConstraintsEditor(QGroupBox):
-    """Which procurement routes each workload may use (a data boundary), and a monthly budget cap.
+    """Which procurement routes each workload may use (a data boundary) and a monthly budget cap, per workload
+    and for the whole workbook (the first row, "All workloads": its routes apply to every workload, its budget
+    caps the plan's total).
 
     Signals:
         sig_settings_requested(object, str): new PlanSettings and the undo text.
@@ -210,100 +214,109 @@ class ConstraintsEditor(QGroupBox):
         super().__init__("Constraints", parent)
         self.playbook = playbook
         self.routes = list(playbook.procurement_routes)
+        self.budget_column = len(self.routes)
         self.settings = PlanSettings()
         self.currency = DisplayCurrency()
+        self.workloads: list[str] = []
         self._filling = False
         note = QLabel("Untick a route a workload may not use, e.g. a data boundary: \"data stays in our cloud\" "
-                      "rules out Managed API and hosted serverless.")
+                      "rules out Managed API and hosted serverless. A budget is a monthly cap; blank: none.")
         note.setWordWrap(True)
-        self.table = QTableWidget(0, len(self.routes))
-        self.table.setAccessibleName("Allowed routes per workload")
-        self.table.setHorizontalHeaderLabels([r.name.replace(" ", "\n", 1) for r in self.routes])
+        self.table = QTableWidget(0, len(self.routes) + 1)
+        self.table.setAccessibleName("Allowed routes and monthly budget per workload")
+        self.table.setHorizontalHeaderLabels([r.name.replace(" ", "\n", 1) for r in self.routes]
+                                             + ["Budget\na month"])
         self.table.horizontalHeader().setMinimumSectionSize(70)
         self.table.setSizeAdjustPolicy(QTableWidget.SizeAdjustPolicy.AdjustToContents)
         self.table.itemChanged.connect(self._on_item_changed)
-        self.budget = QDoubleSpinBox()
-        self.budget.setRange(-1, 1e12)
-        self.budget.setDecimals(0)
-        self.budget.setSingleStep(1000)
-        self.budget.setSpecialValueText("no cap")
-        self.budget.setAccessibleName("Monthly budget cap for the whole workbook")
-        self.budget.editingFinished.connect(self._on_budget)
         self.budget_state = QLabel()
-        budget_row = QHBoxLayout()
-        budget_row.addWidget(QLabel("Monthly budget cap (whole workbook):"))
-        budget_row.addWidget(self.budget)
-        budget_row.addWidget(self.budget_state, 1)
+        self.budget_state.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(note)
         layout.addWidget(self.table)
-        layout.addLayout(budget_row)
+        layout.addWidget(self.budget_state)
 
     # ---- Public API
     def show_settings(self, settings: PlanSettings, workloads: Sequence[str], currency: DisplayCurrency,
                       editable: bool) -> None:
-        self.settings, self.currency = settings, currency
+        self.settings, self.currency, self.workloads = settings, currency, list(workloads)
+        names = [WORKBOOK_WIDE, *workloads]
         self._filling = True
-        self.table.setRowCount(len(workloads))
-        self.table.setVerticalHeaderLabels(list(workloads))
-        flags = Qt.ItemFlag.ItemIsUserCheckable | (Qt.ItemFlag.ItemIsEnabled if editable else Qt.ItemFlag.NoItemFlags)
-        for row, workload in enumerate(workloads):
+        self.table.setRowCount(len(names))
+        self.table.setVerticalHeaderLabels([ALL_WORKLOADS if n == WORKBOOK_WIDE else n for n in names])
+        enabled = Qt.ItemFlag.ItemIsEnabled if editable else Qt.ItemFlag.NoItemFlags
+        for row, workload in enumerate(names):
             constraint = settings.constraint(workload)
             allowed = None if constraint is None else constraint.allowed_routes
+            where = "every workload" if workload == WORKBOOK_WIDE else workload
             for col, route in enumerate(self.routes):
                 item = QTableWidgetItem()
-                item.setFlags(flags)
-                item.setData(Qt.ItemDataRole.UserRole, (workload, route.slug))
+                item.setFlags(Qt.ItemFlag.ItemIsUserCheckable | enabled)
+                item.setData(Qt.ItemDataRole.UserRole, workload)
                 checked = allowed is None or route.slug in allowed or route.name in allowed
                 item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
-                item.setToolTip(f"{route.name} {'allowed' if checked else 'ruled out'} for {workload}")
+                item.setToolTip(f"{route.name} {'allowed' if checked else 'ruled out'} for {where}")
                 self.table.setItem(row, col, item)
+            budget = None if constraint is None else constraint.monthly_budget_usd
+            item = QTableWidgetItem("" if budget is None else f"{currency.from_usd(budget):,.0f}")
+            item.setFlags((Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsSelectable) | enabled)
+            item.setData(Qt.ItemDataRole.UserRole, workload)
+            item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            item.setToolTip(f"Monthly budget cap in {currency.code} for {where} (blank: no cap)")
+            self.table.setItem(row, self.budget_column, item)
+        self.table.setHorizontalHeaderItem(self.budget_column, QTableWidgetItem(f"Budget a month\n({currency.code})"))
         self.table.resizeColumnsToContents()
-        wide = settings.constraint(WORKBOOK_WIDE)
-        budget = None if wide is None else wide.monthly_budget_usd
-        self.budget.setPrefix(currency.prefix)
-        self.budget.setValue(-1 if budget is None else round(currency.from_usd(budget)))
-        self.budget.setEnabled(editable)
+        self.table.setColumnWidth(self.budget_column, max(self.table.columnWidth(self.budget_column), BUDGET_WIDTH))
         self._filling = False
 
     def show_budget_state(self, plan: Mapping[str, Any] | None) -> None:
-        totals = (plan or {}).get("totals") or {}
-        breached = totals.get("budgetBreached", totals.get("overBudget"))
-        self.budget_state.setText("<b style='color:#b71c1c'>over the cap</b>" if breached else "")
+        over = []
+        if ((plan or {}).get("totals") or {}).get("budgetBreached"):
+            over.append("the plan's total")
+        over += [w.get("workload") for w in (plan or {}).get("workloads") or () if w.get("budgetBreached")]
+        self.budget_state.setText(f"<b style='color:#b71c1c'>Over the budget cap: {', '.join(map(str, over))}</b>"
+                                  if over else "")
 
-    def allowed(self, workload: str) -> tuple[str, ...] | None:
-        constraint = self.settings.constraint(workload)
-        return None if constraint is None else constraint.allowed_routes
+    def set_budget(self, workload: str, text: str) -> None:
+        """Type `text` (an amount in the display currency, or blank) into a workload's budget cell."""
+        row = ([WORKBOOK_WIDE, *self.workloads]).index(workload)
+        self.table.item(row, self.budget_column).setText(text)
 
     # ---- Private API
     def _on_item_changed(self, item: QTableWidgetItem) -> None:
         if self._filling:
             return
-        workload, slug = item.data(Qt.ItemDataRole.UserRole)
+        workload = item.data(Qt.ItemDataRole.UserRole)
+        old = self.settings.constraint(workload) or PlanConstraint(workload)
+        where = "every workload" if workload == WORKBOOK_WIDE else workload
+        if item.column() == self.budget_column:
+            self._on_budget(workload, old, item.text(), where)
+            return
         row = item.row()
         allowed = tuple(self.routes[c].slug for c in range(len(self.routes))
                         if self.table.item(row, c).checkState() == Qt.CheckState.Checked)
-        old = self.settings.constraint(workload) or PlanConstraint(workload)
-        if not allowed:
-            self.show_settings(self.settings, [self.table.verticalHeaderItem(r).text()
-                                               for r in range(self.table.rowCount())], self.currency, True)
-            return  # a workload needs at least one route
+        if not allowed:  # a workload needs at least one route: put the tick back
+            self.show_settings(self.settings, self.workloads, self.currency, True)
+            return
         new_allowed = None if len(allowed) == len(self.routes) else allowed
-        constraint = PlanConstraint(workload, new_allowed, old.monthly_budget_usd)
-        name = self.playbook.procurement_route(slug).name
+        route = self.routes[item.column()]
         verb = "Allow" if item.checkState() == Qt.CheckState.Checked else "Rule out"
-        self.sig_settings_requested.emit(self.settings.with_constraint(constraint), f"{verb} {name} for {workload}")
+        constraint = PlanConstraint(workload, new_allowed, old.monthly_budget_usd)
+        self.sig_settings_requested.emit(self.settings.with_constraint(constraint), f"{verb} {route.name} for {where}")
 
-    def _on_budget(self) -> None:
-        if self._filling:
+    def _on_budget(self, workload: str, old: PlanConstraint, text: str, where: str) -> None:
+        cleaned = text.strip().replace(",", "").removeprefix(self.currency.prefix.strip()).strip()
+        try:
+            shown = float(cleaned) if cleaned else None
+        except ValueError:
+            shown = -1.0
+        if shown is not None and (shown < 0 or not math.isfinite(shown)):
+            self.show_settings(self.settings, self.workloads, self.currency, True)  # not an amount: put it back
             return
-        shown = self.budget.value()
-        budget = None if shown < 0 else shown / self.currency.per_usd
-        old = self.settings.constraint(WORKBOOK_WIDE) or PlanConstraint(WORKBOOK_WIDE)
-        current = old.monthly_budget_usd
-        if current == budget or (current is not None and budget is not None
-                                 and round(self.currency.from_usd(current)) == round(shown)):
+        budget = None if shown is None else shown / self.currency.per_usd
+        if old.monthly_budget_usd == budget or (budget is not None and old.monthly_budget_usd is not None
+                                                and round(self.currency.from_usd(old.monthly_budget_usd)) == round(shown)):
             return
-        constraint = PlanConstraint(WORKBOOK_WIDE, old.allowed_routes, budget)
-        text = "Remove the monthly budget cap" if budget is None else "Set the monthly budget cap"
+        constraint = PlanConstraint(workload, old.allowed_routes, budget)
+        text = f"Remove the monthly budget cap ({where})" if budget is None else f"Set the monthly budget cap ({where})"
         self.sig_settings_requested.emit(self.settings.with_constraint(constraint), text)
