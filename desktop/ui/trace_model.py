@@ -26,7 +26,7 @@ from PySide6.QtGui import QColor, QFont
 from desktop.domain.errors import DomainError, FieldError
 from desktop.domain.formatting import NOT_OBSERVED
 from desktop.domain.progress import check_cancelled
-from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME, KNOWN_EXTRA_FIELDS, Kind
+from desktop.domain.trace import FIELD_LABELS, FIELD_NAMES, FIELDS_BY_NAME, KNOWN_EXTRA_FIELDS, Kind
 from desktop.services.workers import gc_paused
 from desktop.storage import trace_store
 from desktop.storage.workbook_file import WorkbookStore, connect_for_reading
@@ -239,7 +239,7 @@ class TraceTableModel(QAbstractTableModel):
                 return None
             key = self._columns[section]
             if role == Qt.ItemDataRole.DisplayRole:
-                return "Import" if key == IMPORT_COLUMN else key
+                return "Import" if key == IMPORT_COLUMN else FIELD_LABELS.get(key, key)
             if role == Qt.ItemDataRole.ToolTipRole:
                 if key == IMPORT_COLUMN:
                     return "The import this row came from (see Imports below)"
