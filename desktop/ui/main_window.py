@@ -206,7 +206,7 @@ class MainWindow(QMainWindow):
         if part in ("signoff", "all"):
             self._update_title()
             self._update_status()
-        self.navigation.update_status(self.document, self.playbook)
+        self.navigation.update_status(self.document, self.playbook, part)
 
     def status_messages(self) -> list[str]:
         """Why the workbook is read-only, and where it lives if that is risky: each reason once."""

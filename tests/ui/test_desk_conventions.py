@@ -86,6 +86,13 @@ def test_gate_rows_show_verdict_and_evidence_count_live_in_text_and_for_screen_r
     assert "verdict at risk; 1 of" in nav.item(row).toolTip()
     window.document.undo_stack.undo()
     assert "verdict not assessed" in nav.item(row).data(Qt.ItemDataRole.AccessibleTextRole)
+    traces = nav.item(nav.row_of("traces"))
+    assert traces.text() == "Traces   8" and "8 trace row(s)" in traces.toolTip()  # 3 template + 5 sample rows
+    signoff = nav.item(nav.row_of("signoff"))
+    assert signoff.text() == "Sign-off" and "not signed off yet" in signoff.toolTip()
+    readiness = nav.item(nav.row_of("readiness"))
+    scored = sum(1 for s in window.document.workbook.scores.values() if s.score is not None)
+    assert readiness.text() == f"Readiness   {scored}/{len(window.document.workbook.scores)}"
 
 
 # ---- help -------------------------------------------------------------------------------------------------
