@@ -29,6 +29,9 @@ INFERENCE_PERF = {2: ("mock-llm", 2, 59.45, 29.10, 45.50, 172.58, 235.20, 299.35
 # SGLang 0.5.23 bench_serving.jsonl, one line per run (the model is not recorded: given with --set)
 SGLANG = [("mock-llm", 2, 64.00, 32.00, 44.89, 217.92, 273.19, 174.81, 285.79),
           ("mock-llm", 8, 64.00, 32.00, 47.26, 181.66, 205.22, 229.30, 1113.02)]
+# vLLM 0.33.0 bench serve --save-result with e2el percentiles (vllm-c2.json, vllm-c8.json)
+VLLM = {2: ("mock-llm", 2, 53.15, 30.40, 44.24, 167.80, 185.18, 239.37, 361.84),
+        8: ("mock-llm", 8, 53.15, 31.10, 45.33, 171.62, 184.46, 239.25, 1206.68)}
 FIELDS = ("model", "concurrency", "inputTokens", "outputTokens", "ttftMs", "latencyP50Ms", "latencyP95Ms",
           "outputTokensPerSecond", "outputTokensPerSecondAggregate")
 
@@ -129,3 +132,10 @@ def test_aiperf_csv_export_gives_the_json_values_to_its_two_decimals(concurrency
     assert (row["model"], row["concurrency"]) == (model, configured)  # from the JSON beside it
     for name, value in zip(FIELDS[2:], numbers):
         assert row[name] == pytest.approx(value, rel=0.005 if name == "outputTokensPerSecond" else 0, abs=0.006)
+
+
+@pytest.mark.parametrize("concurrency", sorted(VLLM))
+def test_vllm_bench_serve_current_layout(concurrency):
+    parsed, (row,) = rows(REAL / "vllm-0.33.0" / f"vllm-c{concurrency}.json")
+    assert parsed.format == "vllm"
+    check(row, VLLM[concurrency])
