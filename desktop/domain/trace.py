@@ -55,7 +55,9 @@ TRACE_FIELDS: tuple[TraceField, ...] = (
     TraceField("workload", Kind.TEXT, None, required=True),
     TraceField("inputTokens", Kind.NUMBER, "tokens", required=True, minimum=0, maximum=MAX_TOKENS),
     TraceField("outputTokens", Kind.NUMBER, "tokens", required=True, minimum=0, maximum=MAX_TOKENS),
-    TraceField("cacheHitRate", Kind.RATE, "share 0-1", required=False, default=0.0),
+    # No default: a source that does not record cache hits leaves the rate not observed (null), never a
+    # measured-looking 0; formulas that need a number read a missing rate as 0 and say so (economics).
+    TraceField("cacheHitRate", Kind.RATE, "share 0-1", required=False),
     TraceField("batchEligible", Kind.BOOLEAN, None, required=False, default=False),
     TraceField("concurrency", Kind.NUMBER, "concurrent requests", required=True, minimum=1, whole=True),
     TraceField("ttftMs", Kind.NUMBER, "ms", required=False, minimum=0),
@@ -67,6 +69,17 @@ TRACE_FIELDS: tuple[TraceField, ...] = (
     TraceField("reviewMinutes", Kind.NUMBER, "minutes per output", required=False, minimum=0),
 )
 FIELDS_BY_NAME: dict[str, TraceField] = {f.name: f for f in TRACE_FIELDS}
+# What an officer reads in a table header, in the playbook's words; the field name stays in the tooltip.
+FIELD_LABELS: dict[str, str] = {
+    "route": "Route", "provider": "Provider", "model": "Model", "workload": "Workload",
+    "inputTokens": "Input tokens", "outputTokens": "Output tokens", "cacheHitRate": "Cache hit rate",
+    "batchEligible": "Batch eligible", "concurrency": "Concurrency", "ttftMs": "Time to first token (ms)",
+    "latencyP50Ms": "p50 latency (ms)", "latencyP95Ms": "p95 latency (ms)",
+    "outputTokensPerSecond": "Output tokens/s per stream", "acceptedOutputRate": "Accepted output rate",
+    "costUsd": "Cost (USD)", "reviewMinutes": "Review minutes", "latencyP99Ms": "p99 latency (ms)",
+    "outputTokensPerSecondAggregate": "Output tokens/s, all streams",
+    "concurrencyMeasured": "Concurrency (measured mean)",
+}
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in TRACE_FIELDS)
 
 # Extra fields with a known meaning; any other extra is kept by name as text or number.
