@@ -50,6 +50,14 @@ def register(subparsers: Any) -> None:
     export.add_argument("--json", type=Path, metavar="PATH", help="write the procurement matrix as JSON")
     export.add_argument("--paper", choices=("a4", "letter"), default="a4", help="page size (default a4)")
     export.add_argument("--report", action="store_true", help="print one JSON object describing what was written")
+    pdf_keys = export.add_mutually_exclusive_group()
+    pdf_keys.add_argument("--pdf-key", type=Path, metavar="KEY",
+                          help="sign a signed-off memo with the PDF certificate 'ipw keygen --key KEY' made (default: "
+                               "yours, when you have one)")
+    pdf_keys.add_argument("--p12", type=Path, metavar="FILE",
+                          help="sign a signed-off memo with your organisation's certificate (PKCS#12; the password "
+                               "is asked for, or read from IPW_P12_PASSWORD)")
+    pdf_keys.add_argument("--no-pdf-signature", action="store_true", help="do not sign the memo as a PDF")
     export.set_defaults(func=cmd_export)
 
 
@@ -113,8 +121,11 @@ def render_memo_charts(data: Any, folder: Path, dpi: int = CHART_DPI) -> tuple[l
 
 
 def write_exports(data: Any, targets: dict[str, Path], *, paper: str = "a4", charts: Sequence[Any] = (),
-                  control: Any = None) -> list[Written]:
-    """Write each requested export (kind -> path) atomically; no Qt here. Raises ExportFailed."""
+                  control: Any = None, pdf_credentials: Any = "default") -> list[Written]:
+    """Write each requested export (kind -> path) atomically; no Qt here. Raises ExportFailed.
+
+    A signed-off memo is then signed as a PDF (desktop.exports.pdf_signature) with `pdf_credentials`:
+    "default" uses the user's own from 'ipw keygen' when there are any, None signs nothing."""
     from desktop.exports.atomic import sha256_file
     from desktop.exports.excel import export_xlsx
     from desktop.exports.matrix import Cancelled, write_matrix_json, write_matrix_markdown
@@ -134,6 +145,7 @@ def write_exports(data: Any, targets: dict[str, Path], *, paper: str = "a4", cha
                 export_xlsx(path, data, paper=paper, control=control)
             else:
                 export_pdf(path, data, charts=charts, paper=paper, control=control)
+                _sign_memo(path, data, pdf_credentials)
         except Cancelled:
             raise
         except (DomainError, OSError) as exc:
@@ -143,6 +155,17 @@ def write_exports(data: Any, targets: dict[str, Path], *, paper: str = "a4", cha
         written.append(Written(kind, Path(path).resolve(), sha256_file(path), data.fingerprint,
                                data.manifest["exportedAt"], data.status))
     return written
+
+
+def _sign_memo(path: Path, data: Any, credentials: Any) -> None:
+    """The hook into PDF signing: the memo is signed last, as an incremental update of the file written."""
+    from desktop.exports.pdf_signature import resolve_credentials, sign_exported_memo
+
+    try:
+        sign_exported_memo(path, data, resolve_credentials(credentials))
+    except BaseException:
+        Path(path).unlink(missing_ok=True)  # never leave an unsigned memo where a signed one was asked for
+        raise
 
 
 def record_exports(store: Any, written: Sequence[Written]) -> None:
@@ -170,6 +193,28 @@ def _targets(args: argparse.Namespace) -> dict[str, Path]:
     return targets
 
 
+def _pdf_credentials(args: argparse.Namespace) -> Any:
+    """The credentials the memo is signed with as a PDF (None: not signed, with a warning why)."""
+    from desktop.exports import pdf_signature
+
+    if args.no_pdf_signature:
+        return None
+    if args.p12 is not None:
+        password = os.environ.get("IPW_P12_PASSWORD")
+        if password is None:
+            import getpass
+            password = getpass.getpass(f"Password for {args.p12}: ")
+        return pdf_signature.pkcs12_credentials(args.p12, password)
+    credentials = pdf_signature.own_credentials(args.pdf_key)
+    if credentials is None:
+        if args.pdf_key is not None:
+            raise CliError(f"no PDF signing certificate beside {args.pdf_key} (create it with 'ipw keygen --key "
+                           f"{args.pdf_key}')")
+        sys.stderr.write("ipw: warning: the memo is not signed as a PDF: you have no PDF signing certificate "
+                         "(create one with 'ipw keygen', or use --p12 FILE)\n")
+    return credentials
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from desktop.exports.matrix import gather
     from desktop.resources import playbook
@@ -190,6 +235,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         try:
             workbook = store.load(playbook())
             data = gather(store, workbook, playbook())
+            credentials = _pdf_credentials(args) if "pdf" in targets and data.signed else None
             charts: list[Any] = []
             with tempfile.TemporaryDirectory(prefix="ipw-charts-") as folder:
                 if "pdf" in targets:
@@ -197,7 +243,8 @@ def cmd_export(args: argparse.Namespace) -> int:
                     if problem:
                         sys.stderr.write(f"ipw: warning: {problem}\n")
                 try:
-                    written = write_exports(data, targets, paper=args.paper, charts=charts)
+                    written = write_exports(data, targets, paper=args.paper, charts=charts,
+                                            pdf_credentials=credentials)
                 except ExportFailed as exc:
                     if locked:
                         record_exports(store, exc.written)
