@@ -1,0 +1,239 @@
+"""Verification an auditor can trust (issue 12): each test is one of the issue's reproducers, run as an
+auditor would, through `ipw`. The outside verifier is poppler's `pdfsig` (Debian's poppler-utils)."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import NameObject, TextStringObject
+
+SIGN = ("--name", "Dana Lee", "--role", "CFO")
+
+
+@pytest.fixture
+def officer(ipw):
+    """The officer's keys (Ed25519 for the sign-off, RSA-3072 certificate for the memo) in the user folder."""
+    return ipw("keygen", "--json").json
+
+
+@pytest.fixture
+def signed_memo(ipw, sample, tmp_path, officer):
+    """A rejected, signed-off sample workbook and its memo, signed as a PDF with the officer's certificate."""
+    assert ipw("sign", sample, *SIGN, "--decision", "reject").code == 0
+    memo = tmp_path / "memo.pdf"
+    assert ipw("export", sample, "--pdf", memo).code == 0
+    return memo
+
+
+def _pdfsig(path: Path) -> str:
+    """pdfsig's report (its exit code means nothing for validity: read the lines, pdf-signing.md 3)."""
+    assert shutil.which("pdfsig"), "poppler-utils (pdfsig) is in packaging/debian-packages.txt"
+    done = subprocess.run(["pdfsig", "-nocert", str(path)], capture_output=True, text=True, timeout=60)
+    return done.stdout + done.stderr
+
+
+def _flip_byte_in_first_page_stream(pdf: bytes) -> bytes:
+    """One byte changed inside the first content stream's compressed data (the signed byte range)."""
+    start = pdf.index(b"stream\n", pdf.index(b"/FlateDecode")) + len(b"stream\n")
+    data = bytearray(pdf)
+    data[start + 40] ^= 0x20
+    return bytes(data)
+
+
+# ---------------------------------------------------------------------------------------------- page text
+
+def _codes_for(font) -> dict[str, str]:
+    """Character -> the 4-hex-digit code that draws it, from the font's ToUnicode map (bfchar/bfrange)."""
+    cmap = font["/ToUnicode"].get_object().get_data().decode("latin-1")
+    codes: dict[str, str] = {}
+    for block in re.findall(r"beginbfchar(.*?)endbfchar", cmap, re.S):
+        for code, uni in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]{4})>", block):
+            codes.setdefault(chr(int(uni, 16)), code.lower())
+    for block in re.findall(r"beginbfrange(.*?)endbfrange", cmap, re.S):
+        for lo, hi, uni in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]{4})>", block):
+            for offset in range(int(hi, 16) - int(lo, 16) + 1):
+                codes.setdefault(chr(int(uni, 16) + offset), f"{int(lo, 16) + offset:04x}")
+    return codes
+
+
+def _change_glyph(pdf: Path, page_index: int, old: str, new: str) -> None:
+    """Redraw the first `old` (two digits, one text run) on a page as `new`: what a forger with a PDF editor
+    does. The attachments and the printed fingerprint stay as they were."""
+    reader = PdfReader(str(pdf))
+    page = reader.pages[page_index]
+    stream = page.get_contents().get_data().decode("latin-1")
+    fonts = {name: _codes_for(font.get_object()) for name, font in page["/Resources"]["/Font"].items()}
+    selections = list(re.finditer(r"(/\S+) [\d.]+ Tf", stream))  # each run of text drawn in one font
+    for here, after in zip(selections, selections[1:] + [None]):
+        codes = fonts.get(here.group(1), {})
+        if not all(ch in codes for ch in old + new):
+            continue
+        end = after.start() if after else len(stream)
+        match = re.compile(rf"<{codes[old[0]]}>(-?[\d.]*)<{codes[old[1]]}>", re.I).search(stream, here.end(), end)
+        if match:
+            replaced = f"<{codes[new[0]]}>{match.group(1)}<{codes[new[1]]}>"
+            stream = stream[:match.start()] + replaced + stream[match.end():]
+            break
+    else:
+        raise AssertionError(f"no text run draws {old!r} on page {page_index + 1}")
+    writer = PdfWriter(clone_from=reader)
+    contents = writer.pages[page_index]["/Contents"].get_object()  # one stream per page in WeasyPrint's memos
+    contents.set_data(stream.encode("latin-1"))
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    pdf.write_bytes(buffer.getvalue())
+
+
+def test_glyph_change_in_page_text_is_exit_3_naming_the_changed_value(ipw, sample, tmp_path, officer):
+    assert ipw("score", sample, "ops-ownership", "56").code == 0
+    assert ipw("sign", sample, *SIGN, "--decision", "approve").code == 0
+    memo = tmp_path / "memo.pdf"
+    # without the PDF signature, so that the page-text check alone has to catch it
+    assert ipw("export", sample, "--pdf", memo, "--no-pdf-signature").code == 0
+    assert ipw("verify", memo).code == 0
+    _change_glyph(memo, 1, "56", "96")  # page 2 holds the readiness table: Ops ownership 56 -> 96
+    assert "Ops ownership 96" in " ".join(PdfReader(str(memo)).pages[1].extract_text().split())
+    result = ipw("verify", memo)
+    assert result.code == 3, result.out
+    assert "visible text check failed" in result.out.splitlines()[0]
+    assert "readiness Ops ownership: score: the content says '56', the page shows '96'" in result.out
+
+
+def test_corrupted_stream_byte_is_exit_3_with_no_warnings_on_stderr(ipw_process, signed_memo, tmp_path):
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(_flip_byte_in_first_page_stream(signed_memo.read_bytes()))
+    result = ipw_process("verify", broken)
+    assert result.code == 3, result.out + result.err
+    assert result.err == ""  # pypdf's and pyHanko's complaints never reach the auditor's screen
+    assert "PDF signature" in result.out.splitlines()[0]
+    assert "a byte of the file was changed after signing" in result.out
+    assert "Digest Mismatch" in _pdfsig(broken)  # the outside verifier agrees
+
+
+# ---------------------------------------------------------------------------------------------- sign-off state
+
+def test_revoked_and_resigned_workbook_with_the_old_memo_is_exit_3_naming_the_revocation(ipw, sample, signed_memo):
+    old = ipw("verify", signed_memo, "--workbook", sample)
+    assert old.code == 0, old.out
+    assert ipw("revoke", sample, "--by", "Ana Ortiz", "--reason", "volumes were wrong").code == 0
+    assert ipw("score", sample, "ops-ownership", "80").code == 0
+    resigned = ipw("sign", sample, *SIGN, "--decision", "approve", "--json").json
+    result = ipw("verify", signed_memo, "--workbook", sample)
+    assert result.code == 3, result.out
+    headline = result.out.splitlines()[0]
+    assert "sign-off state check failed" in headline and "REVOKED" in headline
+    assert "by Ana Ortiz: volumes were wrong" in headline
+    assert f"the current sign-off has fingerprint {resigned['fingerprint']}" in headline
+    report = ipw("verify", signed_memo, "--workbook", sample, "--json").json
+    state = next(c for c in report["checks"] if c["name"] == "sign-off state")
+    assert state["ok"] is False and "REVOKED on " in state["detail"]
+
+
+# ---------------------------------------------------------------------------------------------- keys
+
+def test_forged_content_resigned_with_another_key_fails_the_trusted_key(ipw, sample, tmp_path, officer):
+    forger_key = tmp_path / "forger.pem"
+    forger = ipw("keygen", "--key", forger_key, "--json").json
+    assert ipw("score", sample, "ops-ownership", "95").code == 0
+    assert ipw("sign", sample, *SIGN, "--decision", "approve", "--key", forger_key).code == 0
+    forged = tmp_path / "forged.pdf"
+    assert ipw("export", sample, "--pdf", forged, "--pdf-key", forger_key).code == 0
+    on_its_own = ipw("verify", forged)
+    assert on_its_own.code == 0  # internally consistent, which is why a key has to be pinned ...
+    assert "not checked against any trusted key" in on_its_own.out  # ... and the report says it was not
+    result = ipw("verify", forged, "--trusted-key", officer["keyFingerprint"])
+    assert result.code == 3, result.out
+    assert "trusted key check failed" in result.out.splitlines()[0]
+    assert f"signed with key {forger['keyFingerprint']}, not a trusted key (expected " \
+           f"{officer['keyFingerprint']})" in result.out
+    assert f"PDF was signed with key {forger['pdfKeyFingerprint']}" in result.out
+    workbook = ipw("verify", sample, "--trusted-key", officer["keyFingerprint"])
+    assert workbook.code == 3 and forger["keyFingerprint"] in workbook.out
+    real = ipw("verify", sample, "--trusted-key", forger["keyFingerprint"])
+    assert real.code == 0, real.out  # the same key, pinned, passes: the check is the key, not the content
+
+
+def test_trusted_keys_file_in_the_config_folder_pins_the_officer_key(ipw, signed_memo, officer, user_dirs):
+    trusted = user_dirs.config / "trusted-keys.txt"
+    trusted.parent.mkdir(parents=True, exist_ok=True)
+    trusted.write_text(f"# procurement office\n{officer['keyFingerprint'].lower()}  # Dana Lee\n", encoding="utf-8")
+    result = ipw("verify", signed_memo, "--json").json
+    check = next(c for c in result["checks"] if c["name"] == "trusted key")
+    assert result["exitCode"] == 0 and check["ok"] is True
+    # the memo's RSA certificate is trusted through its binding to the pinned Ed25519 key
+    assert officer["pdfKeyFingerprint"] in check["detail"]
+    trusted.write_text("not a fingerprint\n", encoding="utf-8")
+    bad = ipw("verify", signed_memo)
+    assert bad.code == 1 and "trusted-keys.txt, line 1" in bad.err and len(bad.err.splitlines()) == 1
+
+
+def test_signature_stripped_is_exit_3_with_a_downgrade_message_when_the_key_is_pinned(ipw, sample, tmp_path, officer):
+    assert ipw("sign", sample, *SIGN, "--decision", "approve").code == 0
+    assert ipw("revoke", sample, "--by", "Mallory", "--reason", "edit").code == 0
+    assert ipw("sign", sample, *SIGN, "--decision", "approve", "--no-key").code == 0
+    stripped = tmp_path / "stripped.pdf"
+    assert ipw("export", sample, "--pdf", stripped, "--no-pdf-signature").code == 0
+    result = ipw("verify", stripped, "--trusted-key", officer["keyFingerprint"])
+    assert result.code == 3, result.out
+    assert "downgrade: the sign-off carries no signature at all, but a key is pinned" in result.out
+    # the workbook's own audit log shows the keyed sign-off before: a downgrade even without a pinned key
+    workbook = ipw("verify", sample)
+    assert workbook.code == 3, workbook.out
+    assert "key downgrade check failed" in workbook.out.splitlines()[0]
+    assert f"signed with key {officer['keyFingerprint']}" in workbook.out
+
+
+# ---------------------------------------------------------------------------------------------- drafts
+
+def test_draft_pdf_and_draft_xlsx_are_exit_4(ipw, sample, tmp_path):
+    pdf, xlsx = tmp_path / "draft.pdf", tmp_path / "draft.xlsx"
+    assert ipw("export", sample, "--pdf", pdf, "--xlsx", xlsx).code == 0
+    for path in (pdf, xlsx):
+        result = ipw("verify", path)
+        assert result.code == 4, result.out
+        assert "a draft: nothing was signed" in result.out
+    assert PdfReader(str(pdf)).attachments  # a draft carries its content ...
+    assert "/ByteRange" not in pdf.read_bytes().decode("latin-1")  # ... but no PDF signature
+
+
+# ---------------------------------------------------------------------------------------------- pdfsig
+
+def test_pdfsig_says_the_untouched_memo_signature_is_valid_and_total(signed_memo, ipw):
+    report = _pdfsig(signed_memo)
+    assert "Signature Validation: Signature is Valid." in report
+    assert "Total document signed" in report and "Not total document signed" not in report
+    assert "Signature Type: ETSI.CAdES.detached" in report
+    assert "Signer Certificate Common Name: IPW signing key" in report
+    assert ipw("verify", signed_memo).code == 0
+
+
+def test_an_update_appended_after_signing_is_exit_3_where_pdfsig_says_only_not_total(ipw, signed_memo, tmp_path):
+    edited = tmp_path / "edited.pdf"
+    writer = PdfWriter(str(signed_memo), incremental=True)  # appends an update, the signed bytes stay
+    writer.add_metadata({NameObject("/Subject"): TextStringObject("Approved (amended)")})
+    writer.pages[0].merge_transformed_page(writer.pages[1], (1, 0, 0, 1, 0, 0))  # page 2 drawn over page 1
+    with open(edited, "wb") as handle:
+        writer.write(handle)
+    assert edited.read_bytes().startswith(signed_memo.read_bytes())
+    report = _pdfsig(edited)
+    assert "Signature is Valid." in report and "Not total document signed" in report
+    result = ipw("verify", edited)
+    assert result.code == 3, result.out
+    assert "the PDF signature does not cover the whole file" in result.out
+
+
+def test_a_byte_changed_after_signing_fails_pdfsig_and_ipw_verify(ipw, signed_memo, tmp_path):
+    data = bytearray(signed_memo.read_bytes())
+    at = data.index(b"/Reason")  # inside the signed bytes, after /Contents
+    data[at + 12] ^= 0x01
+    tampered = tmp_path / "tampered.pdf"
+    tampered.write_bytes(bytes(data))
+    assert "Digest Mismatch" in _pdfsig(tampered)
+    result = ipw("verify", tampered)
+    assert result.code == 3 and "PDF signature check failed" in result.out.splitlines()[0]
