@@ -36,7 +36,7 @@ from desktop.domain.playbook import Playbook
 from desktop.domain.trace import FIELDS_BY_NAME, FIELD_NAMES, Kind
 from desktop.exports.atomic import ExportError, atomic_path
 from desktop.exports.matrix import (DECISION_LABELS, GATE_LABELS, STATUS_LABELS, ExportData, check_cancel,
-                                    report_progress, status_mark)
+                                    gate_justification, report_progress, status_mark)
 
 EXCEL_CELL_LIMIT = 32_767  # UTF-16 code units
 EXCEL_MAX_ROWS = 1_048_576
@@ -337,7 +337,7 @@ def gates_layout(content: Mapping[str, Any], manifest: Mapping[str, Any], playbo
     _header_block(layout, "Decision gates", manifest)
     layout.row = HEADER_ROW
     layout.line("Gate", "Buyer question", "Verdict", "Item", "Checklist item", "Done", "Note", "Owner", "Evidence",
-                "Gate note", "Exception (passed with open items)", "Failure if skipped", style="header",
+                "Gate note", "Justification and open items", "Failure if skipped", style="header",
                 origin="manifest")
     layout.widths = dict(enumerate((20, 30, 12, 5, 28, 6, 26, 14, 22, 26, 26, 36)))
     layout.freeze = (FIRST_DATA_ROW, 1)
@@ -347,11 +347,7 @@ def gates_layout(content: Mapping[str, Any], manifest: Mapping[str, Any], playbo
         state = states.get(gate.slug, {})
         items = state.get("items") or []
         verdict = GATE_LABELS.get(state.get("status"), state.get("status") or "Not assessed")
-        open_items = [i for i in items if not i.get("done")]
-        exception = ""
-        if state.get("status") == "passed" and open_items:
-            numbers = ", ".join(str(i.get("number")) for i in open_items)
-            exception = f"Open item(s) {numbers}: " + (state.get("justification") or "no justification recorded")
+        exception = gate_justification(state)
         for index, item in enumerate(items or [{}]):
             first = index == 0
             layout.line(gate.name, gate.buyer_question if first else None, verdict, _whole(item.get("number")),

@@ -29,7 +29,8 @@ from typing import Any
 from desktop import paths
 from desktop.exports.atomic import ExportError, atomic_path
 from desktop.exports.matrix import (CONTENT_FILE_NAME, DECISION_LABELS, GATE_LABELS, MANIFEST_FILE_NAME,
-                                    STATUS_LABELS, ExportData, check_cancel, report_progress, status_mark)
+                                    STATUS_LABELS, ExportData, check_cancel, gate_justification, report_progress,
+                                    status_mark)
 
 PAPER_CSS = {"a4": "A4", "letter": "letter"}
 MAX_NOTE = 1_500  # characters of one note shown in the memo
@@ -284,11 +285,7 @@ def memo_context(data: ExportData, charts: Sequence[ChartImage] = (), paper: str
         status = state.get("status") or "not-assessed"
         items = state.get("items") or []
         done = sum(1 for i in items if i.get("done"))
-        open_items = [str(i.get("number")) for i in items if not i.get("done")]
-        exception = ""
-        if status == "passed" and open_items:
-            exception = (f"passed with open item(s) {', '.join(open_items)}: "
-                         + short(state.get("justification") or "no justification recorded"))
+        exception = short(gate_justification(state))
         gates.append({"name": gate.name, "question": gate.buyer_question, "verdict": GATE_LABELS.get(status, status),
                       "status_class": status, "checklist": f"{done} of {len(items)}",
                       "risk": "" if status == "passed" else gate.failure_if_skipped,

@@ -237,3 +237,19 @@ def test_a_byte_changed_after_signing_fails_pdfsig_and_ipw_verify(ipw, signed_me
     assert "Digest Mismatch" in _pdfsig(tampered)
     result = ipw("verify", tampered)
     assert result.code == 3 and "PDF signature check failed" in result.out.splitlines()[0]
+
+
+def test_every_export_shows_each_gate_verdict_with_its_justification_and_notes(ipw, sample, tmp_path):
+    assert ipw("gate", sample, "utilization-proof", "--status", "at-risk", "--justification",
+               "occupancy unmeasured", "--note", "ask the vendor").code == 0
+    assert ipw("score", sample, "ops-ownership", "40", "--note", "no on-call rota").code == 0
+    pdf, xlsx = tmp_path / "m.pdf", tmp_path / "m.xlsx"
+    assert ipw("export", sample, "--pdf", pdf, "--xlsx", xlsx).code == 0
+    text = " ".join(PdfReader(str(pdf)).pages[1].extract_text().split())
+    assert "At risk 0 of 5" in text
+    assert "Justification: occupancy unmeasured; open item(s) 1, 2, 3, 4, 5" in text
+    assert "Note: ask the vendor" in text and "no on-call rota" in text
+    import openpyxl
+    sheet = openpyxl.load_workbook(xlsx, read_only=True)["Gates"]
+    values = [c for row in sheet.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert "occupancy unmeasured; open item(s) 1, 2, 3, 4, 5" in values and "ask the vendor" in values
