@@ -258,12 +258,22 @@ def verify_xlsx(path: Path, workbook_path: Path | None = None, trusted_keys: Any
             differences += cell_differences[:MAX_CELL_DIFFERENCES]
             if len(cell_differences) > MAX_CELL_DIFFERENCES:
                 differences.append(f"... and {len(cell_differences) - MAX_CELL_DIFFERENCES} more cell(s)")
+            _input_cell_checks(book, content, checks, differences)
     finally:
         book.close()
     if workbook_path is not None:
         _export_record_check(path, workbook_path, "xlsx", fingerprint, checks, differences)
     _trust_and_state(workbook_path, manifest, None, checks, differences, trusted_keys)
     return _finish(path, "xlsx", checks, differences, fingerprint, recomputed, content, manifest)
+
+
+def _input_cell_checks(book: Any, content: Mapping[str, Any], checks: list[Check], differences: list[str]) -> None:
+    """The hook into desktop.exports.verify_xlsx_inputs: the cells the formulas read (traces, rates, volumes)."""
+    from desktop.exports.verify_xlsx_inputs import assumption_input_check, trace_input_check
+
+    for check, found in (trace_input_check(book, content), assumption_input_check(book, content)):
+        checks.append(check)
+        differences += found[:MAX_CELL_DIFFERENCES]
 
 
 def _finish(path: Path, kind: str, checks: list[Check], differences: list[str], fingerprint: Any,
