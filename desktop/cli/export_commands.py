@@ -269,6 +269,8 @@ def cmd_export(args: argparse.Namespace) -> int:
                 "not-valid": "NOT VALID - content changed since sign-off"}[data.status]
         for w in written:
             print(f"wrote {w.path} ({KIND_NAMES[w.kind]}, {mark})")
+            if w.kind == "pdf" and credentials is not None:
+                print(f"  signed as a PDF (PAdES) with {credentials.describe()}")
         print(f"fingerprint {data.fingerprint}")
     if warning:
         sys.stderr.write(f"ipw: warning: {warning}\n")

@@ -136,9 +136,6 @@ def key_checks(keys: SigningKeys, trusted: TrustedKeys) -> tuple[list[Check], li
     if keys.content_key is not None and not trusted.trusts(keys.content_key):
         problems.append(f"the sign-off was signed with key {keys.content_key}, not a trusted key (expected "
                         f"{expected})")
-    if keys.content_key is None and keys.pdf_key is not None:
-        problems.append(f"downgrade: the decision content carries no signature while a key is pinned (expected "
-                        f"{expected})")
     if keys.pdf_key is not None and not (trusted.trusts(keys.pdf_key) or trusted.trusts(keys.pdf_key_vouched_by)):
         problems.append(f"the PDF was signed with key {keys.pdf_key}, not a trusted key (expected {expected})")
     if keys.expects_pdf and keys.pdf_key is None and keys.content_key is not None:

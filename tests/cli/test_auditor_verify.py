@@ -253,3 +253,40 @@ def test_every_export_shows_each_gate_verdict_with_its_justification_and_notes(i
     sheet = openpyxl.load_workbook(xlsx, read_only=True)["Gates"]
     values = [c for row in sheet.iter_rows(values_only=True) for c in row if isinstance(c, str)]
     assert "occupancy unmeasured; open item(s) 1, 2, 3, 4, 5" in values and "ask the vendor" in values
+
+
+# ---------------------------------------------------------------------------------------------- PKCS#12
+
+@pytest.fixture
+def organisation_p12(tmp_path):
+    """The organisation's certificate as its PKI hands it out: a PKCS#12 file made by OpenSSL."""
+    key, cert, p12 = tmp_path / "org.key", tmp_path / "org.crt", tmp_path / "org.p12"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:3072", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "30", "-subj", "/O=Acme Corp/CN=Acme Procurement Signing",
+                    "-addext", "basicConstraints=critical,CA:true",
+                    "-addext", "keyUsage=critical,digitalSignature,nonRepudiation,keyCertSign"],
+                   check=True, capture_output=True, timeout=120)
+    subprocess.run(["openssl", "pkcs12", "-export", "-inkey", str(key), "-in", str(cert), "-out", str(p12),
+                    "-passout", "pass:s3cret word"], check=True, capture_output=True, timeout=60)
+    return p12
+
+
+def test_memo_signed_with_the_organisations_pkcs12_certificate(ipw, sample, tmp_path, organisation_p12, monkeypatch):
+    assert ipw("sign", sample, *SIGN, "--decision", "approve", "--no-key").code == 0
+    memo = tmp_path / "memo.pdf"
+    monkeypatch.setenv("IPW_P12_PASSWORD", "wrong")
+    refused = ipw("export", sample, "--pdf", memo, "--p12", organisation_p12)
+    assert refused.code == 1 and len(refused.err.strip().splitlines()) == 1
+    assert "wrong password" in refused.err and not memo.exists()  # no unsigned memo left behind
+    monkeypatch.setenv("IPW_P12_PASSWORD", "s3cret word")
+    assert ipw("export", sample, "--pdf", memo, "--p12", organisation_p12).code == 0
+    report = _pdfsig(memo)
+    assert "Signer Certificate Common Name: Acme Procurement Signing" in report
+    assert "Signature is Valid." in report and "Total document signed" in report
+    verified = ipw("verify", memo, "--json").json
+    check = next(c for c in verified["checks"] if c["name"] == "PDF signature")
+    assert verified["exitCode"] == 0 and check["ok"] is True and "Acme Procurement Signing" in check["detail"]
+    pdf_key = re.search(r"key ([0-9A-F ]{39})\)", check["detail"]).group(1)
+    pinned = ipw("verify", memo, "--trusted-key", pdf_key)  # the PDF signature covers the attached content too
+    assert pinned.code == 0 and f"signed with trusted key(s) {pdf_key}" in pinned.out
+    assert ipw("verify", memo, "--trusted-key", "00" * 16).code == 3
