@@ -290,3 +290,21 @@ def test_memo_signed_with_the_organisations_pkcs12_certificate(ipw, sample, tmp_
     pinned = ipw("verify", memo, "--trusted-key", pdf_key)  # the PDF signature covers the attached content too
     assert pinned.code == 0 and f"signed with trusted key(s) {pdf_key}" in pinned.out
     assert ipw("verify", memo, "--trusted-key", "00" * 16).code == 3
+
+
+def test_the_headline_names_the_failing_check_when_only_the_export_record_fails(ipw, sample, tmp_path, officer):
+    assert ipw("sign", sample, *SIGN, "--decision", "reject").code == 0
+    other = tmp_path / "copy-before-export.ipwb"
+    other.write_bytes(sample.read_bytes())  # the same signed workbook, without the memo's export record
+    memo = tmp_path / "memo.pdf"
+    assert ipw("export", sample, "--pdf", memo).code == 0
+    result = ipw("verify", memo, "--workbook", other, "--json")
+    assert result.code == 3
+    report = result.json
+    failed = [c["name"] for c in report["checks"] if c["ok"] is False]
+    assert failed == ["export record"]
+    assert report["summary"].startswith("export record check failed: the workbook recorded no export with this "
+                                        "file's SHA-256")
+    assert "does not match its embedded" not in report["summary"]
+    statuses = {c["name"]: c["ok"] for c in report["checks"]}
+    assert statuses["PDF signature"] is True and statuses["visible text"] is True and statuses["sign-off state"]
