@@ -308,3 +308,17 @@ def test_the_headline_names_the_failing_check_when_only_the_export_record_fails(
     assert "does not match its embedded" not in report["summary"]
     statuses = {c["name"]: c["ok"] for c in report["checks"]}
     assert statuses["PDF signature"] is True and statuses["visible text"] is True and statuses["sign-off state"]
+
+
+def test_the_signed_memo_stays_pdf_a_3u_with_agreeing_metadata_and_its_attachments(signed_memo, tmp_path):
+    reader = PdfReader(str(signed_memo))
+    xmp = reader.xmp_metadata
+    assert xmp.pdf_producer == reader.metadata["/Producer"]  # pyHanko rewrites both; PDF/A wants them equal
+    raw = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode("utf-8")
+    # pyHanko re-serialises the packet with RDF attributes instead of elements: both forms are XMP
+    assert re.search(r"pdfaid:part(=\"|>)3", raw) and re.search(r"pdfaid:conformance(=\"|>)U", raw)
+    assert signed_memo.read_bytes().startswith(b"%PDF-1.7")  # RSA keeps PDF 1.7 (ECDSA would make it 2.0)
+    assert "/Version" not in reader.trailer["/Root"]
+    assert set(reader.attachments) == {"decision-content.json", "export-manifest.json"}
+    widget = reader.pages[0]["/Annots"][0].get_object()
+    assert [float(x) for x in widget["/Rect"]] == [0, 0, 0, 0]  # invisible: no stamp, no unembedded font
