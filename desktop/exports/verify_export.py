@@ -371,6 +371,29 @@ def pdf_text(path: Path | io.BytesIO) -> str:
                                                                         else str(path)).pages)
 
 
+def undecodable_streams(raw_file: bytes) -> list[str]:
+    """Decode every stream of the file (pages, fonts, images, metadata): a changed byte in compressed data
+    breaks its decoding even where nothing reads that stream to show the page text. One line per stream
+    that fails; pypdf's own complaints are collected by the caller's `pdf_reader_problems`."""
+    from pypdf import PdfReader
+    from pypdf.generic import StreamObject
+
+    problems = []
+    try:
+        reader = PdfReader(io.BytesIO(raw_file))
+        numbers = sorted({n for table in reader.xref.values() for n in table})
+    except Exception as exc:  # noqa: BLE001 - a hostile file
+        return [f"the cross-reference table cannot be read ({type(exc).__name__})"]
+    for number in numbers:
+        try:
+            obj = reader.get_object(number)
+            if isinstance(obj, StreamObject):
+                obj.get_data()
+        except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds of errors for damaged data
+            problems.append(f"object {number} cannot be decoded ({type(exc).__name__})")
+    return problems
+
+
 def verify_pdf(path: Path, workbook_path: Path | None = None, trusted_keys: Any = None) -> VerifyReport:
     try:
         raw_file = path.read_bytes()
@@ -411,6 +434,7 @@ def verify_pdf(path: Path, workbook_path: Path | None = None, trusted_keys: Any 
         except Exception as exc:  # noqa: BLE001 - a damaged page stream
             text_problems.append(f"the page text cannot be read ({type(exc).__name__})")
             text = ""
+        text_problems += undecodable_streams(raw_file)
     damage = problems + text_problems
     checks.append(Check("file structure", not damage, "the file reads without a repair" if not damage else
                         f"the file is damaged: the PDF reader reported {len(damage)} problem(s), first: "

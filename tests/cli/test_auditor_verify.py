@@ -116,6 +116,19 @@ def test_corrupted_stream_byte_is_exit_3_with_no_warnings_on_stderr(ipw_process,
     assert "Digest Mismatch" in _pdfsig(broken)  # the outside verifier agrees
 
 
+def test_corrupted_stream_byte_of_a_memo_without_pdf_signature_is_exit_3_too(ipw, ipw_process, sample, tmp_path):
+    assert ipw("sign", sample, *SIGN, "--decision", "approve", "--no-key").code == 0
+    memo = tmp_path / "memo.pdf"
+    assert ipw("export", sample, "--pdf", memo).code == 0  # no key at all: only the file's own consistency
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(_flip_byte_in_first_page_stream(memo.read_bytes()))
+    result = ipw_process("verify", broken)
+    assert result.code == 3, result.out + result.err
+    assert result.err == ""
+    assert result.out.splitlines()[0].startswith(f"{broken}: MISMATCH: file structure check failed: the file is "
+                                                 "damaged")
+
+
 # ---------------------------------------------------------------------------------------------- sign-off state
 
 def test_revoked_and_resigned_workbook_with_the_old_memo_is_exit_3_naming_the_revocation(ipw, sample, signed_memo):
