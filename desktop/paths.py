@@ -2,7 +2,7 @@
 
 Three layouts are supported:
 - development: a checkout, `resources/` and `report_templates/` beside the `desktop/` package;
-- installed: a wheel puts them under `desktop/_data/` (see pyproject's package data);
+- installed: a wheel puts them under `desktop/_data/` (setup.py copies them in when the wheel is built);
 - frozen: a PyInstaller bundle unpacks them under `sys._MEIPASS`.
 No other module builds paths from `__file__`.
 """

@@ -11,6 +11,11 @@ configure), so:
   real user folders. Subprocesses inherit the same environment.
 The fixture `user_dirs` gives a test those folders.
 
+Tests that use the QApplication (fixtures qapp or qtbot, directly or through another fixture) get
+the `gui` marker automatically and run after all the others. A test without the marker that
+creates a QApplication fails: headless code must stay headless, and a QApplication made by a plain
+test would hide that from every test after it. Select with `-m gui` or `-m "not gui"`.
+
 A modal dialog that nobody answers would block a headless run until CI's time limit. A
 watchdog therefore closes any modal dialog still open after IPW_TEST_MODAL_TIMEOUT seconds
 (default 10; its escape button, e.g. Cancel) and fails the test that left it open.
@@ -120,6 +125,36 @@ def user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
     _set_qsettings_path(_SESSION_ROOT / "qsettings")
 
 
+# --- the gui marker and its guard ----------------------------------------------------------
+_GUI_FIXTURES = frozenset({"qapp", "qtbot"})
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
+                                  items: list[pytest.Item]) -> None:
+    for item in items:
+        if _GUI_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.gui)
+    # Headless tests first: the QApplication that the first gui test creates lives until the session
+    # ends, so only before it can the guard below see a plain test create one. The sort is stable.
+    items.sort(key=lambda item: item.get_closest_marker("gui") is not None)
+
+
+def _qapplication_exists() -> bool:
+    qtcore = sys.modules.get("PySide6.QtCore")
+    return qtcore is not None and qtcore.QCoreApplication.instance() is not None
+
+
+_QAPP_BEFORE = pytest.StashKey[bool]()
+
+
+def _check_no_qapplication_made(item: pytest.Item) -> None:
+    """Fails a test without the gui marker that created the QApplication (called after its teardown)."""
+    if item.get_closest_marker("gui") is None and not item.stash.get(_QAPP_BEFORE, True) \
+            and _qapplication_exists():
+        pytest.fail(f"{item.nodeid} created a QApplication but is not marked gui: use the qapp or qtbot "
+                    "fixture (which marks it), or keep the test headless", pytrace=False)
+
+
 # --- modal dialog watchdog -------------------------------------------------------------------
 _MODAL_TIMEOUT_S = float(os.environ.get("IPW_TEST_MODAL_TIMEOUT", "10"))
 
@@ -211,6 +246,7 @@ def _watched_phase(phase: str):
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item):
+    item.stash[_QAPP_BEFORE] = _qapplication_exists()
     return (yield from _watched_phase("setup"))
 
 
@@ -221,7 +257,9 @@ def pytest_runtest_call(item):
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item, nextitem):
-    return (yield from _watched_phase("teardown"))
+    result = yield from _watched_phase("teardown")
+    _check_no_qapplication_made(item)
+    return result
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

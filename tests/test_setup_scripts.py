@@ -70,7 +70,9 @@ def test_setup_script_reads_the_package_list_the_same_way():
 # --- the lock -------------------------------------------------------------------------------
 
 
-def test_constraints_pin_every_direct_dependency_at_the_pyproject_version():
+def test_pyproject_gives_ranges_and_the_constraints_pin_a_version_inside_each():
+    from packaging.requirements import Requirement
+
     pins: dict[str, str] = {}
     for line in CONSTRAINTS.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
@@ -84,16 +86,16 @@ def test_constraints_pin_every_direct_dependency_at_the_pyproject_version():
     requirements = list(project["dependencies"])
     for extra in project.get("optional-dependencies", {}).values():
         requirements.extend(extra)
-    for requirement in requirements:
-        requirement = requirement.split(";", 1)[0].strip()
-        match = re.match(r"^([A-Za-z0-9._-]+)(?:\[[^\]]*\])?\s*(.*)$", requirement)
-        assert match, requirement
-        name, spec = canonical(match.group(1)), match.group(2).strip()
+    for text in requirements:
+        requirement = Requirement(text)
+        name = canonical(requirement.name)
         assert name in pins, f"{name} (pyproject.toml) is not in packaging/constraints.txt: run `make lock`"
-        if spec.startswith("=="):
-            assert pins[name] == spec[2:].strip(), (
-                f"{name}: pyproject.toml says {spec}, constraints.txt {pins[name]}: run `make lock`"
-            )
+        assert not any(spec.operator in ("==", "===") for spec in requirement.specifier), (
+            f"{text}: pyproject.toml gives a range; exact pins belong in packaging/constraints.txt")
+        assert requirement.specifier, f"{text}: give the range the code is written against"
+        assert requirement.specifier.contains(pins[name], prereleases=True), (
+            f"{name}: constraints.txt pins {pins[name]}, outside pyproject.toml's {requirement.specifier}: "
+            "run `make lock`")
 
 
 def test_benchmarks_under_tests_perf_are_not_collected(tmp_path):

@@ -11,13 +11,13 @@ import traceback
 from collections.abc import Sequence
 
 from desktop import __version__
-from desktop.cli import (economics_commands, export_commands, gate_commands, score_commands, signoff_commands,
-                         trace_commands, workbook_commands)
+from desktop.cli import (economics_commands, export_commands, gate_commands, plan_commands, score_commands,
+                         signoff_commands, trace_commands, workbook_commands)
 from desktop.cli.common import EXIT_INTERNAL, EXIT_INVALID, CliError, Parser
 from desktop.domain.errors import DomainError
 
 COMMAND_MODULES = [workbook_commands, gate_commands, score_commands, trace_commands, economics_commands,
-                   signoff_commands, export_commands]
+                   plan_commands, signoff_commands, export_commands]
 
 
 def build_parser() -> Parser:

@@ -1,6 +1,6 @@
 """`ipw metrics`, `ipw calc`, `ipw recommend` and `ipw catalog`: route economics without the GUI.
 
-Every number printed here comes from `desktop.economics` through `desktop.economics_service`, the same
+Every number printed here comes from `desktop.economics` through `desktop.services.economics`, the same
 code the Economics page and the exports use. Human output shows a calculator's inputs, assumptions and
 sources next to its results; `--json` prints one object with the keys the issue lists.
 """
@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from pathlib import Path
 from typing import Any
 
 from desktop.cli.common import EXIT_USAGE, CliError, editing, finite_number, print_json, reading
+from desktop.domain.formatting import NOT_KNOWN, NOT_OBSERVED, format_money, format_percent
+from desktop.domain.formatting import format_value as fmt
 from desktop.economics.calculators import CALCULATORS, Calculator
 from desktop.economics.catalog import ENTRY_TYPES, Catalog, CatalogError, bundled_catalog, entry_to_json
 from desktop.economics.litellm import MAX_BYTES, parse_litellm
 from desktop.economics.params import InputSpec, figures, inputs_from_mapping, inputs_to_json, to_json
 from desktop.economics.recommend import RecommendationOverride
 from desktop.economics.scenarios import make_scenario
-from desktop.economics_service import Economics, load_economics
+from desktop.services.economics import Economics, load_economics
 from desktop.resources import playbook
 from desktop.storage import economics_store
 
@@ -112,35 +113,6 @@ def _positive(text: str) -> float:
     return value
 
 
-# ---- number formatting ------------------------------------------------------------------------------
-
-def fmt(value: Any, unit: str = "") -> str:
-    """A figure as the officer reads it: thousands separators, shares also as percentages, n/a for null."""
-    if value is None:
-        return "n/a"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        text = f"{value:,}"
-    elif isinstance(value, float):
-        if not math.isfinite(value):
-            return "n/a"
-        magnitude = abs(value)
-        if magnitude >= 1e5 or value.is_integer():
-            text = f"{value:,.0f}"
-        elif magnitude >= 100:
-            text = f"{value:,.2f}".rstrip("0").rstrip(".")
-        elif magnitude >= 1 or magnitude == 0:
-            text = f"{value:,.4f}".rstrip("0").rstrip(".")
-        else:
-            text = f"{value:.4g}"
-    else:
-        return str(value)
-    if unit.startswith("share") and isinstance(value, (int, float)):
-        return f"{text} ({value:.1%})"
-    return text
-
-
 # ---- ipw metrics ------------------------------------------------------------------------------------
 
 def cmd_metrics(args: argparse.Namespace) -> int:
@@ -175,8 +147,8 @@ def metrics_lines(path: Path, economics: Economics, options: dict[str, Any]) -> 
              "  cost per accepted output = costUsd / acceptedOutputRate + reviewMinutes / 60 x reviewer rate"]
     for t in report.traces[:200]:
         row = t.row
-        cost = (f"${t.cost_per_accepted_output:,.4f}" + (" (modelled cost)" if t.cost_basis == "modelled" else "")
-                if t.cost_per_accepted_output is not None else f"n/a ({t.cost_reason})")
+        cost = (format_money(t.cost_per_accepted_output) + (" (modelled cost)" if t.cost_basis == "modelled" else "")
+                if t.cost_per_accepted_output is not None else f"{NOT_KNOWN} ({t.cost_reason})")
         lines.append(f"  #{t.id} {row.get('workload')} | {row.get('route')} | {row.get('provider')} "
                      f"{row.get('model')} @ concurrency {fmt(row.get('concurrency'))}")
         lines.append(f"      cost per accepted output {cost}; cache-adjusted input {fmt(t.cache_adjusted_input_burden)} "
@@ -185,13 +157,13 @@ def metrics_lines(path: Path, economics: Economics, options: dict[str, Any]) -> 
         lines.append(f"  ... {len(report.traces) - 200:,} more rows (use --json for all)")
     lines += ["", "Cost per accepted output at the target p95 (per workload, route, provider, model)"]
     for g in report.groups:
-        best = (f"${g.best_cost_per_accepted_output_at_target:,.4f} (row #{g.best_row_id})"
+        best = (f"{format_money(g.best_cost_per_accepted_output_at_target)} (row #{g.best_row_id})"
                 if g.best_cost_per_accepted_output_at_target is not None else f"none: {g.reason}")
         p95 = ", ".join(f"{fmt(c)}: {fmt(ms)} ms" for c, ms in g.p95_latency_ms_by_concurrency) or "none"
         lines.append(f"  {g.workload} | {g.route} | {g.provider} {g.model}")
         lines.append(f"      best {best}; p95 by concurrency {p95}; fallback {g.fallback_route}")
     lines += ["", "Batch displacement share"]
-    lines += [f"  {w.workload}: {w.batch_displacement_share:.0%} ({w.batch_eligible_rows} of {w.rows} rows)"
+    lines += [f"  {w.workload}: {format_percent(w.batch_displacement_share)} ({w.batch_eligible_rows} of {w.rows} rows)"
               for w in report.workloads]
     lines += [""] + recommendation_lines(economics)
     return lines
@@ -459,10 +431,6 @@ def _matches(entry: Any, needle: str) -> bool:
                for name in ("key", "name", "provider", "model", "product", "gpu"))
 
 
-def _missing(value: float | None) -> str:
-    return "missing" if value is None else f"${value:,.4g}"
-
-
 def _entry_line(kind: str, e: Any) -> str:
     mark = f"  [override: {e.override_reason}]" if e.override else ""
     if kind == "models":
@@ -473,12 +441,13 @@ def _entry_line(kind: str, e: Any) -> str:
         text = f"{e.key}: {e.name}, {e.memory_gb:g} GB" + (
             f", {e.bandwidth_tb_per_s:g} TB/s" if e.bandwidth_tb_per_s else "")
     elif kind == "token-prices":
-        text = (f"{e.key}: {e.provider} {e.model}, per 1M tokens input ${e.input_usd_per_million:,.4g}, output "
-                f"${e.output_usd_per_million:,.4g}, cache read {_missing(e.cache_read_usd_per_million)}, cache "
-                f"write {_missing(e.cache_write_usd_per_million)}, batch input "
-                f"{_missing(e.batch_input_usd_per_million)}")
+        text = (f"{e.key}: {e.provider} {e.model}, per 1M tokens input {format_money(e.input_usd_per_million)}, output "
+                f"{format_money(e.output_usd_per_million)}, "
+                f"cache read {format_money(e.cache_read_usd_per_million, missing=NOT_OBSERVED)}, "
+                f"cache write {format_money(e.cache_write_usd_per_million, missing=NOT_OBSERVED)}, "
+                f"batch input {format_money(e.batch_input_usd_per_million, missing=NOT_OBSERVED)}")
     else:
-        text = f"{e.key}: {e.provider} {e.product}, {e.gpu}, ${e.usd_per_gpu_hour:,.4g} per GPU-hour"
+        text = f"{e.key}: {e.provider} {e.product}, {e.gpu}, {format_money(e.usd_per_gpu_hour)} per GPU-hour"
     return f"{text} — {e.source} ({e.date}){mark}"
 
 

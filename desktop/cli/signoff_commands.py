@@ -11,7 +11,7 @@ from desktop.cli.common import EXIT_MISMATCH, CliError, locked_store, print_json
 from desktop.domain.audit import chain_problems
 from desktop.exports import pdf_signature, signing
 from desktop.resources import playbook
-from desktop.signoff import DECISIONS, group_fingerprint, revoke_workbook, sign_workbook
+from desktop.services.signoff import DECISIONS, group_fingerprint, revoke_workbook, sign_workbook
 from desktop.storage.workbook_file import check_is_workbook, open_store
 
 

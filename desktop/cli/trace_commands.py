@@ -10,7 +10,7 @@ from typing import Any
 from desktop.cli.common import EXIT_INVALID, CliError, editing, print_json, reading
 from desktop.domain.trace import FIELDS_BY_NAME
 from desktop.storage import trace_store
-from desktop.trace_import import ImportOptions, ImportRefused, parse_sources, store_parsed
+from desktop.services.imports import ImportOptions, ImportRefused, run_parse, run_store
 
 FORMAT_CHOICES = ("auto", "csv", "tsv", "xlsx", "ods", "vllm", "llmperf", "sglang", "genai-perf", "aiperf",
                   "guidellm", "inference-perf", "requests")
@@ -74,13 +74,13 @@ def cmd_import(args: argparse.Namespace) -> int:
             raise CliError(f"{source}: no such file")
     with reading(args.file):
         pass  # a bad workbook is reported before the sources are parsed
-    parsed = parse_sources(args.sources, options)
+    parsed = run_parse(args.sources, options)
     problems = [p for source in parsed for p in source.problems]
     import_ids: list[int] = []
     refused = None
     try:
         with editing(args.file) as (store, _workbook):
-            import_ids = store_parsed(store, parsed, options)
+            import_ids = run_store(store, parsed, options)
     except ImportRefused as exc:
         refused = str(exc)
     if args.json:

@@ -9,18 +9,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from desktop import paths
 from desktop.cli.common import CliError, editing, finite_number, print_json, reading
 from desktop.domain.errors import FieldError
-from desktop.domain.gates import gate_progress
-from desktop.domain.sample import sample_traces, sample_workbook
-from desktop.domain.workbook import Workbook
-from desktop.exports.content import content_fingerprint
-from desktop.resources import playbook
-from desktop.storage.schema import SCHEMA_VERSION
-from desktop.storage.workbook_file import WorkbookStore, create_workbook_file
-
-SAMPLE_FILE_NAME = "Sample workbook.ipwb"
+from desktop.services.workbook import ensure_sample_copy, run_new, workbook_summary
 
 
 def register(subparsers: Any) -> None:
@@ -43,9 +34,15 @@ def register(subparsers: Any) -> None:
     context.add_argument("--title", help="decision title")
     context.add_argument("--prepared-by")
     context.add_argument("--sponsor", help="executive sponsor the memo goes to")
-    context.add_argument("--currency", metavar="CODE", help="display currency, e.g. EUR (needs --fx-to-usd)")
-    context.add_argument("--fx-to-usd", type=finite_number, metavar="RATE", help="USD per one unit of the currency")
+    context.add_argument("--currency", metavar="CODE",
+                         help="display currency, e.g. EUR (needs --fx-rate or --fx-to-usd)")
+    context.add_argument("--fx-rate", type=finite_number, metavar="UNITS_PER_USD",
+                         help="units of the display currency one US dollar buys: "
+                              "--currency EUR --fx-rate 0.92 means 1 USD = 0.92 EUR")
+    context.add_argument("--fx-to-usd", type=finite_number, metavar="RATE",
+                         help="the same rate the other way round: USD per one unit of the currency (1/--fx-rate)")
     context.add_argument("--fx-date", metavar="DATE", help="date of the FX rate, YYYY-MM-DD")
+    context.add_argument("--fx-source", metavar="TEXT", help='where the rate comes from, e.g. "ECB reference rate"')
     context.add_argument("--reviewer-rate", type=finite_number, metavar="USD_PER_HOUR")
     context.add_argument("--target-p95-ms", type=finite_number, metavar="MS")
     context.add_argument("--readiness-threshold", type=int, metavar="N", help="0 to 100 (default 70)")
@@ -63,49 +60,9 @@ def register(subparsers: Any) -> None:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    book = playbook()
-    if args.sample:
-        create_workbook_file(args.file, book, sample_workbook(book), sample_traces(book))
-    else:
-        create_workbook_file(args.file, book, Workbook.empty(book))
+    run_new(args.file, args.sample)
     print(f"created {args.file}")
     return 0
-
-
-def workbook_summary(store: WorkbookStore, workbook: Workbook) -> dict[str, Any]:
-    book = playbook()
-    context = workbook.context
-    gates = []
-    for gate in book.gates:
-        assessment = workbook.gates[gate.slug]
-        progress = gate_progress(assessment)
-        gates.append({"slug": gate.slug, "name": gate.name, "status": assessment.status.value,
-                      "itemsDone": progress.done, "itemsTotal": progress.total})
-    return {
-        "schemaVersion": SCHEMA_VERSION,
-        "playbookVersion": store.get_meta("playbookVersion"),
-        "title": context.title,
-        "organisation": context.organisation,
-        "preparedBy": context.prepared_by,
-        "sponsor": context.sponsor,
-        "currency": context.currency,
-        "fxToUsd": context.fx_to_usd,
-        "fxDate": context.fx_date,
-        "reviewerRateUsdPerHour": context.reviewer_rate_usd_per_hour,
-        "targetP95Ms": context.target_p95_ms,
-        "readinessThreshold": context.readiness_threshold,
-        "workloads": [{"name": w.name, "monthlyRequests": w.monthly_requests} for w in context.workloads],
-        "gates": gates,
-        "scores": [{"slug": d.slug, "dimension": d.name, "score": workbook.scores[d.slug].score,
-                    "referenceScore": d.reference_score, "note": workbook.scores[d.slug].note}
-                   for d in book.readiness],
-        "traceCount": store.trace_count(),
-        "signed": workbook.signed,
-        # the fingerprint of the content as it stands (a draft's, or the signed-off content recomputed);
-        # signedFingerprint is the one stored at sign-off (they differ only if the file was tampered with)
-        "fingerprint": content_fingerprint(store, workbook, book),
-        "signedFingerprint": workbook.signoff.fingerprint if workbook.signoff else None,
-    }
 
 
 def cmd_info(args: argparse.Namespace) -> int:
@@ -142,16 +99,24 @@ def cmd_context(args: argparse.Namespace) -> int:
     changes: dict[str, Any] = {}
     for option, attr in (("organisation", "organisation"), ("title", "title"), ("prepared_by", "prepared_by"),
                          ("sponsor", "sponsor"), ("fx_to_usd", "fx_to_usd"), ("fx_date", "fx_date"),
+                         ("fx_source", "fx_source"),
                          ("reviewer_rate", "reviewer_rate_usd_per_hour"), ("target_p95_ms", "target_p95_ms"),
                          ("readiness_threshold", "readiness_threshold")):
         value = getattr(args, option)
         if value is not None:
             changes[attr] = value
+    if args.fx_rate is not None:
+        if args.fx_to_usd is not None:
+            raise CliError("give the rate once: --fx-rate (units per USD) or --fx-to-usd (USD per unit)", 2)
+        if args.fx_rate <= 0:
+            raise CliError("--fx-rate must be a positive number of currency units per US dollar")
+        changes["fx_to_usd"] = 1 / args.fx_rate  # stored as USD per unit
     if args.currency is not None:
         changes["currency"] = args.currency.strip().upper()
-        if changes["currency"] != "USD" and args.fx_to_usd is None:
-            raise CliError("--currency needs --fx-to-usd (USD per one unit of the currency)")
-        if changes["currency"] == "USD" and args.fx_to_usd is None:
+        if changes["currency"] != "USD" and "fx_to_usd" not in changes:
+            raise CliError("--currency needs --fx-rate (units of the currency per US dollar) or --fx-to-usd "
+                           "(US dollars per unit)")
+        if changes["currency"] == "USD" and "fx_to_usd" not in changes:
             changes["fx_to_usd"] = 1.0
     workloads = []
     for spec in args.workload:
@@ -176,19 +141,6 @@ def cmd_context(args: argparse.Namespace) -> int:
         workbook.set_context(context)
     print(f"updated {args.file}")
     return 0
-
-
-def sample_copy_path() -> Path:
-    """The user's own copy of the sample workbook (the bundled data is never opened for editing)."""
-    return paths.user_data_dir() / SAMPLE_FILE_NAME
-
-
-def ensure_sample_copy() -> Path:
-    path = sample_copy_path()
-    if not path.exists():
-        book = playbook()
-        create_workbook_file(path, book, sample_workbook(book), sample_traces(book))
-    return path
 
 
 def has_display() -> bool:

@@ -117,7 +117,7 @@ def decision_content(workbook: Workbook, playbook: Playbook, *, schema_version: 
     revocation changes the fingerprint of every later sign-off."""
     context = workbook.context
     signoff = workbook.signoff
-    return {
+    content = {
         "canonicalFormat": CANONICAL_FORMAT_VERSION,
         "schemaVersion": schema_version,
         "playbookVersion": playbook.version,
@@ -150,6 +150,17 @@ def decision_content(workbook: Workbook, playbook: Playbook, *, schema_version: 
         "audit": dict(audit) if audit is not None else None,
         "signoff": signoff_content(signoff),
     }
+    # Added with the decision plan; left out while unset so that earlier fingerprints stay valid.
+    if context.fx_source is not None:
+        content["context"]["fxSource"] = context.fx_source
+    if not workbook.plan.empty:
+        content["plan"] = {
+            "constraints": [{"workload": c.workload,
+                             "allowedRoutes": list(c.allowed_routes) if c.allowed_routes is not None else None,
+                             "monthlyBudgetUsd": c.monthly_budget_usd} for c in workbook.plan.constraints],
+            "levers": [{"kind": lv.kind, "workload": lv.workload, "value": lv.value} for lv in workbook.plan.levers],
+        }
+    return content
 
 
 def signoff_content(signoff: SignOff | None) -> dict[str, Any] | None:
@@ -158,3 +169,9 @@ def signoff_content(signoff: SignOff | None) -> dict[str, Any] | None:
         return None
     return {"approver": signoff.approver, "role": signoff.role, "decision": signoff.decision,
             "conditions": signoff.conditions, "date": signoff.date, "draftFingerprint": signoff.draft_fingerprint}
+
+
+def group_fingerprint(fingerprint: str) -> str:
+    """64 hex digits in groups of four, upper case, as the exports and the screen print them."""
+    text = fingerprint.upper()
+    return " ".join(text[i:i + 4] for i in range(0, len(text), 4))

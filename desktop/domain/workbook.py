@@ -18,6 +18,7 @@ from desktop.domain.playbook import Playbook
 
 DEFAULT_READINESS_THRESHOLD = 70
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
+MAX_FX_SOURCE = 200
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class BuyerContext:
     currency: str = "USD"
     fx_to_usd: float = 1.0  # USD per one unit of `currency`; amounts are stored in USD
     fx_date: str | None = None
+    fx_source: str | None = None  # where the officer took the rate from ("ECB reference rate")
     reviewer_rate_usd_per_hour: float | None = None
     target_p95_ms: float | None = None
     workloads: tuple[Workload, ...] = ()
@@ -56,6 +58,8 @@ class BuyerContext:
                 dt.date.fromisoformat(self.fx_date)
             except ValueError:
                 raise FieldError("fxDate", self.fx_date, "must be a date as YYYY-MM-DD") from None
+        if self.fx_source is not None and len(self.fx_source) > MAX_FX_SOURCE:
+            raise FieldError("fxSource", self.fx_source, f"must be at most {MAX_FX_SOURCE} characters")
         rate = self.reviewer_rate_usd_per_hour
         if rate is not None and (not math.isfinite(rate) or rate < 0):
             raise FieldError("reviewerRateUsdPerHour", rate, "must be a non-negative number")
@@ -78,6 +82,127 @@ class BuyerContext:
         updated = tuple(Workload(w.name, monthly_requests) if w.name.casefold() == name.strip().casefold()
                         else w for w in self.workloads)
         return replace(self, workloads=updated)
+
+
+# ---------------------------------------------------------------------------------------------- plan inputs
+
+WORKBOOK_WIDE = "*"  # the workload name of a constraint or lever that applies to every workload
+LEVER_KINDS = ("batch", "cache", "utilization", "peak", "acceptance", "review-minutes", "fallback-share")
+_SHARE_LEVERS = {"batch", "cache", "utilization", "acceptance", "fallback-share"}
+MAX_PEAK_FACTOR = 100.0
+MAX_REVIEW_MINUTES = 24 * 60.0
+
+
+@dataclass(frozen=True)
+class PlanLever:
+    """One what-if input of the plan: KIND for one workload (or "*" for all) set to VALUE.
+
+    batch, cache, acceptance and fallback-share are shares 0-1, utilization is a share above 0 up to 1,
+    peak is the peak-to-average factor (1 or more), review-minutes are minutes per output.
+    """
+
+    kind: str
+    workload: str
+    value: float
+
+    def __post_init__(self) -> None:
+        if self.kind not in LEVER_KINDS:
+            raise FieldError("lever", self.kind, f"must be one of {', '.join(LEVER_KINDS)}")
+        if not self.workload.strip():
+            raise FieldError("lever", self.workload, "needs a workload name (or * for every workload)")
+        value = self.value
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise FieldError(self.kind, value, "must be a finite number")
+        if self.kind in _SHARE_LEVERS and not 0 <= value <= 1:
+            raise FieldError(self.kind, value, "must be a share from 0 to 1")
+        if self.kind == "utilization" and value == 0:
+            raise FieldError(self.kind, value, "must be above 0")
+        if self.kind == "peak" and not 1 <= value <= MAX_PEAK_FACTOR:
+            raise FieldError(self.kind, value, f"must be a peak-to-average factor from 1 to {MAX_PEAK_FACTOR:g}")
+        if self.kind == "review-minutes" and not 0 <= value <= MAX_REVIEW_MINUTES:
+            raise FieldError(self.kind, value, "must be minutes per output from 0 to 1440")
+
+    def applies_to(self, workload: str) -> bool:
+        return self.workload == WORKBOOK_WIDE or self.workload.casefold() == workload.casefold()
+
+
+@dataclass(frozen=True)
+class PlanConstraint:
+    """What the officer allows for one workload (or "*" for the whole workbook).
+
+    `allowed_routes` (procurement route slugs; None: every route) expresses a data boundary such as
+    "data stays in our cloud"; `monthly_budget_usd` (None: no cap) is compared with the plan's monthly cost.
+    """
+
+    workload: str
+    allowed_routes: tuple[str, ...] | None = None
+    monthly_budget_usd: float | None = None
+
+    def __post_init__(self) -> None:
+        if not self.workload.strip():
+            raise FieldError("constraint", self.workload, "needs a workload name (or * for the whole workbook)")
+        if self.allowed_routes is not None:
+            if not self.allowed_routes:
+                raise FieldError("allow", "", "needs at least one route")
+            if any(not isinstance(r, str) or not r.strip() for r in self.allowed_routes):
+                raise FieldError("allow", self.allowed_routes, "names an empty route")
+        budget = self.monthly_budget_usd
+        if budget is not None and (isinstance(budget, bool) or not isinstance(budget, (int, float))
+                                   or not math.isfinite(budget) or budget < 0):
+            raise FieldError("budget", budget, "must be a non-negative amount")
+
+    @property
+    def empty(self) -> bool:
+        return self.allowed_routes is None and self.monthly_budget_usd is None
+
+
+@dataclass(frozen=True)
+class PlanSettings:
+    """The plan's stored inputs: constraints per workload (or workbook-wide) and the saved levers."""
+
+    constraints: tuple[PlanConstraint, ...] = ()
+    levers: tuple[PlanLever, ...] = ()
+
+    def __post_init__(self) -> None:
+        names = [c.workload.casefold() for c in self.constraints]
+        duplicate = next((n for n in names if names.count(n) > 1), None)
+        if duplicate:
+            raise FieldError("constraints", duplicate, "lists one workload twice")
+
+    def constraint(self, workload: str) -> PlanConstraint | None:
+        return next((c for c in self.constraints if c.workload.casefold() == workload.casefold()), None)
+
+    def with_constraint(self, constraint: PlanConstraint) -> PlanSettings:
+        """The settings with this workload's constraint replaced (an empty constraint removes it)."""
+        kept = tuple(c for c in self.constraints if c.workload.casefold() != constraint.workload.casefold())
+        return replace(self, constraints=kept if constraint.empty else kept + (constraint,))
+
+    def with_levers(self, levers: tuple[PlanLever, ...] | list[PlanLever]) -> PlanSettings:
+        """The settings with these levers saved: each replaces a saved lever of the same kind and workload."""
+        merged = merge_levers(self.levers, levers)
+        return replace(self, levers=merged)
+
+    def without_lever(self, kind: str, workload: str) -> PlanSettings:
+        return replace(self, levers=tuple(lv for lv in self.levers if not (
+            lv.kind == kind and lv.workload.casefold() == workload.casefold())))
+
+    @property
+    def empty(self) -> bool:
+        return not self.constraints and not self.levers
+
+
+def merge_levers(base: tuple[PlanLever, ...] | list[PlanLever],
+                 extra: tuple[PlanLever, ...] | list[PlanLever]) -> tuple[PlanLever, ...]:
+    """`base` with each lever of `extra` replacing the one of the same kind and workload (order kept)."""
+    result = list(base)
+    for lever in extra:
+        key = (lever.kind, lever.workload.casefold())
+        index = next((i for i, lv in enumerate(result) if (lv.kind, lv.workload.casefold()) == key), None)
+        if index is None:
+            result.append(lever)
+        else:
+            result[index] = lever
+    return tuple(result)
 
 
 class GateStatus(str, Enum):
@@ -194,6 +319,7 @@ class Workbook:
     scores: dict[str, ReadinessScore]
     signoff: SignOff | None = None
     audit: list[AuditEntry] = field(default_factory=list)
+    plan: PlanSettings = field(default_factory=lambda: PlanSettings())
 
     @classmethod
     def empty(cls, playbook: Playbook) -> Workbook:
@@ -227,3 +353,8 @@ class Workbook:
         if score.slug not in self.scores:
             raise FieldError("dimension", score.slug, "is not a readiness dimension")
         self.scores[score.slug] = score
+
+    def set_plan(self, plan: PlanSettings) -> None:
+        """Replace the plan's constraints and saved levers (one undoable edit in the GUI)."""
+        self.ensure_editable()
+        self.plan = plan

@@ -193,7 +193,7 @@ class Decision:
         content: the decision content (a dict; `canonical_bytes(content)` is what is hashed and signed).
         fingerprint: SHA-256 of the canonical bytes, 64 hex digits.
         rows: the active trace rows (dicts as `WorkbookStore.iter_traces` gives them).
-        economics: desktop.economics_service.Economics (report, recommendation, scenarios, override, catalog,
+        economics: desktop.economics.analysis.Economics (report, recommendation, scenarios, override, catalog,
             modelled costs, problems).
     """
 
@@ -229,8 +229,10 @@ class Decision:
 def build_decision(store: WorkbookStore, workbook: Workbook, playbook: Playbook, *,
                    rows: list[dict[str, Any]] | None = None) -> Decision:
     """Compute the decision content of `workbook` (its sign-off as it stands) with the store's traces,
-    saved scenarios, recommendation override and catalog (through desktop.economics_service)."""
-    from desktop.economics_service import compute_economics, load_inputs
+    saved scenarios, recommendation override and catalog (`desktop.economics.analysis` over what
+    `desktop.storage.economics_store.load_inputs` reads)."""
+    from desktop.economics.analysis import compute_economics
+    from desktop.storage.economics_store import load_inputs
 
     if rows is None:
         rows = list(store.iter_traces())
@@ -268,7 +270,7 @@ def draft_of(workbook: Workbook) -> Workbook:
         last_sign = max((i for i, e in enumerate(log) if e.action == "sign"), default=None)
         if last_sign is not None:
             log = log[:last_sign]
-    return Workbook(workbook.context, dict(workbook.gates), dict(workbook.scores), None, log)
+    return Workbook(workbook.context, dict(workbook.gates), dict(workbook.scores), None, log, workbook.plan)
 
 
 def draft_fingerprint(store: WorkbookStore, workbook: Workbook, playbook: Playbook) -> str:

@@ -19,6 +19,10 @@ truncated with a visible marker.
 The decision sheets (Summary, Procurement matrix, Gates, Readiness) are rendered by `decision_layouts`
 from the canonical content alone (plus the bundled playbook's texts and the manifest), so the verifier
 renders them again from the embedded content and compares cell by cell.
+
+This module writes the file. What the cells hold comes from its siblings: `excel_text` (text safety),
+`excel_layout` (the decision, assumptions and audit sheets as plain data), `excel_formulas` (the Metrics
+sheets' live formulas and the Traces columns) and `excel_plan` (the decision plan's sheet).
 """
 
 from __future__ import annotations
@@ -26,468 +30,27 @@ from __future__ import annotations
 import gc
 import json
 import math
-import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from desktop.domain.playbook import Playbook
-from desktop.domain.trace import FIELDS_BY_NAME, FIELD_NAMES, Kind
+from desktop.domain.trace import FIELDS_BY_NAME, Kind
 from desktop.exports.atomic import ExportError, atomic_path
-from desktop.exports.matrix import (DECISION_LABELS, GATE_LABELS, STATUS_LABELS, ExportData, check_cancel,
-                                    gate_justification, report_progress, status_mark)
+from desktop.exports.excel_plan import write_plan_sheet
+from desktop.domain.progress import NO_PROGRESS, Progress, check_cancelled
+from desktop.exports.excel_formulas import PER_ROW_HEADERS, Columns, MetricsFormulas, trace_columns
+from desktop.exports.excel_layout import (FIRST_DATA_ROW, HEADER_ROW, Layout, assumptions_layout, audit_layout,
+                                          cell_ref, decision_layouts)
+from desktop.exports.excel_text import clean_text
+from desktop.exports.matrix import ExportData, status_mark
 
-EXCEL_CELL_LIMIT = 32_767  # UTF-16 code units
 EXCEL_MAX_ROWS = 1_048_576
 TRACE_ROWS_PER_SHEET = 1_000_000
-CONTROL_MARK = "\ufffd"
 CONTENT_SHEET = "ipw-content"
 CONTENT_FORMAT = "ipw-export-content/1"
 CONTENT_CHUNK = 30_000  # characters of ASCII JSON per cell
-HEADER_ROW = 3  # 0-based: tables' header row (Excel row 4); data from row 4 (Excel row 5)
-FIRST_DATA_ROW = HEADER_ROW + 1
 PAPER = {"a4": 9, "letter": 1}
 
-DECISION_SHEETS = ("Summary", "Procurement matrix", "Gates", "Readiness")
-
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
-_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
-
-
-# ---------------------------------------------------------------------------------------------- text
-
-def truncation_marker(removed: int) -> str:
-    return f" \u2026 [truncated: {removed:,} more characters not shown]"
-
-
-def _utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le", "surrogatepass")) // 2
-
-
-def clean_text(value: Any, limit: int = EXCEL_CELL_LIMIT) -> str:
-    """User or imported text made safe for a cell: line ends unified, control characters replaced by a
-    visible U+FFFD, and text over `limit` UTF-16 units cut with a visible marker saying how much is missing."""
-    text = value if isinstance(value, str) else str(value)
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if _ILLEGAL.search(text):
-        text = _ILLEGAL.sub(CONTROL_MARK, text)
-    if len(text) > limit // 2 and _utf16_len(text) > limit:
-        # Room for the marker, measured with the longest count it could show.
-        keep = limit - _utf16_len(truncation_marker(len(text)))
-        head = text.encode("utf-16-le")[:2 * keep].decode("utf-16-le", "ignore")
-        text = head + truncation_marker(len(text) - len(head))
-    return text
-
-
-def unescape_cell_text(text: str) -> str:
-    """Undo OOXML's _xHHHH_ escapes (openpyxl hands them back as written)."""
-    if "_x" not in text:
-        return text
-    return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text)
-
-
-# ---------------------------------------------------------------------------------------------- layout
-
-@dataclass(frozen=True)
-class Cell:
-    """One cell of a rendered sheet: its value, its style name and where the value comes from.
-
-    `origin` is "content" (the canonical decision content), "playbook" (the bundled playbook's text) or
-    "manifest" (fingerprint, status, signature); the verifier checks playbook cells only when the content's
-    playbook version is the bundled one.
-    """
-
-    value: Any
-    style: str = "text"
-    origin: str = "content"
-
-
-@dataclass
-class Layout:
-    name: str
-    cells: dict[tuple[int, int], Cell] = field(default_factory=dict)
-    widths: dict[int, float] = field(default_factory=dict)
-    freeze: tuple[int, int] | None = None
-    title_rows: tuple[int, int] | None = None
-    landscape: bool = True
-    anchors: dict[str, tuple[int, int]] = field(default_factory=dict)
-    row: int = 0  # the next free row while building
-
-    def put(self, row: int, col: int, value: Any, style: str = "text", origin: str = "content") -> None:
-        if value is None or value == "":
-            return
-        if isinstance(value, str):
-            value = clean_text(value)
-        self.cells[(row, col)] = Cell(value, style, origin)
-
-    def line(self, *values: Any, style: str | Sequence[str] = "text", origin: str | Sequence[str] = "content"
-             ) -> int:
-        row = self.row
-        for col, value in enumerate(values):
-            s = style if isinstance(style, str) else style[col]
-            o = origin if isinstance(origin, str) else origin[col]
-            self.put(row, col, value, s, o)
-        self.row += 1
-        return row
-
-    def skip(self, rows: int = 1) -> None:
-        self.row += rows
-
-    def rows(self) -> list[int]:
-        return sorted({r for r, _ in self.cells})
-
-
-def cell_ref(row: int, col: int, absolute: bool = False) -> str:
-    """0-based (row, col) -> 'B7' (or '$B$7')."""
-    letters = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return f"${letters}${row + 1}" if absolute else f"{letters}{row + 1}"
-
-
-def col_letter(col: int) -> str:
-    return cell_ref(0, col)[:-1]
-
-
-def sheet_ref(sheet: str) -> str:
-    return "'" + sheet.replace("'", "''") + "'" if re.search(r"[^A-Za-z0-9_]", sheet) else sheet
-
-
-def _num(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _whole(value: Any) -> int | float | None:
-    number = _num(value)
-    if number is None:
-        return None
-    return int(number) if number.is_integer() else number
-
-
-def shown_fingerprint(fingerprint: Any) -> str | None:
-    """A fingerprint as documents print it: upper case, in groups of four (`ipw sign` accepts it so)."""
-    if not fingerprint:
-        return None
-    from desktop.signoff import group_fingerprint
-    return group_fingerprint(str(fingerprint))
-
-
-def _header_block(layout: Layout, title: str, manifest: Mapping[str, Any]) -> None:
-    layout.put(0, 0, title, "title", "manifest")
-    mark = status_mark(manifest)
-    layout.put(1, 0, mark if mark else "Signed off", "banner" if mark else "banner_ok", "manifest")
-    layout.row = 2
-
-
-def _signoff_text(content: Mapping[str, Any], manifest: Mapping[str, Any]) -> str:
-    signoff = content.get("signoff")
-    mark = status_mark(manifest)
-    if signoff is None:
-        return mark or "Not signed off"
-    decision = DECISION_LABELS.get(signoff.get("decision"), signoff.get("decision") or "")
-    text = f"{decision} by {signoff.get('approver', '')} ({signoff.get('role', '')}) on {signoff.get('date', '')}"
-    return f"{mark}: {text}" if mark else text
-
-
-def signature_text(manifest: Mapping[str, Any]) -> str:
-    if manifest.get("signature"):
-        return "Ed25519 signature embedded with the public key below; check it with `ipw verify`"
-    if manifest.get("status") == "draft":
-        return "None: a draft carries its fingerprint only"
-    return "None: the sign-off is recorded with its fingerprint only (no key was used)"
-
-
-def summary_layout(content: Mapping[str, Any], manifest: Mapping[str, Any], playbook: Playbook) -> Layout:
-    layout = Layout("Summary", landscape=False)
-    layout.widths = {0: 36, 1: 72}
-    _header_block(layout, "Inference procurement decision", manifest)
-    layout.line("Fingerprint (SHA-256)", shown_fingerprint(manifest.get("fingerprint")), style=("label", "mono"),
-                origin="manifest")
-    layout.skip()
-    context = content.get("context") or {}
-    rec = content.get("recommendation") or {}
-    signoff = content.get("signoff")
-
-    layout.line("Decision", style="section")
-    for label, value in (("Decision title", context.get("title")), ("Organisation", context.get("organisation")),
-                         ("From (prepared by)", context.get("preparedBy")), ("To (sponsor)", context.get("sponsor"))):
-        layout.line(label, value, style=("label", "text"))
-    layout.line("Recommended route", rec.get("routeName"), style=("label", "strong"))
-    if rec.get("computedRoute") and rec.get("computedRoute") != rec.get("route"):
-        computed = next((s.get("route") for s in rec.get("statuses", []) if s.get("slug") == rec["computedRoute"]),
-                        rec["computedRoute"])
-        layout.line("Route the rules chose", computed, style=("label", "text"))
-    override = content.get("override") or {}
-    if override.get("reason"):
-        layout.line("Officer's reason for the override", override.get("reason"), style=("label", "text"))
-    layout.line("Fallback route", rec.get("fallbackName"), style=("label", "text"))
-    basis = "\n".join(b.get("text", "") for b in rec.get("basis", []))
-    layout.line("Why this route", basis, style=("label", "text"))
-    decision = "Not signed off (draft)" if signoff is None else DECISION_LABELS.get(signoff.get("decision"),
-                                                                                     signoff.get("decision"))
-    layout.line("Sign-off decision", decision, style=("label", "strong"))
-    layout.skip()
-
-    layout.line("Inputs finance can change", style="section")
-    row = layout.line("Reviewer rate (USD per hour)", _num(context.get("reviewerRateUsdPerHour")),
-                      style=("label", "input_usd_l"))
-    layout.anchors["reviewerRate"] = (row, 1)
-    row = layout.line("Target p95 latency (ms)", _num(context.get("targetP95Ms")), style=("label", "input_ms_l"))
-    layout.anchors["targetP95"] = (row, 1)
-    layout.line("", "The Metrics sheet's formulas read the two cells above: change them to see the effect.",
-                style=("label", "note"), origin="manifest")
-    layout.line("Readiness threshold (0-100)", _whole(context.get("readinessThreshold")), style=("label", "int_l"))
-    layout.line("Display currency", context.get("currency"), style=("label", "text"))
-    layout.line("USD per unit of that currency", _num(context.get("fxToUsd")), style=("label", "num4_l"))
-    layout.line("FX rate date", context.get("fxDate"), style=("label", "text"))
-    workloads = context.get("workloads") or []
-    layout.line("Workloads in scope", "Forecast requests per month" if workloads else "none listed",
-                style=("label", "label"))
-    for w in workloads:
-        layout.line(w.get("name"), _num(w.get("monthlyRequests")), style=("text", "int_l"))
-    layout.skip()
-
-    layout.line("Sign-off", style="section")
-    signoff = signoff or {}
-    layout.line("Status", _signoff_text(content, manifest), style=("label", "strong"), origin=("content", "manifest"))
-    for label, key in (("Approver", "approver"), ("Role", "role")):
-        layout.line(label, signoff.get(key), style=("label", "text"))
-    layout.line("Decision", DECISION_LABELS.get(signoff.get("decision"), signoff.get("decision")),
-                style=("label", "text"))
-    layout.line("Conditions", signoff.get("conditions"), style=("label", "text"))
-    layout.line("Date", signoff.get("date"), style=("label", "text"))
-    layout.line("Draft fingerprint the approver read", shown_fingerprint(signoff.get("draftFingerprint")),
-                style=("label", "mono"))
-    layout.line("Signed at", manifest.get("signedAt"), style=("label", "text"), origin="manifest")
-    layout.line("Signature", signature_text(manifest), style=("label", "text"), origin="manifest")
-    layout.line("Public key (Ed25519, hex)", manifest.get("publicKey"), style=("label", "mono"), origin="manifest")
-    layout.skip()
-
-    layout.line("Provenance", style="section")
-    layout.line("Fingerprint (SHA-256)", shown_fingerprint(manifest.get("fingerprint")), style=("label", "mono"),
-                origin="manifest")
-    traces = content.get("traces") or {}
-    audit = content.get("audit") or {}
-    for label, value, style in (
-            ("Decision content format", _whole(content.get("canonicalFormat")), "int"),
-            ("Workbook file format", _whole(content.get("schemaVersion")), "int"),
-            ("Playbook version", content.get("playbookVersion"), "text"),
-            ("Trace rows", _whole(traces.get("count")), "int"),
-            ("Trace content SHA-256", traces.get("contentSha256"), "mono"),
-            ("Audit log entries covered", _whole(audit.get("entries")), "int")):
-        layout.line(label, value, style=("label", style + "_l" if style == "int" else style))
-    layout.line("Exported at (UTC)", manifest.get("exportedAt"), style=("label", "text"), origin="manifest")
-    layout.line("Written by", manifest.get("generator"), style=("label", "text"), origin="manifest")
-    layout.line("Check", "Run `ipw verify` on this file to compare it with its embedded decision content.",
-                style=("label", "note"), origin="manifest")
-    return layout
-
-
-def matrix_layout(content: Mapping[str, Any], manifest: Mapping[str, Any], playbook: Playbook) -> Layout:
-    layout = Layout("Procurement matrix")
-    _header_block(layout, "Procurement matrix with this workbook's statuses", manifest)
-    layout.put(2, 0, playbook.matrix_purpose, "note", "playbook")
-    headers = ("Route", "Stage", "Use when", "Minimum evidence", "Avoid when", "Owner", "Status in this workbook",
-               "Role in the decision", "Cost per accepted output at target p95 (USD)", "Reasons")
-    layout.row = HEADER_ROW
-    layout.line(*headers, style="header", origin="manifest")
-    layout.widths = dict(enumerate((22, 12, 32, 32, 32, 16, 12, 13, 16, 70)))
-    layout.freeze = (FIRST_DATA_ROW, 1)
-    layout.title_rows = (HEADER_ROW, HEADER_ROW)
-    rec = content.get("recommendation") or {}
-    statuses = {s.get("slug"): s for s in rec.get("statuses", [])}
-    for route in playbook.procurement_routes:
-        status = statuses.get(route.slug, {})
-        role = []
-        if rec.get("route") == route.slug:
-            role.append("Recommended")
-        if rec.get("fallback") == route.slug:
-            role.append("Fallback")
-        reasons = "\n".join("\u2022 " + r.get("text", "") for r in status.get("reasons", []))
-        layout.line(route.name, route.stage, route.use_when, route.minimum_evidence, route.avoid_when, route.owner,
-                    STATUS_LABELS.get(status.get("status"), status.get("status") or "Unknown"),
-                    ", ".join(role), _num(status.get("costAtTarget")), reasons,
-                    style=("strong", "text", "text", "text", "text", "text", "strong", "text", "usd", "text"),
-                    origin=("playbook",) * 6 + ("content",) * 4)
-    return layout
-
-
-def _evidence_text(evidence: Mapping[str, Any] | None) -> str:
-    if not evidence:
-        return ""
-    text = evidence.get("label") or ""
-    if evidence.get("sha256"):
-        text += f" (SHA-256 {evidence['sha256'][:16]}\u2026"
-        text += ", embedded)" if evidence.get("embedded") else ")"
-    return text
-
-
-def gates_layout(content: Mapping[str, Any], manifest: Mapping[str, Any], playbook: Playbook) -> Layout:
-    layout = Layout("Gates")
-    _header_block(layout, "Decision gates", manifest)
-    layout.row = HEADER_ROW
-    layout.line("Gate", "Buyer question", "Verdict", "Item", "Checklist item", "Done", "Note", "Owner", "Evidence",
-                "Gate note", "Justification and open items", "Failure if skipped", style="header",
-                origin="manifest")
-    layout.widths = dict(enumerate((20, 30, 12, 5, 28, 6, 26, 14, 22, 26, 26, 36)))
-    layout.freeze = (FIRST_DATA_ROW, 1)
-    layout.title_rows = (HEADER_ROW, HEADER_ROW)
-    states = {g.get("slug"): g for g in content.get("gates", [])}
-    for gate in playbook.gates:
-        state = states.get(gate.slug, {})
-        items = state.get("items") or []
-        verdict = GATE_LABELS.get(state.get("status"), state.get("status") or "Not assessed")
-        exception = gate_justification(state)
-        for index, item in enumerate(items or [{}]):
-            first = index == 0
-            layout.line(gate.name, gate.buyer_question if first else None, verdict, _whole(item.get("number")),
-                        item.get("text"), ("Yes" if item.get("done") else "No") if item else None,
-                        item.get("note"), item.get("owner"), _evidence_text(item.get("evidence")),
-                        state.get("note") if first else None, exception if first else None,
-                        gate.failure_if_skipped if first else None,
-                        style=("strong", "text", "verdict", "int", "text", "text", "text", "text", "text", "text",
-                               "text", "text"),
-                        origin=("playbook", "playbook") + ("content",) * 9 + ("playbook",))
-    return layout
-
-
-def readiness_layout(content: Mapping[str, Any], manifest: Mapping[str, Any], playbook: Playbook) -> Layout:
-    layout = Layout("Readiness", landscape=True)
-    _header_block(layout, "Readiness scores", manifest)
-    context = content.get("context") or {}
-    threshold = _whole(context.get("readinessThreshold"))
-    layout.row = HEADER_ROW
-    layout.line("Dimension", "Score", "Reference score", "Threshold", "Meets threshold", "Officer's note",
-                "Playbook note", style="header", origin="manifest")
-    layout.widths = dict(enumerate((26, 9, 11, 11, 12, 50, 60)))
-    layout.freeze = (FIRST_DATA_ROW, 1)
-    layout.title_rows = (HEADER_ROW, HEADER_ROW)
-    scores = {s.get("slug"): s for s in content.get("readiness", [])}
-    for dim in playbook.readiness:
-        state = scores.get(dim.slug, {})
-        score = _whole(state.get("score"))
-        meets = "not scored" if score is None or threshold is None else ("Yes" if score >= threshold else "No")
-        layout.line(dim.name, score, dim.reference_score, threshold, meets, state.get("note"), dim.note,
-                    style=("strong", "int", "int", "int", "text", "text", "text"),
-                    origin=("playbook", "content", "playbook", "content", "content", "content", "playbook"))
-    return layout
-
-
-def decision_layouts(content: Mapping[str, Any], manifest: Mapping[str, Any], playbook: Playbook) -> list[Layout]:
-    """The four decision sheets as they must read, from the canonical content, the manifest and the playbook."""
-    return [summary_layout(content, manifest, playbook), matrix_layout(content, manifest, playbook),
-            gates_layout(content, manifest, playbook), readiness_layout(content, manifest, playbook)]
-
-
-def assumptions_layout(data: ExportData) -> Layout:
-    content, manifest = data.canonical, data.manifest
-    layout = Layout("Assumptions")
-    _header_block(layout, "Assumptions and sources", manifest)
-    layout.widths = dict(enumerate((28, 22, 22, 40, 22, 18, 40)))
-    layout.skip()
-    context = content.get("context") or {}
-    layout.line("Buyer context", style="section")
-    for label, value, style in (
-            ("Reviewer rate (USD per hour)", _num(context.get("reviewerRateUsdPerHour")), "usd"),
-            ("Target p95 latency (ms)", _num(context.get("targetP95Ms")), "ms"),
-            ("Readiness threshold", _whole(context.get("readinessThreshold")), "int"),
-            ("Display currency", context.get("currency"), "text"),
-            ("USD per unit of that currency", _num(context.get("fxToUsd")), "num4"),
-            ("FX rate date", context.get("fxDate"), "text")):
-        layout.line(label, value, style=("label", style))
-    for w in context.get("workloads") or []:
-        layout.line(f"Workload: {w.get('name')}", _num(w.get("monthlyRequests")), "requests per month",
-                    style=("text", "int", "note"))
-    layout.skip()
-
-    layout.line("Calculator scenarios", style="section")
-    scenarios = content.get("scenarios") or []
-    if scenarios:
-        layout.line("Scenario", "Calculator", "Saved at", "Inputs", style="header")
-        for s in scenarios:
-            inputs = "\n".join(f"{k}: {v}" for k, v in sorted((s.get("inputs") or {}).items()))
-            layout.line(s.get("name"), s.get("kind"), s.get("savedAt"), inputs)
-    else:
-        layout.line("No calculator scenario is saved in this workbook.", style="note")
-    layout.skip()
-
-    layout.line("Catalog entries used", style="section")
-    entries = content.get("catalogEntries") or []
-    if entries:
-        layout.line("Catalog", "Key", "Entry", "Figures", "Source", "Date", "Officer override", style="header")
-        for e in entries:
-            described = e.get("name") or " ".join(str(e.get(k)) for k in ("provider", "model", "product", "gpu")
-                                                  if e.get(k))
-            figures = "\n".join(f"{k}: {v}" for k, v in sorted(e.items())
-                                if k not in {"catalog", "key", "name", "provider", "model", "product", "gpu",
-                                             "source", "date", "override", "overrideReason", "notes"}
-                                and v not in (None, "", False))
-            override = e.get("overrideReason") if e.get("override") else ""
-            layout.line(e.get("catalog"), e.get("key"), described, figures, e.get("source"), e.get("date"), override)
-    else:
-        layout.line("No catalog price or specification is used by this workbook's numbers.", style="note")
-    layout.skip()
-
-    layout.line("Trace imports", style="section")
-    if data.imports:
-        layout.line("Source", "Format", "SHA-256", "Imported at", "Rows read", "Rows imported", "Rows rejected",
-                    style="header")
-        for i in data.imports:
-            layout.line(i.get("source"), i.get("format"), i.get("sha256"), i.get("importedAt"), i.get("rowsRead"),
-                        i.get("rowsImported"), i.get("rowsRejected"),
-                        style=("text", "text", "mono", "text", "int", "int", "int"))
-    else:
-        layout.line("No trace rows are imported.", style="note")
-    layout.skip()
-
-    notes = list((content.get("recommendation") or {}).get("numbers", {}).get("notes", []))
-    notes += list(getattr(data.decision.economics, "problems", []) or [])
-    if notes:
-        layout.line("Notes on the numbers", style="section")
-        for note in notes:
-            layout.line(note, style="text")
-        layout.skip()
-
-    layout.line("Playbook sources", style="section")
-    layout.line("Source", "Address", "What it shows", style="header")
-    for source in data.playbook.sources:
-        layout.line(source.label, source.url, source.signal, origin="playbook")
-    return layout
-
-
-def audit_layout(data: ExportData) -> Layout:
-    layout = Layout("Audit")
-    _header_block(layout, "Sign-off audit log (append-only, hash-chained)", data.manifest)
-    layout.row = HEADER_ROW
-    layout.line("#", "Action", "By", "At (UTC)", "Detail", "Previous entry hash", "Entry hash", style="header")
-    layout.widths = dict(enumerate((5, 14, 22, 22, 60, 30, 30)))
-    layout.freeze = (FIRST_DATA_ROW, 0)
-    layout.title_rows = (HEADER_ROW, HEADER_ROW)
-    for entry in data.workbook.audit:
-        detail = "\n".join(f"{k}: {v}" for k, v in sorted(entry.detail.items()))
-        layout.line(entry.sequence, entry.action, entry.actor, entry.at, detail, entry.previous_hash,
-                    entry.entry_hash, style=("int", "text", "text", "text", "text", "mono", "mono"))
-    if not data.workbook.audit:
-        layout.line(None, "No entries: the workbook has not been signed off or revoked.", style="note")
-    layout.skip()
-    if data.audit_problems:
-        layout.line(None, "Hash chain BROKEN: " + "; ".join(data.audit_problems), style="banner")
-    else:
-        layout.line(None, "Hash chain intact: every entry follows the one before it.", style="note")
-    return layout
-
-
-# ---------------------------------------------------------------------------------------------- writing
 
 _BASE = {"font_name": "Calibri", "font_size": 10, "valign": "top"}
 _STYLES: dict[str, dict[str, Any]] = {
@@ -620,163 +183,13 @@ def _add_streaming_table(ws: Any, first_row: int, first_col: int, last_row: int,
         raise ExportError(f"cannot add the trace table to sheet {ws.name} (xlsxwriter code {result})")
 
 
-def _label(name: str) -> str:
-    """A trace field's column header: 'latencyP95Ms' -> 'Latency p95 (ms)', 'costUsd' -> 'Cost (USD per request)'."""
-    spec = FIELDS_BY_NAME.get(name)
-    if spec is None:
-        return name
-    words = [w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", name)]
-    if words and words[-1] in ("ms", "usd"):
-        words = words[:-1]
-    text = " ".join(words)
-    text = re.sub(r"\b(p|ttft) ?(\d+)?\b", lambda m: (m.group(1) + (m.group(2) or "")) if m.group(1) == "p"
-                  else "TTFT", text).capitalize().replace("Ttft", "TTFT")
-    if name == "costUsd":
-        return "Cost (USD per request)"
-    if name == "outputTokensPerSecond":
-        return "Output tokens/s per stream"
-    if spec.unit == "ms":
-        text += " (ms)"
-    return text
-
-
-def _unique_names(names: Iterable[str]) -> list[str]:
-    seen: set[str] = set()
-    result = []
-    for name in names:
-        base = " ".join(clean_text(name, 250).split()) or "Column"
-        candidate, n = base, 2
-        while candidate.casefold() in seen:
-            candidate, n = f"{base} ({n})", n + 1
-        seen.add(candidate.casefold())
-        result.append(candidate)
-    return result
-
-
 _TRACE_STYLES = {Kind.NUMBER: "num", Kind.RATE: "pct", Kind.BOOLEAN: "bool", Kind.TEXT: "plain", Kind.ROUTE: "plain"}
 _FIELD_STYLE_OVERRIDES = {"costUsd": "usd4", "ttftMs": "ms", "latencyP50Ms": "ms", "latencyP95Ms": "ms",
                           "inputTokens": "tokens", "outputTokens": "tokens", "concurrency": "int",
                           "outputTokensPerSecond": "tps", "reviewMinutes": "num", "latencyP99Ms": "ms"}
 
 
-@dataclass(frozen=True)
-class _Columns:
-    """Column positions of the Traces sheet and the Metrics sheet's blocks (0-based)."""
-
-    trace: dict[str, int]  # Traces sheet: "id", "importId", every field, extras
-    # Metrics sheet blocks
-    route: int = 0  # A..E
-    wr: int = 6  # G..K
-    group: int = 12  # M..S
-    per_row: int = 20  # U..AG
-
-    @property
-    def cost_used(self) -> int:
-        return self.per_row + 5
-
-    @property
-    def cost_per_accepted(self) -> int:
-        return self.per_row + 7
-
-    @property
-    def route_key(self) -> int:
-        return self.per_row + 10
-
-    @property
-    def wr_key(self) -> int:
-        return self.per_row + 11
-
-    @property
-    def group_key(self) -> int:
-        return self.per_row + 12
-
-
-PER_ROW_HEADERS = ("Trace id", "Workload", "Route", "Provider", "Model", "Cost per request used (USD)",
-                   "Cost basis", "Cost per accepted output (USD)", "Cache-adjusted input burden (tokens)",
-                   "Throughput headroom (accepted tokens/s)", "Key: route", "Key: workload and route",
-                   "Key: group")
-
-
-class _MetricsFormulas:
-    """Builds the Metrics sheet's formulas: per row over one Traces sheet, aggregates over all of them."""
-
-    def __init__(self, columns: _Columns, rate_ref: str, target_ref: str,
-                 sheets: Sequence[tuple[str, str, int]]) -> None:
-        self.c = columns
-        self.rate = rate_ref
-        self.target = target_ref
-        self.sheets = sheets  # (traces sheet, metrics sheet, rows on it)
-
-    def _tcol(self, name: str, row: int, traces: str) -> str:
-        return f"{traces}!{cell_ref(row, self.c.trace[name])}"
-
-    def per_row(self, row: int, traces: str, modelled: float | None) -> tuple[str, str, str, str, str]:
-        t = lambda name: self._tcol(name, row, sheet_ref(traces))  # noqa: E731
-        used = cell_ref(row, self.c.cost_used)
-        fallback = repr(float(modelled)) if modelled is not None else '""'
-        cost_used = f"=IF(ISNUMBER({t('costUsd')}),{t('costUsd')},{fallback})"
-        basis = f'=IF(ISNUMBER({t("costUsd")}),"observed",IF(ISNUMBER({used}),"modelled",""))'
-        acc, rev = t("acceptedOutputRate"), t("reviewMinutes")
-        cpa = (f'=IF(OR(NOT(ISNUMBER({used})),NOT(ISNUMBER({acc})),NOT(ISNUMBER({rev}))),"",'
-               f'IF({acc}=0,"",IF(AND({rev}>0,NOT(ISNUMBER({self.rate}))),"",'
-               f'{used}/{acc}+IF({rev}>0,{rev}/60*{self.rate},0))))')
-        burden = f"={t('inputTokens')}*(1-N({t('cacheHitRate')}))"
-        tps = t("outputTokensPerSecond")
-        headroom = f'=IF(AND(ISNUMBER({tps}),ISNUMBER({acc})),{tps}*N({t("concurrency")})*{acc},"")'
-        return cost_used, basis, cpa, burden, headroom
-
-    def _ranges(self, traces: str, metrics: str, rows: int) -> tuple[str, str, str, str, str]:
-        last = FIRST_DATA_ROW + max(rows, 1) - 1
-
-        def rng(sheet: str, col: int) -> str:
-            return f"{sheet_ref(sheet)}!{cell_ref(FIRST_DATA_ROW, col, True)}:{cell_ref(last, col, True)}"
-        return (rng(metrics, self.c.cost_per_accepted), rng(metrics, self.c.route_key), rng(metrics, self.c.wr_key),
-                rng(metrics, self.c.group_key), rng(traces, self.c.trace["latencyP95Ms"]))
-
-    def _terms(self, key_index: int, key: int, at_target: bool) -> list[tuple[str, str]]:
-        """(count, min) formula terms per sheet for rows with a cost and the key (and p95 at target)."""
-        terms = []
-        for traces, metrics, rows in self.sheets:
-            cost, *keys, p95 = self._ranges(traces, metrics, rows)
-            criteria = f"{keys[key_index]},{key}"
-            if at_target:
-                criteria += f',{p95},"<="&{self.target}'
-            terms.append((f'COUNTIFS({cost},">=0",{criteria})', f"_xlfn.MINIFS({cost},{criteria})"))
-        return terms
-
-    def count(self, key_index: int, key: int) -> str:
-        parts = []
-        for traces, metrics, rows in self.sheets:
-            keys = self._ranges(traces, metrics, rows)[1:4]
-            parts.append(f"COUNTIFS({keys[key_index]},{key})")
-        return "=" + "+".join(parts)
-
-    def counted(self, key_index: int, key: int, at_target: bool) -> str:
-        body = "+".join(c for c, _ in self._terms(key_index, key, at_target))
-        if at_target:
-            return f"=IF(ISNUMBER({self.target}),{body},0)"
-        return "=" + body
-
-    def lowest(self, key_index: int, key: int, at_target: bool, count_cell: str | None, empty: str) -> str:
-        terms = self._terms(key_index, key, at_target)
-        count = count_cell or "+".join(c for c, _ in terms)
-        if len(terms) == 1:
-            value = terms[0][1]
-        else:
-            value = "MIN(" + ",".join(f"IF({c}>0,{m},1E+307)" for c, m in terms) + ")"
-        formula = f"IF({count}=0,{empty},{value})"
-        if at_target:
-            formula = f"IF(NOT(ISNUMBER({self.target})),{empty},{formula})"
-        return "=" + formula
-
-
-def _trace_columns(extra_fields: Sequence[str]) -> tuple[dict[str, int], list[str]]:
-    names = ["id", "importId", *FIELD_NAMES, *extra_fields]
-    labels = ["Trace id", "Import id", *(_label(n) for n in FIELD_NAMES), *extra_fields]
-    return {name: i for i, name in enumerate(names)}, _unique_names(labels)
-
-
-def export_xlsx(path: Path | str, data: ExportData, *, paper: str = "a4", control: Any = None,
+def export_xlsx(path: Path | str, data: ExportData, *, paper: str = "a4", progress: Progress | None = None,
                 rows_per_sheet: int = TRACE_ROWS_PER_SHEET) -> Path:
     """Write the Excel workbook atomically to `path`; returns the path. Raises ExportError, Cancelled."""
     if paper not in PAPER:
@@ -792,15 +205,14 @@ def export_xlsx(path: Path | str, data: ExportData, *, paper: str = "a4", contro
     # keep the garbage collector from walking them again and again as the writer allocates.
     gc.freeze()
     try:
-        _export(path, data, layouts, summary, mark, paper, paper_code, rows_per_sheet, control)
+        _export(path, data, layouts, summary, mark, paper, paper_code, rows_per_sheet, progress or NO_PROGRESS)
     finally:
         gc.unfreeze()
-    report_progress(control, 1.0, "Excel workbook written")
     return path
 
 
 def _export(path: Path, data: ExportData, layouts: list[Layout], summary: Layout, mark: str | None, paper: str,
-            paper_code: int, rows_per_sheet: int, control: Any) -> None:
+            paper_code: int, rows_per_sheet: int, progress: Progress) -> None:
     import xlsxwriter
 
     with atomic_path(path) as temp:
@@ -829,12 +241,15 @@ def _export(path: Path, data: ExportData, layouts: list[Layout], summary: Layout
                 if layout.name == "Summary":  # print the summary itself; the chart beside it is for the screen
                     ws.print_area(0, 0, max(r for r, _ in layout.cells), 1)
             sheets["Summary"].set_tab_color("#1F3864")
+            write_plan_sheet(book, data.plan, playbook=data.playbook, paper=paper_code, mark=mark,
+                             reviewer_rate=data.workbook.context.reviewer_rate_usd_per_hour,  # after the decision sheets
+                             setup=lambda s: _setup_sheet(s, None, paper=paper_code, mark=mark))
             rate_ref = "Summary!" + cell_ref(*summary.anchors["reviewerRate"], True)
             target_ref = "Summary!" + cell_ref(*summary.anchors["targetP95"], True)
             book.define_name("ReviewerRateUsdPerHour", "=" + rate_ref)
             book.define_name("TargetP95Ms", "=" + target_ref)
             chart_rows = _write_traces_and_metrics(book, formats, data, paper_code, mark, rate_ref, target_ref,
-                                                   rows_per_sheet, control)
+                                                   rows_per_sheet, progress)
             if chart_rows:
                 _add_chart(book, sheets["Summary"], chart_rows)
             for layout in (assumptions_layout(data), audit_layout(data)):
@@ -842,8 +257,8 @@ def _export(path: Path, data: ExportData, layouts: list[Layout], summary: Layout
                 _setup_sheet(ws, layout, paper=paper_code, mark=mark)
                 _write_layout(ws, layout, formats)
             _write_content_sheet(book, data)
-            report_progress(control, 0.97, "Compressing the workbook")
-            check_cancel(control)
+            progress.stage("Compressing the workbook")
+            check_cancelled(progress)
         except BaseException:
             try:
                 book.close()
@@ -910,19 +325,20 @@ def _add_chart(book: Any, summary: Any, chart: tuple[int, int]) -> None:
 
 
 def _write_traces_and_metrics(book: Any, formats: _Formats, data: ExportData, paper: int, mark: str | None,
-                              rate_ref: str, target_ref: str, rows_per_sheet: int, control: Any
+                              rate_ref: str, target_ref: str, rows_per_sheet: int, progress: Progress
                               ) -> tuple[int, int] | None:
     """Traces sheets and Metrics sheets, streamed row by row together; returns the chart's data rows."""
     rows = data.rows
     report = data.metrics
     total = len(rows)
-    positions, labels = _trace_columns(data.extra_fields)
-    columns = _Columns(trace=positions)
+    progress.stage("Writing the trace rows", total)
+    positions, labels = trace_columns(data.extra_fields)
+    columns = Columns(trace=positions)
     sheet_count = max(1, math.ceil(total / rows_per_sheet))
     names = [("Traces", "Metrics") if k == 0 else (f"Traces ({k + 1})", f"Metrics ({k + 1})")
              for k in range(sheet_count)]
     sizes = [min(rows_per_sheet, total - k * rows_per_sheet) for k in range(sheet_count)]
-    formulas = _MetricsFormulas(columns, rate_ref, target_ref,
+    formulas = MetricsFormulas(columns, rate_ref, target_ref,
                                 [(t, m, n) for (t, m), n in zip(names, sizes)])
 
     # Keys of the aggregates, in the order they are listed.
@@ -1084,14 +500,14 @@ def _write_traces_and_metrics(book: Any, formats: _Formats, data: ExportData, pa
                                                str(row.get("provider")), str(row.get("model"))), 0), fmt_int)
             done += 1
             if done % 20_000 == 0:
-                check_cancel(control)
-                report_progress(control, 0.05 + 0.9 * done / max(total, 1), f"Writing trace row {done:,} of {total:,}")
+                check_cancelled(progress)
+                progress.advance(20_000)
         if not k and route_names:
             chart_rows = (FIRST_DATA_ROW, FIRST_DATA_ROW + len(route_names) - 1)
     return chart_rows if total else None
 
 
-def _write_aggregates(mws: Any, formats: _Formats, formulas: _MetricsFormulas, columns: _Columns, offset: int,
+def _write_aggregates(mws: Any, formats: _Formats, formulas: MetricsFormulas, columns: Columns, offset: int,
                       r: int, route_names: list[str], route_key: dict, wr_list: list, wr_key: dict,
                       group_list: list, group_key: dict, routes_by_name: dict, best_by_key: dict, report: Any,
                       route_cache: dict, route_target_cache: dict, at_target: dict) -> None:

@@ -22,8 +22,10 @@ from desktop import __version__
 from desktop.domain.audit import chain_problems
 from desktop.domain.canonical import canonical_bytes
 from desktop.domain.playbook import Playbook
+from desktop.domain.progress import Progress, check_cancelled
 from desktop.domain.workbook import Workbook
 from desktop.exports.atomic import write_bytes_atomic
+from desktop.exports.plan_matrix import plan_markdown_lines, plan_matrix_json
 from desktop.storage.workbook_file import WorkbookStore
 
 MANIFEST_FORMAT = "ipw-export-manifest/1"
@@ -38,20 +40,6 @@ STATUS_LABELS = {"supported": "Supported", "not-yet": "Not yet", "avoid": "Avoid
 GATE_LABELS = {"not-assessed": "Not assessed", "passed": "Passed", "at-risk": "At risk", "failed": "Failed"}
 DECISION_LABELS = {"approve": "Approved", "approve-with-conditions": "Approved with conditions",
                    "reject": "Rejected"}
-
-
-class Cancelled(InterruptedError):
-    """The user cancelled an export (ui/tasks.py reports InterruptedError as a cancel)."""
-
-
-def check_cancel(control: Any) -> None:
-    if control is not None and control.cancelled():
-        raise Cancelled("export cancelled")
-
-
-def report_progress(control: Any, fraction: float, text: str) -> None:
-    if control is not None:
-        control.progress(fraction, text)
 
 
 def _now() -> str:
@@ -85,6 +73,7 @@ class ExportData:
     extra_fields: list[str] = field(default_factory=list)
     audit_problems: list[str] = field(default_factory=list)
     source: Path | None = None
+    plan: dict[str, Any] | None = None  # the decision plan as `ipw plan --json --sensitivity` prints it
 
     @property
     def fingerprint(self) -> str:
@@ -183,14 +172,16 @@ def make_manifest(workbook: Workbook, fingerprint: str, exported_at: str | None 
     }
 
 
-def gather(store: WorkbookStore, workbook: Workbook, playbook: Playbook, *, control: Any = None,
+def gather(store: WorkbookStore, workbook: Workbook, playbook: Playbook, *, progress: Progress | None = None,
            exported_at: str | None = None) -> ExportData:
     """Read the trace rows, compute metrics, recommendation and decision content once for all exports."""
     from desktop.exports.content import build_decision
+    from desktop.exports.plan_data import export_plan
 
-    report_progress(control, 0.0, "Reading the workbook")
+    if progress is not None:
+        progress.stage("Reading the workbook")
     decision = build_decision(store, workbook, playbook)
-    check_cancel(control)
+    check_cancelled(progress)
     raw = canonical_bytes(decision.content)
     extra: list[str] = []
     try:
@@ -209,7 +200,7 @@ def gather(store: WorkbookStore, workbook: Workbook, playbook: Playbook, *, cont
     return ExportData(playbook=playbook, workbook=workbook, decision=decision, canonical=json.loads(raw),
                       canonical_bytes=raw, manifest=make_manifest(workbook, decision.fingerprint, exported_at),
                       imports=store.imports(), extra_fields=extra, audit_problems=chain_problems(workbook.audit),
-                      source=store.path)
+                      source=store.path, plan=export_plan(decision.economics, workbook))
 
 
 def _base_row_keys() -> set[str]:
@@ -292,6 +283,7 @@ def matrix_json(data: ExportData) -> dict[str, Any]:
             "targetP95Ms": _number(context.get("targetP95Ms")),
         },
         "decision": decision_record(data),
+        "plan": plan_matrix_json(data.plan),
         "routes": routes,
         "decisionGates": decision_gates,
         "readinessScores": readiness,
@@ -322,6 +314,7 @@ def matrix_markdown(data: ExportData) -> str:
               f"- Fingerprint (SHA-256 of the decision content): `{wb['fingerprint']}`",
               f"- Playbook version {md(wb['playbookVersion'])}; exported {md(wb['exportedAt'])}", ""]
     lines += _decision_markdown(doc["decision"])
+    lines += plan_markdown_lines(data.plan, data.playbook, md)
     lines += [md(doc["purpose"]), "", "## Routes", "",
               "| Route | Stage | Use when | Minimum evidence | Avoid when | Owner | Status in this workbook |",
               "|---|---|---|---|---|---|---|"]

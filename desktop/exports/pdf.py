@@ -12,25 +12,28 @@ or a URL, and `presentational_hints` stays off. Long notes and tables are capped
 The memo is written as PDF/A-3u (WeasyPrint's `pdf_variant`) with tags, title/author/subject metadata, and
 the canonical decision content and export manifest attached as files, so `ipw verify` can recompute the
 fingerprint. The tests check the XMP `pdfaid:part`, the attachments and that every font is embedded; no
-further conformance is claimed. Charts are passed in already rendered (the exports layer draws nothing:
-`desktop.ui.economics_charts` renders them offscreen, see desktop/cli/export_commands.py).
+further conformance is claimed. Charts are passed in already drawn: SVG text from `desktop.exports.svg_charts`
+(the same figure models the Economics page draws), placed inline in the HTML so WeasyPrint prints vectors with
+real, extractable text; no Qt is involved.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import mimetypes
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
+
 from desktop import paths
+from desktop.domain.progress import NO_PROGRESS, Progress, check_cancelled
 from desktop.exports.atomic import ExportError, atomic_path
+from desktop.exports.memo_plan import plan_memo_context
 from desktop.exports.matrix import (CONTENT_FILE_NAME, DECISION_LABELS, GATE_LABELS, MANIFEST_FILE_NAME,
-                                    STATUS_LABELS, ExportData, check_cancel, gate_justification, report_progress,
-                                    status_mark)
+                                    STATUS_LABELS, ExportData, gate_justification, status_mark)
 
 PAPER_CSS = {"a4": "A4", "letter": "letter"}
 MAX_NOTE = 1_500  # characters of one note shown in the memo
@@ -54,8 +57,12 @@ class ChartImage:
     mime: str  # image/svg+xml | image/png
 
     @property
+    def is_svg(self) -> bool:
+        return self.mime == "image/svg+xml"
+
+    @property
     def name(self) -> str:
-        return f"charts/{self.kind}.{'svg' if self.mime == 'image/svg+xml' else 'png'}"
+        return f"charts/{self.kind}.{'svg' if self.is_svg else 'png'}"
 
 
 # ---------------------------------------------------------------------------------------------- fetcher
@@ -104,7 +111,8 @@ def _bundled_assets() -> dict[str, tuple[bytes, str]]:
 def memo_assets(charts: Sequence[ChartImage] = ()) -> dict[str, tuple[bytes, str]]:
     assets = dict(_bundled_assets())
     for chart in charts:
-        assets[f"app:{chart.name}"] = (chart.data, chart.mime)
+        if not chart.is_svg:  # SVG is inline in the HTML; a PNG is fetched by name
+            assets[f"app:{chart.name}"] = (chart.data, chart.mime)
     return assets
 
 
@@ -150,7 +158,7 @@ def count(value: Any) -> str:
 
 
 def group_fp(fingerprint: str) -> str:
-    from desktop.signoff import group_fingerprint
+    from desktop.domain.canonical import group_fingerprint
     return group_fingerprint(fingerprint)
 
 
@@ -426,8 +434,9 @@ def memo_context(data: ExportData, charts: Sequence[ChartImage] = (), paper: str
     else:
         audit_status = "No entries: the workbook has not been signed off or revoked."
 
-    chart_list = [{"src": f"app:{c.name}", "alt": c.title, "caption": f"{c.title}. {c.caption}".strip()}
-                  for c in charts]
+    # SVG charts are built by desktop.exports.svg_charts with every text escaped: safe to place inline
+    chart_list = [{"src": f"app:{c.name}", "alt": c.title, "caption": f"{c.title}. {c.caption}".strip(),
+                   "svg": Markup(c.data.decode("utf-8")) if c.is_svg else None} for c in charts]
     date = _date(manifest.get("exportedAt"))
     to = short(context.get("sponsor"), 200) or "Executive sponsor"
     from_ = short(context.get("preparedBy"), 200) or "Procurement office"
@@ -445,6 +454,7 @@ def memo_context(data: ExportData, charts: Sequence[ChartImage] = (), paper: str
         "fallback": rec.get("fallbackName") or "", "status_paragraphs": paragraphs,
         "route_rows": route_rows, "key_facts": facts, "cost_note": cost_note,
         "gates": gates, "readiness": readiness, "threshold": threshold, "threshold_mm": f"{40 * threshold / 100:.1f}",
+        "plan": plan_memo_context(data.plan, book),
         "charts": chart_list, "charts_missing": "No chart: the workbook has no trace rows with costs and latencies "
                                                 "to draw yet.",
         "fallback_facts": fallback_facts, "fallback_missing": fallback_missing, "other_routes": other_routes,
@@ -516,24 +526,17 @@ def write_memo(target: Any, html: str, data: ExportData, charts: Sequence[ChartI
 
 
 def export_pdf(path: Path | str, data: ExportData, *, charts: Sequence[ChartImage] = (), paper: str = "a4",
-               control: Any = None) -> Path:
+               progress: Progress | None = None) -> Path:
     """Write the decision memo atomically to `path`; returns the path. Raises ExportError, Cancelled."""
     if paper not in PAPER_CSS:
         raise ExportError(f"paper must be one of {', '.join(PAPER_CSS)}, not {paper!r}")
     path = Path(path)
-    report_progress(control, 0.1, "Building the memo")
+    progress = progress or NO_PROGRESS
+    progress.stage("Building the memo")
     html = render_memo_html(memo_context(data, charts, paper))
-    check_cancel(control)
-    report_progress(control, 0.3, "Laying out the memo")
+    check_cancelled(progress)
+    progress.stage("Laying out the memo")
     with atomic_path(path) as temp:
         write_memo(temp, html, data, charts)
-        check_cancel(control)
-    report_progress(control, 1.0, "PDF memo written")
+        check_cancelled(progress)
     return path
-
-
-def chart_from_file(kind: str, title: str, caption: str, file: Path) -> ChartImage:
-    mime = mimetypes.guess_type(str(file))[0] or "application/octet-stream"
-    if file.suffix.lower() == ".svg":
-        mime = "image/svg+xml"
-    return ChartImage(kind, title, caption, Path(file).read_bytes(), mime)

@@ -335,11 +335,8 @@ def verify_path(path: Path | str, workbook: Path | str | None = None, *, trusted
         raise FileNotFoundError(f"{path}: no such file")
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".pdf"):
-        try:
-            from desktop.exports.verify_export import verify_export  # type: ignore[import-not-found]
-        except ImportError:
-            return VerifyReport(path, suffix[1:], NOTHING_TO_VERIFY,
-                                f"verifying {suffix} exports is not supported yet")
+        from desktop.exports.verify_export import verify_export  # imported here: it imports this module
+
         return verify_export(path, Path(workbook) if workbook else None, trusted_keys=trusted_keys)
     if suffix == ".ipwb" or _is_sqlite(path):
         report = verify_workbook(path, trusted_keys=trusted_keys)

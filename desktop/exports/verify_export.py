@@ -145,7 +145,7 @@ def _export_record_check(path: Path, workbook_path: Path, kind: str, fingerprint
 
 def _normal(value: Any) -> Any:
     if isinstance(value, str):
-        from desktop.exports.excel import unescape_cell_text
+        from desktop.exports.excel_text import unescape_cell_text
         value = unescape_cell_text(value)
         return value if value != "" else None
     if isinstance(value, bool):
@@ -183,7 +183,8 @@ def _read_xlsx(path: Path) -> tuple[Any, str | None]:
 
 
 def verify_xlsx(path: Path, workbook_path: Path | None = None, trusted_keys: Any = None) -> VerifyReport:
-    from desktop.exports.excel import CONTENT_FORMAT, CONTENT_SHEET, DECISION_SHEETS, cell_ref, decision_layouts
+    from desktop.exports.excel import CONTENT_FORMAT, CONTENT_SHEET
+    from desktop.exports.excel_layout import DECISION_SHEETS, cell_ref, decision_layouts
     from desktop.resources import playbook as bundled_playbook
 
     book, problem = _read_xlsx(path)

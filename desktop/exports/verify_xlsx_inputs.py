@@ -31,7 +31,7 @@ def _traces_sheets(book: Any) -> list[str]:
 
 
 def _cell_value(value: Any) -> Any:
-    from desktop.exports.excel import unescape_cell_text
+    from desktop.exports.excel_text import unescape_cell_text
 
     if isinstance(value, str):
         return math.nan if value == _MISSING_FINITE else unescape_cell_text(value)
@@ -41,11 +41,12 @@ def _cell_value(value: Any) -> Any:
 def read_trace_rows(book: Any) -> tuple[list[dict[str, Any]], list[str]]:
     """The trace rows as the Traces sheets show them (field names as the store uses them), and problems."""
     from desktop.domain.trace import FIELD_NAMES
-    from desktop.exports.excel import HEADER_ROW, _trace_columns
+    from desktop.exports.excel_formulas import trace_columns
+    from desktop.exports.excel_layout import HEADER_ROW
 
     rows: list[dict[str, Any]] = []
     problems: list[str] = []
-    _, fixed_labels = _trace_columns(())
+    _, fixed_labels = trace_columns(())
     for name in _traces_sheets(book):
         sheet_rows = book[name].iter_rows(min_row=HEADER_ROW + 1, values_only=True)
         header = next(sheet_rows, ())
@@ -90,7 +91,7 @@ def trace_input_check(book: Any, content: Mapping[str, Any]) -> tuple[Check, lis
 
 
 def _lossy_cells(rows: list[dict[str, Any]]) -> int:
-    from desktop.exports.excel import CONTROL_MARK
+    from desktop.exports.excel_text import CONTROL_MARK
 
     return sum(1 for row in rows for v in row.values()
                if isinstance(v, str) and (CONTROL_MARK in v or "more characters not shown]" in v))

@@ -1,9 +1,9 @@
 """Trace import: spreadsheets, benchmark result files and request logs, parsed and validated, never written.
 
 Public API (names load on first use, so importing the package stays cheap for the GUI's start-up):
-    parse_source(path, *, format, sheet, set_values, decimal_comma, progress, cancel, route_aliases, limits)
+    parse_source(path, *, format, sheet, set_values, decimal_comma, progress, route_aliases, limits)
     list_sheets(path, *, limits)
-    ParsedSource, Problem, ImportFailed, ImportCancelled, Limits, FORMATS, OUTPUT_COLUMNS
+    ParsedSource, Problem, ImportFailed, Limits, FORMATS, OUTPUT_COLUMNS
     write_csv_template(path), write_xlsx_template(path), write_schema(path), write_runbook(path)
 """
 
@@ -19,7 +19,6 @@ _EXPORTS = {
     "ParsedSource": "desktop.importers.result",
     "Problem": "desktop.importers.result",
     "ImportFailed": "desktop.importers.result",
-    "ImportCancelled": "desktop.importers.result",
     "OUTPUT_COLUMNS": "desktop.importers.result",
     "Limits": "desktop.importers.preflight",
     "write_csv_template": "desktop.importers.templates",

@@ -8,7 +8,7 @@ them and let the officer decide whether to import only the valid rows.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ import polars as pl
 from desktop.importers import benchmarks, request_log
 from desktop.importers.detect import classifier, json_kind
 from desktop.importers.preflight import Limits, SourceFile, check_workbook, read_source, refuse_ole
-from desktop.importers.progress import Ticker
+from desktop.domain.progress import Cancelled, FractionTicker, Progress
 from desktop.importers.records import validate_records
 from desktop.importers.result import ImportFailed, ParsedSource, cap_problems
 from desktop.importers.sheets import read_sheet, sheet_names
@@ -33,7 +33,7 @@ FORMATS = ("auto", "csv", "tsv", "xlsx", "ods", *benchmarks.BENCHMARK_FORMATS, "
 
 def parse_source(path: Path | str, *, format: str = "auto", sheet: str | None = None,
                  set_values: Mapping[str, Any] | None = None, decimal_comma: bool | None = None,
-                 progress: Callable[[float], None] | None = None, cancel: Callable[[], bool] | None = None,
+                 progress: Progress | None = None,
                  route_aliases: Mapping[str, str] | None = None, limits: Limits | None = None) -> ParsedSource:
     """Read, detect, map and validate one source.
 
@@ -43,16 +43,18 @@ def parse_source(path: Path | str, *, format: str = "auto", sheet: str | None = 
         sheet: sheet name for XLSX/ODS (default: the first sheet with a trace-kit header).
         set_values: field -> value for every row (--set); '' declares a nullable field not observed.
         decimal_comma: read '4,5' as 4.5 (None: only in ';'-separated files that write numbers so).
-        progress: called with the fraction done; cancel: polled, True stops with ImportCancelled.
+        progress: told how far reading got (one stage named after the file); when it asks to cancel,
+            Cancelled is raised.
         route_aliases: accepted route spellings (default: the playbook's).
         limits: size caps (default: Limits()).
 
     Raises:
         ImportFailed: the file cannot be imported at all (message for the officer).
+        Cancelled: `progress` asked to stop.
     """
     if format not in FORMATS:
         raise ImportFailed(f"unknown format '{format}' (use one of: {', '.join(FORMATS)})")
-    ticker = Ticker(progress, cancel)
+    ticker = FractionTicker(progress, f"Reading {Path(path).name}")
     ticker(0.0)
     if route_aliases is None:
         from desktop.resources import playbook
@@ -64,13 +66,13 @@ def parse_source(path: Path | str, *, format: str = "auto", sheet: str | None = 
             ticker(0.1)
             parsed = _parse(source, format=format, sheet=sheet, set_values=set_values,
                             decimal_comma=decimal_comma, route_aliases=route_aliases, limits=limits or Limits(),
-                            ticker=ticker.stage(0.1, 1.0))
+                            ticker=ticker.sub(0.1, 1.0))
             ticker(1.0)
         except BaseException:
             source.abandon()
             raise
         return parsed
-    except ImportFailed:
+    except (ImportFailed, Cancelled):
         raise
     except MemoryError:
         raise ImportFailed(f"{name} is too large to import with the memory available") from None
@@ -91,7 +93,7 @@ def list_sheets(path: Path | str, *, limits: Limits | None = None) -> list[str]:
             return []
         check_workbook(source, limits or Limits())
         return sheet_names(source)
-    except ImportFailed:
+    except (ImportFailed, Cancelled):
         raise
     except Exception as error:
         raise ImportFailed(f"{name} could not be read ({type(error).__name__}: {str(error)[:300]})") from error
@@ -101,7 +103,7 @@ def list_sheets(path: Path | str, *, limits: Limits | None = None) -> list[str]:
 
 def _parse(source: SourceFile, *, format: str, sheet: str | None, set_values: Mapping[str, Any] | None,
            decimal_comma: bool | None, route_aliases: Mapping[str, str], limits: Limits,
-           ticker: Ticker) -> ParsedSource:
+           ticker: FractionTicker) -> ParsedSource:
     kind = source.kind
     if kind == "empty":
         raise ImportFailed(f"{source.name} is empty")
@@ -120,20 +122,20 @@ def _parse(source: SourceFile, *, format: str, sheet: str | None, set_values: Ma
 
 
 def _workbook(source: SourceFile, format: str, sheet: str | None, decimal_comma: bool | None,
-              limits: Limits, *, set_values, route_aliases, ticker: Ticker) -> ParsedSource:
+              limits: Limits, *, set_values, route_aliases, ticker: FractionTicker) -> ParsedSource:
     real, notes = check_workbook(source, limits)
     if format != "auto" and format != real:
         raise ImportFailed(f"{source.name} is an {real.upper()} workbook, not {format.upper()}")
     table, sheet_name, names = read_sheet(source, sheet=sheet, classify=classifier("xlsx"), limits=limits,
-                                          ticker=ticker.stage(0.0, 0.5))
+                                          ticker=ticker.sub(0.0, 0.5))
     table.notes += notes
     result = validate_table(table, source=source.name, set_values=set_values, decimal_comma=decimal_comma,
-                            route_aliases=route_aliases, ticker=ticker.stage(0.5, 1.0))
+                            route_aliases=route_aliases, ticker=ticker.sub(0.5, 1.0))
     return _assemble(source, real, result, sheet=sheet_name, sheet_names=names, header_row=table.header_row)
 
 
 def _delimited(source: SourceFile, format: str, decimal_comma: bool | None, *, set_values, route_aliases,
-               ticker: Ticker) -> ParsedSource:
+               ticker: FractionTicker) -> ParsedSource:
     text = decode_text(source)
     hint = "\t" if format == "tsv" or source.name.casefold().endswith((".tsv", ".tab")) else None
     guess = find_header(text.sample, classifier(format if format != "auto" else None), hint, source.name)
@@ -141,28 +143,28 @@ def _delimited(source: SourceFile, format: str, decimal_comma: bool | None, *, s
         return _request_csv(source, text, guess, decimal_comma, set_values=set_values,
                             route_aliases=route_aliases, ticker=ticker)
     try:
-        table = read_table(text, guess, ticker.stage(0.0, 0.4))
+        table = read_table(text, guess, ticker.sub(0.0, 0.4))
     except NotUtf8:
         text = transcode(source)
-        table = read_table(text, guess, ticker.stage(0.0, 0.4))
+        table = read_table(text, guess, ticker.sub(0.0, 0.4))
     result = validate_table(table, source=source.name, set_values=set_values, decimal_comma=decimal_comma,
-                            route_aliases=route_aliases, ticker=ticker.stage(0.4, 1.0))
+                            route_aliases=route_aliases, ticker=ticker.sub(0.4, 1.0))
     fmt = "tsv" if guess.delimiter == "\t" else "csv"
     return _assemble(source, fmt, result, header_row=table.header_row)
 
 
 def _request_csv(source: SourceFile, text, guess, decimal_comma: bool | None, *, set_values, route_aliases,
-                 ticker: Ticker) -> ParsedSource:
+                 ticker: FractionTicker) -> ParsedSource:
     """Only the used columns, numbers typed where polars can; quoted line breaks or unreadable bytes send it
     down the slower path that reads every cell as text."""
     frame = None if decimal_comma else request_log.read_csv_columns(text, guess)
     broken: dict = {}
     if frame is None:
         try:
-            table = read_table(text, guess, ticker.stage(0.0, 0.3))
+            table = read_table(text, guess, ticker.sub(0.0, 0.3))
         except NotUtf8:
             text = transcode(source)
-            table = read_table(text, guess, ticker.stage(0.0, 0.3))
+            table = read_table(text, guess, ticker.sub(0.0, 0.3))
         frame, broken = table.frame, table.broken_rows
     comma = bool(decimal_comma)
     if decimal_comma is None and guess.delimiter == ";":
@@ -172,13 +174,13 @@ def _request_csv(source: SourceFile, text, guess, decimal_comma: bool | None, *,
     ticker(0.3)
     result = request_log.aggregate(frame, list(guess.cells), guess.line, source=source.name,
                                    set_values=set_values, route_aliases=route_aliases,
-                                   ticker=ticker.stage(0.3, 1.0), decimal_comma=comma, broken=broken)
+                                   ticker=ticker.sub(0.3, 1.0), decimal_comma=comma, broken=broken)
     result.notes = list(text.notes) + (["numbers read with a decimal comma"] if comma else []) + result.notes
     return _assemble(source, "requests", result, header_row=guess.line)
 
 
 def _json(source: SourceFile, format: str, limits: Limits, *, set_values, route_aliases,
-          ticker: Ticker) -> ParsedSource:
+          ticker: FractionTicker) -> ParsedSource:
     if source.size > limits.max_json_bytes:
         raise ImportFailed(f"{source.name} is too large for a result file "
                            f"({source.size / 1024 ** 2:,.0f} MiB)")
@@ -230,7 +232,7 @@ def _json_text(source: SourceFile) -> str:
 
 
 def _json_requests(source: SourceFile, text: str, document: Any, lines: bool, *, set_values, route_aliases,
-                   ticker: Ticker) -> ParsedSource:
+                   ticker: FractionTicker) -> ParsedSource:
     if lines:
         data = source.data if not source.data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) \
             else text.encode("utf-8")
@@ -256,7 +258,7 @@ def _json_requests(source: SourceFile, text: str, document: Any, lines: bool, *,
     ticker(0.4)
     result = request_log.aggregate(table.frame, table.headers, 0, source=source.name,
                                    set_values=set_values, route_aliases=route_aliases,
-                                   ticker=ticker.stage(0.4, 1.0))
+                                   ticker=ticker.sub(0.4, 1.0))
     result.notes = table.notes + result.notes
     return _assemble(source, "requests", result)
 

@@ -24,7 +24,7 @@ import polars as pl
 
 from desktop.domain.trace import Kind, TraceField
 from desktop.importers import cells
-from desktop.importers.progress import Ticker
+from desktop.domain.progress import FractionTicker
 from desktop.importers.records import Cell, Record, validate_records
 from desktop.importers.result import MAX_PROBLEMS, Problem
 from desktop.importers.request_columns import (
@@ -93,7 +93,7 @@ def read_csv_columns(text: TextInput, guess: HeaderGuess) -> pl.DataFrame | None
 
 
 def aggregate(frame: pl.DataFrame, headers: list[str], header_row: int, *, source: str,
-              set_values: Mapping[str, Any] | None, route_aliases: Mapping[str, str], ticker: Ticker,
+              set_values: Mapping[str, Any] | None, route_aliases: Mapping[str, str], ticker: FractionTicker,
               decimal_comma: bool = False,
               broken: Mapping[int, tuple[str, Any, str]] | None = None) -> RequestLogResult:
     """Validate every request row and aggregate the good ones; see the module docstring.

@@ -52,13 +52,6 @@ class ImportFailed(Exception):
         super().__init__(message)
 
 
-class ImportCancelled(ImportFailed):
-    """The caller's cancel() asked to stop; nothing was produced."""
-
-    def __init__(self) -> None:
-        super().__init__("import cancelled")
-
-
 @dataclass(frozen=True)
 class Problem:
     """One bad value, located the way the officer finds it in the file.

@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 
 from desktop.importers.preflight import Limits, SourceFile
-from desktop.importers.progress import Ticker
+from desktop.domain.progress import FractionTicker
 from desktop.importers.result import ImportFailed
 from desktop.importers.tabular import ROW, RawTable
 
@@ -32,7 +32,7 @@ def sheet_names(source: SourceFile) -> list[str]:
 
 
 def read_sheet(source: SourceFile, *, sheet: str | None, classify: Callable[[list[Any]], str | None],
-               limits: Limits, ticker: Ticker) -> tuple[RawTable, str, list[str]]:
+               limits: Limits, ticker: FractionTicker) -> tuple[RawTable, str, list[str]]:
     """The chosen (or first recognisable) sheet as a RawTable, its name, and all sheet names."""
     with _open(source) as workbook:
         names = list(workbook.sheet_names)

@@ -18,7 +18,7 @@ from desktop.domain.errors import FieldError
 from desktop.domain.trace import FIELDS_BY_NAME, KNOWN_EXTRA_FIELDS, TRACE_FIELDS, Kind, TraceField, check_value
 from desktop.importers import cells
 from desktop.importers.headers import HeaderMatch, trace_spec, trace_vocabulary
-from desktop.importers.progress import Ticker
+from desktop.domain.progress import FractionTicker
 from desktop.importers.result import (
     DEFAULTED_COLUMN, EXTRAS_COLUMN, MAX_PROBLEMS, OUTPUT_COLUMNS, ImportFailed, Problem, empty_output,
     output_schema,
@@ -104,7 +104,7 @@ def resolve_set_values(set_values: Mapping[str, Any] | None,
 
 
 def validate_table(table: RawTable, *, source: str, set_values: Mapping[str, Any] | None,
-                   decimal_comma: bool | None, route_aliases: Mapping[str, str], ticker: Ticker) -> TableResult:
+                   decimal_comma: bool | None, route_aliases: Mapping[str, str], ticker: FractionTicker) -> TableResult:
     """Map, convert and check every cell; see the module docstring."""
     given = resolve_set_values(set_values, route_aliases)
     targets, extras, header_problems, mapping, dropped = _plan(table, given, source)

@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from desktop.importers.preflight import SourceFile
-from desktop.importers.progress import Ticker
+from desktop.domain.progress import FractionTicker
 from desktop.importers.result import ImportFailed
 from desktop.importers.tabular import ROW, RawTable
 
@@ -110,7 +110,7 @@ def find_header(sample: str, classify: Callable[[list[str]], str | None], hint: 
     return best[2]
 
 
-def read_table(text: TextInput, guess: HeaderGuess, ticker: Ticker) -> RawTable:
+def read_table(text: TextInput, guess: HeaderGuess, ticker: FractionTicker) -> RawTable:
     """All cells as text; a ragged file falls back to the csv module (raises NotUtf8 to ask for a conversion)."""
     width = len(guess.cells)
     schema = {f"c{i}": pl.String for i in range(width)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from desktop.domain.workbook import (AuditEntry, BuyerContext, EvidenceRef, GateAssessment, GateStatus, ItemState,
-                                     ReadinessScore, SignOff, Workload)
+                                     PlanConstraint, PlanLever, PlanSettings, ReadinessScore, SignOff, Workload)
 
 
 def context_to_dict(context: BuyerContext) -> dict[str, Any]:
@@ -17,6 +17,7 @@ def context_to_dict(context: BuyerContext) -> dict[str, Any]:
         "currency": context.currency,
         "fxToUsd": context.fx_to_usd,
         "fxDate": context.fx_date,
+        "fxSource": context.fx_source,
         "reviewerRateUsdPerHour": context.reviewer_rate_usd_per_hour,
         "targetP95Ms": context.target_p95_ms,
         "workloads": [{"name": w.name, "monthlyRequests": w.monthly_requests} for w in context.workloads],
@@ -33,11 +34,40 @@ def context_from_dict(data: dict[str, Any]) -> BuyerContext:
         currency=data.get("currency", "USD"),
         fx_to_usd=float(data.get("fxToUsd", 1.0)),
         fx_date=data.get("fxDate"),
+        fx_source=data.get("fxSource"),
         reviewer_rate_usd_per_hour=data.get("reviewerRateUsdPerHour"),
         target_p95_ms=data.get("targetP95Ms"),
         workloads=tuple(Workload(w["name"], float(w["monthlyRequests"])) for w in data.get("workloads", [])),
         readiness_threshold=int(data.get("readinessThreshold", 70)),
     )
+
+
+def plan_to_dict(plan: PlanSettings) -> dict[str, Any]:
+    """The plan's stored inputs (budgets in USD, routes as procurement route slugs)."""
+    return {
+        "constraints": [{"workload": c.workload,
+                         "allowedRoutes": list(c.allowed_routes) if c.allowed_routes is not None else None,
+                         "monthlyBudgetUsd": c.monthly_budget_usd} for c in plan.constraints],
+        "levers": [{"kind": lv.kind, "workload": lv.workload, "value": lv.value} for lv in plan.levers],
+    }
+
+
+def plan_from_dict(data: dict[str, Any] | None) -> PlanSettings:
+    """The stored plan inputs; a damaged part reads as no constraints and no levers (the file must still open)."""
+    if not data:
+        return PlanSettings()
+    try:
+        return _plan_from_dict(data)
+    except (KeyError, TypeError, AttributeError, ValueError):  # DomainError is a ValueError
+        return PlanSettings()
+
+
+def _plan_from_dict(data: dict[str, Any]) -> PlanSettings:
+    constraints = tuple(
+        PlanConstraint(c["workload"], tuple(c["allowedRoutes"]) if c.get("allowedRoutes") is not None else None,
+                       c.get("monthlyBudgetUsd")) for c in data.get("constraints", []))
+    levers = tuple(PlanLever(lv["kind"], lv["workload"], lv["value"]) for lv in data.get("levers", []))
+    return PlanSettings(constraints, levers)
 
 
 def evidence_to_dict(evidence: EvidenceRef | None) -> dict[str, Any] | None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from desktop.domain.errors import DomainError, FieldError
@@ -202,3 +202,31 @@ def workbook_catalog(store: WorkbookStore, base: Catalog | None = None,
                      problems: list[str] | None = None) -> Catalog:
     """The bundled catalog with this workbook's overrides applied."""
     return merge_catalog(base or bundled_catalog(), catalog_overrides(store, problems))
+
+
+# ---- everything at once -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class EconomicsInputs:
+    """What a workbook stores for its economics besides the trace rows."""
+
+    scenarios: tuple[Scenario, ...]
+    override: RecommendationOverride | None
+    catalog: Catalog
+    problems: tuple[str, ...] = ()
+
+
+def load_inputs(store: WorkbookStore) -> EconomicsInputs:
+    """Saved scenarios, the recorded override and the catalog with the workbook's overrides.
+
+    Saved data that no longer validates is left out and named in `problems`, never raised: a workbook must
+    still open to be repaired.
+    """
+    scenario_problems: list[tuple[str, str]] = []
+    catalog_problems: list[str] = []
+    scenarios = list_scenarios(store, scenario_problems)
+    catalog = workbook_catalog(store, problems=catalog_problems)
+    override = get_override(store)
+    problems = [f"Saved scenario '{name}' cannot be used: {why}" for name, why in scenario_problems]
+    problems += [f"A catalog override cannot be used: {why}" for why in catalog_problems]
+    return EconomicsInputs(tuple(scenarios), override, catalog, tuple(problems))

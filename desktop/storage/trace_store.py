@@ -8,13 +8,14 @@ switches it off) by flipping one flag. A row is visible when it is active and it
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from desktop.domain.errors import FieldError
+from desktop.domain.progress import NO_PROGRESS, Progress, check_cancelled
 from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME, KNOWN_EXTRA_FIELDS, Kind, check_value
 from desktop.storage.workbook_file import VISIBLE, WorkbookStore, _configure_for_writing, _connect, now_utc
 
@@ -33,30 +34,25 @@ def open_worker_connection(database: Path) -> WorkbookStore:
 def stage_import(store: WorkbookStore, *, source: str, format: str, sha256: str, size: int, rows_read: int,
                  rows_rejected: int, rows: Iterable[tuple[Any, ...]], rows_expected: int,
                  details: dict[str, Any], original: bytes | None, active: bool,
-                 progress: Callable[[int], None] | None = None,
-                 cancelled: Callable[[], bool] | None = None) -> int:
+                 progress: Progress | None = None) -> int:
     """Insert one import and its rows inside the caller's transaction; returns the import id.
 
-    Raises InterruptedError when `cancelled()` turns true (the caller's transaction then rolls back).
+    Advances `progress` by the rows written, batch by batch. Raises Cancelled when `progress` asks to stop
+    (the caller's transaction then rolls back).
     """
     import_id = store.add_import(source=source, format=format, sha256=sha256, size=size, rows_read=rows_read,
                                  rows_imported=rows_expected, rows_rejected=rows_rejected, details=details,
                                  original=original, active=active)
+    progress = progress or NO_PROGRESS
     batch: list[tuple[Any, ...]] = []
-    written = 0
     for row in rows:
         batch.append(row)
         if len(batch) >= INSERT_BATCH:
-            written += store.add_traces(import_id, batch)
+            progress.advance(store.add_traces(import_id, batch))
             batch.clear()
-            if progress:
-                progress(written)
-            if cancelled and cancelled():
-                raise InterruptedError("import cancelled")
+            check_cancelled(progress)
     if batch:
-        written += store.add_traces(import_id, batch)
-    if progress:
-        progress(written)
+        progress.advance(store.add_traces(import_id, batch))
     return import_id
 
 

@@ -99,6 +99,7 @@ class WorkbookStore:
             if data.get("slug") in workbook.scores:
                 workbook.scores[data["slug"]] = codec.score_from_dict(data)
         workbook.signoff = codec.signoff_from_dict(self._part("signoff"))
+        workbook.plan = codec.plan_from_dict(self._part("plan"))
         workbook.audit = [codec.audit_from_row(seq, action, actor, at, json.loads(detail), prev, digest)
                           for seq, action, actor, at, detail, prev, digest in self.conn.execute(
                               "SELECT seq, action, actor, at, detail, previous_hash, entry_hash FROM audit "
@@ -112,6 +113,7 @@ class WorkbookStore:
             "gates": [codec.gate_to_dict(g) for g in workbook.gates.values()],
             "scores": [codec.score_to_dict(s) for s in workbook.scores.values()],
             "signoff": codec.signoff_to_dict(workbook.signoff),
+            "plan": codec.plan_to_dict(workbook.plan),
         }
         self.conn.executemany("INSERT OR REPLACE INTO parts (name, json) VALUES (?, ?)",
                               [(name, json.dumps(value, sort_keys=True)) for name, value in parts.items()])

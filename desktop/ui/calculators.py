@@ -8,19 +8,19 @@ gate panels, the Assumptions sheet and the memo read scenarios from there.
 from __future__ import annotations
 
 import html
-import math
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
                                QLineEdit, QPushButton, QSizePolicy, QTabWidget, QVBoxLayout, QWidget)
 
 from desktop.domain.errors import DomainError
+from desktop.domain.formatting import format_value
 from desktop.economics.calculators import CALCULATORS, Calculator
 from desktop.economics.params import InputSpec, figures, inputs_from_mapping
 from desktop.economics.scenarios import Scenario, make_scenario
 from desktop.storage import economics_store
+from desktop.ui import commands
 from desktop.ui.document import Document
 from desktop.ui.pages.base import scrolling
 
@@ -30,68 +30,7 @@ CATALOG_LISTS = {"model": "models", "gpu": "gpus", "price": "token_prices"}
 ERROR_STYLE = "color: #9b1c1c;"
 
 
-# ---- undoable scenario edits ------------------------------------------------------------------------
-
-class SaveScenarioCommand(QUndoCommand):
-    """Save (or replace, by name) a scenario in the workbook; undo restores what was there."""
-
-    def __init__(self, document: Document, scenario: Scenario) -> None:
-        super().__init__(f"Save scenario '{scenario.name}'")
-        self.document = document
-        self.scenario = scenario
-        self.previous: Scenario | None = economics_store.get_scenario(document.store, scenario.name)
-
-    def redo(self) -> None:
-        self.document.run_in_transaction(lambda store: economics_store.save_scenario(store, self.scenario),
-                                         "scenarios")
-
-    def undo(self) -> None:
-        def restore(store: Any) -> None:
-            economics_store.delete_scenario(store, self.scenario.name)
-            if self.previous is not None:
-                economics_store.save_scenario(store, self.previous)
-        self.document.run_in_transaction(restore, "scenarios")
-
-
-class DeleteScenarioCommand(QUndoCommand):
-    def __init__(self, document: Document, scenario: Scenario) -> None:
-        super().__init__(f"Delete scenario '{scenario.name}'")
-        self.document = document
-        self.scenario = scenario
-
-    def redo(self) -> None:
-        self.document.run_in_transaction(lambda store: economics_store.delete_scenario(store, self.scenario.name),
-                                         "scenarios")
-
-    def undo(self) -> None:
-        self.document.run_in_transaction(lambda store: economics_store.save_scenario(store, self.scenario),
-                                         "scenarios")
-
-
-# ---- formatting -------------------------------------------------------------------------------------
-
-def format_value(value: Any, unit: str = "") -> str:
-    if value is None:
-        return "n/a"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return "n/a"
-        if unit.startswith("share"):
-            return f"{value:.1%}" if abs(value) < 10 else f"{value:,.2f}"
-        magnitude = abs(value)
-        if magnitude >= 1e5 or value.is_integer():
-            return f"{value:,.0f}"
-        if magnitude >= 100:
-            return f"{value:,.2f}"
-        if magnitude >= 1:
-            return f"{value:,.4f}".rstrip("0").rstrip(".")
-        return f"{value:.4g}"
-    return str(value)
-
+# ---- labels ----------------------------------------------------------------------------------------
 
 def input_label(spec: InputSpec) -> str:
     """A short label from the input's help text: its first clause."""
@@ -424,7 +363,7 @@ class CalculatorPanel(QWidget):
             return False
         try:
             scenario = make_scenario(self.name_edit.text(), self.kind, self.inputs())
-            self.document.push(SaveScenarioCommand(self.document, scenario))
+            self.document.push(commands.save_scenario(self.document, scenario))
         except DomainError as exc:
             self.scenario_message.setStyleSheet(ERROR_STYLE)
             self.scenario_message.setText(f"Not saved: {exc}")
@@ -453,7 +392,7 @@ class CalculatorPanel(QWidget):
         if scenario is None:
             return
         try:
-            self.document.push(DeleteScenarioCommand(self.document, scenario))
+            self.document.push(commands.delete_scenario(self.document, scenario))
         except DomainError as exc:
             self.scenario_message.setStyleSheet(ERROR_STYLE)
             self.scenario_message.setText(str(exc))

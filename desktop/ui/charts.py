@@ -12,12 +12,13 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from desktop.domain.playbook import Playbook
 from desktop.domain.workbook import Workbook
+from desktop.economics.figures.base import BELOW_HEX, MET_HEX, REFERENCE_HEX, TARGET_HEX
 
-# ---- Constants
-MET_COLOR = QColor(46, 125, 50)  # green: at or above the threshold
-BELOW_COLOR = QColor(230, 145, 56)  # amber: below the threshold
-THRESHOLD_COLOR = QColor(198, 40, 40)
-REFERENCE_COLOR = QColor(60, 60, 60)
+# ---- Constants: the figures' palette (desktop.economics.figures), so screen and memo agree
+MET_COLOR = QColor(MET_HEX)  # green: at or above the threshold
+BELOW_COLOR = QColor(BELOW_HEX)  # amber: below the threshold
+THRESHOLD_COLOR = QColor(TARGET_HEX)
+REFERENCE_COLOR = QColor(REFERENCE_HEX)
 BAR_WIDTH = 0.6
 
 

@@ -160,8 +160,8 @@ class Document(QObject):
 
     # -- sign-off: explicit actions, recorded in the audit log, not undoable edits; each saves the file --
     def sign(self, **fields: Any) -> Any:
-        """Sign off (see desktop.signoff.sign_workbook for `fields`), clear the undo history and save."""
-        from desktop.signoff import sign_workbook
+        """Sign off (see desktop.services.signoff.sign_workbook for `fields`), clear the undo history and save."""
+        from desktop.services.signoff import sign_workbook
         if self.read_only_reason:
             raise ReadOnlyError(self.read_only_reason)
         if self.path is None:
@@ -171,8 +171,8 @@ class Document(QObject):
         return result
 
     def revoke(self, *, by: str, reason: str) -> Any:
-        """Revoke the sign-off (desktop.signoff.revoke_workbook), clear the undo history and save."""
-        from desktop.signoff import revoke_workbook
+        """Revoke the sign-off (desktop.services.signoff.revoke_workbook), clear the undo history and save."""
+        from desktop.services.signoff import revoke_workbook
         if self.read_only_reason:
             raise ReadOnlyError(self.read_only_reason)
         entry = revoke_workbook(self.store, self.workbook, by=by, reason=reason)

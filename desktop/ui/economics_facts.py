@@ -19,7 +19,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from desktop.economics.gate_facts import gate_facts as economics_gate_facts
-from desktop.economics_service import Economics, load_economics
+from desktop.services.economics import Economics, load_economics
 from desktop.ui import gate_facts as registry
 from desktop.ui.document import Document
 

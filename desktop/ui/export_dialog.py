@@ -1,11 +1,12 @@
 """The Export dialog: the Excel workbook, the PDF memo and the procurement matrix, with progress.
 
-The officer picks the formats, the folder and a file name, and the paper size. Reading the workbook and
-computing its decision content run as a Task over the worker's own connection to the working copy; the
-memo's charts are then drawn on the GUI thread (Qt paints there); building the HTML, laying out the PDF
-and writing the Excel workbook run as a second Task, with a working Cancel. Each file is written
-atomically and recorded in the workbook's exports table (the working copy, and the file itself when this
-window holds its lock), so `ipw verify --workbook` can match it later. The last folder is remembered.
+The officer picks the formats, the folder and a file name, and the paper size. The workflow is
+`desktop.services.exports`, the one `ipw export` runs: reading the workbook and computing its decision
+content run in the dialog's TaskRunner over the worker's own connection to the working copy; drawing
+the memo's charts (SVG, no Qt), laying out the PDF and writing the Excel workbook run as a second task,
+with a working Cancel. Each file is written atomically and recorded in the workbook's exports table (the
+working copy, and the file itself when this window holds its lock), so `ipw verify --workbook` can match
+it later. The last folder is remembered.
 
 Wiring: the main window's `open_export_dialog()` calls `open_export_dialog(document, parent)`.
 """
@@ -13,7 +14,6 @@ Wiring: the main window's `open_export_dialog()` calls `open_export_dialog(docum
 from __future__ import annotations
 
 import html
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,12 +24,12 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QHBoxLayout, QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton, QVBoxLayout,
                                QWidget)
 
-from desktop.cli.export_commands import (KIND_NAMES, SUFFIXES, Written, record_exports, render_memo_charts,
-                                         write_exports)
 from desktop.domain.errors import DomainError
 from desktop.domain.workbook import Workbook
+from desktop.services import exports
+from desktop.services.exports import KIND_NAMES, SUFFIXES, ExportResult, Written, record_exports
 from desktop.ui import settings
-from desktop.ui.tasks import Task
+from desktop.ui.tasks import TaskRunner
 from desktop.ui.widgets.banner import Banner
 
 SETTINGS_KEY = "export"
@@ -59,29 +59,10 @@ def confirm_overwrite(parent: QWidget | None, names: list[str]) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
-# ---- Work done in the background ------------------------------------------------------------------------
-
-def gather_in_worker(database: Path, workbook: Workbook, playbook: Any, control: Any) -> Any:
-    """Read and compute the export data over the worker's own connection to the working copy."""
-    from desktop.exports.matrix import gather
-    from desktop.storage.trace_store import open_worker_connection
-
-    store = open_worker_connection(database)
-    try:
-        return gather(store, workbook, playbook, control=control)
-    finally:
-        store.close()
-
-
-def write_in_worker(data: Any, targets: dict[str, Path], paper: str, charts: list[Any], control: Any
-                    ) -> list[Written]:
-    return write_exports(data, targets, paper=paper, charts=charts, control=control)
-
-
 def _snapshot(workbook: Workbook) -> Workbook:
     """The workbook as it is now, for the worker (edits made meanwhile do not reach it)."""
     return Workbook(workbook.context, dict(workbook.gates), dict(workbook.scores), workbook.signoff,
-                    list(workbook.audit))
+                    list(workbook.audit), workbook.plan)
 
 
 def open_export_dialog(document: Any, parent: QWidget | None = None) -> ExportDialog:
@@ -103,9 +84,14 @@ class ExportDialog(QDialog):
         self.document = document
         self.written: list[Written] = []
         self.message = ""
-        self._task: Task | None = None
+        self._on_success: Callable[[Any], None] = lambda result: None
+        self._runner = TaskRunner(self)
+        self._runner.sig_progress.connect(self._on_progress)
+        self._runner.sig_done.connect(self._on_task_result)
+        self._runner.sig_failed.connect(self._on_failed)
+        self._runner.sig_cancelled.connect(self._on_cancelled)
+        self._runner.sig_finished.connect(self._on_done)
         self._data: Any = None
-        self._charts_dir: tempfile.TemporaryDirectory | None = None
         self.setWindowTitle("Export")
         self.setAccessibleName("Export the workbook")
         self.resize(620, 420)
@@ -210,7 +196,7 @@ class ExportDialog(QDialog):
             problem = "The folder does not exist."
         elif any(c in self.name_edit.text() for c in "/\\:*?\"<>|"):
             problem = "The file name cannot contain / \\ : * ? \" < > |"
-        self.export_button.setEnabled(problem is None and self._task is None)
+        self.export_button.setEnabled(problem is None and not self._runner.busy)
         if problem:
             self.files_label.setText(f"<i>{html.escape(problem)}</i>")
         else:
@@ -238,25 +224,19 @@ class ExportDialog(QDialog):
         self.result.setVisible(False)
         self._targets = targets
         self._paper = self.paper()
-        self._run(Task(gather_in_worker, self.document.copy.database, _snapshot(self.document.workbook),
-                       self.document.playbook, parent=self), "Reading the workbook...", self._on_gathered)
+        self._run("Reading the workbook...", self._on_gathered, exports.run_gather, self.document.copy.database,
+                  _snapshot(self.document.workbook), self.document.playbook)
         return True
 
     def _on_gathered(self, data: Any) -> None:
         self._data = data
-        charts: list[Any] = []
-        if "pdf" in self._targets:
-            self.progress_label.setText("Drawing the charts...")
-            self._charts_dir = tempfile.TemporaryDirectory(prefix="ipw-charts-")
-            charts, problem = render_memo_charts(data, Path(self._charts_dir.name))
-            if problem:
-                self.error.show_message(html.escape(f"Some charts could not be drawn: {problem}"))
-        self._run(Task(write_in_worker, data, self._targets, self._paper, charts, parent=self),
-                  "Writing the exports...", self._on_written)
+        self._run("Writing the exports...", self._on_written, exports.run_export, data, self._targets, self._paper)
 
-    def _on_written(self, written: list[Written]) -> None:
-        self.written = list(written)
+    def _on_written(self, result: ExportResult) -> None:
+        self.written = list(result.written)
         problem = self._record(self.written)
+        if result.chart_problem:
+            problem = "; ".join(filter(None, [f"Some charts could not be drawn: {result.chart_problem}", problem]))
         names = "<br>".join(f"&nbsp;&nbsp;{html.escape(KIND_NAMES[w.kind])}: {html.escape(str(w.path))}"
                             for w in self.written)
         mark = "DRAFT - not signed off" if self._data.status == "draft" else (
@@ -295,23 +275,21 @@ class ExportDialog(QDialog):
         return None
 
     def cancel_export(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        if self._runner.busy:
+            self._runner.cancel()
             self.progress_label.setText("Cancelling...")
 
-    def _run(self, task: Task, title: str, on_success: Callable[[Any], None]) -> None:
-        self._task = task
+    def _run(self, title: str, on_success: Callable[[Any], None], function: Callable[..., Any], *args: Any) -> None:
         self.progress_label.setText(title)
         self.progress.setValue(0)
         self.progress.setVisible(True)
         self.cancel_button.setVisible(True)
         self.export_button.setEnabled(False)
-        task.progressed.connect(self._on_progress)
-        task.succeeded.connect(on_success)
-        task.failed.connect(self._on_failed)
-        task.cancelled.connect(self._on_cancelled)
-        task.done.connect(lambda: self._on_done(task))
-        task.start()
+        self._on_success = on_success
+        self._runner.start(function, *args)
+
+    def _on_task_result(self, result: Any) -> None:
+        self._on_success(result)
 
     def _on_progress(self, fraction: float, text: str) -> None:
         self.progress.setValue(int(fraction * 1000))
@@ -326,27 +304,20 @@ class ExportDialog(QDialog):
         self.message = "Export cancelled; files not yet finished were not written."
         self.error.show_message(html.escape(self.message))
 
-    def _on_done(self, task: Task) -> None:
-        if self._task is task:
-            self._task = None
-            self.progress.setVisible(self._task is not None)
-            self.cancel_button.setVisible(self._task is not None)
-            if self._task is None:
-                self.progress_label.setText("")
-            self._update()
+    def _on_done(self) -> None:
+        if self._runner.busy:  # the next step has started
+            return
+        self.progress.setVisible(False)
+        self.cancel_button.setVisible(False)
+        self.progress_label.setText("")
+        self._update()
 
     def wait(self, ms: int = 60_000) -> bool:
         """Wait for the running task (tests); returns False on timeout."""
-        task = self._task
-        return task.wait(ms) if task is not None else True
+        return self._runner.wait(ms)
 
     def reject(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            self._task.wait(30_000)
-        if self._charts_dir is not None:
-            self._charts_dir.cleanup()
-            self._charts_dir = None
+        self._runner.shutdown(30_000)
         super().reject()
 
 

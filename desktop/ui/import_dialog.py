@@ -1,10 +1,10 @@
 """The trace import flow: choose sources and options, read and check them in the background, look at every
 problem, then import all rows, only the valid ones, or nothing.
 
-Nothing touches the workbook until the officer presses an import button. Reading runs as a Task with a
-progress bar and a working Cancel; storing runs as a Task too, over the worker's own connection to the
+Nothing touches the workbook until the officer presses an import button. Reading runs in the dialog's
+TaskRunner with a progress bar and a working Cancel; storing runs there too, over the worker's own connection to the
 working copy, inside one transaction that writes the new imports switched off. One undoable command
-(`trace_commands.ActivateImportsCommand`) then switches them on: undo switches them off again, so an
+(`commands.ActivateImportsCommand`) then switches them on: undo switches them off again, so an
 import of several files is one transaction and one undo step. Any failure reaches the officer as a
 message box with a sentence, never a traceback.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +25,13 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
 
 from desktop.domain.errors import DomainError, FieldError
 from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME
+from desktop.services import imports
+from desktop.services.imports import DEFAULT_KEEP_ORIGINAL_BYTES, ImportOptions, duplicates
 from desktop.storage import trace_store
-from desktop.trace_import import DEFAULT_KEEP_ORIGINAL_BYTES, ImportOptions, duplicates, parse_sources, store_parsed
-from desktop.ui import settings, trace_commands
+from desktop.ui import commands, settings
 from desktop.ui.document import Document
-from desktop.ui.tasks import Task
-from desktop.ui.trace_model import format_value, gc_paused, start_task
+from desktop.ui.tasks import TaskRunner
+from desktop.ui.trace_model import format_value
 from desktop.ui.widgets.banner import Banner
 
 # ---- Constants
@@ -160,7 +161,12 @@ class ImportDialog(QDialog):
         self.imported_ids: list[int] = []
         self.message = ""
         self._options: ImportOptions | None = None
-        self._task: Task | None = None
+        self._runner = TaskRunner(self)
+        self._runner.sig_progress.connect(self._on_progress)
+        self._runner.sig_done.connect(self._on_succeeded)
+        self._runner.sig_failed.connect(self._on_failed)
+        self._runner.sig_cancelled.connect(self._on_cancelled)
+        self._runner.sig_finished.connect(self._on_task_done)
         self._close_when_done = False
         self._back_to = "options"
         self._on_success = None
@@ -514,9 +520,9 @@ class ImportDialog(QDialog):
         self._remember()
         self._options = self.options()
         self.parsed = []
-        self._run(Task(parse_in_worker, list(self.paths), self._options), "parsing",
+        self._run("parsing",
                   f"Reading and checking {len(self.paths)} file{'s' if len(self.paths) != 1 else ''}...",
-                  self._on_parsed)
+                  self._on_parsed, imports.run_parse, list(self.paths), self._options)
         return True
 
     def _on_parsed(self, parsed: list[Any]) -> None:
@@ -635,13 +641,13 @@ class ImportDialog(QDialog):
             show_error(self, "Cannot import", str(error))
             return False
         rows = sum(p.rows_valid for p in self.parsed)
-        self._run(Task(stage_in_worker, self.document.copy.database, self.parsed, options),
-                  "storing", f"Importing {rows:,} rows...", self._on_stored)
+        self._run("storing", f"Importing {rows:,} rows...", self._on_stored,
+                  imports.run_stage, self.document.copy.database, self.parsed, options)
         return True
 
     def _on_stored(self, import_ids: list[int]) -> None:
         try:
-            self.document.push(trace_commands.activate_imports(self.document, import_ids,
+            self.document.push(commands.activate_imports(self.document, import_ids,
                                                                [p.source for p in self.parsed]))
         except DomainError as error:
             self.message = f"The import was not switched on: {error}"
@@ -661,22 +667,16 @@ class ImportDialog(QDialog):
         self.accept()
 
     # ---- Background tasks ------------------------------------------------------------------------------
-    def _run(self, task: Task, stage: str, title: str, on_success) -> None:
-        self._task = task
+    def _run(self, stage: str, title: str, on_success: Callable[[Any], None], function: Callable[..., Any],
+             *args: Any) -> None:
         self.progress_title.setText(f"<b>{html.escape(title)}</b>")
         self.progress_label.setText("")
         self.progress_bar.setValue(0)
         self.progress_cancel.setEnabled(True)
         self._back_to = "options" if stage == "parsing" else "preview"
-        # bound methods only: Qt drops these connections if the dialog goes away while the task runs
-        task.progressed.connect(self._on_progress)
         self._on_success = on_success
-        task.succeeded.connect(self._on_succeeded)
-        task.failed.connect(self._on_failed)
-        task.cancelled.connect(self._on_cancelled)
-        task.done.connect(self._on_task_done)
         self._show(stage)
-        start_task(task)
+        self._runner.start(function, *args)
 
     def _on_progress(self, fraction: float, text: str) -> None:
         self.progress_bar.setValue(int(fraction * 1000))
@@ -684,41 +684,38 @@ class ImportDialog(QDialog):
             self.progress_label.setText(text)
 
     def _on_succeeded(self, result: Any) -> None:
-        self._task = None
         if self._close_when_done:
             self.message = "Cancelled; nothing was imported."
             return
         self._on_success(result)
 
     def _on_failed(self, message: str) -> None:
-        self._task = None
         self.message = message
         self._show(self._back_to)
         if not self._close_when_done:
             show_error(self, "Import failed", f"{message}\n\nNothing was imported.")
 
     def _on_cancelled(self) -> None:
-        self._task = None
         self.message = "Cancelled; nothing was imported."
         self._show(self._back_to)
         if self._back_to == "options":
             self.options_banner.show_message(self.message)
 
     def _on_task_done(self) -> None:
-        """The worker thread has ended (after succeeded, failed or cancelled)."""
-        if self._close_when_done and self._task is None:
+        """The task has ended (after succeeded, failed or cancelled)."""
+        if self._close_when_done and not self._runner.busy:
             self._close_when_done = False
             super().reject()
 
     def cancel_task(self) -> None:
-        if self._task is not None:
+        if self._runner.busy:
             self.progress_cancel.setEnabled(False)
             self.progress_label.setText("Cancelling...")
-            self._task.cancel()
+            self._runner.cancel()
 
     @property
     def busy(self) -> bool:
-        return self._task is not None
+        return self._runner.busy
 
     def _show(self, stage: str) -> None:
         self.stage = stage
@@ -727,7 +724,7 @@ class ImportDialog(QDialog):
 
     def reject(self) -> None:
         """Cancel: stop a running task first (its transaction rolls back), then close; nothing is written."""
-        if self._task is not None:
+        if self._runner.busy:
             self._close_when_done = True
             self.cancel_task()
             return
@@ -735,20 +732,3 @@ class ImportDialog(QDialog):
         if self.stage != "done":
             self.message = self.message or "Cancelled; nothing was imported."
         super().reject()
-
-
-def parse_in_worker(paths: Sequence[Path], options: ImportOptions, control: Any) -> list[Any]:
-    """Read and check every source (nothing is written)."""
-    with gc_paused():
-        return parse_sources(paths, options, control)
-
-
-def stage_in_worker(database: Path, parsed: Sequence[Any], options: ImportOptions, control: Any) -> list[int]:
-    """Write every parsed source switched off, over the worker's own connection, in one transaction."""
-    with gc_paused():
-        worker = trace_store.open_worker_connection(Path(database))
-        try:
-            with worker.transaction():
-                return store_parsed(worker, parsed, options, control, active=False)
-        finally:
-            worker.close()

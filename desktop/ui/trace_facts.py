@@ -6,58 +6,23 @@ measured at, and the concurrency the traces cover (configured, and the measured 
 recorded one as `concurrencyMeasured`). The labels say "from traces" so they stay apart from the facts the
 economics pages register for the same gate.
 
-The figures come from two SQL aggregates over the visible rows, cached per document until its working
-copy changes, so a gate page showing a million-row workbook does not re-scan it on every unrelated edit.
+The figures come from two SQL aggregates over the visible rows (`desktop.services.traces`), cached per
+document until its working copy changes, so a gate page showing a million-row workbook does not re-scan it
+on every unrelated edit.
 """
 
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from desktop.storage.workbook_file import VISIBLE, WorkbookStore
+from desktop.services.traces import RouteUtilization, change_marker, route_utilization
 from desktop.ui.gate_facts import Fact, register_gate_facts
 
 if TYPE_CHECKING:
     from desktop.ui.document import Document
 
 SLUG = "utilization-proof"
-_HEADROOM = '"outputTokensPerSecond" * "concurrency" * "acceptedOutputRate"'
-
-
-@dataclass(frozen=True)
-class RouteUtilization:
-    route: str
-    rows: int
-    measured_rows: int  # rows with outputTokensPerSecond and acceptedOutputRate
-    best_accepted_tps: float | None
-    best_concurrency: float | None
-    best_model: str | None
-    best_workload: str | None
-    concurrency_min: float | None
-    concurrency_max: float | None
-    measured_concurrency_mean: float | None
-    measured_concurrency_rows: int
-
-
-def route_utilization(store: WorkbookStore) -> list[RouteUtilization]:
-    """Per route, from the visible trace rows (two aggregate queries)."""
-    totals = store.conn.execute(
-        f'SELECT route, count(*), count({_HEADROOM}), min(concurrency), max(concurrency), '
-        f"avg(json_extract(extras, '$.concurrencyMeasured')), "
-        f"count(json_extract(extras, '$.concurrencyMeasured')) "
-        f"FROM traces WHERE {VISIBLE} GROUP BY route ORDER BY route").fetchall()
-    # SQLite takes the bare columns from the row holding the max() when the query has one aggregate.
-    best = {r[0]: r[1:] for r in store.conn.execute(
-        f'SELECT route, max({_HEADROOM}), concurrency, model, workload FROM traces '
-        f'WHERE {VISIBLE} AND {_HEADROOM} IS NOT NULL GROUP BY route')}
-    result = []
-    for route, rows, measured, c_min, c_max, m_mean, m_rows in totals:
-        top = best.get(route, (None, None, None, None))
-        result.append(RouteUtilization(route, rows, measured, top[0], top[1], top[2], top[3], c_min, c_max,
-                                       m_mean, m_rows))
-    return result
 
 
 def _num(value: float | None) -> str:
@@ -96,8 +61,7 @@ class _Cache:
         self._facts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def get(self, document: Document) -> list[Fact]:
-        conn = document.store.conn
-        key = (id(conn), conn.total_changes, conn.execute("PRAGMA data_version").fetchone()[0])
+        key = change_marker(document.store)
         cached = self._facts.get(document)
         if cached is None or cached[0] != key:
             cached = (key, facts_for(route_utilization(document.store)))

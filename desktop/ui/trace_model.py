@@ -14,28 +14,23 @@ italics) and their tooltip gives the imported value.
 
 from __future__ import annotations
 
-import atexit
-import contextlib
-import gc
 import json
-import threading
-import weakref
 from collections import OrderedDict
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import shiboken6
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont
 
 from desktop.domain.errors import DomainError, FieldError
+from desktop.domain.progress import check_cancelled
 from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME, KNOWN_EXTRA_FIELDS, Kind
+from desktop.services.workers import gc_paused
 from desktop.storage import trace_store
 from desktop.storage.workbook_file import WorkbookStore, connect_for_reading
-from desktop.ui import trace_commands
-from desktop.ui.tasks import Task
+from desktop.ui import commands
+from desktop.ui.tasks import TaskRunner
 
 # ---- Constants
 
@@ -81,59 +76,11 @@ def _query_in_worker(database: Path, sort_field: str | None, descending: bool, f
     conn = connect_for_reading(Path(database))
     try:
         store = WorkbookStore(conn, Path(database), writable=False)
-        if control.cancelled():
-            raise InterruptedError("superseded")
+        check_cancelled(control)  # superseded by a newer query
         with gc_paused():
             return query_order(store, sort_field, descending, filters)
     finally:
         conn.close()
-
-
-_running: set[Task] = set()
-
-
-def start_task(task: Task) -> None:
-    """Start `task` and keep it alive until its thread has finished, whatever happens to the widget that
-    started it (a QThread destroyed while running would abort the process)."""
-    _running.add(task)
-    task.done.connect(lambda: _running.discard(task))
-    task.start()
-
-
-_gc_lock = threading.Lock()
-_gc_pauses = 0
-_gc_was_enabled = True
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a worker thread creates millions of short-lived objects.
-
-    A full collection walks every tracked object while holding the GIL; with a million rows in flight that
-    is tens of milliseconds the GUI thread cannot run, many times over, and storing a million rows takes
-    about a third longer. Rows hold no reference cycles, so the collector simply resumes afterwards.
-    Nested and concurrent pauses are counted; the last one out restores the collector's previous state.
-    """
-    global _gc_pauses, _gc_was_enabled
-    with _gc_lock:
-        if _gc_pauses == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_pauses += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pauses -= 1
-            if _gc_pauses == 0 and _gc_was_enabled:
-                gc.enable()
-
-
-@atexit.register
-def _wait_for_tasks() -> None:
-    for task in list(_running):
-        task.cancel()
-        task.wait(60_000)
 
 
 class _Row:
@@ -186,9 +133,12 @@ class TraceTableModel(QAbstractTableModel):
         self._aliases: dict[str, str] = {}
         self._pending: tuple[str, Any] | None = None
         self._generation = 0
-        self._task: Task | None = None
-        self._old_tasks: list[Task] = []
-        trace_commands.events.changing.connect(self._on_changing)
+        self._query_generation = 0  # the generation the background query under way was started for
+        self._runner = TaskRunner(self)
+        self._runner.sig_done.connect(self._on_query_done)
+        self._runner.sig_failed.connect(self._on_query_failed)
+        self._runner.sig_finished.connect(self._on_query_finished)
+        commands.events.changing.connect(self._on_changing)
 
     # ---- Public API ---------------------------------------------------------------------------------
     def set_document(self, document) -> None:
@@ -206,7 +156,7 @@ class TraceTableModel(QAbstractTableModel):
 
     @property
     def loading(self) -> bool:
-        return self._task is not None
+        return self._runner.busy
 
     @property
     def filters(self) -> dict[str, str]:
@@ -235,31 +185,18 @@ class TraceTableModel(QAbstractTableModel):
             ids, extras = query_order(self.document.store, sort_field, descending, self._filters)
             self._apply(self._generation, ids, extras)
             return
-        if self._task is not None:
-            self._task.cancel()
-            self._old_tasks.append(self._task)
-        generation = self._generation
-        task = Task(_query_in_worker, self.document.copy.database, sort_field, descending, dict(self._filters))
-        ref = weakref.ref(self)
-
-        def alive() -> TraceTableModel | None:
-            model = ref()
-            return model if model is not None and shiboken6.isValid(model) else None
-
-        task.succeeded.connect(lambda result, g=generation: (m := alive()) and m._apply(g, *result))
-        task.failed.connect(lambda message, g=generation: (m := alive()) and m._failed(g, message))
-        task.done.connect(lambda t=task: (m := alive()) and m._task_done(t))
-        self._task = task
+        self._query_generation = self._generation
+        self._runner.start(_query_in_worker, self.document.copy.database, sort_field, descending,
+                           dict(self._filters))
         self.loadingChanged.emit(True)
-        start_task(task)
 
     def wait_loaded(self, ms: int = 60_000) -> None:
         """Block until a background query has finished and been applied (for tests and scripts)."""
         from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEventLoop
 
         deadline = QDeadlineTimer(ms)
-        while self._task is not None and not deadline.hasExpired():
-            self._task.wait(50)
+        while self._runner.busy and not deadline.hasExpired():
+            self._runner.wait(50)
             QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
 
     def row_id(self, row: int) -> int:
@@ -389,7 +326,7 @@ class TraceTableModel(QAbstractTableModel):
             new = trace_store.validate_cell(key, text, self._aliases)
             if key in FIELDS_BY_NAME and FIELDS_BY_NAME[key].kind is Kind.BOOLEAN:
                 new = bool(new)
-            command = trace_commands.edit_cell(self.document, row_id, key, new)
+            command = commands.edit_cell(self.document, row_id, key, new)
             if command is None:
                 return True
             self.document.push(command)
@@ -437,10 +374,6 @@ class TraceTableModel(QAbstractTableModel):
     def _apply(self, generation: int, ids: np.ndarray, extras: list[str]) -> None:
         if generation != self._generation:
             return  # a newer query is on its way
-        if self._task is not None:  # its thread is ending; shutdown() still waits for it
-            self._old_tasks.append(self._task)
-            self._task = None
-            self.loadingChanged.emit(False)
         self.beginResetModel()
         self._ids = np.ascontiguousarray(ids, dtype=np.int64)
         self._columns = [IMPORT_COLUMN, *FIELD_NAMES, *[e for e in extras if e not in FIELDS_BY_NAME]]
@@ -448,20 +381,16 @@ class TraceTableModel(QAbstractTableModel):
         self.endResetModel()
         self.reloaded.emit()
 
-    def _failed(self, generation: int, message: str) -> None:
-        if generation == self._generation:
-            if self._task is not None:
-                self._old_tasks.append(self._task)
-                self._task = None
-                self.loadingChanged.emit(False)
+    def _on_query_done(self, result: tuple[np.ndarray, list[str]]) -> None:
+        self._apply(self._query_generation, *result)
+
+    def _on_query_failed(self, message: str) -> None:
+        if self._query_generation == self._generation:
             self.editRejected.emit(f"The trace table could not be read: {message}")
 
-    def _task_done(self, task: Task) -> None:
-        if task is self._task:
-            self._task = None
+    def _on_query_finished(self) -> None:
+        if not self._runner.busy:
             self.loadingChanged.emit(False)
-        elif task in self._old_tasks:
-            self._old_tasks.remove(task)
 
     def _on_changing(self, document, kind: str, row_ids: Any) -> None:
         if document is self.document:
@@ -471,7 +400,7 @@ class TraceTableModel(QAbstractTableModel):
         if part not in ("traces", "all"):
             return
         pending, self._pending = self._pending, None
-        if part == "traces" and pending is not None and pending[0] == trace_commands.CELLS:
+        if part == "traces" and pending is not None and pending[0] == commands.CELLS:
             self._refresh_rows(pending[1])
         else:
             self.reload()
@@ -488,11 +417,8 @@ class TraceTableModel(QAbstractTableModel):
     def shutdown(self) -> None:
         """Stop listening and wait for a running query (before the document's working copy goes away)."""
         self._generation += 1
-        for task in [self._task, *self._old_tasks]:
-            if task is not None:
-                task.cancel()
-                task.wait(30_000)
+        self._runner.shutdown(30_000)
         try:
-            trace_commands.events.changing.disconnect(self._on_changing)
+            commands.events.changing.disconnect(self._on_changing)
         except (RuntimeError, TypeError):
             pass

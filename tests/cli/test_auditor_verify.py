@@ -97,8 +97,10 @@ def test_glyph_change_in_page_text_is_exit_3_naming_the_changed_value(ipw, sampl
     # without the PDF signature, so that the page-text check alone has to catch it
     assert ipw("export", sample, "--pdf", memo, "--no-pdf-signature").code == 0
     assert ipw("verify", memo).code == 0
-    _change_glyph(memo, 1, "56", "96")  # page 2 holds the readiness table: Ops ownership 56 -> 96
-    assert "Ops ownership 96" in " ".join(PdfReader(str(memo)).pages[1].extract_text().split())
+    pages = [" ".join(page.extract_text().split()) for page in PdfReader(str(memo)).pages]
+    index = next(i for i, text in enumerate(pages) if "Ops ownership 56" in text)  # the readiness table
+    _change_glyph(memo, index, "56", "96")
+    assert "Ops ownership 96" in " ".join(PdfReader(str(memo)).pages[index].extract_text().split())
     result = ipw("verify", memo)
     assert result.code == 3, result.out
     assert "visible text check failed" in result.out.splitlines()[0]
@@ -258,13 +260,14 @@ def test_every_export_shows_each_gate_verdict_with_its_justification_and_notes(i
     assert ipw("score", sample, "ops-ownership", "40", "--note", "no on-call rota").code == 0
     pdf, xlsx = tmp_path / "m.pdf", tmp_path / "m.xlsx"
     assert ipw("export", sample, "--pdf", pdf, "--xlsx", xlsx).code == 0
-    text = " ".join(PdfReader(str(pdf)).pages[1].extract_text().split())
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(str(pdf)).pages).split())
     assert "At risk 0 of 5" in text
     assert "Justification: occupancy unmeasured; open item(s) 1, 2, 3, 4, 5" in text
     assert "Note: ask the vendor" in text and "no on-call rota" in text
     import openpyxl
-    sheet = openpyxl.load_workbook(xlsx, read_only=True)["Gates"]
-    values = [c for row in sheet.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    book = openpyxl.load_workbook(xlsx, read_only=True)
+    values = [c for row in book["Gates"].iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    book.close()
     assert "occupancy unmeasured; open item(s) 1, 2, 3, 4, 5" in values and "ask the vendor" in values
 
 

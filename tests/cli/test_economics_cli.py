@@ -51,7 +51,7 @@ def test_metrics_json_has_the_listed_keys_and_independent_numbers(ipw, sample):
     assert result.code == 0, result.err
     data = result.json
     assert {"traces", "groups", "workloads", "recommendation"} <= set(data)
-    assert len(data["traces"]) == 3
+    assert len(data["traces"]) == 3 + 5  # the playbook's three template rows and five illustrative rows
     row1 = next(t for t in data["traces"] if t["id"] == 1)
     assert TRACE_KEYS <= set(row1)
     assert row1["costPerAcceptedOutput"] == pytest.approx(ROW1, rel=1e-12)
@@ -59,14 +59,17 @@ def test_metrics_json_has_the_listed_keys_and_independent_numbers(ipw, sample):
     assert row1["throughputHeadroom"] == pytest.approx(48 * 4 * 0.84)
     for group in data["groups"]:
         assert GROUP_KEYS <= set(group)
-    coding = next(g for g in data["groups"] if g["workload"] == "coding-agent-maintenance")
+    coding = next(g for g in data["groups"] if g["workload"] == "coding-agent-maintenance"
+                  and g["model"] == "frontier-reasoning-model-id")
     assert coding["p95LatencyMsByConcurrency"] == [[4, 28200.0]]
     assert coding["bestCostPerAcceptedOutputAtTarget"] is None  # 28,200 ms is over the 20,000 ms target
-    invoice = next(g for g in data["groups"] if g["workload"] == "invoice-review")
+    invoice = next(g for g in data["groups"] if g["workload"] == "invoice-review"
+                   and g["model"] == "open-weight-model-id")
     assert invoice["bestCostPerAcceptedOutputAtTarget"] == pytest.approx(0.046 / 0.72 + 5.0)
     assert invoice["bestRowId"] == 2 and invoice["batchEligible"] is True
     assert invoice["fallbackRoute"] == "Managed API only"
     shares = {w["workload"]: w["batchDisplacementShare"] for w in data["workloads"]}
+    # the illustrative rows copy the template's batchEligible (invoice-review's two rows are both eligible)
     assert shares == {"coding-agent-maintenance": 0.0, "invoice-review": 1.0, "support-policy": 0.0}
     rec = data["recommendation"]
     assert set(rec) >= {"route", "fallback", "override", "statuses"}
@@ -89,7 +92,8 @@ def test_metrics_options_apply_to_this_run_only(ipw, sample):
     assert result.code == 0, result.err
     row1 = next(t for t in result.json["traces"] if t["id"] == 1)
     assert row1["costPerAcceptedOutput"] == pytest.approx(0.215 / 0.84)
-    coding = next(g for g in result.json["groups"] if g["workload"] == "coding-agent-maintenance")
+    coding = next(g for g in result.json["groups"] if g["workload"] == "coding-agent-maintenance"
+                  and g["model"] == "frontier-reasoning-model-id")
     assert coding["bestCostPerAcceptedOutputAtTarget"] == pytest.approx(0.215 / 0.84)
     assert digest(sample) == before
     assert ipw("info", sample, "--json").json["reviewerRateUsdPerHour"] == 60.0
@@ -98,7 +102,7 @@ def test_metrics_options_apply_to_this_run_only(ipw, sample):
 def test_metrics_human_output_and_bad_options(ipw, sample):
     result = ipw("metrics", sample)
     assert result.code == 0
-    assert "$3.7560" in result.out and "Recommended route: Managed API only" in result.out
+    assert "$3.76" in result.out and "Recommended route: Managed API only" in result.out
     assert "no row meets the target p95 of 20,000 ms" in result.out
     assert ipw("metrics", sample, "--reviewer-rate", "-1").code == 2
     assert ipw("metrics", sample, "--target-p95-ms", "0").code == 2

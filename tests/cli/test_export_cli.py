@@ -8,6 +8,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 from pypdf import PdfReader
 
@@ -33,7 +34,7 @@ def test_export_writes_and_records_every_format(sample, tmp_path, ipw):
     records = _records(sample)
     assert sorted(r[1] for r in records) == ["json", "markdown", "pdf", "xlsx"]
     for path, kind, sha, fp in records:
-        assert hashlib.sha256(open(path, "rb").read()).hexdigest() == sha
+        assert hashlib.sha256(Path(path).read_bytes()).hexdigest() == sha
         assert fp == fingerprint
     assert float(PdfReader(str(out["pdf"])).pages[0].mediabox.width) == 612.0
 
@@ -92,7 +93,7 @@ def test_export_of_a_workbook_open_elsewhere_still_writes_but_warns(sample, tmp_
 
 
 def test_export_runs_without_a_display(sample, tmp_path):
-    """No DISPLAY, no WAYLAND_DISPLAY and no QT_QPA_PLATFORM: the charts still render, offscreen."""
+    """No DISPLAY, no WAYLAND_DISPLAY and no QT_QPA_PLATFORM: the charts are still drawn (vector SVG, no Qt)."""
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
     pdf = tmp_path / "memo.pdf"
     completed = subprocess.run([sys.executable, "-m", "desktop", "export", str(sample), "--pdf", str(pdf)],
@@ -100,7 +101,10 @@ def test_export_runs_without_a_display(sample, tmp_path):
     assert completed.returncode == 0, completed.stderr
     assert "warning" not in completed.stderr
     reader = PdfReader(str(pdf))
-    assert any(page.images for page in reader.pages)  # the charts were drawn offscreen
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "Figure 1. Cost per accepted output by workload and route" in text
+    assert "USD per accepted output" in text and "target p95 20,000 ms" in text  # chart text, not pixels
+    assert not any(page.images for page in reader.pages)  # vectors: no raster image in the memo
 
 
 def test_signed_workbook_exports_and_records(sample, tmp_path, ipw):

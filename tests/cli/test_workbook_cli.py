@@ -22,7 +22,7 @@ def test_new_sample_and_info_json(sample, ipw):
     assert result.code == 0
     info = result.json
     assert INFO_KEYS <= set(info)
-    assert info["traceCount"] == 3
+    assert info["traceCount"] == 3 + 5  # the playbook's three template rows and five illustrative rows
     assert info["reviewerRateUsdPerHour"] == 60
     assert info["targetP95Ms"] == 20000
     assert info["signed"] is False and info["signedFingerprint"] is None

@@ -1,6 +1,7 @@
 import pytest
 
 from desktop.domain.errors import FieldError, SignedWorkbookError
+from desktop.domain.trace import make_trace_row
 from desktop.domain.sample import sample_traces, sample_workbook
 from desktop.domain.workbook import BuyerContext, ReadinessScore, SignOff, Workbook, Workload
 from desktop.resources import playbook
@@ -23,7 +24,12 @@ def test_sample_workbook_follows_the_playbook():
     assert workbook.context.target_p95_ms == 20000
     assert [w.name for w in workbook.context.workloads] == ["coding-agent-maintenance", "invoice-review",
                                                              "support-policy"]
-    assert len(sample_traces(book)) == 3
+    traces = sample_traces(book)
+    # the playbook's three template rows, then five illustrative rows derived from them (issue 11, item 8)
+    assert [dict(t.values) for t in traces[:3]] == [dict(t.values) for t in (
+        make_trace_row(row, book.trace_route_aliases()) for row in book.template_rows)]
+    assert len(traces) == 3 + 5
+    assert all(t["provenance"].startswith("illustrative") for t in traces[3:])
 
 
 @pytest.mark.parametrize("kwargs, field", [

@@ -12,7 +12,7 @@ from desktop.economics.scenarios import make_scenario
 from desktop.exports.content import (audit_anchor, build_decision, content_fingerprint, decision_content_for,
                                      draft_fingerprint, row_content, traces_content_hash)
 from desktop.resources import playbook
-from desktop.signoff import revoke_workbook, sign_workbook
+from desktop.services.signoff import revoke_workbook, sign_workbook
 from desktop.storage.workbook_file import open_store
 
 
@@ -63,7 +63,7 @@ def test_fingerprint_is_sha256_of_the_canonical_content_and_stable(sample):
     assert _fingerprint(sample) == hashlib.sha256(canonical_bytes(content)).hexdigest()
     assert _fingerprint(sample) == _fingerprint(sample)  # a reopened file gives the same content
     assert content["signoff"] is None and content["schemaVersion"] >= 2
-    assert content["traces"]["count"] == 3 and len(content["traces"]["contentSha256"]) == 64
+    assert content["traces"]["count"] == 3 + 5 and len(content["traces"]["contentSha256"]) == 64
     assert content["traces"]["imports"][0]["sha256"]
     assert content["recommendation"]["route"] == "managed-api-only"
     assert [s["slug"] for s in content["recommendation"]["statuses"]] == \

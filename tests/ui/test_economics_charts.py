@@ -1,10 +1,7 @@
 """The figures' data step (`figure_data`): plain numbers and arrays, no Qt objects, checked against values
-worked out independently from the sample workbook's three trace rows, and the Pareto view's cap and frontier
-against a brute-force frontier on many synthetic rows.
-
-Sample rows (reviewer rate 60 USD/h, target p95 20,000 ms): cost per accepted output
-row 1 = 0.215 / 0.84 + 3.5 at p95 28,200 ms (concurrency 4), row 2 = 0.046 / 0.72 + 5.0 at 14,900 ms (16),
-row 3 = 0.032 / 0.78 + 2.8 at 8,800 ms (32).
+worked out independently for a three-row workbook of the tests' own (tests/economics/figure_workbook.py: the
+rows, and each cost per accepted output worked out there), and the Pareto view's cap and frontier against a
+brute-force frontier on many synthetic rows.
 """
 
 from __future__ import annotations
@@ -17,21 +14,19 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from desktop.economics import figures as charts
+from desktop.economics.figures import FIGURES, ChartData, FigureData, figure_data
+from desktop.economics.figures.base import BELOW_HEX, MAX_SCATTER, MET_HEX
 from desktop.resources import playbook
-from desktop.ui import economics_charts as charts
-from desktop.ui.economics_charts import FIGURES, ChartData, FigureData, draw_figure, figure_data
-
-COSTS = {1: 0.215 / 0.84 + 3.5, 2: 0.046 / 0.72 + 5.0, 3: 0.032 / 0.78 + 2.8}
-P95 = {1: 28200.0, 2: 14900.0, 3: 8800.0}
-ROUTES = {1: "Managed frontier API", 2: "Hosted open-weight serverless", 3: "Dedicated endpoint"}
+from desktop.ui.economics_charts import build_figure, draw_figure
+from tests.economics.figure_workbook import (CONCURRENCY, COST_PER_REQUEST, COSTS, P95,
+                                             REPLICA_REQUESTS_PER_SECOND, ROUTES, SCORES, WORKLOADS, chart_data,
+                                             gather_export_data, three_row_workbook)
 
 
-@pytest.fixture
-def data(document) -> ChartData:
-    from desktop.ui.economics_facts import document_economics
-
-    economics = document_economics(document)
-    return ChartData(economics.report, economics.workbook, playbook())
+@pytest.fixture(scope="module")
+def data(tmp_path_factory) -> ChartData:
+    return chart_data(gather_export_data(three_row_workbook(tmp_path_factory.mktemp("figures") / "three.ipwb")))
 
 
 def qt_objects(value, seen=None) -> list[str]:
@@ -76,27 +71,27 @@ def test_figure_data_can_be_prepared_on_a_worker_thread(data):
 def test_cost_by_route_bars(data):
     fd = figure_data("cost-by-route", data)
     # three workloads, one route each: a bar at each category, at 0, 1, 2 in workload-name order
-    workloads = sorted({"coding-agent-maintenance": 1, "invoice-review": 2, "support-policy": 3}.items())
-    assert [(b.x, b.height) for b in fd.bars] == [(float(i), pytest.approx(COSTS[row]))
-                                                   for i, (_w, row) in enumerate(workloads)]
+    assert [(b.x, b.height) for b in fd.bars] == [(float(i), pytest.approx(COSTS[row])) for i, row in
+                                                   enumerate(sorted(WORKLOADS, key=WORKLOADS.get))]
     target = data.report.target_p95_ms
     assert target == 20000.0
-    assert [b.solid for b in fd.bars] == [P95[row] <= target for _w, row in workloads]  # row 1 misses the target
-    assert fd.bars[0].label.endswith("*") and fd.bars[1].label == "$5.06"
+    assert [b.solid for b in fd.bars] == [P95[row] <= target for row in (1, 2, 3)]  # row 1 misses the target
+    assert [b.label for b in fd.bars] == ["$3.25*", "$5.10", "$2.04"]
     assert {route: ys for route, (_xs, ys) in fd.series.items()} == {
         ROUTES[r]: [pytest.approx(COSTS[r])] for r in ROUTES}
     assert ("#c8c8c8", "* pale: no row meets the target p95") in fd.legend_swatches
     assert fd.y_range == (0, pytest.approx(max(COSTS.values()) * 1.5), 0)
-    assert "row #2" in fd.hover[1].text and "$5.0639" in fd.hover[1].text
+    assert fd.units == ("usd", None) and fd.labels == ("USD per accepted output", None)
+    assert "row #2" in fd.hover[1].text and "$5.1000" in fd.hover[1].text
 
 
 def test_latency_points_and_target(data):
     fd = figure_data("latency", data)
     points = {(float(x), float(y)) for c in fd.curves for x, y in zip(c.xs, c.ys)}
-    assert points == {(4.0, P95[1]), (16.0, P95[2]), (32.0, P95[3])}
-    assert fd.target[:2] == (20000.0, 0)
+    assert points == {(CONCURRENCY[r], P95[r]) for r in (1, 2, 3)}
+    assert (fd.target.value, fd.target.angle) == (20000.0, 0)
     assert fd.x_range == (0, pytest.approx(32 * 1.15 + 1), 0)
-    assert fd.y_range == (0, pytest.approx(28200 * 1.5), 0)
+    assert fd.y_range == (0, pytest.approx(24000 * 1.5), 0)
     assert any("(over the target)" in s.text and s.x == 4 for s in fd.hover)
 
 
@@ -109,10 +104,10 @@ def test_pareto_points_frontier_and_hover(qapp, data):
     assert [name for name, *_ in fd.scatters] == [ROUTES[1], ROUTES[2], ROUTES[3]]
     figure = draw_figure(fd)
     text = figure.hover_text(P95[3], COSTS[3], (50, 0.05))
-    assert "Row #3" in text and "p95 8,800 ms" in text and "on the Pareto frontier" in text
+    assert "Row #3" in text and "p95 9,000 ms" in text and "on the Pareto frontier" in text
     assert "Row #1" in (text := figure.hover_text(P95[1], COSTS[1], (50, 0.05))) and "Pareto" not in text
     assert figure.hover_text(20000, 4.5, (50, 0.05)) is None
-    assert fd.x_range == (0, pytest.approx(28200 * 1.15), 0)
+    assert fd.x_range == (0, pytest.approx(24000 * 1.15), 0)
 
 
 def synthetic(n: int, seed: int = 3) -> ChartData:
@@ -152,44 +147,44 @@ def test_pareto_caps_the_scatter_and_keeps_the_whole_frontier():
     fd = figure_data("pareto", data)
     points, frontier = charts.pareto_model(data)  # the per-row reference
     assert fd.series["Pareto frontier"] == ([p.p95_ms for p in frontier], [p.cost for p in frontier])
-    stride = math.ceil(len(points) / charts.MAX_SCATTER)
+    stride = math.ceil(len(points) / MAX_SCATTER)
     expected = {(p.p95_ms, p.cost) for i, p in enumerate(points) if i % stride == 0} | {
         (p.p95_ms, p.cost) for p in frontier}
     shown = {(float(x), float(y)) for _r, _c, xs, ys in fd.scatters for x, y in zip(xs, ys)}
     assert shown == expected
-    assert len(fd.hover_points) == sum(len(xs) for _r, _c, xs, _ys in fd.scatters) <= charts.MAX_SCATTER + len(frontier)
+    assert len(fd.hover_points) == sum(len(xs) for _r, _c, xs, _ys in fd.scatters) <= MAX_SCATTER + len(frontier)
     assert f"of {len(points):,} rows (every {stride}th" in fd.notes[0]
 
 
 def test_cost_volume_lines_steps_and_break_even(data):
     fd = figure_data("cost-volume", data)
     xs, ys = fd.series["Managed frontier API"]
-    assert all(y == pytest.approx(x * 0.215) for x, y in zip(xs, ys))
-    capacity = 108 * 32 / 520 * 3600 * 730
-    monthly = 0.032 * 108 * 32 / 520 * 3600 * 730
+    assert all(y == pytest.approx(x * COST_PER_REQUEST[1]) for x, y in zip(xs, ys))
+    capacity = REPLICA_REQUESTS_PER_SECOND * 3600 * 730  # requests a month one replica serves
+    monthly = COST_PER_REQUEST[3] * capacity  # no saved scenario: the price implied by row 3's costUsd
     sx, sy = fd.series["Dedicated endpoint"]
     assert sy[0] == pytest.approx(monthly)  # one replica at the lowest volume
     assert sx[1] == pytest.approx(capacity) and sy[1:3] == [pytest.approx(monthly), pytest.approx(2 * monthly)]
     bx, by = fd.series["break-even"]
-    # one replica costs as much as the per-token route at monthly / (cost per request): managed and hosted
-    for per_request in (0.215, 0.046):
+    # one replica costs as much as a per-token route at monthly / (cost per request): managed and hosted
+    for per_request in (COST_PER_REQUEST[1], COST_PER_REQUEST[2]):
         assert any(v == pytest.approx(monthly / per_request) and c == pytest.approx(monthly) for v, c in zip(bx, by))
-    assert fd.forecast == 300_000
-    assert fd.log == (True, True)
+    assert fd.forecast == 303_000  # 1,000 + 2,000 + 300,000
+    assert fd.log == (True, True) and fd.units == ("usd", "count")
 
 
 def test_readiness_scores_colours_and_threshold(data):
     fd = figure_data("readiness", data)
-    scores = [data.workbook.scores[d.slug].score for d in playbook().readiness]
+    scores = [SCORES[d.slug] for d in playbook().readiness]
     assert [b.height for b in fd.bars] == [float(s) for s in scores]
-    assert [b.color for b in fd.bars] == [charts.MET_HEX if s >= 70 else charts.BELOW_HEX for s in scores]
-    assert fd.target[:2] == (70, 0)
+    assert [b.color for b in fd.bars] == [MET_HEX if s >= 70 else BELOW_HEX for s in scores]
+    assert (fd.target.value, fd.target.angle) == (70, 0)
     assert [score for _x, score in fd.references] == [d.reference_score for d in playbook().readiness]
 
 
 def test_drawing_prepared_data_matches_building_from_the_chart_data(qapp, data):
     for kind in FIGURES:
         drawn = draw_figure(figure_data(kind, data))
-        built = charts.build_figure(kind, data)
+        built = build_figure(kind, data)
         assert drawn.series == built.series and [s.text for s in drawn.hover] == [s.text for s in built.hover], kind
         assert len(drawn.plot.items) == len(built.plot.items), kind

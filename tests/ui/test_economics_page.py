@@ -322,7 +322,7 @@ def test_a_change_while_computing_ends_with_the_figures_of_the_latest_state(qtbo
     monkeypatch.setattr(economics_page, "compute_in_worker", held)
     view = page.charts["cost-by-route"]
     set_rate(page, "0")
-    qtbot.waitUntil(lambda: page._task is not None and started == [0.0], timeout=10_000)
+    qtbot.waitUntil(lambda: page._compute_runner.busy and started == [0.0], timeout=10_000)
     assert page.updating.isVisible() and page.busy
     assert bar_heights(view) == pytest.approx(sorted(COSTS.values()))  # the last figures stay meanwhile
     set_rate(page, "30")

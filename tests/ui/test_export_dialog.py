@@ -7,6 +7,7 @@ import pytest
 from desktop.cli import main as ipw
 from desktop.exports.verify_export import verify_export
 from desktop.resources import playbook
+from desktop.services import exports
 from desktop.ui import export_dialog, settings
 from desktop.ui.document import Document
 from desktop.ui.export_dialog import ExportDialog
@@ -23,7 +24,7 @@ def document(tmp_path):
 
 def _run_export(qtbot, dialog):
     assert dialog.start_export()
-    qtbot.waitUntil(lambda: dialog._task is None and bool(dialog.written or dialog.message), timeout=120_000)
+    qtbot.waitUntil(lambda: not dialog._runner.busy and bool(dialog.written or dialog.message), timeout=120_000)
 
 
 def test_export_writes_records_and_opens(qtbot, document, tmp_path, monkeypatch):
@@ -78,7 +79,7 @@ def test_a_failure_is_reported_in_words(qtbot, document, tmp_path, monkeypatch):
         from desktop.exports.atomic import ExportError
         raise ExportError("disk full")
 
-    monkeypatch.setattr(export_dialog, "write_in_worker", broken)
+    monkeypatch.setattr(exports, "run_export", broken)  # what the dialog runs in its second task
     dialog = ExportDialog(document)
     qtbot.addWidget(dialog)
     dialog.folder_edit.setText(str(tmp_path))

@@ -5,7 +5,9 @@ import threading
 import pytest
 from PySide6.QtCore import Qt
 
+from desktop.domain.progress import Cancelled
 from desktop.domain.trace import FIELD_NAMES
+from desktop.services import imports
 from desktop.ui import import_dialog
 from desktop.ui.import_dialog import ImportDialog, remembered_set_values
 
@@ -188,12 +190,13 @@ def test_cancel_while_reading_stops_and_writes_nothing(qtbot, dialog, document, 
 
     def slow_parse(paths, options, control):
         started.set()
+        control.stage("reading", 10)
         while not control.cancelled():
-            control.progress(0.1, "reading")
+            control.advance()
             threading.Event().wait(0.01)
-        raise InterruptedError("cancelled")
+        raise Cancelled()
 
-    monkeypatch.setattr(import_dialog, "parse_sources", slow_parse)  # what parse_in_worker calls
+    monkeypatch.setattr(imports, "run_parse", slow_parse)  # what the dialog runs in its task
     dialog.set_paths([bad_csv(tmp_path)])
     assert dialog.start_parse()
     assert started.wait(10)

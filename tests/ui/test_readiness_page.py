@@ -310,7 +310,7 @@ def test_accessible_names_and_tab_order(page):
     assert positions == sorted(positions)
 
 
-def test_readiness_summary_counts():
+def test_readiness_summary_counts(qapp):
     workbook = Document.new(playbook(), sample=True)
     try:
         assert readiness_summary(workbook.workbook, playbook()) == \

@@ -12,7 +12,7 @@ from desktop.cli import main as ipw
 from desktop.domain.errors import SignedWorkbookError
 from desktop.exports.verify import verify_path
 from desktop.resources import playbook
-from desktop.signoff import group_fingerprint
+from desktop.services.signoff import group_fingerprint
 from desktop.ui import commands
 from desktop.ui.document import Document
 from desktop.ui.main_window import MainWindow

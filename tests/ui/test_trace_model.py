@@ -12,17 +12,17 @@ from desktop.domain.trace import FIELD_NAMES
 from desktop.resources import playbook
 from desktop.storage import trace_store
 from desktop.storage.workbook_file import trace_row_values
-from desktop.ui import trace_commands
+from desktop.ui import commands
 from desktop.ui.document import Document
 from desktop.ui.trace_model import EDITED_ROLE, IMPORT_COLUMN, ROW_ID_ROLE, TraceTableModel, format_value
 
 MILLION = 1_000_000
-SAMPLE_ROWS = 3
-PROVIDERS = ("OpenAI", "Together AI", "Fireworks")  # the sample rows' providers, in order
+SAMPLE_ROWS = 3 + 5  # the sample: the playbook's three template rows, then five illustrative rows
+PROVIDERS = ("OpenAI", "Together AI", "Fireworks")  # the template rows' providers, in order
 
 
 def synthetic_rows(count):
-    """Row i: the sample row i % 3 with inputTokens = i and costUsd = (i % 1000) / 1000."""
+    """Row i: the template row i % 3 with inputTokens = i and costUsd = (i % 1000) / 1000."""
     base = [trace_row_values(r) for r in sample_traces(playbook())]
     cost, tokens = FIELD_NAMES.index("costUsd"), FIELD_NAMES.index("inputTokens")
     for i in range(count):
@@ -81,7 +81,8 @@ def test_columns_are_the_import_the_sixteen_fields_then_extras(document):
     add_import(document, 5, extras=True)
     model = make_model(document)
     assert model.fields()[:17] == [IMPORT_COLUMN, *FIELD_NAMES]
-    assert model.fields()[17:] == ["gpuUtilization", "rack"]
+    # extras in the order first seen: the sample's illustrative rows carry "provenance"
+    assert model.fields()[17:] == ["provenance", "gpuUtilization", "rack"]
     assert model.headerData(0, Qt.Orientation.Horizontal) == "Import"
     assert "ms" in model.headerData(column(model, "ttftMs"), Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
     last = model.rowCount() - 1
@@ -129,7 +130,7 @@ def test_a_cell_edit_repaints_the_row_without_reloading(document):
     model.dataChanged.connect(lambda a, b: changed.append((a.row(), b.row())))
     assert model.setData(model.index(1, column(model, "reviewMinutes")), "7")
     assert resets == [] and changed == [(1, 1)]
-    document.undo_stack.push(trace_commands.delete_rows(document, [model.row_id(0)]))
+    document.undo_stack.push(commands.delete_rows(document, [model.row_id(0)]))
     assert resets == [1] and model.rowCount() == SAMPLE_ROWS - 1
 
 
@@ -155,7 +156,8 @@ def test_a_million_rows_sort_and_filter(big_document):
     model.sort(column(model, "inputTokens"), Qt.SortOrder.AscendingOrder)
     assert model.data(model.index(0, column(model, "inputTokens"))) == "0"
     model.set_filters({"provider": "Fireworks"})
-    assert model.rowCount() == MILLION // 3 + 1  # i % 3 == 2, plus the sample's Fireworks row
+    # i % 3 == 2, plus the sample's three Fireworks rows (template #3, illustrative #5 and #8)
+    assert model.rowCount() == MILLION // 3 + 3
     assert {model.data(model.index(r, column(model, "provider"))) for r in (0, 1, model.rowCount() - 1)} == \
         {"Fireworks"}
     model.set_filters({"import": str(big_document.big_import_id), "provider": "OpenAI"})

@@ -114,11 +114,12 @@ def test_deleting_selected_rows_is_undoable(qtbot, page, document):
     page.view.setFocus()
     qtbot.keyClick(page.view, Qt.Key.Key_Delete)
     settle(page)
-    assert page.model.rowCount() == 1 and document.store.trace_count() == 1
-    assert page.count_label.text() == "1 row"
+    # the sample has 3 template + 5 illustrative rows; rows 0 and 1 are deleted
+    assert page.model.rowCount() == 6 and document.store.trace_count() == 6
+    assert page.count_label.text() == "6 rows"
     document.undo_stack.undo()
     settle(page)
-    assert page.model.rowCount() == 3
+    assert page.model.rowCount() == 8
 
 
 def test_deleting_a_whole_import_is_undoable(qtbot, page, document):
@@ -130,7 +131,7 @@ def test_deleting_a_whole_import_is_undoable(qtbot, page, document):
     assert page.imports_table.rowCount() == 0
     document.undo_stack.undo()
     settle(page)
-    assert page.model.rowCount() == 3 and page.imports_table.rowCount() == 1
+    assert page.model.rowCount() == 8 and page.imports_table.rowCount() == 1
     document.undo_stack.redo()
     settle(page)
     assert page.model.rowCount() == 0
@@ -157,15 +158,16 @@ def test_filters_by_provider_and_by_import(qtbot, page, document):
     assert [combo.itemText(i) for i in range(combo.count())] == ["All", "Fireworks", "OpenAI", "Together AI"]
     page.set_filter("provider", "OpenAI")
     settle(page)
-    assert page.model.rowCount() == 1 and "(filtered)" in page.count_label.text()
+    # OpenAI: template row #1 and illustrative rows #4, #6 and #7 (desktop/domain/sample.py)
+    assert page.model.rowCount() == 4 and "(filtered)" in page.count_label.text()
     assert cell(page, 0, "provider").data() == "OpenAI"
     page.clear_filters()
     settle(page)
-    assert page.model.rowCount() == 3
+    assert page.model.rowCount() == 8
     page.select_import(1)
     page.show_import_button.click()
     settle(page)
-    assert page.model.filters == {"import": "1"} and page.model.rowCount() == 3
+    assert page.model.filters == {"import": "1"} and page.model.rowCount() == 8
 
 
 def test_clicking_a_header_sorts(qtbot, page):
@@ -179,7 +181,8 @@ def test_clicking_a_header_sorts(qtbot, page):
     qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=position)
     settle(page)
     second = [cell(page, r, "costUsd").data() for r in range(3)]
-    assert sorted([first, second]) == [["0.032", "0.046", "0.215"], ["0.215", "0.046", "0.032"]]
+    # cheapest: illustrative #8 0.0005241, #5 0.0048804, #7 0.0069675; dearest: the template's 0.215, 0.046, 0.032
+    assert sorted([first, second]) == [["0.0005241", "0.0048804", "0.0069675"], ["0.215", "0.046", "0.032"]]
 
 
 # ---- provenance, templates -----------------------------------------------------------------------------
@@ -233,13 +236,15 @@ def test_import_button_opens_the_dialog(qtbot, page):
 def test_utilization_proof_facts_come_from_the_traces(page, document):
     assert trace_facts.utilization_facts in gate_facts.providers_for("utilization-proof")
     facts = {f.label: f.value for f in gate_facts.gate_facts("utilization-proof", document)}
-    # the sample's OpenAI row: 48 tokens/s per stream x concurrency 4 x 0.84 accepted = 161.28
+    # the sample's Managed frontier API rows, tokens/s per stream x concurrency x acceptance: template #1
+    # 48 x 4 x 0.84 = 161.28; illustrative #4 52 x 1 x 0.84 = 43.68, #6 64 x 16 x 0.80 = 819.2, #7 60 x 8 x 0.82 = 393.6
     value = facts["Accepted output tokens/s from traces, Managed frontier API"]
-    assert value.startswith("161 tokens/s at concurrency 4")
-    assert facts["Concurrency from traces, Managed frontier API"] == "configured 4"
-    page.model.setData(cell(page, 0, "acceptedOutputRate"), "0.5")  # 48 x 4 x 0.5 = 96
+    assert value.startswith("819 tokens/s at concurrency 16")
+    assert facts["Concurrency from traces, Managed frontier API"] == "configured 1 to 16"
+    row_6 = next(r for r in range(page.model.rowCount()) if page.model.row_id(r) == 6)
+    page.model.setData(cell(page, row_6, "acceptedOutputRate"), "0.5")  # 64 x 16 x 0.5 = 512, still the highest
     facts = {f.label: f.value for f in gate_facts.gate_facts("utilization-proof", document)}
-    assert facts["Accepted output tokens/s from traces, Managed frontier API"].startswith("96 tokens/s")
+    assert facts["Accepted output tokens/s from traces, Managed frontier API"].startswith("512 tokens/s")
     page.select_import(1)
     page.delete_import_button.click()
     assert not [f for f in gate_facts.gate_facts("utilization-proof", document) if "from traces" in f.label]

@@ -6,12 +6,12 @@ values, a workload filter narrows them, and each can be saved as PNG or SVG. The
 p95 fields edit the buyer context through the undoable set_context command; the override is undoable too.
 
 With many trace rows the metrics and recommendation take seconds, so the page never computes them on the
-GUI thread: a change starts a short debounce timer, then a background Task reads the traces over its own
+GUI thread: a change starts a short debounce timer, then a background task reads the traces over its own
 connection to the working copy and computes the economics and key figures. A newer change supersedes a
 running computation (its result is ignored); the last figures stay on screen meanwhile, with "Updating...".
 The same worker also prepares what each plot draws (`economics_charts.figure_data`: plain numbers and
 arrays) for the workload filter chosen when it started; a change of the filter prepares them again in a
-background Task. The GUI thread only turns prepared figure data into pyqtgraph items: the plots are redrawn
+background task. The GUI thread only turns prepared figure data into pyqtgraph items: the plots are redrawn
 only while the Plots tab is shown, one per event-loop turn.
 """
 
@@ -20,36 +20,35 @@ from __future__ import annotations
 import html
 import math
 import sqlite3
-import weakref
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pyqtgraph as pg
-import shiboken6
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QCursor, QUndoCommand
+from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
                                QLineEdit, QPushButton, QScrollArea, QSizePolicy, QTabWidget, QToolTip,
                                QVBoxLayout, QWidget)
 
 from desktop.domain.errors import DomainError
+from desktop.domain.progress import check_cancelled
 from desktop.domain.playbook import Playbook
 from desktop.domain.workbook import Workbook
 from desktop.economics.recommend import RecommendationOverride, normalize_override
-from desktop.economics_service import Economics, load_economics
+from desktop.services import traces
+from desktop.services.economics import Economics, run_economics
+from desktop.services.workers import gc_paused
 from desktop.storage import economics_store
 from desktop.ui import economics_facts  # also registers the economics gate facts providers
-from desktop.ui import settings
+from desktop.ui import commands, settings
 from desktop.ui.calculators import CalculatorsWidget
-from desktop.ui.commands import set_context
 from desktop.ui.document import Document
 from desktop.ui.economics_charts import (FIGURES, ChartData, Figure, FigureData, build_figure, draw_figure,
                                          export_plot, figure_data)
 from desktop.ui.economics_facts import STATUS_COLORS
 from desktop.ui.pages.base import Page
-from desktop.ui.tasks import Task
-from desktop.ui.trace_model import gc_paused, start_task
+from desktop.ui.tasks import TaskRunner
 
 ALL_WORKLOADS = "All workloads"
 ERROR_STYLE = "color: #9b1c1c;"
@@ -62,7 +61,7 @@ UPDATING_TEXT = "Updating\u2026"
 def snapshot(workbook: Workbook) -> Workbook:
     """The workbook as it is now, for the worker (edits made meanwhile do not reach it)."""
     return Workbook(workbook.context, dict(workbook.gates), dict(workbook.scores), workbook.signoff,
-                    list(workbook.audit))
+                    list(workbook.audit), workbook.plan)
 
 
 def chart_data_for(economics: Economics, workload: str | None) -> ChartData:
@@ -76,8 +75,7 @@ def prepare_figures(economics: Economics, workload: str | None, control: Any = N
     figures: dict[str, FigureData] = {}
     with gc_paused():
         for kind in FIGURES:
-            if control is not None and control.cancelled():
-                raise InterruptedError("superseded")
+            check_cancelled(control)  # superseded by a newer computation
             figures[kind] = figure_data(kind, data)
     return figures
 
@@ -86,18 +84,7 @@ def compute_in_worker(database: Path, workbook: Workbook, playbook: Playbook, wo
                       control: Any) -> tuple[Economics, list[tuple[str, str]], dict[str, FigureData]]:
     """Read the traces over the worker's own connection; compute the economics, the key figures and what
     each plot draws for `workload` (the filter chosen when the computation started)."""
-    from desktop.storage.trace_store import open_worker_connection
-
-    if control.cancelled() or not Path(database).exists():  # superseded, or the document was closed
-        raise InterruptedError("superseded")
-    store = open_worker_connection(database)
-    try:
-        with gc_paused():
-            economics = load_economics(store, workbook, playbook)
-    finally:
-        store.close()
-    if control.cancelled():
-        raise InterruptedError("superseded")
+    economics = run_economics(database, workbook, playbook, control)
     figures = economics_facts.key_figures(economics)
     return economics, figures, prepare_figures(economics, workload, control)
 
@@ -105,27 +92,6 @@ def compute_in_worker(database: Path, workbook: Workbook, playbook: Playbook, wo
 def prepare_in_worker(economics: Economics, workload: str | None, control: Any) -> dict[str, FigureData]:
     """The plots' data for another workload filter (the economics unchanged)."""
     return prepare_figures(economics, workload, control)
-
-
-# ---- undoable override ------------------------------------------------------------------------------
-
-class SetOverrideCommand(QUndoCommand):
-    """Record (or clear, with None) the officer's recommendation override."""
-
-    def __init__(self, document: Document, new: RecommendationOverride | None, text: str) -> None:
-        super().__init__(text)
-        self.document = document
-        self.old = economics_store.get_override(document.store)
-        self.new = new
-
-    def _apply(self, value: RecommendationOverride | None) -> None:
-        self.document.run_in_transaction(lambda store: economics_store.set_override(store, value), "recommendation")
-
-    def redo(self) -> None:
-        self._apply(self.new)
-
-    def undo(self) -> None:
-        self._apply(self.old)
 
 
 # ---- one plot ---------------------------------------------------------------------------------------
@@ -359,7 +325,7 @@ class RecommendationPanel(QWidget):
                 return False
             text = (f"Override the recommendation with {self.playbook.procurement_route(route).name}" if route
                     else "Set the fallback route" if new else "Clear the recommendation override")
-            self.document.push(SetOverrideCommand(self.document, new, text))
+            self.document.push(commands.set_override(self.document, new, text))
         except DomainError as exc:
             self.override_message.setStyleSheet(ERROR_STYLE)
             self.override_message.setText("A route override needs a reason." if route and not reason else str(exc))
@@ -372,7 +338,7 @@ class RecommendationPanel(QWidget):
         if self.document is None or economics_store.get_override(self.document.store) is None:
             return False
         try:
-            self.document.push(SetOverrideCommand(self.document, None, "Clear the recommendation override"))
+            self.document.push(commands.set_override(self.document, None, "Clear the recommendation override"))
         except DomainError as exc:
             self.override_message.setStyleSheet(ERROR_STYLE)
             self.override_message.setText(str(exc))
@@ -386,11 +352,7 @@ class RecommendationPanel(QWidget):
 
 def _closed(document: Document) -> bool:
     """Whether the document's working copy is gone (closed while a computation was pending)."""
-    try:
-        document.store.conn.total_changes  # noqa: B018 - raises once the connection is closed
-    except sqlite3.Error:
-        return True
-    return not Path(document.copy.database).exists()
+    return traces.is_closed(document.store) or not Path(document.copy.database).exists()
 
 
 def _parse(text: str) -> float | None:
@@ -418,7 +380,12 @@ class EconomicsPage(Page):
         self.economics: Economics | None = None
         self.key_figure_rows: list[tuple[str, str]] = []
         self._generation = 0  # bumped by every change; a result of an older generation is ignored
-        self._task: Task | None = None
+        # one computation at a time; a newer one cancels the one under way (its result is never delivered)
+        self._compute_runner = TaskRunner(self)
+        self._compute_runner.sig_done.connect(self._on_computed)
+        self._compute_runner.sig_failed.connect(self._on_compute_failed)
+        self._compute_runner.sig_finished.connect(self._task_done)
+        self._computing: tuple[int, Document, Any, str | None] | None = None  # what the latest one is for
         self._pending = False  # a change not yet reflected in the figures
         self._plots_stale = False
         self._draw_queue: list[str] = []
@@ -426,7 +393,11 @@ class EconomicsPage(Page):
         # what the plots draw, prepared off the GUI thread, and for which (economics, workload filter)
         self._prepared: dict[str, FigureData] | None = None
         self._prepared_for: tuple[Economics, str | None] | None = None
-        self._figure_task: Task | None = None  # preparing the plots for another workload filter
+        self._figure_runner = TaskRunner(self)  # preparing the plots for another workload filter
+        self._figure_runner.sig_done.connect(self._on_figures_prepared)
+        self._figure_runner.sig_failed.connect(self._on_figures_failed)
+        self._figure_runner.sig_finished.connect(self._figures_done)
+        self._figures_for: tuple[Economics, str | None] | None = None
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(DEBOUNCE_MS)
@@ -536,8 +507,7 @@ class EconomicsPage(Page):
         self.target_edit.setReadOnly(not editable)
         self.recommendation.document = document
         self._generation += 1  # whatever is computing now is out of date
-        if self._task is not None:
-            self._task.cancel()
+        self._compute_runner.cancel()
         self._pending = True
         self.updating.show()
         self._debounce.start()
@@ -545,15 +515,12 @@ class EconomicsPage(Page):
     @property
     def busy(self) -> bool:
         """True until the figures shown match the document's latest state (computed, and drawn if shown)."""
-        return (self._pending or self._debounce.isActive() or self._task is not None
-                or self._figure_task is not None or bool(self._draw_queue))
+        return (self._pending or self._debounce.isActive() or self._compute_runner.busy
+                or self._figure_runner.busy or bool(self._draw_queue))
 
     def _start_computation(self) -> None:
         document = self.document
         if document is None:
-            return
-        if self._task is not None:  # one at a time: the running one is cancelled; start when it is done
-            self._task.cancel()
             return
         if _closed(document):  # closed meanwhile
             self._pending = False
@@ -562,32 +529,22 @@ class EconomicsPage(Page):
         generation = self._generation
         key = economics_facts.economics_key(document)
         workload = self.workload()
-        task = Task(compute_in_worker, document.copy.database, snapshot(document.workbook), document.playbook,
-                    workload)
-        alive = self._alive()
-        task.succeeded.connect(lambda result, g=generation, d=document, k=key, w=workload:
-                               (p := alive()) and p._apply(g, d, k, *result, workload=w))
-        task.failed.connect(lambda message, g=generation: (p := alive()) and p._failed(g, message))
-        task.done.connect(lambda t=task: (p := alive()) and p._task_done(t))
-        self._task = task
-        start_task(task)
+        self._computing = (generation, document, key, workload)
+        self._compute_runner.start(compute_in_worker, document.copy.database, snapshot(document.workbook),
+                                   document.playbook, workload)
 
-    def _alive(self) -> Any:
-        """A function returning this page while it lives, else None (for a Task's signals)."""
-        ref = weakref.ref(self)
+    def _on_computed(self, result: tuple[Economics, list[tuple[str, str]], dict[str, FigureData]]) -> None:
+        generation, document, key, workload = self._computing
+        self._apply(generation, document, key, *result, workload=workload)
 
-        def alive() -> EconomicsPage | None:
-            page = ref()
-            return page if page is not None and shiboken6.isValid(page) else None
+    def _on_compute_failed(self, message: str) -> None:
+        self._failed(self._computing[0], message)
 
-        return alive
-
-    def _task_done(self, task: Task) -> None:
-        if task is not self._task:
+    def _task_done(self) -> None:
+        if self._compute_runner.busy:
             return
-        self._task = None
         if self.document is not None and self._pending and not self._debounce.isActive():
-            self._start_computation()  # a change came in while it ran: compute the latest state
+            self._start_computation()  # the latest computation was cancelled or out of date: compute again
 
     def _apply(self, generation: int, document: Document, key: Any, economics: Economics,
                figures: list[tuple[str, str]], prepared: dict[str, FigureData] | None = None, *,
@@ -638,9 +595,8 @@ class EconomicsPage(Page):
 
         deadline = QDeadlineTimer(ms)
         while self.busy and not deadline.hasExpired():
-            for task in (self._task, self._figure_task):
-                if task is not None:
-                    task.wait(20)
+            for runner in (self._compute_runner, self._figure_runner):
+                runner.wait(20)
             QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
         return not self.busy
 
@@ -670,7 +626,7 @@ class EconomicsPage(Page):
     def redraw(self) -> None:
         """Redraw the plots from the current figures, one plot per event-loop turn; only while the Plots tab
         is shown (otherwise when it is next shown). The GUI thread only draws: the plots' data come prepared
-        from the worker, or, for another workload filter, are prepared first in a background Task."""
+        from the worker, or, for another workload filter, are prepared first in a background task."""
         if self.economics is None:
             return
         if not self.isVisible() or self.tabs.currentWidget() is not self.charts_scroll:
@@ -690,19 +646,14 @@ class EconomicsPage(Page):
 
     def _start_figures(self) -> None:
         """Prepare the plots' data for the current economics and workload filter in the background."""
-        if self._figure_task is not None:  # one at a time: when the running one is done, redraw() comes back
-            self._figure_task.cancel()
-            return
-        economics, workload = self.economics, self.workload()
-        task = Task(prepare_in_worker, economics, workload)
-        alive = self._alive()
-        task.succeeded.connect(lambda result, e=economics, w=workload:
-                               (p := alive()) and p._figures_ready(e, w, result))
-        task.failed.connect(lambda message, e=economics, w=workload:
-                            (p := alive()) and p._figures_failed(e, w, message))
-        task.done.connect(lambda t=task: (p := alive()) and p._figures_done(t))
-        self._figure_task = task
-        start_task(task)
+        self._figures_for = (self.economics, self.workload())
+        self._figure_runner.start(prepare_in_worker, *self._figures_for)
+
+    def _on_figures_prepared(self, figures: dict[str, FigureData]) -> None:
+        self._figures_ready(*self._figures_for, figures)
+
+    def _on_figures_failed(self, message: str) -> None:
+        self._figures_failed(*self._figures_for, message)
 
     def _figures_ready(self, economics: Economics, workload: str | None, figures: dict[str, FigureData]) -> None:
         if economics is self.economics:
@@ -714,10 +665,9 @@ class EconomicsPage(Page):
         self._prepared, self._prepared_for = {}, (economics, workload)  # draw nothing rather than retry forever
         self.summary.setText(f"<span style='{ERROR_STYLE}'>The plots cannot be drawn: {html.escape(message)}</span>")
 
-    def _figures_done(self, task: Task) -> None:
-        if task is not self._figure_task:
+    def _figures_done(self) -> None:
+        if self._figure_runner.busy:
             return
-        self._figure_task = None
         if not self._pending:  # else the computation under way redraws when it is done
             self.redraw()
 
@@ -757,7 +707,7 @@ class EconomicsPage(Page):
             if value == getattr(context, attr):
                 self.field_message.clear()
                 return
-            document.push(set_context(document, replace(context, **{attr: value}), text))
+            document.push(commands.set_context(document, replace(context, **{attr: value}), text))
         except (ValueError, DomainError) as exc:
             self.field_message.setText(f"{edit.accessibleName()}: "
                                        + (str(exc) if isinstance(exc, DomainError) else "must be a number"))
@@ -767,4 +717,4 @@ class EconomicsPage(Page):
         self.field_message.clear()
 
 
-__all__ = ["EconomicsPage", "ChartView", "RecommendationPanel", "SetOverrideCommand"]
+__all__ = ["EconomicsPage", "ChartView", "RecommendationPanel"]

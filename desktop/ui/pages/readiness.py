@@ -19,7 +19,6 @@ from desktop.ui.document import Document
 from desktop.ui.pages.base import Page
 
 # ---- Constants
-NOTE_COMMAND_ID = 0x5C0E  # QUndoCommand.id() of note edits, so keystrokes of one session merge
 _sessions = itertools.count(1)
 
 
@@ -37,41 +36,6 @@ def readiness_summary(workbook: Workbook, playbook: Playbook) -> str:
     if unscored:
         text += f"; {unscored} not yet scored"
     return text + "."
-
-
-class EditScoreNoteCommand(QUndoCommand):
-    """Change a dimension's note. The keystrokes of one edit session merge into this one undo step.
-
-    Args:
-        document: the document to edit.
-        new: the score with its new note.
-        session: the edit session; commands of the same dimension and session merge.
-    """
-
-    def __init__(self, document: Document, new: ReadinessScore, session: int, name: str) -> None:
-        super().__init__(f"Edit note on {name}")
-        self.old = document.workbook.scores[new.slug]
-        self.new = new
-        self.session = session
-        self._document = document
-
-    def id(self) -> int:  # noqa: A003 (Qt naming)
-        return NOTE_COMMAND_ID
-
-    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 (Qt naming)
-        if not isinstance(other, EditScoreNoteCommand) or (other.session, other.new.slug) != (
-                self.session, self.new.slug):
-            return False
-        self.new = other.new
-        if self.new == self.old:
-            self.setObsolete(True)
-        return True
-
-    def redo(self) -> None:
-        self._document.apply_score(self.new)
-
-    def undo(self) -> None:
-        self._document.apply_score(self.old)
 
 
 class DimensionEditor(QGroupBox):
@@ -234,16 +198,16 @@ class DimensionEditor(QGroupBox):
     def _on_note_edited(self, text: str) -> None:
         if self.document is None or text == self.stored.note:
             return
-        self._push(EditScoreNoteCommand(self.document, replace(self.stored, note=text), self._note_session,
-                                        self.dimension.name))
+        self._push(commands.EditScoreNoteCommand(self.document, replace(self.stored, note=text),
+                                                 self._note_session, self.dimension.name))
 
     def _on_note_finished(self) -> None:
         if self.document is None or self.document.read_only:
             return
         text = self.note.text().strip()
         if text != self.stored.note:
-            self._push(EditScoreNoteCommand(self.document, replace(self.stored, note=text), self._note_session,
-                                            self.dimension.name))
+            self._push(commands.EditScoreNoteCommand(self.document, replace(self.stored, note=text),
+                                                     self._note_session, self.dimension.name))
         if self.note.text() != text:
             self._updating = True
             self.note.setText(text)

@@ -2,7 +2,7 @@
 
 Signing and revoking are explicit actions (confirmed, recorded in the hash-chained audit log, saved at
 once), not undoable edits; they go through `Document.sign` / `Document.revoke`, which call the same
-`desktop.signoff` functions as `ipw sign` and `ipw revoke`.
+`desktop.services.signoff` functions as `ipw sign` and `ipw revoke`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from desktop.domain.workbook import GateStatus
 from desktop.exports import signing
 from desktop.exports.content import Decision, build_decision
 from desktop.exports.verify import audit_problems, audit_status_text
-from desktop.signoff import DECISIONS, group_fingerprint, normalize_fingerprint
+from desktop.services.signoff import DECISIONS, group_fingerprint, normalize_fingerprint
 from desktop.ui.pages.base import Page, scrolling
 from desktop.ui.widgets import dialogs
 from desktop.ui.widgets.banner import Banner

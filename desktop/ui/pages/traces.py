@@ -23,8 +23,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QGroup
 
 from desktop.domain.errors import DomainError
 from desktop.domain.playbook import Playbook
+from desktop.services import traces
 from desktop.storage import trace_store
-from desktop.ui import settings, trace_commands, trace_facts  # noqa: F401 (trace_facts registers the gate facts)
+from desktop.ui import commands, settings, trace_facts  # noqa: F401 (trace_facts registers the gate facts)
 from desktop.ui.pages.base import Page
 from desktop.ui.trace_model import FIELD_ROLE, IMPORT_COLUMN, TraceTableModel
 from desktop.ui.widgets.banner import Banner
@@ -434,7 +435,7 @@ class TracesPage(Page):
         if not len(rows):
             return
         ids = self.model.row_ids(rows.tolist())
-        self._push(trace_commands.delete_rows(self.document, ids))
+        self._push(commands.delete_rows(self.document, ids))
 
     def select_import(self, import_id: int) -> None:
         for row, entry in enumerate(self._imports):
@@ -456,7 +457,7 @@ class TracesPage(Page):
         entry = self.selected_import()
         if entry is None or self.document is None:
             return
-        self._push(trace_commands.delete_import(self.document, entry["importId"], entry["source"]))
+        self._push(commands.delete_import(self.document, entry["importId"], entry["source"]))
 
     def show_selected_import(self) -> None:
         entry = self.selected_import()
@@ -515,9 +516,7 @@ class TracesPage(Page):
         entry = self.selected_import()
         if entry is None or not entry["originalKept"] or self.document is None:
             return None
-        row = self.document.store.conn.execute("SELECT blob_sha256 FROM imports WHERE id = ?",
-                                               (entry["importId"],)).fetchone()
-        data = self.document.store.get_blob(row[0]) if row and row[0] else None
+        data = traces.original_file(self.document.store, entry["importId"])
         if data is None:
             show_error(self, "Original file", "The workbook holds no copy of this file.")
             return None

@@ -1,6 +1,7 @@
 """Importing trace sources into a workbook: parse and validate everything first, then store it all in one
-transaction, or nothing. Shared by `ipw import` and the GUI's import dialog (which runs both steps off the
-GUI thread and lets the officer look at the preview in between).
+transaction, or nothing. Shared by `ipw import` and the GUI's import dialog, which runs `run_parse` and
+`run_stage` off the GUI thread and lets the officer look at the preview in between; the staged import is
+then switched on by an undoable command.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from desktop.domain.errors import DomainError
+from desktop.domain.progress import NO_PROGRESS, Progress
 from desktop.resources import playbook
-from desktop.storage.trace_store import find_imports_by_sha, stage_import
+from desktop.services.workers import gc_paused
+from desktop.storage.trace_store import find_imports_by_sha, open_worker_connection, stage_import
 from desktop.storage.workbook_file import WorkbookStore
 
 DEFAULT_KEEP_ORIGINAL_BYTES = 50 * 1000 * 1000
@@ -33,35 +36,24 @@ class ImportOptions:
     keep_original_max_bytes: int = DEFAULT_KEEP_ORIGINAL_BYTES
 
 
-class _Progress:
-    """Maps one step's 0..1 progress into its share of the whole run."""
-
-    def __init__(self, control: Any, start: float, span: float, text: str) -> None:
-        self.control, self.start, self.span, self.text = control, start, span, text
-
-    def __call__(self, fraction: float) -> None:
-        if self.control is not None:
-            self.control.progress(self.start + self.span * fraction, self.text)
-
-    def cancelled(self) -> bool:
-        return self.control is not None and self.control.cancelled()
+def run_parse(paths: Sequence[Path], options: ImportOptions, progress: Progress | None = None) -> list[Any]:
+    """Parse and validate every source; nothing is written. Unreadable sources raise ImportRefused;
+    Cancelled when `progress` asks to stop."""
+    with gc_paused():
+        return _parse_all(paths, options, progress)
 
 
-def parse_sources(paths: Sequence[Path], options: ImportOptions, control: Any = None) -> list[Any]:
-    """Parse and validate every source; nothing is written. Unreadable sources raise ImportRefused."""
-    from desktop.importers import ImportCancelled, ImportFailed, parse_source
+def _parse_all(paths: Sequence[Path], options: ImportOptions, progress: Progress | None) -> list[Any]:
+    from desktop.importers import ImportFailed, parse_source
 
     parsed = []
     aliases = playbook().trace_route_aliases()
-    for index, path in enumerate(paths):
-        step = _Progress(control, 0.6 * index / len(paths), 0.6 / len(paths), f"Reading {Path(path).name}")
+    for path in paths:
         try:
             parsed.append(parse_source(Path(path), format=options.format, sheet=options.sheet,
                                        set_values=options.set_values or None,
-                                       decimal_comma=options.decimal_comma, progress=step,
-                                       cancel=step.cancelled, route_aliases=aliases))
-        except ImportCancelled:
-            raise InterruptedError("import cancelled") from None
+                                       decimal_comma=options.decimal_comma, progress=progress,
+                                       route_aliases=aliases))
         except ImportFailed as exc:
             raise ImportRefused(f"{Path(path).name}: {exc.message}") from None
     return parsed
@@ -90,13 +82,13 @@ def check_importable(store: WorkbookStore, parsed: Sequence[Any], options: Impor
         raise ImportRefused("no valid rows to import; nothing was imported")
 
 
-def store_parsed(store: WorkbookStore, parsed: Sequence[Any], options: ImportOptions, control: Any = None,
+def run_store(store: WorkbookStore, parsed: Sequence[Any], options: ImportOptions,
+                 progress: Progress | None = None,
                  *, active: bool = True) -> list[int]:
     """Write every parsed source inside the caller's transaction, so several sources are one import
     that lands whole or not at all; returns the new import ids, one per source."""
     check_importable(store, parsed, options)
-    total = max(1, sum(p.rows_valid for p in parsed))
-    done = 0
+    progress = progress or NO_PROGRESS
     ids = []
     for source in parsed:
         original = None
@@ -111,16 +103,23 @@ def store_parsed(store: WorkbookStore, parsed: Sequence[Any], options: ImportOpt
             "originalKept": original is not None,
             "keepOriginalLimitBytes": options.keep_original_max_bytes,
         }
-        base = done
-
-        def progress(written: int, base: int = base) -> None:
-            if control is not None:
-                control.progress(0.6 + 0.4 * (base + written) / total, f"Storing {source.source}")
-
+        progress.stage(f"Storing {source.source}", source.rows_valid)
         ids.append(stage_import(
             store, source=source.source, format=source.format, sha256=source.sha256, size=source.size,
             rows_read=source.rows_read, rows_rejected=source.rows_rejected, rows=source.rows(),
             rows_expected=source.rows_valid, details=details, original=original, active=active,
-            progress=progress, cancelled=(control.cancelled if control is not None else None)))
-        done += source.rows_valid
+            progress=progress))
     return ids
+
+
+def run_stage(database: Path, parsed: Sequence[Any], options: ImportOptions,
+              progress: Progress | None = None) -> list[int]:
+    """Write every parsed source switched off, over a connection of its own to the working copy `database`
+    (a worker thread's), in one transaction; returns the new import ids."""
+    with gc_paused():
+        worker = open_worker_connection(Path(database))
+        try:
+            with worker.transaction():
+                return run_store(worker, parsed, options, progress, active=False)
+        finally:
+            worker.close()

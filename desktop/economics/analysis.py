@@ -1,9 +1,8 @@
-"""Everything the economics layer needs, loaded from a workbook store, and what it makes of it.
+"""One consistent view of a workbook's economics: metrics, modelled costs and the route recommendation.
 
-`desktop.economics` is pure (no storage, no Qt); this module joins it to storage for the CLI, the GUI and
-the exports: it reads the trace rows, saved scenarios, the recommendation override and the catalog with
-the workbook's overrides, models the cost of rows without an observed costUsd, and returns the metrics
-report and the route recommendation together.
+Pure (no storage, no Qt): `compute_economics` takes the trace rows and what the workbook stores for its
+economics; `desktop.services.economics` loads those from a workbook and calls it, and the exports call it
+with the rows they show.
 """
 
 from __future__ import annotations
@@ -21,10 +20,8 @@ from desktop.economics.pricing import ModelledCost, modelled_costs
 from desktop.economics.recommend import (Recommendation, RecommendationOverride, default_playbook,
                                          fallback_route_name, normalize_override, recommend)
 from desktop.economics.scenarios import Scenario
-from desktop.storage import economics_store
-from desktop.storage.workbook_file import WorkbookStore
 
-_UNSET: Any = object()
+UNSET: Any = object()  # 'use the workbook's value' (None means not known)
 
 
 @dataclass(frozen=True)
@@ -56,7 +53,7 @@ class Economics:
 def compute_economics(rows: Iterable[Mapping[str, Any]], workbook: Workbook, *,
                       scenarios: Sequence[Scenario] = (), override: RecommendationOverride | None = None,
                       catalog: Catalog | None = None, playbook: Playbook | None = None,
-                      reviewer_rate: float | None = _UNSET, target_p95_ms: float | None = _UNSET,
+                      reviewer_rate: float | None = UNSET, target_p95_ms: float | None = UNSET,
                       problems: Sequence[str] = ()) -> Economics:
     """Metrics and recommendation for trace rows (dicts with `id`) and a workbook.
 
@@ -69,8 +66,8 @@ def compute_economics(rows: Iterable[Mapping[str, Any]], workbook: Workbook, *,
     catalog = catalog or bundled_catalog()
     problems = list(problems)
     context = workbook.context
-    rate = context.reviewer_rate_usd_per_hour if reviewer_rate is _UNSET else reviewer_rate
-    target = context.target_p95_ms if target_p95_ms is _UNSET else target_p95_ms
+    rate = context.reviewer_rate_usd_per_hour if reviewer_rate is UNSET else reviewer_rate
+    target = context.target_p95_ms if target_p95_ms is UNSET else target_p95_ms
     try:
         override = normalize_override(override, playbook)
     except DomainError as exc:  # a route renamed or removed by a newer playbook
@@ -83,43 +80,3 @@ def compute_economics(rows: Iterable[Mapping[str, Any]], workbook: Workbook, *,
     recommendation = recommend(workbook, report, scenarios, override, playbook=playbook, catalog=catalog)
     return Economics(workbook, playbook, report, recommendation, tuple(scenarios), override, catalog, modelled,
                      tuple(problems) + recommendation.numbers.notes)
-
-
-@dataclass(frozen=True)
-class EconomicsInputs:
-    """What a workbook stores for its economics besides the trace rows (see `desktop.storage.economics_store`)."""
-
-    scenarios: tuple[Scenario, ...]
-    override: RecommendationOverride | None
-    catalog: Catalog
-    problems: tuple[str, ...] = ()
-
-
-def load_inputs(store: WorkbookStore) -> EconomicsInputs:
-    """Saved scenarios, the recorded override and the catalog with the workbook's overrides.
-
-    Saved data that no longer validates is left out and named in `problems`, never raised: a workbook must
-    still open to be repaired.
-    """
-    scenario_problems: list[tuple[str, str]] = []
-    catalog_problems: list[str] = []
-    scenarios = economics_store.list_scenarios(store, scenario_problems)
-    catalog = economics_store.workbook_catalog(store, problems=catalog_problems)
-    override = economics_store.get_override(store)
-    problems = [f"Saved scenario '{name}' cannot be used: {why}" for name, why in scenario_problems]
-    problems += [f"A catalog override cannot be used: {why}" for why in catalog_problems]
-    return EconomicsInputs(tuple(scenarios), override, catalog, tuple(problems))
-
-
-def load_economics(store: WorkbookStore, workbook: Workbook, playbook: Playbook | None = None, *,
-                   reviewer_rate: float | None = _UNSET, target_p95_ms: float | None = _UNSET,
-                   override: RecommendationOverride | None = _UNSET) -> Economics:
-    """Read traces, scenarios, the override and the catalog from `store` and compute the economics.
-
-    `override` replaces the recorded one for this computation (e.g. to preview an override).
-    """
-    inputs = load_inputs(store)
-    return compute_economics(store.iter_traces(), workbook, scenarios=inputs.scenarios,
-                             override=inputs.override if override is _UNSET else override,
-                             catalog=inputs.catalog, playbook=playbook, reviewer_rate=reviewer_rate,
-                             target_p95_ms=target_p95_ms, problems=inputs.problems)

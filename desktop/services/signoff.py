@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from desktop import __version__
-from desktop.domain.canonical import canonical_bytes, signoff_content
+from desktop.domain.canonical import canonical_bytes, group_fingerprint, signoff_content
 from desktop.domain.errors import DomainError, FieldError, SignedWorkbookError
 from desktop.domain.playbook import Playbook
 from desktop.domain.workbook import AuditEntry, SignOff, Workbook
@@ -44,12 +44,6 @@ def normalize_fingerprint(text: str) -> str:
     if not _HEX64.match(cleaned):
         raise FieldError("draftFingerprint", text, "must be a fingerprint of 64 hex digits")
     return cleaned
-
-
-def group_fingerprint(fingerprint: str) -> str:
-    """64 hex digits in groups of four, upper case, as the exports print them."""
-    text = fingerprint.upper()
-    return " ".join(text[i:i + 4] for i in range(0, len(text), 4))
 
 
 def _text(field: str, value: str | None, *, required: bool) -> str:

@@ -1,0 +1,80 @@
+"""Creating and describing workbooks: what `ipw new`, `ipw info` and `ipw open --sample` do, and what the
+app opens on first run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from desktop import paths
+from desktop.domain.gates import gate_progress
+from desktop.domain.progress import NO_PROGRESS, Progress
+from desktop.domain.sample import sample_traces, sample_workbook
+from desktop.domain.workbook import Workbook
+from desktop.exports.content import content_fingerprint
+from desktop.resources import playbook
+from desktop.storage.schema import SCHEMA_VERSION
+from desktop.storage.workbook_file import WorkbookStore, create_workbook_file
+
+SAMPLE_FILE_NAME = "Sample workbook.ipwb"
+
+
+def run_new(path: Path, sample: bool = False, progress: Progress = NO_PROGRESS) -> Path:
+    """Create a workbook file at `path` (refused when it exists): empty, or the sample built from the
+    playbook (template traces, reference scores)."""
+    book = playbook()
+    progress.stage(f"Creating {Path(path).name}")
+    if sample:
+        create_workbook_file(path, book, sample_workbook(book), sample_traces(book))
+    else:
+        create_workbook_file(path, book, Workbook.empty(book))
+    return Path(path)
+
+
+def workbook_summary(store: WorkbookStore, workbook: Workbook) -> dict[str, Any]:
+    book = playbook()
+    context = workbook.context
+    gates = []
+    for gate in book.gates:
+        assessment = workbook.gates[gate.slug]
+        progress = gate_progress(assessment)
+        gates.append({"slug": gate.slug, "name": gate.name, "status": assessment.status.value,
+                      "itemsDone": progress.done, "itemsTotal": progress.total})
+    return {
+        "schemaVersion": SCHEMA_VERSION,
+        "playbookVersion": store.get_meta("playbookVersion"),
+        "title": context.title,
+        "organisation": context.organisation,
+        "preparedBy": context.prepared_by,
+        "sponsor": context.sponsor,
+        "currency": context.currency,
+        "fxToUsd": context.fx_to_usd,
+        "fxDate": context.fx_date,
+        "fxSource": context.fx_source,
+        "reviewerRateUsdPerHour": context.reviewer_rate_usd_per_hour,
+        "targetP95Ms": context.target_p95_ms,
+        "readinessThreshold": context.readiness_threshold,
+        "workloads": [{"name": w.name, "monthlyRequests": w.monthly_requests} for w in context.workloads],
+        "gates": gates,
+        "scores": [{"slug": d.slug, "dimension": d.name, "score": workbook.scores[d.slug].score,
+                    "referenceScore": d.reference_score, "note": workbook.scores[d.slug].note}
+                   for d in book.readiness],
+        "traceCount": store.trace_count(),
+        "signed": workbook.signed,
+        # the fingerprint of the content as it stands (a draft's, or the signed-off content recomputed);
+        # signedFingerprint is the one stored at sign-off (they differ only if the file was tampered with)
+        "fingerprint": content_fingerprint(store, workbook, book),
+        "signedFingerprint": workbook.signoff.fingerprint if workbook.signoff else None,
+    }
+
+
+def sample_copy_path() -> Path:
+    """The user's own copy of the sample workbook (the bundled data is never opened for editing)."""
+    return paths.user_data_dir() / SAMPLE_FILE_NAME
+
+
+def ensure_sample_copy() -> Path:
+    path = sample_copy_path()
+    if not path.exists():
+        run_new(path, sample=True)
+    return path
