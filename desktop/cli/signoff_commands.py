@@ -88,7 +88,7 @@ def cmd_keygen(args: argparse.Namespace) -> int:
     else:
         info = signing.generate_key(path)
         created = True
-    pdf = _ensure_pdf_credentials(path, info)
+    pdf = pdf_signature.ensure_own_credentials(path)
     if args.public_out is not None:
         signing.write_public_key(args.public_out, info.public_key)
     if args.json:
@@ -107,16 +107,6 @@ def cmd_keygen(args: argparse.Namespace) -> int:
     if created:
         print("  keep the key file private; share the public key or its fingerprint with whoever verifies")
     return 0
-
-
-def _ensure_pdf_credentials(path: Path | None, info: signing.KeyInfo) -> tuple[Path, str, bool]:
-    """The PDF signing certificate beside the Ed25519 key, made (and vouched for by it) when missing."""
-    existing = pdf_signature.own_credentials(path)
-    if existing is not None:
-        return existing.cert_path, pdf_signature.certificate_fingerprint(existing.cert_path), False
-    _, cert, fingerprint = pdf_signature.generate_credentials(
-        path, common_name=f"IPW signing key {info.fingerprint}", ed25519_key=signing.load_private_key(path))
-    return cert, fingerprint, True
 
 
 def cmd_sign(args: argparse.Namespace) -> int:

@@ -181,6 +181,19 @@ def generate_credentials(key_path: Path | str | None = None, *, common_name: str
     return key_file, cert_file, group_key_digest(hashlib.sha256(spki).digest())
 
 
+def ensure_own_credentials(key_path: Path | str | None = None) -> tuple[Path, str, bool]:
+    """The PDF signing certificate beside the officer's Ed25519 key, made (and vouched for by that key) when
+    there is none yet. Returns (certificate file, its key fingerprint, whether it was made now)."""
+    from desktop.exports.signing import key_info, load_private_key
+
+    existing = own_credentials(key_path)
+    if existing is not None and existing.cert_path is not None:
+        return existing.cert_path, certificate_fingerprint(existing.cert_path), False
+    name = f"IPW signing key {key_info(key_path).fingerprint}"
+    _, cert, fingerprint = generate_credentials(key_path, common_name=name, ed25519_key=load_private_key(key_path))
+    return cert, fingerprint, True
+
+
 def certificate_fingerprint(cert_path: Path | str) -> str:
     """The key fingerprint of a PEM certificate (what `--trusted-key` takes)."""
     from cryptography import x509
