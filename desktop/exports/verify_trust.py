@@ -179,6 +179,9 @@ def signoff_state_checks(workbook_path: Path, fingerprint: str | None) -> tuple[
         store.close()
     current = workbook.signoff.fingerprint if workbook.signoff else None
     if current == fingerprint:
+        downgrade = downgrade_problem(workbook.audit, workbook.signoff)
+        if downgrade:
+            return [Check("key downgrade", False, downgrade)], [downgrade]
         return [Check("sign-off state", True, "the sign-off this file shows is the workbook's current one")], []
     revocations = [e for e in workbook.audit if e.action == "revoke" and e.detail.get("fingerprint") == fingerprint]
     now = (f"the current sign-off has fingerprint {current}" if current else

@@ -198,6 +198,8 @@ def test_signature_stripped_is_exit_3_with_a_downgrade_message_when_the_key_is_p
     assert result.code == 3, result.out
     assert "downgrade: the sign-off carries no signature at all, but a key is pinned" in result.out
     # the workbook's own audit log shows the keyed sign-off before: a downgrade even without a pinned key
+    against_workbook = ipw("verify", stripped, "--workbook", sample)
+    assert against_workbook.code == 3 and "key downgrade check failed" in against_workbook.out.splitlines()[0]
     workbook = ipw("verify", sample)
     assert workbook.code == 3, workbook.out
     assert "key downgrade check failed" in workbook.out.splitlines()[0]
