@@ -124,15 +124,28 @@ def _readiness(content: Mapping[str, Any], playbook: Any) -> list[Shown]:
 
 
 def _plan(content: Mapping[str, Any], playbook: Any) -> list[Shown]:
-    """Plan totals (issue 11), printed on the first page when the content has a plan: one phrase per total."""
+    """Plan totals printed on the first page, when the embedded content carries the computed plan.
+
+    Today it carries only the plan's inputs (constraints, levers): the totals are computed at export from
+    the traces, so `plan_total_differences` checks them against the workbook (`--workbook`) instead."""
     plan = content.get("plan")
-    if not isinstance(plan, Mapping):
+    if not isinstance(plan, Mapping) or not isinstance(plan.get("totals"), Mapping):
         return []
-    totals = plan.get("totals")
-    if not isinstance(totals, Mapping):
+    return plan_total_phrases(plan)
+
+
+def plan_total_phrases(plan: Mapping[str, Any]) -> list[Shown]:
+    """The plan's totals as the memo's first page prints them (label, then amount)."""
+    from desktop.exports.plan_text import totals_lines
+
+    return [Shown(f"plan: {label}", amount, label) for label, amount in totals_lines(plan)]
+
+
+def plan_total_differences(page_text: str, plan: Mapping[str, Any] | None) -> list[str]:
+    """The plan totals a memo must print for `plan` (computed from the workbook) that its pages do not show."""
+    if not plan or not plan.get("workloads"):
         return []
-    return [Shown(f"plan total {name}", str(value), str(name)) for name, value in sorted(totals.items())
-            if isinstance(value, (str, int, float))]
+    return _differences(squeeze(page_text), plan_total_phrases(plan), "the workbook computes")
 
 
 # One entry per group of printed values: (name, content -> phrases). Add a printed value here.
@@ -156,9 +169,12 @@ def expected_values(content: Mapping[str, Any], playbook: Any) -> list[Shown]:
 def text_differences(page_text: str, content: Mapping[str, Any], playbook: Any) -> list[str]:
     """One line per decision value the page text does not show as the content records it, naming the
     value, what the content says and (when the label is found) what the page shows instead."""
-    text = squeeze(page_text)
+    return _differences(squeeze(page_text), expected_values(content, playbook))
+
+
+def _differences(text: str, expected: Sequence[Shown], source: str = "the content says") -> list[str]:
     out = []
-    for shown in expected_values(content, playbook):
+    for shown in expected:
         before, value, after = squeeze(shown.before), squeeze(shown.value), squeeze(shown.after)
         if before + value + after in text:
             continue
@@ -166,6 +182,6 @@ def text_differences(page_text: str, content: Mapping[str, Any], playbook: Any) 
         if before and before in text:
             start = text.index(before) + len(before)
             found = text[start:start + max(len(value), 1)]
-        out.append(f"memo text: {shown.label}: the content says {shown.value!r}"
+        out.append(f"memo text: {shown.label}: {source} {shown.value!r}"
                    + (f", the page shows {found!r}" if found else ", the page does not show it"))
     return out

@@ -301,14 +301,15 @@ def _finish(path: Path, kind: str, checks: list[Check], differences: list[str], 
 
 
 def _trust_and_state(workbook_path: Path | None, manifest: Mapping[str, Any], pdf_signature: Any,
-                     checks: list[Check], differences: list[str], trusted_keys: Any) -> None:
+                     checks: list[Check], differences: list[str], trusted_keys: Any,
+                     page_text: str | None = None) -> None:
     """The hooks into desktop.exports.verify_trust: the sign-off still current (with --workbook), and whose
     keys signed the file."""
     from desktop.exports.signing import key_fingerprint
     from desktop.exports.verify_trust import SigningKeys, TrustedKeys, key_checks, signoff_state_checks
 
     if workbook_path is not None and manifest.get("status") == "signed":
-        found, lost = signoff_state_checks(workbook_path, manifest.get("signedFingerprint"))
+        found, lost = signoff_state_checks(workbook_path, manifest.get("signedFingerprint"), page_text)
         checks += found
         differences += lost
     if manifest.get("status") != "signed":
@@ -454,7 +455,7 @@ def verify_pdf(path: Path, workbook_path: Path | None = None, trusted_keys: Any 
         _visible_text_check(text, content, checks, differences)
     if workbook_path is not None:
         _export_record_check(path, workbook_path, "pdf", fingerprint, checks, differences)
-    _trust_and_state(workbook_path, manifest, signature, checks, differences, trusted_keys)
+    _trust_and_state(workbook_path, manifest, signature, checks, differences, trusted_keys, text)
     return _finish(path, "pdf", checks, differences, fingerprint, recomputed, content, manifest)
 
 

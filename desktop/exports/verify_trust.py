@@ -160,8 +160,10 @@ def downgrade_problem(log: Sequence[Any], signoff: Any) -> str | None:
 
 # ---------------------------------------------------------------------------------------------- sign-off state
 
-def signoff_state_checks(workbook_path: Path, fingerprint: str | None) -> tuple[list[Check], list[str]]:
-    """Is the sign-off a file shows (`fingerprint`) still the workbook's current one?"""
+def signoff_state_checks(workbook_path: Path, fingerprint: str | None, page_text: str | None = None
+                         ) -> tuple[list[Check], list[str]]:
+    """Is the sign-off a file shows (`fingerprint`) still the workbook's current one? For a memo (`page_text`)
+    whose sign-off is current, the plan totals it prints are also recomputed from the workbook and compared."""
     from desktop.domain.errors import DomainError
     from desktop.resources import playbook
     from desktop.storage.workbook_file import open_store
@@ -175,14 +177,18 @@ def signoff_state_checks(workbook_path: Path, fingerprint: str | None) -> tuple[
             [f"--workbook: cannot read {workbook_path}"]
     try:
         workbook = store.load(playbook())
+        current = workbook.signoff.fingerprint if workbook.signoff else None
+        plan_check = _plan_totals_check(store, workbook, page_text) if current == fingerprint else None
     finally:
         store.close()
-    current = workbook.signoff.fingerprint if workbook.signoff else None
     if current == fingerprint:
         downgrade = downgrade_problem(workbook.audit, workbook.signoff)
         if downgrade:
             return [Check("key downgrade", False, downgrade)], [downgrade]
-        return [Check("sign-off state", True, "the sign-off this file shows is the workbook's current one")], []
+        checks = [Check("sign-off state", True, "the sign-off this file shows is the workbook's current one")]
+        if plan_check is None:
+            return checks, []
+        return checks + [plan_check[0]], plan_check[1]
     revocations = [e for e in workbook.audit if e.action == "revoke" and e.detail.get("fingerprint") == fingerprint]
     now = (f"the current sign-off has fingerprint {current}" if current else
            "the workbook is not signed off now")
@@ -194,6 +200,19 @@ def signoff_state_checks(workbook_path: Path, fingerprint: str | None) -> tuple[
     else:
         detail = f"the workbook's audit log records no sign-off with this file's fingerprint; {now}"
     return [Check("sign-off state", False, detail)], [f"sign-off state: {detail}"]
+
+
+def _plan_totals_check(store: Any, workbook: Any, page_text: str | None) -> tuple[Check, list[str]] | None:
+    """The memo's printed plan totals against the plan computed from the workbook (None: no memo, no plan)."""
+    from desktop.exports.matrix import gather
+    from desktop.exports.memo_text_check import plan_total_differences
+    from desktop.resources import playbook
+
+    if page_text is None:
+        return None
+    found = plan_total_differences(page_text, gather(store, workbook, playbook()).plan)
+    return Check("plan totals", not found, "the plan totals printed on the memo are those the workbook computes"
+                 if not found else f"{len(found)} plan total(s) differ, first: {found[0]}"), found
 
 
 def signer_of(content: Mapping[str, Any] | None) -> dict[str, Any] | None:

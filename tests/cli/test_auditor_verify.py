@@ -53,18 +53,20 @@ def _codes_for(font) -> dict[str, str]:
     cmap = font["/ToUnicode"].get_object().get_data().decode("latin-1")
     codes: dict[str, str] = {}
     for block in re.findall(r"beginbfchar(.*?)endbfchar", cmap, re.S):
-        for code, uni in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]{4})>", block):
-            codes.setdefault(chr(int(uni, 16)), code.lower())
+        for code, uni in re.findall(r"^\s*<([0-9a-fA-F]+)>[ \t]*<([0-9a-fA-F]+)>", block, re.M):
+            if len(uni) == 4:  # one character (ligatures map to several)
+                codes.setdefault(chr(int(uni, 16)), code.lower())
     for block in re.findall(r"beginbfrange(.*?)endbfrange", cmap, re.S):
-        for lo, hi, uni in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]{4})>", block):
+        for lo, hi, uni in re.findall(r"^\s*<([0-9a-fA-F]+)>[ \t]*<([0-9a-fA-F]+)>[ \t]*<([0-9a-fA-F]{4})>", block,
+                                      re.M):
             for offset in range(int(hi, 16) - int(lo, 16) + 1):
                 codes.setdefault(chr(int(uni, 16) + offset), f"{int(lo, 16) + offset:04x}")
     return codes
 
 
-def _change_glyph(pdf: Path, page_index: int, old: str, new: str) -> None:
-    """Redraw the first `old` (two digits, one text run) on a page as `new`: what a forger with a PDF editor
-    does. The attachments and the printed fingerprint stay as they were."""
+def _change_glyph(pdf: Path, page_index: int, old: str, new: str, within: str | None = None) -> None:
+    """Redraw the first `old` (two characters of one text run; with `within`, of the run that draws that
+    text) on a page as `new`: what a forger with a PDF editor does. Attachments and fingerprint stay."""
     reader = PdfReader(str(pdf))
     page = reader.pages[page_index]
     stream = page.get_contents().get_data().decode("latin-1")
@@ -74,12 +76,22 @@ def _change_glyph(pdf: Path, page_index: int, old: str, new: str) -> None:
         codes = fonts.get(here.group(1), {})
         if not all(ch in codes for ch in old + new):
             continue
+        chars = {code: ch for ch, code in codes.items()}
         end = after.start() if after else len(stream)
-        match = re.compile(rf"<{codes[old[0]]}>(-?[\d.]*)<{codes[old[1]]}>", re.I).search(stream, here.end(), end)
-        if match:
-            replaced = f"<{codes[new[0]]}>{match.group(1)}<{codes[new[1]]}>"
-            stream = stream[:match.start()] + replaced + stream[match.end():]
-            break
+        for run in re.finditer(r"\[(.*?)\]\s*TJ", stream[here.end():end], re.S):
+            shown = "".join(chars.get(c.lower(), "?") for c in re.findall(r"<([0-9a-fA-F]{4})>", run.group(1)))
+            if within is not None and within not in shown:
+                continue
+            start = here.end() + run.start(1)
+            pattern = re.compile(rf"<{codes[old[0]]}>(-?[\d.]*)<{codes[old[1]]}>", re.I)
+            match = pattern.search(stream, start, here.end() + run.end(1))
+            if match:
+                replaced = f"<{codes[new[0]]}>{match.group(1)}<{codes[new[1]]}>"
+                stream = stream[:match.start()] + replaced + stream[match.end():]
+                break
+        else:
+            continue
+        break
     else:
         raise AssertionError(f"no text run draws {old!r} on page {page_index + 1}")
     writer = PdfWriter(clone_from=reader)
@@ -129,6 +141,35 @@ def test_corrupted_stream_byte_of_a_memo_without_pdf_signature_is_exit_3_too(ipw
     assert result.err == ""
     assert result.out.splitlines()[0].startswith(f"{broken}: MISMATCH: file structure check failed: the file is "
                                                  "damaged")
+
+
+def test_a_changed_plan_total_is_exit_3_against_the_workbook(ipw, sample, tmp_path, officer):
+    from desktop.exports.matrix import gather
+    from desktop.exports.plan_text import totals_lines
+    from desktop.resources import playbook
+    from desktop.storage.workbook_file import open_store
+
+    assert ipw("sign", sample, *SIGN, "--decision", "approve").code == 0
+    memo = tmp_path / "memo.pdf"
+    assert ipw("export", sample, "--pdf", memo, "--no-pdf-signature").code == 0
+    assert ipw("verify", memo, "--workbook", sample).code == 0
+    store = open_store(sample, writable=False)
+    try:
+        plan = gather(store, store.load(playbook()), playbook()).plan
+    finally:
+        store.close()
+    label, amount = totals_lines(plan)[0]  # "Plan, per month", as the first page prints it
+    digits = amount.replace(",", "").replace("$", "").replace(".", "")
+    old = next(amount[i:i + 2] for i in range(len(amount) - 1) if amount[i:i + 2].isdigit())
+    new = old[0] + ("1" if old[1] != "1" else "2")
+    _change_glyph(memo, 0, old, new, within=amount)
+    assert digits and amount not in " ".join(PdfReader(str(memo)).pages[0].extract_text().split())
+    on_its_own = ipw("verify", memo)
+    assert on_its_own.code == 0  # the totals are computed from the traces: the embedded content lacks them
+    result = ipw("verify", memo, "--workbook", sample)
+    assert result.code == 3, result.out
+    assert "MISMATCH: export record, plan totals checks failed" in result.out.splitlines()[0]  # a changed copy
+    assert f"memo text: plan: {label}: the workbook computes {amount!r}, the page shows" in result.out
 
 
 # ---------------------------------------------------------------------------------------------- sign-off state
