@@ -1,18 +1,22 @@
 """Verifying an exported Excel workbook or PDF memo against the decision content embedded in it.
 
-`verify_export(path, workbook_path=None) -> VerifyReport` (the report class of `desktop.exports.verify`):
+`verify_export(path, workbook_path=None, trusted_keys=None) -> VerifyReport` (`desktop.exports.verify`):
 
 - .xlsx: the very hidden content sheet holds the canonical content and the export manifest. The content's
   SHA-256 must equal the manifest's fingerprint; a signature (if any) must verify over the canonical bytes
-  with the embedded public key; and every visible decision cell (Summary, Procurement matrix, Gates,
-  Readiness, the sign-off block) must equal what the embedded content renders to. Each differing cell is
-  named as Sheet!A1.
-- .pdf: the attached decision-content.json must hash to the fingerprint in the attached manifest, the
-  signature (if any) must verify, and the memo's text must show that fingerprint.
-- With `workbook_path`: the file's SHA-256 must be one the workbook recorded when it exported the file.
+  with the embedded public key; every visible decision cell (Summary, Procurement matrix, Gates,
+  Readiness, the sign-off block) must equal what the embedded content renders to, each differing cell
+  named as Sheet!A1; and the cells the Metrics formulas read (`desktop.exports.verify_xlsx_inputs`) must
+  be the content's.
+- .pdf: the PAdES signature (`desktop.exports.pdf_signature`), the attached decision-content.json against
+  the attached manifest's fingerprint and signature, the printed fingerprint, the decision values printed
+  on the pages (`desktop.exports.memo_text_check`), and every stream decodable; pypdf's and pyHanko's
+  complaints are collected, never printed, and a damaged file is a mismatch.
+- With `workbook_path`: the file's SHA-256 must be one the workbook recorded when it exported the file,
+  and the sign-off it shows still current (`desktop.exports.verify_trust`); always: whose keys signed.
 
-Exit codes: 0 intact, 3 mismatch (the differences name what), 4 nothing to verify (not a file this app
-exported, or no embedded content).
+Exit codes: 0 intact and signed off, 3 mismatch (the headline names the failing checks), 4 nothing to
+verify (a draft: nothing was signed; not a file this app exported, or no embedded content).
 """
 
 from __future__ import annotations
