@@ -43,7 +43,8 @@ class Check:
     detail: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "ok": self.ok, "detail": self.detail}
+        status = {True: "passed", False: "failed", None: "not checked"}[self.ok]
+        return {"name": self.name, "ok": self.ok, "status": status, "detail": self.detail}
 
 
 @dataclass
