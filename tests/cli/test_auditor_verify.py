@@ -271,6 +271,20 @@ def test_pdfsig_says_the_untouched_memo_signature_is_valid_and_total(signed_memo
     assert ipw("verify", signed_memo).code == 0
 
 
+def test_pdfsig_trusts_the_officers_certificate_once_it_is_in_an_nss_database(signed_memo, officer, tmp_path):
+    """The how-to's steps for an auditor without the app: the self-signed certificate has CA:true, which
+    NSS needs to trust it as an anchor (pdf-signing.md 3)."""
+    nss = tmp_path / "nssdb"
+    nss.mkdir()
+    for command in (["certutil", "-N", "--empty-password", "-d", f"sql:{nss}"],
+                    ["certutil", "-A", "-a", "-d", f"sql:{nss}", "-n", "officer", "-t", ",C,", "-i",
+                     officer["pdfCertificate"]]):
+        subprocess.run(command, check=True, capture_output=True, timeout=60)
+    done = subprocess.run(["pdfsig", "-nssdir", f"sql:{nss}", str(signed_memo)], capture_output=True, text=True,
+                          timeout=60)
+    assert "Signature is Valid." in done.stdout and "Certificate is Trusted." in done.stdout, done.stdout
+
+
 def test_an_update_appended_after_signing_is_exit_3_where_pdfsig_says_only_not_total(ipw, signed_memo, tmp_path):
     edited = tmp_path / "edited.pdf"
     writer = PdfWriter(str(signed_memo), incremental=True)  # appends an update, the signed bytes stay
