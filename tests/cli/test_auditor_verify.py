@@ -396,3 +396,22 @@ def test_the_signed_memo_stays_pdf_a_3u_with_agreeing_metadata_and_its_attachmen
     assert set(reader.attachments) == {"decision-content.json", "export-manifest.json"}
     widget = reader.pages[0]["/Annots"][0].get_object()
     assert [float(x) for x in widget["/Rect"]] == [0, 0, 0, 0]  # invisible: no stamp, no unembedded font
+
+
+def test_a_second_signature_added_after_signing_is_exit_3(ipw, signed_memo, tmp_path):
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
+    from desktop.exports.pdf_signature import credential_paths, generate_credentials
+
+    generate_credentials(tmp_path / "other.pem", common_name="Someone else")
+    key, cert = credential_paths(tmp_path / "other.pem")
+    cosigned = tmp_path / "cosigned.pdf"
+    with open(signed_memo, "rb") as source, open(cosigned, "wb") as target:  # a co-signature, as pyHanko adds it
+        signers.sign_pdf(IncrementalPdfFileWriter(source),
+                         signers.PdfSignatureMetadata(field_name="Signature2", subfilter=fields.SigSeedSubFilter.PADES),
+                         signer=signers.SimpleSigner.load(str(key), str(cert)), output=target)
+    report = _pdfsig(cosigned)
+    assert report.count("Signature is Valid.") == 2 and "Not total document signed" in report
+    result = ipw("verify", cosigned)
+    assert result.code == 3 and "the memo carries 2 PDF signatures" in result.out
