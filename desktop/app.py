@@ -58,7 +58,11 @@ def run_gui(path: Path | None = None, argv: list[str] | None = None) -> int:
 
 
 def main() -> int:
-    """The `procurement-workbook` gui-script: the app without a terminal."""
+    """The `procurement-workbook` gui-script: the app without a terminal.
+
+    It goes through the CLI (`ipw open FILE`) so both entry points parse arguments and report start-up
+    errors the same way; the CLI comes back to `run_gui` lazily (desktop.cli.workbook_commands.launch_gui).
+    """
     from desktop.cli import main as cli_main
 
     argv = sys.argv[1:]

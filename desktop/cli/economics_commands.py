@@ -20,7 +20,7 @@ from desktop.economics.catalog import ENTRY_TYPES, Catalog, CatalogError, bundle
 from desktop.economics.litellm import MAX_BYTES, parse_litellm
 from desktop.economics.params import InputSpec, figures, inputs_from_mapping, inputs_to_json, to_json
 from desktop.economics.recommend import RecommendationOverride
-from desktop.economics.scenarios import make_scenario
+from desktop.economics.scenarios import make_scenario, usable
 from desktop.services.economics import Economics, load_economics
 from desktop.resources import playbook
 from desktop.storage import economics_store
@@ -212,7 +212,7 @@ def cmd_calc(args: argparse.Namespace) -> int:
     catalog: Catalog | None = None
     if args.workbook is not None:
         with reading(args.workbook) as (store, _workbook):
-            catalog = economics_store.workbook_catalog(store)
+            catalog = economics_store.workbook_catalog(store, bundled_catalog())
             if args.load is not None:
                 saved = economics_store.get_scenario(store, args.load)
                 if saved is None:
@@ -287,8 +287,9 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
         return 0
     problems: list[tuple[str, str]] = []
     with reading(args.file) as (store, _workbook):
-        catalog = economics_store.workbook_catalog(store)
-        saved = [s for s in economics_store.list_scenarios(store, problems) if args.kind in (None, s.kind)]
+        catalog = economics_store.workbook_catalog(store, bundled_catalog())
+        saved = [s for s in usable(economics_store.list_scenarios(store, problems), problems)
+                 if args.kind in (None, s.kind)]
     entries = []
     for scenario in saved:
         calculator = CALCULATORS[scenario.kind]
@@ -399,7 +400,7 @@ def _list_catalog(args: argparse.Namespace) -> int:
     imports: list[dict[str, Any]] = []
     if args.workbook is not None:
         with reading(args.workbook) as (store, _workbook):
-            catalog = economics_store.workbook_catalog(store)
+            catalog = economics_store.workbook_catalog(store, bundled_catalog())
             imports = economics_store.catalog_imports(store)
     else:
         catalog = bundled_catalog()
@@ -491,7 +492,7 @@ def _edit_entry(args: argparse.Namespace) -> int:
     data.pop("override", None)
     data.pop("overrideReason", None)
     with editing(args.workbook) as (store, _workbook):
-        catalog = economics_store.workbook_catalog(store)
+        catalog = economics_store.workbook_catalog(store, bundled_catalog())
         existing = next((e for e in getattr(catalog, args.edit.replace("-", "_")) if e.key == data["key"]), None)
         merged = {**({k: v for k, v in entry_to_json(existing).items() if k not in ("override", "overrideReason")}
                      if existing is not None else {}), **data}

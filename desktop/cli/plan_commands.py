@@ -15,7 +15,8 @@ from desktop.economics.plan import LEVER_HELP, Plan, currency_of, parse_lever, p
 from desktop.resources import playbook
 from desktop.services.plan import run_plan
 
-NO_LIMIT = "none"
+NO_LIMIT = "none"  # --budget none: no cap
+ANY_ROUTE = "any"  # --allow any: no route restriction
 
 
 def register(subparsers: Any) -> None:
@@ -43,7 +44,7 @@ def register(subparsers: Any) -> None:
                     "a breach). Without either, prints the constraints.")
     constraint.add_argument("file", type=Path, metavar="FILE")
     constraint.add_argument("workload", nargs="?", metavar="WORKLOAD", help="a workload in scope")
-    constraint.add_argument("--allow", metavar="ROUTE,...", help=f"routes allowed, or '{NO_LIMIT}' for all")
+    constraint.add_argument("--allow", metavar="ROUTE,...", help=f"routes allowed, or '{ANY_ROUTE}' for every route")
     constraint.add_argument("--budget", metavar="AMOUNT",
                             help=f"monthly budget in the display currency, or '{NO_LIMIT}' for no cap")
     constraint.add_argument("--clear", action="store_true", help="remove this constraint")
@@ -90,10 +91,14 @@ def plan_lines(plan: Plan, path: Path, problems: tuple[str, ...] = ()) -> list[s
             lines.append("      route:    none qualifies")
         else:
             chosen = w.candidate(w.route)
-            lines.append(f"      route:    {w.route_name} ({w.cost_shape}, {w.basis}"
-                         + (f" on {chosen.trace_route} rows" if chosen and chosen.trace_route else "") + ")")
+            shape = w.cost_shape if chosen.replicas is None else (
+                f"{w.cost_shape}: {chosen.replicas} replica(s) x {chosen.gpus_per_replica} GPU at "
+                f"{m(chosen.gpu_hour_usd)}/GPU-hour")
+            lines.append(f"      route:    {w.route_name} ({shape}, {w.basis}"
+                         + (f" on {chosen.trace_route} rows" if chosen.trace_route else "") + ")")
             lines.append(f"      fallback: {w.fallback_name or 'none'}")
-            lines.append(f"      monthly:  {m(w.monthly_cost_usd)} (model {m(w.monthly_model_cost_usd)}, "
+            spend = "GPUs" if chosen.replicas is not None else "model"
+            lines.append(f"      monthly:  {m(w.monthly_cost_usd)} ({spend} {m(w.monthly_model_cost_usd)}, "
                          f"review {m(w.monthly_review_cost_usd)})" + ("  OVER BUDGET" if w.budget_breached else ""))
         for reason in w.reasons[1:] if w.route else w.reasons:
             lines.append(f"      - {reason}")
@@ -171,7 +176,7 @@ def cmd_constraint(args: argparse.Namespace) -> int:
         else:
             allowed = current.allowed_routes
             if args.allow is not None:
-                allowed = None if args.allow.strip().casefold() == NO_LIMIT else parse_routes(args.allow, book)
+                allowed = None if args.allow.strip().casefold() == ANY_ROUTE else parse_routes(args.allow, book)
             budget = current.monthly_budget_usd if args.budget is None else _budget_usd(args.budget, workbook)
             updated = PlanConstraint(name, allowed, budget)
         workbook.set_plan(workbook.plan.with_constraint(updated))

@@ -11,7 +11,7 @@ from desktop.cli.common import EXIT_MISMATCH, CliError, locked_store, print_json
 from desktop.domain.audit import chain_problems
 from desktop.exports import pdf_signature, signing
 from desktop.resources import playbook
-from desktop.services.signoff import DECISIONS, group_fingerprint, revoke_workbook, sign_workbook
+from desktop.services.signoff import DECISIONS, group_fingerprint, run_revoke, run_sign
 from desktop.storage.workbook_file import check_is_workbook, open_store
 
 
@@ -122,9 +122,9 @@ def cmd_sign(args: argparse.Namespace) -> int:
         key_note = "fingerprint recorded without a signature (--no-key)"
     with locked_store(args.file) as store:
         workbook = store.load(playbook())
-        result = sign_workbook(store, workbook, playbook(), approver=args.name, role=args.role,
-                               decision=args.decision, conditions=args.conditions, date=args.date,
-                               draft_fingerprint=args.draft_fingerprint, private_key=key)
+        result = run_sign(store, workbook, playbook(), approver=args.name, role=args.role,
+                          decision=args.decision, conditions=args.conditions, date=args.date,
+                          draft_fingerprint=args.draft_fingerprint, private_key=key)
     signoff = result.signoff
     if result.draft_matches is False:
         sys.stderr.write(
@@ -152,7 +152,7 @@ def cmd_sign(args: argparse.Namespace) -> int:
 def cmd_revoke(args: argparse.Namespace) -> int:
     with locked_store(args.file) as store:
         workbook = store.load(playbook())
-        entry = revoke_workbook(store, workbook, by=args.by, reason=args.reason)
+        entry = run_revoke(store, workbook, by=args.by, reason=args.reason)
     print(f"revoked the sign-off of {args.file} (audit entry {entry.sequence}); the workbook can be edited again")
     return 0
 

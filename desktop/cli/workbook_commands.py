@@ -152,6 +152,12 @@ def has_display() -> bool:
 
 
 def launch_gui(file: Path | None, *, sample: bool) -> int:
+    """`ipw open` (and `ipw` with no command): start the app on `file`.
+
+    The one place the CLI reaches the GUI, and only through `desktop.app` (never `desktop.ui`), imported
+    here, lazily, so that every other command runs without loading Qt. `desktop.app.main` in turn hands the
+    gui-script's arguments to the CLI, also lazily: that loop is the launcher, not a dependency.
+    """
     if not has_display():
         raise CliError("no display available: the app needs a desktop session "
                        "(the ipw subcommands work without one; see 'ipw --help')")

@@ -22,6 +22,18 @@ from desktop.domain.workbook import SignOff, Workbook
 CANONICAL_FORMAT_VERSION = 1
 
 
+def content_number(value: Any) -> float | None:
+    """A number read back from decision content, where numbers are written as text: '60' -> 60.0.
+    None for null, booleans, text that is no number, NaN and infinities."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
 def canonical_number(value: int | float | Decimal) -> str:
     """The shortest exact decimal text of a number: 60.0 -> '60', 0.1 -> '0.1', 1e-07 -> '0.0000001'."""
     if isinstance(value, bool):

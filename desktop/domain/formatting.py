@@ -11,7 +11,8 @@ Conventions, chosen once:
   four significant digits, so $0.000012345 reads "$0.00001235", never "$0.00".
 - A missing value is one of two words, never "n/a", "unknown" or a dash:
   `NOT_OBSERVED` when no source recorded it (a trace without costUsd), `NOT_KNOWN` when it cannot be
-  worked out (a break-even with no cost to compare). Not observed is not zero.
+  worked out (a break-even with no cost to compare). Not observed is not zero. An input the officer has
+  not entered yet reads `NOT_SET`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 
 NOT_OBSERVED = "not observed"
 NOT_KNOWN = "not known"
+NOT_SET = "not set"  # an input the officer has not entered yet (a reviewer rate, an organisation)
 
 _ISO_CODE = re.compile(r"[A-Z]{3}\Z")
 _SIGNIFICANT = 4        # digits kept for amounts below one unit

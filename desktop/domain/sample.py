@@ -64,10 +64,16 @@ def illustrative_rows(playbook: Playbook) -> list[dict[str, str]]:
     return rows
 
 
-def sample_traces(playbook: Playbook) -> list[TraceRow]:
+def template_traces(playbook: Playbook) -> list[TraceRow]:
+    """The playbook's three template rows alone (tests whose worked values predate the illustrative rows)."""
     aliases = playbook.trace_route_aliases()
-    return ([make_trace_row(row, aliases) for row in playbook.template_rows]
-            + [make_trace_row(row, aliases) for row in illustrative_rows(playbook)])
+    return [make_trace_row(row, aliases) for row in playbook.template_rows]
+
+
+def sample_traces(playbook: Playbook) -> list[TraceRow]:
+    """The template rows (ids 1-3 in a new sample), then the illustrative rows."""
+    aliases = playbook.trace_route_aliases()
+    return template_traces(playbook) + [make_trace_row(row, aliases) for row in illustrative_rows(playbook)]
 
 
 def sample_workbook(playbook: Playbook) -> Workbook:

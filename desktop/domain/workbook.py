@@ -162,6 +162,8 @@ class PlanSettings:
 
     constraints: tuple[PlanConstraint, ...] = ()
     levers: tuple[PlanLever, ...] = ()
+    # stored entries that could not be read (in words); shown with the plan, never part of the content
+    problems: tuple[str, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         names = [c.workload.casefold() for c in self.constraints]

@@ -19,7 +19,7 @@ from desktop.economics.metrics import MetricsReport, compute_metrics
 from desktop.economics.pricing import ModelledCost, modelled_costs
 from desktop.economics.recommend import (Recommendation, RecommendationOverride, default_playbook,
                                          fallback_route_name, normalize_override, recommend)
-from desktop.economics.scenarios import Scenario
+from desktop.economics.scenarios import Scenario, usable
 
 UNSET: Any = object()  # 'use the workbook's value' (None means not known)
 
@@ -65,6 +65,9 @@ def compute_economics(rows: Iterable[Mapping[str, Any]], workbook: Workbook, *,
     playbook = playbook or default_playbook()
     catalog = catalog or bundled_catalog()
     problems = list(problems)
+    unusable: list[tuple[str, str]] = []
+    scenarios = usable(scenarios, unusable)  # storage keeps scenarios as saved; the calculators check them here
+    problems += [f"Saved scenario '{name}' cannot be used: {why}" for name, why in unusable]
     context = workbook.context
     rate = context.reviewer_rate_usd_per_hour if reviewer_rate is UNSET else reviewer_rate
     target = context.target_p95_ms if target_p95_ms is UNSET else target_p95_ms

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from desktop.domain.errors import DomainError
+from desktop.domain.formatting import NOT_KNOWN, NOT_OBSERVED, format_money, format_percent
 from desktop.domain.playbook import Playbook
 from desktop.domain.workbook import Workbook
 from desktop.economics.catalog import Catalog
@@ -57,12 +58,6 @@ class FactsInput:
     override: RecommendationOverride | None
 
 
-def _usd(v: float) -> str:
-    return f"${v:,.2f}"
-
-
-def _pct(v: float) -> str:
-    return f"{v:.0%}"
 
 
 def _num(v: float) -> str:
@@ -92,7 +87,7 @@ def demand_shape(data: FactsInput) -> GateFacts:
                           OK if target else WARN))
     for w in data.metrics.workloads if data.metrics else ():
         facts.append(Fact(f"Batch-eligible share, {w.workload}",
-                          f"{_pct(w.batch_displacement_share)} of {w.rows} trace row(s)", NONE))
+                          f"{format_percent(w.batch_displacement_share)} of {w.rows} trace row(s)", NONE))
         facts.append(Fact(f"Peak configured concurrency, {w.workload}", _num(w.max_concurrency), NONE))
     return GateFacts("demand-shape", tuple(facts),
                      None if facts else "No data yet: add workloads with forecast volumes or import traces.")
@@ -106,14 +101,14 @@ def utilization_proof(data: FactsInput) -> GateFacts:
                               f"{_num(r.accepted_tokens_per_second)} at concurrency {_num(r.at_concurrency)}", NONE))
         else:
             facts.append(Fact(f"Accepted output tokens/s, {r.route}",
-                              "not measured (no outputTokensPerSecond or acceptedOutputRate)", WARN))
+                              f"{NOT_OBSERVED} (no outputTokensPerSecond or acceptedOutputRate)", WARN))
     numbers = route_numbers(data.workbook, data.metrics, data.scenarios, data.playbook,
                             bundled_rules(data.playbook), data.catalog)
     measured = numbers.measured_utilization
     if measured is not None or numbers.dedicated_scenario or numbers.owned_scenario:
         facts.append(Fact("Measured GPU utilization",
-                          f"{_pct(measured)} over {numbers.utilization_rows} row(s)" if measured is not None
-                          else "not measured (no gpuUtilization on dedicated or self-hosted traces)",
+                          f"{format_percent(measured)} over {numbers.utilization_rows} row(s)" if measured is not None
+                          else f"{NOT_OBSERVED} (no gpuUtilization on dedicated or self-hosted traces)",
                           NONE if measured is not None else WARN))
     for label, scenario, value in (("dedicated", numbers.dedicated_scenario, numbers.dedicated_break_even_utilization),
                                    ("owned", numbers.owned_scenario, numbers.owned_break_even_utilization)):
@@ -121,11 +116,11 @@ def utilization_proof(data: FactsInput) -> GateFacts:
             continue
         if value is None:
             facts.append(Fact(f"Break-even utilization ({label}, scenario '{scenario}')",
-                              "not computed (the scenario has no comparison price)", WARN))
+                              f"{NOT_KNOWN} (the scenario has no comparison price)", WARN))
             continue
         status = NONE if measured is None else (OK if measured >= value else WARN)
-        text = _pct(value) if measured is None else (
-            f"{_pct(measured)} measured {'>=' if measured >= value else '<'} {_pct(value)} break-even")
+        text = format_percent(value) if measured is None else (
+            f"{format_percent(measured)} measured {'>=' if measured >= value else '<'} {format_percent(value)} break-even")
         facts.append(Fact(f"Break-even utilization ({label}, scenario '{scenario}')", text, status))
     replicas = latest(data.scenarios, "replicas")
     if replicas is not None:
@@ -135,7 +130,7 @@ def utilization_proof(data: FactsInput) -> GateFacts:
         elif result.stable:
             facts.append(Fact(f"Replicas (scenario '{replicas.name}')",
                               f"{result.replicas} replica(s), {result.slots} slots, utilization "
-                              f"{_pct(result.utilization)}", OK if result.meets_target else WARN))
+                              f"{format_percent(result.utilization)}", OK if result.meets_target else WARN))
         else:
             facts.append(Fact(f"Replicas (scenario '{replicas.name}')",
                               f"unstable: offered load {result.offered_load_erlangs:,.1f} Erlangs on {result.slots} "
@@ -183,15 +178,15 @@ def fallback_economics(data: FactsInput) -> GateFacts:
         else:
             share = scenario.inputs.get("fallbackShare") or 0
             facts.append(Fact(f"Blended cost per accepted output (scenario '{scenario.name}')",
-                              f"{_usd(result.blended_cost_usd)} with {_pct(share)} to the fallback", OK))
-            facts.append(Fact("Saving against the fallback alone", _usd(result.saving_vs_fallback_only_usd),
+                              f"{format_money(result.blended_cost_usd)} with {format_percent(share)} to the fallback", OK))
+            facts.append(Fact("Saving against the fallback alone", format_money(result.saving_vs_fallback_only_usd),
                               OK if result.saving_vs_fallback_only_usd >= 0 else WARN))
     if _has_rows(data.metrics):
         cost = route_cost(slug, data.playbook, data.workbook, data.metrics)
         for workload, value, why in cost.per_workload:
             known = value is not None
             facts.append(Fact(f"Fallback cost per accepted output at target, {workload}",
-                              _usd(value) if known else f"unknown: {why}", NONE if known else WARN))
+                              format_money(value) if known else f"{NOT_KNOWN}: {why}", NONE if known else WARN))
     if facts:
         facts.insert(0, Fact("Fallback route", route.name, NONE))
     return GateFacts("fallback-economics", tuple(facts), None if facts else (

@@ -11,11 +11,11 @@ import datetime as dt
 import hashlib
 import json
 import math
-from dataclasses import dataclass
 from typing import Any
 
 from desktop.domain.errors import DomainError
-from desktop.economics.catalog import Catalog, TokenPrice
+from desktop.domain.economics_records import LiteLLMImport
+from desktop.economics.catalog import TokenPrice
 
 MAX_BYTES = 32 * 1024 * 1024
 MAX_ENTRIES = 50_000
@@ -32,19 +32,6 @@ _PRICE_FIELDS = {
 
 class LiteLLMImportError(DomainError):
     """The file as a whole cannot be imported."""
-
-
-@dataclass(frozen=True)
-class LiteLLMImport:
-    entries: tuple[TokenPrice, ...]
-    skipped: tuple[tuple[str, str], ...]  # (key, reason)
-    sha256: str
-    source_name: str
-
-    def apply(self, catalog: Catalog) -> Catalog:
-        for entry in self.entries:
-            catalog = catalog.with_entry("token-prices", entry)
-        return catalog
 
 
 def _reject_constant(name: str) -> float:

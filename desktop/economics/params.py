@@ -12,9 +12,9 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
+from desktop.domain.camel_json import camel, to_json
 from desktop.domain.errors import FieldError
 
 REQUIRED = "required"
@@ -76,11 +76,6 @@ class Source:
 
     def text(self) -> str:
         return f"{self.label} ({self.reference}, {self.date})"
-
-
-def camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
 _CAMEL_SPLIT = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -173,18 +168,3 @@ def figures(result: Any) -> tuple[Figure, ...]:
     """The result's output fields with label and unit, in declaration order, for panels and memos."""
     return tuple(Figure(f.name, camel(f.name), f.metadata["label"], f.metadata["unit"], getattr(result, f.name))
                  for f in dataclasses.fields(result) if f.metadata.get("output"))
-
-
-def to_json(value: Any) -> Any:
-    """Plain JSON: dataclasses as camelCase objects, tuples as lists, NaN and infinities as null."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {camel(f.name): to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, Mapping):
-        return {str(k): to_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_json(v) for v in value]
-    return value

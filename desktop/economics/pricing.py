@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from desktop.economics.catalog import Catalog, bundled_catalog
+from desktop.economics.catalog import Catalog, TokenPrice, bundled_catalog
 from desktop.economics.metrics import as_number
 
 
@@ -31,6 +31,16 @@ class ModelledCost:
                 "provenance": self.provenance}
 
 
+def request_cost(entry: TokenPrice, tokens_in: float, tokens_out: float, hit: float) -> float | None:
+    """USD per request at standard prices, cached input at the cache-read price; None when part of the input
+    is cached and the entry publishes no cache-read price (missing is not free)."""
+    if hit > 0 and entry.cache_read_usd_per_million is None:
+        return None
+    return (tokens_in * (1 - hit) * entry.input_usd_per_million
+            + tokens_in * hit * (entry.cache_read_usd_per_million or 0.0)
+            + tokens_out * entry.output_usd_per_million) / 1e6
+
+
 def modelled_cost(row: Mapping[str, Any], catalog: Catalog | None = None) -> ModelledCost:
     """Standard (non-batch) token prices; cached input at the cache-read price; cache writes not counted."""
     catalog = catalog or bundled_catalog()
@@ -42,15 +52,10 @@ def modelled_cost(row: Mapping[str, Any], catalog: Catalog | None = None) -> Mod
     hit = as_number(row.get("cacheHitRate")) or 0.0
     tokens_in = as_number(row.get("inputTokens")) or 0.0
     tokens_out = as_number(row.get("outputTokens")) or 0.0
-    missing = ()
-    if hit > 0 and entry.cache_read_usd_per_million is None:
-        missing = ("cache read price",)
-    if missing:
-        return ModelledCost(row_id, None, entry.key, entry.override, missing,
+    cost = request_cost(entry, tokens_in, tokens_out, hit)
+    if cost is None:
+        return ModelledCost(row_id, None, entry.key, entry.override, ("cache read price",),
                             f"{entry.key} publishes no cache read price", entry.provenance())
-    cost = (tokens_in * (1 - hit) * entry.input_usd_per_million
-            + tokens_in * hit * (entry.cache_read_usd_per_million or 0.0)
-            + tokens_out * entry.output_usd_per_million) / 1e6
     return ModelledCost(row_id, cost, entry.key, entry.override, (), None, entry.provenance())
 
 

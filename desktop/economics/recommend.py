@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from desktop import paths
+from desktop.domain.economics_records import RecommendationOverride
 from desktop.domain.errors import DomainError, FieldError
+from desktop.domain.formatting import NOT_KNOWN, NOT_OBSERVED, format_money, format_percent
 from desktop.domain.playbook import Playbook
 from desktop.domain.workbook import GateStatus, Workbook
 from desktop.economics.catalog import Catalog
@@ -77,22 +79,6 @@ class RouteStatus:
     def to_json(self) -> dict[str, Any]:
         return {"slug": self.slug, "route": self.route, "status": self.status,
                 "reasons": [{"code": r.code, "text": r.text} for r in self.reasons]}
-
-
-@dataclass(frozen=True)
-class RecommendationOverride:
-    """The officer's choice: a route (with the reason, which is required) and/or a named fallback."""
-
-    route: str | None = None  # slug
-    reason: str = ""
-    fallback: str | None = None  # slug
-
-    def to_json(self) -> dict[str, Any]:
-        return {"route": self.route, "reason": self.reason, "fallback": self.fallback}
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> RecommendationOverride:
-        return cls(route=data.get("route"), reason=data.get("reason") or "", fallback=data.get("fallback"))
 
 
 @dataclass(frozen=True)
@@ -279,16 +265,12 @@ def route_numbers(workbook: Workbook, metrics: MetricsReport | None, scenarios: 
 # ---------------------------------------------------------------------------------------------- evaluation
 
 def _pct(value: float | None) -> str:
-    return "not measured" if value is None else f"{value:.0%}"
-
-
-def _usd(value: float | None) -> str:
-    return "unknown" if value is None else f"${value:,.2f}"
+    return format_percent(value, missing=NOT_OBSERVED)  # a utilization no trace recorded
 
 
 def _cost_text(cost: RouteCost) -> str:
     if cost.cost is not None:
-        return f"{_usd(cost.cost)} per accepted output (forecast-weighted)"
+        return f"{format_money(cost.cost)} per accepted output (forecast-weighted)"
     if not cost.per_workload:
         return "no workloads in scope and no traces"
     return "; ".join(f"{w}: {why}" for w, c, why in cost.per_workload if c is None)
@@ -333,7 +315,7 @@ def _evaluate(rule: Mapping[str, Any], slug: str, route_name: str, workbook: Wor
     limit = below if not isinstance(below, str) else (
         numbers.dedicated_break_even_utilization if below == "dedicatedBreakEvenUtilization"
         else numbers.owned_break_even_utilization)
-    fill.update(value=_pct(value), limit=_pct(limit) if limit is not None else "not computed")
+    fill.update(value=_pct(value), limit=_pct(limit) if limit is not None else NOT_KNOWN)
     return unknown() if value is None or limit is None else outcome(value < limit)
 
 
@@ -374,7 +356,7 @@ def _choose(statuses: Sequence[RouteStatus]) -> tuple[RouteStatus, tuple[Reason,
     if priced:
         best = min(priced, key=lambda s: (s.cost_at_target, order[s.slug]))
         text = (f"{best.route} has the lowest cost per accepted output at the target p95 among the supported "
-                f"routes ({_usd(best.cost_at_target)}, weighted by forecast monthly volume).")
+                f"routes ({format_money(best.cost_at_target)}, weighted by forecast monthly volume).")
         if unpriced:
             text += f" Not compared for lack of a cost at target: {', '.join(unpriced)}."
         return best, (Reason("cheapest-supported", text),)

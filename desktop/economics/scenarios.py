@@ -8,26 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from desktop.domain.errors import FieldError
+from desktop.domain.economics_records import MAX_SCENARIO_NAME, Scenario, scenario_name, scenario_record
+from desktop.domain.errors import DomainError, FieldError
 from desktop.economics.calculators import calculator
 from desktop.economics.catalog import Catalog
 from desktop.economics.params import inputs_from_mapping, inputs_to_json
 
-MAX_NAME = 120
+MAX_NAME = MAX_SCENARIO_NAME
 
-
-@dataclass(frozen=True)
-class Scenario:
-    name: str
-    kind: str
-    inputs: Mapping[str, Any]  # camelCase keys, validated
-    saved_at: str  # ISO 8601, UTC
-
-    def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "kind": self.kind, "inputs": dict(self.inputs), "savedAt": self.saved_at}
+__all__ = ["MAX_NAME", "Scenario", "latest", "make_scenario", "run_scenario", "scenario_from_json",
+           "scenario_inputs", "usable"]
 
 
 def _now() -> str:
@@ -36,9 +28,7 @@ def _now() -> str:
 
 def make_scenario(name: str, kind: str, inputs: Any, saved_at: str | None = None) -> Scenario:
     """A scenario from an inputs dataclass or a mapping of inputs; validates both name and inputs."""
-    name = name.strip() if isinstance(name, str) else ""
-    if not name or len(name) > MAX_NAME:
-        raise FieldError("name", name, f"a scenario needs a name of 1 to {MAX_NAME} characters")
+    name = scenario_name(name)
     calc = calculator(kind)
     if isinstance(inputs, Mapping):
         inputs = inputs_from_mapping(calc.inputs, inputs)
@@ -48,14 +38,22 @@ def make_scenario(name: str, kind: str, inputs: Any, saved_at: str | None = None
 
 
 def scenario_from_json(data: Any) -> Scenario:
-    if not isinstance(data, Mapping):
-        raise FieldError("scenario", data, "must be an object with name, kind, inputs and savedAt")
-    for key in ("name", "kind", "inputs", "savedAt"):
-        if key not in data:
-            raise FieldError(f"scenario.{key}", None, "is missing")
-    if not isinstance(data["inputs"], Mapping):
-        raise FieldError("scenario.inputs", data["inputs"], "must be an object")
-    return make_scenario(data["name"], data["kind"], data["inputs"], str(data["savedAt"]))
+    """A stored scenario whose inputs the calculators accept; raises FieldError naming what is wrong."""
+    record = scenario_record(data)
+    return make_scenario(record.name, record.kind, record.inputs, record.saved_at)
+
+
+def usable(scenarios: Iterable[Scenario], problems: list[tuple[str, str]] | None = None) -> list[Scenario]:
+    """The scenarios whose inputs today's calculators accept; each other one is named in `problems`
+    as (name, why). Storage keeps scenarios as they were saved; this is where they are checked."""
+    kept = []
+    for scenario in scenarios:
+        try:
+            kept.append(scenario_from_json(scenario.to_json()))
+        except DomainError as exc:
+            if problems is not None:
+                problems.append((scenario.name, str(exc)))
+    return kept
 
 
 def scenario_inputs(scenario: Scenario) -> Any:

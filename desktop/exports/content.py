@@ -232,11 +232,12 @@ def build_decision(store: WorkbookStore, workbook: Workbook, playbook: Playbook,
     saved scenarios, recommendation override and catalog (`desktop.economics.analysis` over what
     `desktop.storage.economics_store.load_inputs` reads)."""
     from desktop.economics.analysis import compute_economics
+    from desktop.economics.catalog import bundled_catalog
     from desktop.storage.economics_store import load_inputs
 
     if rows is None:
         rows = list(store.iter_traces())
-    inputs = load_inputs(store)
+    inputs = load_inputs(store, bundled_catalog())
     economics = compute_economics(rows, workbook, scenarios=inputs.scenarios, override=inputs.override,
                                   catalog=inputs.catalog, playbook=playbook, problems=inputs.problems)
     scenarios = sorted(economics.scenarios, key=lambda s: (s.name, s.kind))

@@ -7,13 +7,12 @@ from the embedded content and compares cell by cell. Assumptions and Audit add t
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from desktop.domain.canonical import group_fingerprint
+from desktop.domain.canonical import content_number, group_fingerprint
 from desktop.domain.playbook import Playbook
 from desktop.exports.excel_text import clean_text
 from desktop.exports.matrix import (DECISION_LABELS, GATE_LABELS, STATUS_LABELS, ExportData, gate_justification,
@@ -92,18 +91,8 @@ def sheet_ref(sheet: str) -> str:
     return "'" + sheet.replace("'", "''") + "'" if re.search(r"[^A-Za-z0-9_]", sheet) else sheet
 
 
-def _num(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
 def _whole(value: Any) -> int | float | None:
-    number = _num(value)
+    number = content_number(value)
     if number is None:
         return None
     return int(number) if number.is_integer() else number
@@ -173,22 +162,23 @@ def summary_layout(content: Mapping[str, Any], manifest: Mapping[str, Any], play
     layout.skip()
 
     layout.line("Inputs finance can change", style="section")
-    row = layout.line("Reviewer rate (USD per hour)", _num(context.get("reviewerRateUsdPerHour")),
+    row = layout.line("Reviewer rate (USD per hour)", content_number(context.get("reviewerRateUsdPerHour")),
                       style=("label", "input_usd_l"))
     layout.anchors["reviewerRate"] = (row, 1)
-    row = layout.line("Target p95 latency (ms)", _num(context.get("targetP95Ms")), style=("label", "input_ms_l"))
+    row = layout.line("Target p95 latency (ms)", content_number(context.get("targetP95Ms")),
+                      style=("label", "input_ms_l"))
     layout.anchors["targetP95"] = (row, 1)
     layout.line("", "The Metrics sheet's formulas read the two cells above: change them to see the effect.",
                 style=("label", "note"), origin="manifest")
     layout.line("Readiness threshold (0-100)", _whole(context.get("readinessThreshold")), style=("label", "int_l"))
     layout.line("Display currency", context.get("currency"), style=("label", "text"))
-    layout.line("USD per unit of that currency", _num(context.get("fxToUsd")), style=("label", "num4_l"))
+    layout.line("USD per unit of that currency", content_number(context.get("fxToUsd")), style=("label", "num4_l"))
     layout.line("FX rate date", context.get("fxDate"), style=("label", "text"))
     workloads = context.get("workloads") or []
     layout.line("Workloads in scope", "Forecast requests per month" if workloads else "none listed",
                 style=("label", "label"))
     for w in workloads:
-        layout.line(w.get("name"), _num(w.get("monthlyRequests")), style=("text", "int_l"))
+        layout.line(w.get("name"), content_number(w.get("monthlyRequests")), style=("text", "int_l"))
     layout.skip()
 
     layout.line("Sign-off", style="section")
@@ -250,7 +240,7 @@ def matrix_layout(content: Mapping[str, Any], manifest: Mapping[str, Any], playb
         reasons = "\n".join("\u2022 " + r.get("text", "") for r in status.get("reasons", []))
         layout.line(route.name, route.stage, route.use_when, route.minimum_evidence, route.avoid_when, route.owner,
                     STATUS_LABELS.get(status.get("status"), status.get("status") or "Unknown"),
-                    ", ".join(role), _num(status.get("costAtTarget")), reasons,
+                    ", ".join(role), content_number(status.get("costAtTarget")), reasons,
                     style=("strong", "text", "text", "text", "text", "text", "strong", "text", "usd", "text"),
                     origin=("playbook",) * 6 + ("content",) * 4)
     return layout
@@ -332,15 +322,15 @@ def assumptions_layout(data: ExportData) -> Layout:
     context = content.get("context") or {}
     layout.line("Buyer context", style="section")
     for label, value, style in (
-            ("Reviewer rate (USD per hour)", _num(context.get("reviewerRateUsdPerHour")), "usd"),
-            ("Target p95 latency (ms)", _num(context.get("targetP95Ms")), "ms"),
+            ("Reviewer rate (USD per hour)", content_number(context.get("reviewerRateUsdPerHour")), "usd"),
+            ("Target p95 latency (ms)", content_number(context.get("targetP95Ms")), "ms"),
             ("Readiness threshold", _whole(context.get("readinessThreshold")), "int"),
             ("Display currency", context.get("currency"), "text"),
-            ("USD per unit of that currency", _num(context.get("fxToUsd")), "num4"),
+            ("USD per unit of that currency", content_number(context.get("fxToUsd")), "num4"),
             ("FX rate date", context.get("fxDate"), "text")):
         layout.line(label, value, style=("label", style))
     for w in context.get("workloads") or []:
-        layout.line(f"Workload: {w.get('name')}", _num(w.get("monthlyRequests")), "requests per month",
+        layout.line(f"Workload: {w.get('name')}", content_number(w.get("monthlyRequests")), "requests per month",
                     style=("text", "int", "note"))
     layout.skip()
 

@@ -26,6 +26,7 @@ mode flushes a row once the next one is started).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,11 +41,11 @@ _STYLES: dict[str, dict[str, Any]] = {
     "title": {"bold": True, "font_size": 14},
     "banner": {"bold": True, "font_color": "#C00000"},
     "banner_ok": {"bold": True, "font_color": "#1B5E20"},
-    "note": {"italic": True, "font_color": "#555555", "text_wrap": True, "valign": "top"},
-    "label": {"bold": True, "text_wrap": True, "valign": "top"},
+    "note": {"italic": True, "font_color": "#555555"},  # one line, running over the empty cells beside it
+    "label": {"bold": True},
     "header": {"bold": True, "bg_color": "#1F3864", "font_color": "#FFFFFF", "text_wrap": True, "valign": "top",
                "border": 1},
-    "text": {"text_wrap": True, "valign": "top", "border": 1, "quote_prefix": True},
+    "text": {"border": 1, "quote_prefix": True},
     "in_count": {"num_format": "#,##0", "bg_color": "#DDEBF7", "font_color": "#1F3864", "border": 1},
     "in_share": {"num_format": "0.0%", "bg_color": "#DDEBF7", "font_color": "#1F3864", "border": 1},
     "in_money": {"num_format": _MONEY, "bg_color": "#DDEBF7", "font_color": "#1F3864", "border": 1},
@@ -56,8 +57,9 @@ _STYLES: dict[str, dict[str, Any]] = {
     "total": {"num_format": _MONEY, "bold": True, "border": 1, "bg_color": "#F2F2F2"},
     "flag": {"border": 1, "align": "center"},
 }
-WIDTHS = {0: 30, 1: 24, 2: 30, 3: 14, 4: 24, 5: 24, 6: 16, 7: 16, 8: 16, 9: 16, 10: 16, 11: 14, 12: 14, 13: 12,
-          14: 14, 15: 16, 16: 16, 17: 16, 18: 16, 19: 16, 20: 22}
+WIDTHS = {0: 56, 1: 28, 2: 58, 3: 14, 4: 28, 5: 28, 6: 16, 7: 16, 8: 16, 9: 16, 10: 16, 11: 14, 12: 14, 13: 12,
+          14: 14, 15: 16, 16: 16, 17: 16, 18: 16, 19: 16, 20: 24}
+LINE_HEIGHT = 13.0  # points per line of 10-point Calibri (header rows grow to fit their wrapped text)
 
 
 def _ref(row: int, col: int, absolute: bool = False) -> str:
@@ -207,7 +209,7 @@ def plan_cells(plan: Mapping[str, Any], playbook: Any = None, reviewer_rate: flo
         row = first_wl + i
         name = str(w.get("workload"))
         volume = _num(w.get("volumePerMonth")) or 0.0
-        A, B, D, E, F, G, H = (_ref(row, col) for col in (0, 1, 3, 4, 5, 6, 7))
+        A, B, D, F, G, H = (_ref(row, col) for col in (0, 1, 3, 5, 6, 7))
         cells.text(row, 0, name)
         cells.number(row, 1, volume, "in_count")
         cells.number(row, 2, _levers_for(plan, name, "batch"), "in_share")
@@ -230,7 +232,6 @@ def plan_cells(plan: Mapping[str, Any], playbook: Any = None, reviewer_rate: flo
         cells.formula(row, 11, f"={B}*{_ref(row, 10)}", "money", None)
         cells.text(row, 12, str(w.get("basis") or ""))
         cells.text(row, 13, str(w.get("costShape") or ""))
-        del E
 
     # ---- candidates
     cols = {key: i for i, key in enumerate((
@@ -258,7 +259,10 @@ def plan_cells(plan: Mapping[str, Any], playbook: Any = None, reviewer_rate: flo
         batch = f"INDEX({wC},MATCH({A},{wA},0))"
         spend = _num(c.get("monthlyModelCostUsd")) or 0.0
         review = _num(c.get("monthlyReviewCostUsd")) or 0.0
-        put = lambda key, value, style: cells.number(row, cols[key], value, style)  # noqa: E731
+
+        def put(key: str, value: float | None, style: str, row: int = row) -> None:
+            cells.number(row, cols[key], value, style)
+
         cells.text(row, cols["workload"], name)
         cells.text(row, cols["route"], c.get("route"))
         cells.text(row, cols["rests"], route_label(playbook, c.get("route"), c.get("measured"), c.get("traceRoute")))
@@ -334,7 +338,17 @@ def write_plan_sheet(book: Any, plan: Mapping[str, Any] | None, *, playbook: Any
     ws.set_paper(paper)
     formats = {name: book.add_format(props) for name, props in _STYLES.items()}
     cells = plan_cells(plan, playbook, reviewer_rate, mark=mark)
+    lines: dict[int, int] = {}  # header rows: the lines their longest wrapped header needs
+    for (row, col), (_, value, style, _) in cells.cells.items():
+        if style == "header":
+            need = math.ceil(len(str(value)) / max(4.0, WIDTHS.get(col, 10) * 1.1))
+            lines[row] = max(lines.get(row, 1), min(need, 4))
+    current = -1
     for (row, col), (kind, value, style, cached) in sorted(cells.cells.items()):
+        if row != current:
+            current = row
+            if lines.get(row, 1) > 1:
+                ws.set_row(row, LINE_HEIGHT * lines[row] + 2)
         fmt = formats[style]
         if kind == "text":
             ws.write_string(row, col, value, fmt)

@@ -15,7 +15,7 @@ from typing import Any
 from desktop.domain.playbook import Playbook
 from desktop.exports.plan_figures import plan_tornado, plan_waterfall, volume_ranges
 from desktop.exports.plan_text import (assumption_lines, currency_statement, lever_lines, plan_currency, plan_rows,
-                                       totals_lines)
+                                       total_usd, totals_lines)
 
 WATERFALL_HEIGHT = 200.0  # pt: the waterfall and the tornado share one page with the levers
 TORNADO_ROW = 17.0
@@ -41,6 +41,22 @@ def _charts(plan: Mapping[str, Any]) -> list[dict[str, Any]]:
     return charts
 
 
+def _lead(plan: Mapping[str, Any], rows: list[Any]) -> str:
+    """The memo's opening sentence when there is a plan: buy per workload, what it costs, what it saves."""
+    totals = dict(totals_lines(plan))
+    routes = sorted({row.route.partition(",")[0] for row in rows if not row.route.startswith("no qualifying")})
+    priced = total_usd(plan) is not None
+    text = (f"We recommend buying inference per workload as the plan above shows: {len(rows)} workload"
+            f"{'s' if len(rows) != 1 else ''} on {', '.join(routes) or 'no qualifying route'}")
+    if priced:
+        text += (f", {totals['Plan, per month']} a month ({totals['Plan, per year']} a year), "
+                 f"{totals['Saving against the baseline, per month']} a month less than buying everything through "
+                 "Managed API only")
+    else:
+        text += "; the monthly total is not known while a workload has no priced route"
+    return text + ". Each workload names a fallback route where one qualifies."
+
+
 def plan_memo_context(plan: Mapping[str, Any] | None, playbook: Playbook | None) -> dict[str, Any]:
     """The template's `plan` value (always present: `available` False says why there is no plan)."""
     if not plan or not plan.get("workloads"):
@@ -63,6 +79,7 @@ def plan_memo_context(plan: Mapping[str, Any] | None, playbook: Playbook | None)
                   else "Every route is priced from measured trace rows.")
     return {
         "available": True,
+        "lead": _lead(plan, rows),
         "rows": [{"workload": r.workload, "volume": r.volume, "volume_short": r.volume.removesuffix(" requests"),
                   "route": r.route, "fallback": r.fallback,
                   "monthly": r.monthly, "shape": r.shape} for r in shown],

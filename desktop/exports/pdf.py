@@ -29,9 +29,12 @@ from typing import Any
 from markupsafe import Markup
 
 from desktop import paths
+from desktop.domain.formatting import (NOT_KNOWN, NOT_OBSERVED, format_count, format_duration_ms, format_money,
+                                       format_percent)
 from desktop.domain.progress import NO_PROGRESS, Progress, check_cancelled
 from desktop.exports.atomic import ExportError, atomic_path
 from desktop.exports.memo_plan import plan_memo_context
+from desktop.exports.plan_text import rests_on
 from desktop.exports.matrix import (CONTENT_FILE_NAME, DECISION_LABELS, GATE_LABELS, MANIFEST_FILE_NAME,
                                     STATUS_LABELS, ExportData, gate_justification, status_mark)
 
@@ -140,21 +143,17 @@ def _num(value: Any) -> float | None:
         return None
 
 
-def usd(value: Any, digits: int = 2) -> str:
-    number = _num(value)
-    if number is None:
-        return "\u2014"
-    return f"${number:,.{digits}f}"
+# The canonical content writes numbers as text: read them back, then format them the one way.
+def usd(value: Any) -> str:
+    return format_money(_num(value))
 
 
 def pct(value: Any) -> str:
-    number = _num(value)
-    return "not measured" if number is None else f"{number:.0%}"
+    return format_percent(_num(value), missing=NOT_OBSERVED)
 
 
 def count(value: Any) -> str:
-    number = _num(value)
-    return "\u2014" if number is None else f"{number:,.0f}"
+    return format_count(_num(value))
 
 
 def group_fp(fingerprint: str) -> str:
@@ -244,22 +243,22 @@ def memo_context(data: ExportData, charts: Sequence[ChartImage] = (), paper: str
             cost_reason = next((t for t, x in zip(reasons, s.get("reasons", []))
                                 if str(x.get("code", "")).startswith(("cost-at-target", "no-cost"))), "")
             note = _brief(cost_reason or (reasons[0] if reasons else ""))
-        route_rows.append({"route": r.name, "recommended": r.slug == rec.get("route"),
+        route_rows.append({"route": r.name, "rests_on": rests_on(book, r.slug),  # the trace rows it rests on
+                           "recommended": r.slug == rec.get("route"),
                            "status": STATUS_LABELS.get(s.get("status"), "Unknown"),
-                           "status_class": s.get("status") or "", "cost": usd(cost) if cost is not None else
-                           "not known", "note": note})
+                           "status_class": s.get("status") or "", "cost": usd(cost), "note": note})
     numbers = rec.get("numbers") or {}
     facts = []
     util = _num(numbers.get("measuredUtilization"))
     util_text = (f"{pct(util)} over {count(numbers.get('utilizationRows'))} trace row(s)" if util is not None
-                 else "not measured (no gpuUtilization on dedicated or self-hosted traces)")
+                 else f"{NOT_OBSERVED} (no gpuUtilization on dedicated or self-hosted traces)")
     facts.append({"label": "Measured GPU utilization", "value": util_text, "warn": util is None})
     for label, key, scen in (("Dedicated endpoint break-even", "dedicatedBreakEvenUtilization", "dedicatedScenario"),
                              ("Owned hardware break-even", "ownedBreakEvenUtilization", "ownedScenario")):
         value = _num(numbers.get(key))
         if value is None:
-            text = ("not computed: no saved scenario" if not numbers.get(scen) else
-                    f"not computed (scenario '{short(numbers.get(scen), 120)}' has no comparison price)")
+            text = (f"{NOT_KNOWN}: no saved scenario" if not numbers.get(scen) else
+                    f"{NOT_KNOWN} (scenario '{short(numbers.get(scen), 120)}' has no comparison price)")
             facts.append({"label": label, "value": text, "warn": True})
         else:
             verdict = "" if util is None else (" (measured utilization is above it)" if util >= value
@@ -307,7 +306,7 @@ def memo_context(data: ExportData, charts: Sequence[ChartImage] = (), paper: str
         s = scores.get(dim.slug, {})
         score = _num(s.get("score"))
         below = score is not None and score < threshold
-        readiness.append({"name": dim.name, "score": "\u2014" if score is None else f"{score:.0f}",
+        readiness.append({"name": dim.name, "score": "not scored" if score is None else f"{score:.0f}",
                           "bar_mm": f"{0 if score is None else 40 * score / 100:.1f}", "below": below,
                           "verdict": "not scored" if score is None else ("below the threshold" if below
                                                                         else "meets the threshold"),
@@ -377,7 +376,7 @@ def memo_context(data: ExportData, charts: Sequence[ChartImage] = (), paper: str
         fastest = min((ms for _, ms in g.p95_latency_ms_by_concurrency), default=None)
         groups.append({"workload": short(g.workload, 120), "route": short(g.route, 120),
                        "provider": short(g.provider, 120), "model": short(g.model, 160), "rows": count(g.rows),
-                       "fastest": f"{count(fastest)} ms" if fastest is not None else "\u2014",
+                       "fastest": format_duration_ms(fastest),
                        "best": usd(g.best_cost_per_accepted_output_at_target) if
                        g.best_cost_per_accepted_output_at_target is not None else "none at target"})
     groups_more = (f"{len(report.groups) - MAX_GROUPS} more group(s) are in the Excel workbook's Metrics sheet."

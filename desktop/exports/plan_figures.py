@@ -18,6 +18,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from desktop.domain.errors import DomainError
 from desktop.domain.formatting import format_money
 from desktop.economics.figures import Tornado, TornadoRow, Waterfall, WaterfallStep
 from desktop.exports.plan_text import plan_currency, total_usd
@@ -118,7 +119,7 @@ def volume_ranges(plan: Mapping[str, Any], playbook: Any = None) -> list[str]:
         if playbook is not None:
             try:
                 route = playbook.procurement_route(str(route)).name
-            except Exception:  # noqa: BLE001 - a route the playbook does not know is shown as named
+            except DomainError:  # a route the playbook does not know is shown as named
                 pass
         low, high = r.get("lowVolume"), r.get("highVolume")
         scanned = (f"{float(r.get('scannedLow') or 0):,.0f} to {float(r.get('scannedHigh') or 0):,.0f} requests "

@@ -21,10 +21,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from desktop.domain.errors import DomainError
 from desktop.domain.formatting import NOT_KNOWN, USD, DisplayCurrency, format_count, format_money
 from desktop.domain.playbook import Playbook
 
-SHAPE_LABELS = {"per-token": "Per token", "capacity": "Capacity (GPU hours)", "pooled": "Capacity, pooled"}
+SHAPE_LABELS = {"per-token": "Per token", "capacity": "Capacity (GPU hours)"}
 NO_ROUTE = "no qualifying route"
 
 
@@ -66,14 +67,12 @@ def currency_statement(currency: DisplayCurrency) -> str:
 def _route_name(playbook: Playbook | None, route: Any) -> str | None:
     if route is None or route == "":
         return None
-    if isinstance(route, Mapping):
-        route = route.get("route") or route.get("name") or route.get("slug")
     text = str(route)
     if playbook is None:
         return text
     try:
         return playbook.procurement_route(text).name
-    except Exception:  # noqa: BLE001 - a route the playbook does not know is still shown as named
+    except DomainError:  # a route the playbook does not know is still shown as named
         return text
 
 
@@ -83,12 +82,18 @@ def trace_route_for(playbook: Playbook | None, route: str) -> str | None:
         return None
     try:
         slug = playbook.procurement_route(route).slug
-    except Exception:  # noqa: BLE001
+    except DomainError:
         return None
     for trace in playbook.routes:
         if slug in trace.matrix_routes:
             return trace.name
     return None
+
+
+def rests_on(playbook: Playbook | None, route: str) -> str:
+    """'rests on Dedicated endpoint rows': the trace rows a procurement route's figures come from ('' if none)."""
+    trace = trace_route_for(playbook, route)
+    return f"rests on {trace} rows" if trace else ""
 
 
 def route_label(playbook: Playbook | None, route: Any, measured: bool | None, measured_on: str | None = None) -> str:

@@ -13,13 +13,20 @@ from desktop.domain.playbook import Playbook
 from desktop.domain.progress import NO_PROGRESS, Cancelled, Progress, check_cancelled
 from desktop.domain.workbook import Workbook
 from desktop.economics.analysis import UNSET, Economics, compute_economics
+from desktop.economics.catalog import bundled_catalog
 from desktop.economics.recommend import RecommendationOverride
-from desktop.storage.economics_store import EconomicsInputs, load_inputs
+from desktop.storage import economics_store
+from desktop.storage.economics_store import EconomicsInputs
 from desktop.services.workers import gc_paused
 from desktop.storage.workbook_file import WorkbookStore
 
 __all__ = ["Economics", "EconomicsInputs", "compute_economics", "load_economics", "load_inputs",
            "run_economics"]
+
+
+def load_inputs(store: WorkbookStore) -> EconomicsInputs:
+    """What the workbook stores for its economics, with its catalog overrides over the bundled catalog."""
+    return economics_store.load_inputs(store, bundled_catalog())
 
 
 def load_economics(store: WorkbookStore, workbook: Workbook, playbook: Playbook | None = None, *,

@@ -55,3 +55,11 @@ def _run(store: WorkbookStore, workbook: Workbook | None, playbook: Playbook, le
     economics = load_economics(store, workbook, playbook)
     plan = plan_of(economics, workbook, levers=levers, sensitivity=sensitivity, progress=progress)
     return PlanReport(plan, economics, workbook, economics.problems)
+
+
+def replan(economics: Economics, workbook: Workbook, *, levers: Sequence[PlanLever] = (), sensitivity: bool = False,
+           progress: Progress | None = None) -> PlanReport:
+    """The plan again on economics already loaded (no storage access): for an edit that changes only the plan's
+    levers or constraints, which the economics do not depend on (the GUI's lever panel recomputes in ms)."""
+    plan = plan_of(economics, workbook, levers=levers, sensitivity=sensitivity, progress=progress)
+    return PlanReport(plan, economics, workbook, economics.problems)

@@ -19,6 +19,7 @@ from desktop import __version__
 from desktop.domain.canonical import canonical_bytes, group_fingerprint, signoff_content
 from desktop.domain.errors import DomainError, FieldError, SignedWorkbookError
 from desktop.domain.playbook import Playbook
+from desktop.domain.progress import NO_PROGRESS, Progress
 from desktop.domain.workbook import AuditEntry, SignOff, Workbook
 from desktop.exports.content import Decision, build_decision  # noqa: F401 (Decision: SignResult.decision)
 from desktop.exports.signing import key_fingerprint, public_key_hex, sign_bytes
@@ -87,10 +88,10 @@ class SignResult:
         return self.signoff.fingerprint
 
 
-def sign_workbook(store: WorkbookStore, workbook: Workbook, playbook: Playbook, *, approver: str, role: str,
-                  decision: str, conditions: str = "", date: str | None = None,
-                  draft_fingerprint: str | None = None, private_key: Any = None,
-                  at: str | None = None) -> SignResult:
+def run_sign(store: WorkbookStore, workbook: Workbook, playbook: Playbook, *, approver: str, role: str,
+             decision: str, conditions: str = "", date: str | None = None,
+             draft_fingerprint: str | None = None, private_key: Any = None,
+             at: str | None = None, progress: Progress = NO_PROGRESS) -> SignResult:
     """Sign `workbook` off in `store` (one transaction) and update `workbook` in memory to match.
 
     Raises SignedWorkbookError when it is already signed, FieldError for a missing or bad field. A draft
@@ -106,6 +107,7 @@ def sign_workbook(store: WorkbookStore, workbook: Workbook, playbook: Playbook, 
     given = normalize_fingerprint(draft_fingerprint) if draft_fingerprint else None
     at = at or now_utc()
 
+    progress.stage("Computing the decision content")
     draft = build_decision(store, workbook, playbook)
     matches = None if given is None else given == draft.fingerprint
     signoff = SignOff(approver=approver, role=role, decision=decision, conditions=conditions, date=date,
@@ -136,8 +138,8 @@ def sign_workbook(store: WorkbookStore, workbook: Workbook, playbook: Playbook, 
     return SignResult(signoff, draft.fingerprint, matches, entry, draft.with_content(content))
 
 
-def revoke_workbook(store: WorkbookStore, workbook: Workbook, *, by: str, reason: str,
-                    at: str | None = None) -> AuditEntry:
+def run_revoke(store: WorkbookStore, workbook: Workbook, *, by: str, reason: str,
+               at: str | None = None, progress: Progress = NO_PROGRESS) -> AuditEntry:
     """Revoke the sign-off: a 'revoke' entry (who, when, why, what was signed), the sign-off cleared."""
     signoff = workbook.signoff
     if signoff is None:
@@ -161,4 +163,4 @@ def revoke_workbook(store: WorkbookStore, workbook: Workbook, *, by: str, reason
 
 
 __all__ = ["DECISIONS", "NotSignedError", "SignResult", "SignedWorkbookError", "check_date", "group_fingerprint",
-           "normalize_fingerprint", "revoke_workbook", "sign_workbook"]
+           "normalize_fingerprint", "run_revoke", "run_sign"]

@@ -13,6 +13,7 @@ from desktop.domain.sample import sample_traces, sample_workbook
 from desktop.domain.workbook import Workbook
 from desktop.exports.content import content_fingerprint
 from desktop.resources import playbook
+from desktop.storage.codec import context_to_dict
 from desktop.storage.schema import SCHEMA_VERSION
 from desktop.storage.workbook_file import WorkbookStore, create_workbook_file
 
@@ -33,7 +34,6 @@ def run_new(path: Path, sample: bool = False, progress: Progress = NO_PROGRESS) 
 
 def workbook_summary(store: WorkbookStore, workbook: Workbook) -> dict[str, Any]:
     book = playbook()
-    context = workbook.context
     gates = []
     for gate in book.gates:
         assessment = workbook.gates[gate.slug]
@@ -43,18 +43,7 @@ def workbook_summary(store: WorkbookStore, workbook: Workbook) -> dict[str, Any]
     return {
         "schemaVersion": SCHEMA_VERSION,
         "playbookVersion": store.get_meta("playbookVersion"),
-        "title": context.title,
-        "organisation": context.organisation,
-        "preparedBy": context.prepared_by,
-        "sponsor": context.sponsor,
-        "currency": context.currency,
-        "fxToUsd": context.fx_to_usd,
-        "fxDate": context.fx_date,
-        "fxSource": context.fx_source,
-        "reviewerRateUsdPerHour": context.reviewer_rate_usd_per_hour,
-        "targetP95Ms": context.target_p95_ms,
-        "readinessThreshold": context.readiness_threshold,
-        "workloads": [{"name": w.name, "monthlyRequests": w.monthly_requests} for w in context.workloads],
+        **context_to_dict(workbook.context),  # the buyer context as the file stores it
         "gates": gates,
         "scores": [{"slug": d.slug, "dimension": d.name, "score": workbook.scores[d.slug].score,
                     "referenceScore": d.reference_score, "note": workbook.scores[d.slug].note}

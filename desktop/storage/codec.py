@@ -52,22 +52,35 @@ def plan_to_dict(plan: PlanSettings) -> dict[str, Any]:
     }
 
 
-def plan_from_dict(data: dict[str, Any] | None) -> PlanSettings:
-    """The stored plan inputs; a damaged part reads as no constraints and no levers (the file must still open)."""
-    if not data:
-        return PlanSettings()
-    try:
-        return _plan_from_dict(data)
-    except (KeyError, TypeError, AttributeError, ValueError):  # DomainError is a ValueError
-        return PlanSettings()
+_DAMAGED = (KeyError, TypeError, AttributeError, ValueError)  # DomainError is a ValueError
 
 
-def _plan_from_dict(data: dict[str, Any]) -> PlanSettings:
-    constraints = tuple(
-        PlanConstraint(c["workload"], tuple(c["allowedRoutes"]) if c.get("allowedRoutes") is not None else None,
-                       c.get("monthlyBudgetUsd")) for c in data.get("constraints", []))
-    levers = tuple(PlanLever(lv["kind"], lv["workload"], lv["value"]) for lv in data.get("levers", []))
-    return PlanSettings(constraints, levers)
+def plan_from_dict(data: Any) -> PlanSettings:
+    """The stored plan inputs. An entry that does not validate is left out and named in `problems` (the file
+    must still open to be repaired, and a dropped constraint such as a data boundary must not go unnoticed)."""
+    if data is None:
+        return PlanSettings()
+    if not isinstance(data, dict):
+        return PlanSettings(problems=("The saved plan constraints and levers cannot be read.",))
+    constraints, levers, problems, seen = [], [], [], set()
+    for raw in data.get("constraints") or []:
+        try:
+            routes = raw.get("allowedRoutes")
+            constraint = PlanConstraint(raw["workload"], tuple(routes) if routes is not None else None,
+                                        raw.get("monthlyBudgetUsd"))
+            if constraint.workload.casefold() in seen:
+                raise ValueError(f"{constraint.workload} is listed twice")
+        except _DAMAGED as exc:
+            problems.append(f"A saved plan constraint cannot be used: {exc}")
+            continue
+        seen.add(constraint.workload.casefold())
+        constraints.append(constraint)
+    for raw in data.get("levers") or []:
+        try:
+            levers.append(PlanLever(raw["kind"], raw["workload"], raw["value"]))
+        except _DAMAGED as exc:
+            problems.append(f"A saved plan lever cannot be used: {exc}")
+    return PlanSettings(tuple(constraints), tuple(levers), tuple(problems))
 
 
 def evidence_to_dict(evidence: EvidenceRef | None) -> dict[str, Any] | None:

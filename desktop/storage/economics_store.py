@@ -19,12 +19,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from desktop.domain.catalog import ENTRY_TYPES, Catalog, CatalogError, entry_from_json, entry_to_json
+from desktop.domain.economics_records import LiteLLMImport, RecommendationOverride, Scenario, scenario_record
 from desktop.domain.errors import DomainError, FieldError
-from desktop.economics.catalog import ENTRY_TYPES, Catalog, CatalogError, bundled_catalog, entry_from_json, \
-    entry_to_json
-from desktop.economics.litellm import LiteLLMImport
-from desktop.economics.recommend import RecommendationOverride
-from desktop.economics.scenarios import Scenario, scenario_from_json
 from desktop.storage.workbook_file import WorkbookStore
 
 RECOMMENDATION_PART = "recommendation"
@@ -58,7 +55,8 @@ def _set_part(store: WorkbookStore, name: str, value: Any) -> None:
 # ---- scenarios --------------------------------------------------------------------------------------
 
 def list_scenarios(store: WorkbookStore, problems: list[tuple[str, str]] | None = None) -> list[Scenario]:
-    """Saved scenarios, oldest first; a row that no longer validates is skipped (named in `problems`)."""
+    """Saved scenarios as saved, oldest first; a damaged row is skipped (named in `problems`). Whether the
+    calculators still accept a scenario's inputs is `desktop.economics.scenarios.usable`."""
     scenarios = []
     for name, kind, raw, saved_at in store.conn.execute(
             "SELECT name, kind, json, saved_at FROM scenarios ORDER BY saved_at, name"):
@@ -67,7 +65,7 @@ def list_scenarios(store: WorkbookStore, problems: list[tuple[str, str]] | None 
             if not isinstance(data, dict):
                 raise FieldError("scenario", raw, "must be a JSON object")
             data = {**data, "name": name, "kind": kind, "savedAt": saved_at}
-            scenarios.append(scenario_from_json(data))
+            scenarios.append(scenario_record(data))
         except (ValueError, DomainError) as exc:
             if problems is not None:
                 problems.append((name, str(exc)))
@@ -198,10 +196,10 @@ def merge_catalog(base: Catalog, overrides: Iterable[tuple[str, Any]]) -> Catalo
     return replace(base, **{attr: tuple(table.values()) for attr, table in tables.items()})
 
 
-def workbook_catalog(store: WorkbookStore, base: Catalog | None = None,
-                     problems: list[str] | None = None) -> Catalog:
-    """The bundled catalog with this workbook's overrides applied."""
-    return merge_catalog(base or bundled_catalog(), catalog_overrides(store, problems))
+def workbook_catalog(store: WorkbookStore, base: Catalog, problems: list[str] | None = None) -> Catalog:
+    """`base` (the bundled catalog, `desktop.economics.catalog.bundled_catalog()`) with this workbook's
+    overrides applied."""
+    return merge_catalog(base, catalog_overrides(store, problems))
 
 
 # ---- everything at once -----------------------------------------------------------------------------
@@ -216,16 +214,17 @@ class EconomicsInputs:
     problems: tuple[str, ...] = ()
 
 
-def load_inputs(store: WorkbookStore) -> EconomicsInputs:
-    """Saved scenarios, the recorded override and the catalog with the workbook's overrides.
+def load_inputs(store: WorkbookStore, base_catalog: Catalog) -> EconomicsInputs:
+    """Saved scenarios, the recorded override and `base_catalog` with the workbook's overrides.
 
-    Saved data that no longer validates is left out and named in `problems`, never raised: a workbook must
-    still open to be repaired.
+    Saved data that cannot be read is left out and named in `problems`, never raised: a workbook must
+    still open to be repaired. Scenarios come as saved; `compute_economics` leaves out (and names) those
+    whose inputs today's calculators refuse.
     """
     scenario_problems: list[tuple[str, str]] = []
     catalog_problems: list[str] = []
     scenarios = list_scenarios(store, scenario_problems)
-    catalog = workbook_catalog(store, problems=catalog_problems)
+    catalog = workbook_catalog(store, base_catalog, problems=catalog_problems)
     override = get_override(store)
     problems = [f"Saved scenario '{name}' cannot be used: {why}" for name, why in scenario_problems]
     problems += [f"A catalog override cannot be used: {why}" for why in catalog_problems]

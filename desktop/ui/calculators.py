@@ -18,7 +18,7 @@ from desktop.domain.errors import DomainError
 from desktop.domain.formatting import format_value
 from desktop.economics.calculators import CALCULATORS, Calculator
 from desktop.economics.params import InputSpec, figures, inputs_from_mapping
-from desktop.economics.scenarios import Scenario, make_scenario
+from desktop.economics.scenarios import Scenario, make_scenario, usable
 from desktop.storage import economics_store
 from desktop.ui import commands
 from desktop.ui.document import Document
@@ -355,7 +355,7 @@ class CalculatorPanel(QWidget):
     def saved_scenarios(self) -> list[Scenario]:
         if self.document is None:
             return []
-        return [s for s in economics_store.list_scenarios(self.document.store) if s.kind == self.kind]
+        return [s for s in usable(economics_store.list_scenarios(self.document.store)) if s.kind == self.kind]
 
     def save_scenario(self) -> bool:
         """Save the current inputs under the typed name (undoable); False with a message when refused."""

@@ -18,7 +18,7 @@ from desktop import paths
 from desktop.domain.errors import DomainError
 from desktop.domain.playbook import Playbook
 from desktop.domain.sample import sample_traces, sample_workbook
-from desktop.domain.workbook import BuyerContext, GateAssessment, ReadinessScore, Workbook
+from desktop.domain.workbook import BuyerContext, GateAssessment, PlanSettings, ReadinessScore, Workbook
 from desktop.storage.errors import WorkbookFileError
 from desktop.storage.location import location_warning
 from desktop.storage.lock import WorkbookLock
@@ -36,7 +36,7 @@ class Document(QObject):
     """One open workbook.
 
     Signals:
-        changed(str): a part changed: "context", "gate:<slug>", "scores", "traces", "signoff" or "all".
+        changed(str): a part changed: "context", "gate:<slug>", "scores", "plan", "traces", "signoff" or "all".
         modifiedChanged(bool): unsaved edits appeared or were saved.
         pathChanged(): the file the document stands for changed (Save As).
     """
@@ -151,6 +151,10 @@ class Document(QObject):
         self.workbook.set_score(score)
         self.changed.emit("scores")
 
+    def apply_plan(self, plan: PlanSettings) -> None:
+        self.workbook.set_plan(plan)
+        self.changed.emit("plan")
+
     def run_in_transaction(self, action: Callable[[WorkbookStore], Any], part: str) -> Any:
         """Apply a change to the working copy's tables (traces, imports) as one transaction."""
         with self.store.transaction():
@@ -160,22 +164,22 @@ class Document(QObject):
 
     # -- sign-off: explicit actions, recorded in the audit log, not undoable edits; each saves the file --
     def sign(self, **fields: Any) -> Any:
-        """Sign off (see desktop.services.signoff.sign_workbook for `fields`), clear the undo history and save."""
-        from desktop.services.signoff import sign_workbook
+        """Sign off (see desktop.services.signoff.run_sign for `fields`), clear the undo history and save."""
+        from desktop.services.signoff import run_sign
         if self.read_only_reason:
             raise ReadOnlyError(self.read_only_reason)
         if self.path is None:
             raise WorkbookFileError("save the workbook to a file before signing it off")
-        result = sign_workbook(self.store, self.workbook, self.playbook, **fields)
+        result = run_sign(self.store, self.workbook, self.playbook, **fields)
         self._after_signoff_change()
         return result
 
     def revoke(self, *, by: str, reason: str) -> Any:
-        """Revoke the sign-off (desktop.services.signoff.revoke_workbook), clear the undo history and save."""
-        from desktop.services.signoff import revoke_workbook
+        """Revoke the sign-off (desktop.services.signoff.run_revoke), clear the undo history and save."""
+        from desktop.services.signoff import run_revoke
         if self.read_only_reason:
             raise ReadOnlyError(self.read_only_reason)
-        entry = revoke_workbook(self.store, self.workbook, by=by, reason=reason)
+        entry = run_revoke(self.store, self.workbook, by=by, reason=reason)
         self._after_signoff_change()
         return entry
 

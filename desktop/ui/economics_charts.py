@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import os
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,7 @@ TARGET_COLOR = QColor(TARGET_HEX)
 FORECAST_COLOR = QColor(FORECAST_HEX)
 AXIS_PEN = "#555"
 TEXT_PEN = "#222"
+_DRAWN: weakref.WeakKeyDictionary[pg.PlotItem, Any] = weakref.WeakKeyDictionary()  # plot -> the model it shows
 
 
 # ---- Axes that write values the way the memo does
@@ -200,6 +202,7 @@ def draw_figure(fd: FigureData, plot: pg.PlotItem | None = None) -> Figure:
     figure = Figure(fd.kind, fd.title, plot, dict(fd.series), list(fd.hover), None, list(fd.notes),
                     fd.hover_points, fd)
     _prepare(plot, fd.title, log=fd.log, legend_at=fd.legend_at, units=fd.units)
+    remember_drawing(plot, fd)
     if fd.message:
         return _no_data(figure, fd.message)
     top = fd.y_range[1] / 1.5 if fd.y_range and fd.kind == "cost-by-route" else 0.0
@@ -302,13 +305,39 @@ def build_figure(kind: str, data: ChartData | FigureData, plot: pg.PlotItem | No
 
 
 # ---- Export
+def remember_drawing(plot: pg.PlotItem, model: Any) -> None:
+    """Note what `plot` now shows (a FigureData, Waterfall or Tornado), so `export_plot` can save it as SVG
+    the way the memo draws it."""
+    _DRAWN[plot] = model
+
+
+def _memo_svg(model: Any) -> str | None:
+    from desktop.economics.figures import Tornado, Waterfall
+    from desktop.exports.svg_charts import figure_svg, tornado_svg, waterfall_svg
+
+    if isinstance(model, FigureData):
+        return figure_svg(model, show_title=True) if model.has_data else None
+    if isinstance(model, Waterfall):
+        return waterfall_svg(model, show_title=True)
+    if isinstance(model, Tornado):
+        return tornado_svg(model, show_title=True)
+    return None
+
+
 def export_plot(plot: pg.PlotItem, path: Path | str, dpi: int = 150, width_in: float | None = None) -> Path:
-    """Write the plot as PNG (at `dpi`) or SVG, chosen by the file's suffix."""
+    """Write the plot as PNG (at `dpi`) or SVG, chosen by the file's suffix. A figure drawn by `draw_figure`
+    is saved as SVG the way the memo draws it (desktop.exports.svg_charts); anything else through pyqtgraph."""
     import pyqtgraph.exporters as exporters
 
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix == ".svg":
+    svg = _memo_svg(_DRAWN.get(plot)) if suffix == ".svg" else None
+    if svg is not None:  # the memo's vector drawing of the same figure: real text, separators, legend below
+        from desktop.exports.atomic import atomic_path
+
+        with atomic_path(path) as temp:
+            Path(temp).write_text(svg, encoding="utf-8")
+    elif suffix == ".svg":
         exporters.SVGExporter(plot).export(str(path))
     elif suffix == ".png":
         exporter = exporters.ImageExporter(plot)

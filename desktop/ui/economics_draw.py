@@ -1,5 +1,6 @@
 """The decision plan's waterfall and tornado drawn with pyqtgraph (the plan fills the models in
-desktop.economics.figures.plan; the memo draws the same models as SVG in desktop.exports.svg_charts)."""
+desktop.economics.figures.plan; the memo draws the same models as SVG in desktop.exports.svg_charts, and
+`economics_charts.export_plot` saves a plot drawn here as that SVG)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from PySide6.QtGui import QColor
 
 from desktop.economics.figures.base import wrap
 from desktop.economics.figures.plan import WATERFALL_COLORS, Tornado, Waterfall, axis_unit, format_figure_value
-from desktop.ui.economics_charts import fit_left_axis, value_axes
+from desktop.ui.economics_charts import fit_left_axis, remember_drawing, value_axes
 
 TEXT_PEN = "#222"
 AXIS_PEN = "#555"
@@ -36,6 +37,7 @@ def draw_waterfall(fall: Waterfall, plot: pg.PlotItem | None = None) -> pg.PlotI
     start and end totals, each labelled with its value."""
     plot = plot if plot is not None else pg.PlotItem()
     _prepare(plot, fall.title, fall.value_axis, "left", axis_unit(fall.unit, fall.currency))
+    remember_drawing(plot, fall)
     bars = fall.bars()
     xs = list(range(len(bars)))
     brushes = [pg.mkBrush(WATERFALL_COLORS[b.kind]) for b in bars]
@@ -64,19 +66,25 @@ def draw_tornado(tornado: Tornado, plot: pg.PlotItem | None = None) -> pg.PlotIt
     low value and one to its high value; the base case is a vertical line."""
     plot = plot if plot is not None else pg.PlotItem()
     _prepare(plot, tornado.title, tornado.value_axis, "bottom", axis_unit(tornado.unit, tornado.currency))
+    remember_drawing(plot, tornado)
     rows = tornado.sorted_rows()
     ys = [float(len(rows) - 1 - i) for i in range(len(rows))]  # widest on top
-    for value_of, color in ((lambda r: r.low, tornado.low_color), (lambda r: r.high, tornado.high_color)):
-        lefts = [min(value_of(r), tornado.base) for r in rows]
-        widths = [abs(value_of(r) - tornado.base) for r in rows]
+    # a row whose two ends fall on the same side of the base is split (low above, high below): no bar hides
+    same_side = [(r.low - tornado.base) * (r.high - tornado.base) > 0 for r in rows]
+    for is_low, color in ((True, tornado.low_color), (False, tornado.high_color)):
+        values = [r.low if is_low else r.high for r in rows]
+        centres = [y + ((0.17 if is_low else -0.17) if split else 0.0) for y, split in zip(ys, same_side)]
+        heights = [0.3 if split else 0.6 for split in same_side]
         if rows:
-            plot.addItem(pg.BarGraphItem(x0=lefts, y=ys, width=widths, height=0.6, brush=pg.mkBrush(color),
-                                         pen=pg.mkPen(QColor(color).darker(130))))
-    for y, row in zip(ys, rows):
-        for value, side in ((row.low, row.low_label), (row.high, row.high_label)):
+            plot.addItem(pg.BarGraphItem(x0=[min(v, tornado.base) for v in values], y=centres,
+                                         width=[abs(v - tornado.base) for v in values], height=heights,
+                                         brush=pg.mkBrush(color), pen=pg.mkPen(QColor(color).darker(130))))
+        for value, centre, row in zip(values, centres, rows):
+            side = row.low_label if is_low else row.high_label
             words = format_figure_value(value, tornado.unit, tornado.currency) + (f" ({side})" if side else "")
-            text = pg.TextItem(words, color=TEXT_PEN, anchor=(1, 0.5) if value < tornado.base else (0, 0.5))
-            text.setPos(value, y)
+            left = value < tornado.base or (value == tornado.base and is_low)
+            text = pg.TextItem(words, color=TEXT_PEN, anchor=(1, 0.5) if left else (0, 0.5))
+            text.setPos(value, centre)
             plot.addItem(text)
     plot.addItem(pg.InfiniteLine(pos=tornado.base, angle=90, movable=False,
                                  pen=pg.mkPen(TEXT_PEN, width=1.5, style=Qt.PenStyle.SolidLine),

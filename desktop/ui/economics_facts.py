@@ -49,6 +49,12 @@ def remember(document: Document, key: tuple[Any, ...], economics: Economics) -> 
         _cache[document] = (key, economics)
 
 
+def cached_economics(document: Document) -> Economics | None:
+    """The open document's economics if computed for its state as it is now, else None (never computes)."""
+    cached = _cache.get(document)
+    return cached[1] if cached is not None and cached[0] == _key(document) else None
+
+
 def document_economics(document: Document) -> Economics:
     """The open document's economics; recomputed when its store or decision parts changed."""
     key = _key(document)

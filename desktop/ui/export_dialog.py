@@ -85,12 +85,9 @@ class ExportDialog(QDialog):
         self.written: list[Written] = []
         self.message = ""
         self._on_success: Callable[[Any], None] = lambda result: None
-        self._runner = TaskRunner(self)
-        self._runner.sig_progress.connect(self._on_progress)
-        self._runner.sig_done.connect(self._on_task_result)
-        self._runner.sig_failed.connect(self._on_failed)
-        self._runner.sig_cancelled.connect(self._on_cancelled)
-        self._runner.sig_finished.connect(self._on_done)
+        self._runner = TaskRunner(self, on_progress=self._on_progress, on_done=self._on_task_result,
+                                  on_failed=self._on_failed, on_cancelled=self._on_cancelled,
+                                  on_finished=self._on_done)
         self._data: Any = None
         self.setWindowTitle("Export")
         self.setAccessibleName("Export the workbook")

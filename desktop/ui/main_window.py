@@ -4,20 +4,31 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
-                               QMessageBox, QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QStackedWidget,
+                               QVBoxLayout, QWidget)
 
 from desktop import __version__
 from desktop.domain.errors import DomainError
 from desktop.domain.playbook import Playbook
 from desktop.ui import settings
 from desktop.ui.document import Document
+from desktop.ui.navigation import Navigation
 from desktop.ui.pages.base import Page
 from desktop.ui.wizard import AssessmentWizard
 
 FILE_FILTER = "Procurement workbooks (*.ipwb)"
+OPEN_FILTER = f"{FILE_FILTER};;All files (*)"
+WORKBOOK_SUFFIX = ".ipwb"
+TRACE_SUFFIXES = (".csv", ".tsv", ".tab", ".txt", ".xlsx", ".ods", ".json", ".jsonl")
+
+
+def dropped_paths(mime) -> list[Path]:
+    """The local files in a drag's data (URLs that are not local files are left out)."""
+    if not mime.hasUrls():
+        return []
+    return [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
 
 
 def build_pages(playbook: Playbook) -> list[tuple[str, Page]]:
@@ -27,6 +38,7 @@ def build_pages(playbook: Playbook) -> list[tuple[str, Page]]:
     from desktop.ui.pages.traces import TracesPage
     from desktop.ui.pages.gate import GatePage
     from desktop.ui.pages.overview import OverviewPage
+    from desktop.ui.pages.plan import PlanPage
     from desktop.ui.pages.playbook_page import PlaybookPage
     from desktop.ui.pages.readiness import ReadinessPage
     from desktop.ui.pages.signoff import SignoffPage
@@ -39,13 +51,26 @@ def build_pages(playbook: Playbook) -> list[tuple[str, Page]]:
         ("summary", SummaryPage(playbook)),
         ("traces", TracesPage(playbook)),
         ("economics", EconomicsPage(playbook)),
+        ("plan", PlanPage(playbook)),
         ("signoff", SignoffPage(playbook)),
         ("playbook", PlaybookPage(playbook)),
     ]
     from desktop.ui import economics_facts
 
     economics_facts.install_overview_panels(pages[0][1])
+    from desktop.ui import plan_card
+
+    plan_card.install_overview_panel(pages[0][1])
     return pages
+
+
+def redo_shortcuts() -> list[QKeySequence]:
+    """Both conventions for redo (Ctrl+Y and Ctrl+Shift+Z), whatever the platform's standard one is."""
+    sequences = QKeySequence.keyBindings(QKeySequence.StandardKey.Redo)
+    for extra in ("Ctrl+Y", "Ctrl+Shift+Z"):
+        if QKeySequence(extra) not in sequences:
+            sequences.append(QKeySequence(extra))
+    return sequences
 
 
 class MainWindow(QMainWindow):
@@ -60,18 +85,15 @@ class MainWindow(QMainWindow):
         self.playbook = playbook
         self.document = document
         self.setMinimumSize(1024, 680)
-        self.navigation = QListWidget()
-        self.navigation.setAccessibleName("Sections")
-        self.navigation.setFixedWidth(220)
+        self.setAcceptDrops(True)  # a workbook or a trace file dropped anywhere on the window
+        self.navigation = Navigation()
         self.stack = QStackedWidget()
         self.pages: dict[str, Page] = {}
         for key, page in build_pages(playbook):
             self.pages[key] = page
-            item = QListWidgetItem(page.title)
-            item.setData(Qt.ItemDataRole.UserRole, key)
-            self.navigation.addItem(item)
             self.stack.addWidget(page)
-        self.navigation.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.navigation.build({key: page.title for key, page in self.pages.items()})
+        self.navigation.currentRowChanged.connect(self._on_navigation_row)
         central = QWidget()
         layout = QHBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -86,7 +108,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.wizard = AssessmentWizard(self)  # the guided walk-through: its footer and Assessment menu
         pages_column.addWidget(self.wizard.footer)
-        self.navigation.setCurrentRow(0)
+        self.show_page("overview")
         self._restore_geometry()
         self._bind(document)
 
@@ -123,6 +145,14 @@ class MainWindow(QMainWindow):
         edit_menu = self.menuBar().addMenu("&Edit")
         self.edit_menu = edit_menu
         help_menu = self.menuBar().addMenu("&Help")
+        self.help_menu = help_menu
+        self.guide_action = self._action("&User guide", self.show_user_guide, QKeySequence.StandardKey.HelpContents)
+        if self.guide_action.shortcut().isEmpty():  # platforms without a standard help key still get F1
+            self.guide_action.setShortcut(QKeySequence("F1"))
+        self.runbook_action = self._action("&Trace runbook", lambda: self.show_user_guide("trace-runbook"))
+        help_menu.addAction(self.guide_action)
+        help_menu.addAction(self.runbook_action)
+        help_menu.addSeparator()
         help_menu.addAction(self._action("&About", self.on_about))
 
     def _fill_recent_menu(self) -> None:
@@ -139,7 +169,7 @@ class MainWindow(QMainWindow):
         undo = self.document.undo_stack.createUndoAction(self, "&Undo")
         undo.setShortcut(QKeySequence.StandardKey.Undo)
         redo = self.document.undo_stack.createRedoAction(self, "&Redo")
-        redo.setShortcut(QKeySequence.StandardKey.Redo)
+        redo.setShortcuts(redo_shortcuts())
         self.undo_action, self.redo_action = undo, redo
         self.edit_menu.addAction(undo)
         self.edit_menu.addAction(redo)
@@ -154,23 +184,30 @@ class MainWindow(QMainWindow):
             page.bind(document)
         document.changed.connect(self._on_document_changed)
         self._update_title()
-        self._update_status(announce=True)
+        self._update_status()
+        self.navigation.update_status(document, self.playbook)
         self.documentReplaced.emit()
 
     def _on_document_changed(self, part: str) -> None:
         if part in ("signoff", "all"):
             self._update_title()
-            self._update_status(announce=True)
+            self._update_status()
+        self.navigation.update_status(self.document, self.playbook)
 
-    def _update_status(self, *, announce: bool) -> None:
-        """The permanent status line: why the workbook is read-only, and where it lives if that is risky."""
+    def status_messages(self) -> list[str]:
+        """Why the workbook is read-only, and where it lives if that is risky: each reason once."""
         document = self.document
         messages = [m for m in (document.read_only_reason, document.warning) if m]
-        if document.workbook.signed:
+        if document.workbook.signed and not document.read_only_reason:
             messages.append("Signed off: read-only until the sign-off is revoked.")
-        self.status_label.setText(" ".join(messages))
-        if announce and messages:
-            self.statusBar().showMessage(messages[0], 15000)
+        return messages
+
+    def _update_status(self) -> None:
+        """One place for the lasting state: the permanent label (transient messages such as "Saved" use the
+        bar's own message area and do not repeat it)."""
+        text = " ".join(self.status_messages())
+        self.status_label.setText(text)
+        self.status_label.setAccessibleName(f"Workbook status: {text}" if text else "Workbook status")
 
     def replace_document(self, document: Document) -> None:
         old = self.document
@@ -183,8 +220,16 @@ class MainWindow(QMainWindow):
         self.setWindowModified(self.document.is_modified())
 
     def show_page(self, key: str) -> None:
-        keys = list(self.pages)
-        self.navigation.setCurrentRow(keys.index(key))
+        self.navigation.setCurrentRow(self.navigation.row_of(key))
+
+    def current_key(self) -> str:
+        """The key of the page shown ("overview", "gate:demand-shape"...)."""
+        return self.navigation.key_at(self.navigation.currentRow()) or ""
+
+    def _on_navigation_row(self, row: int) -> None:
+        key = self.navigation.key_at(row)
+        if key is not None:
+            self.stack.setCurrentWidget(self.pages[key])
 
     # -- save prompts ------------------------------------------------------------------------------
     def ask_save_changes(self) -> QMessageBox.StandardButton:
@@ -237,7 +282,7 @@ class MainWindow(QMainWindow):
     def on_open(self) -> None:
         if not self.maybe_save():
             return
-        path, _ = QFileDialog.getOpenFileName(self, "Open workbook", settings.last_folder("workbook"), FILE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Open workbook", settings.last_folder("workbook"), OPEN_FILTER)
         if path:
             self.open_path(Path(path), asked=True)
 
@@ -285,6 +330,52 @@ class MainWindow(QMainWindow):
         from desktop.ui.export_dialog import open_export_dialog
 
         open_export_dialog(self.document, self)
+
+    # -- help ----------------------------------------------------------------------------------------
+    def show_user_guide(self, anchor: str = "") -> None:
+        """F1 / Help > User guide: the bundled HTML guide in the app's own viewer (offline)."""
+        from desktop.ui.help_viewer import show_guide
+
+        self.help_viewer = show_guide(self, anchor or self._help_anchor())
+
+    def _help_anchor(self) -> str:
+        """The guide's section about the page shown (F1 on a gate opens the gates section)."""
+        key = self.current_key()
+        return "page-gates" if key.startswith("gate:") else f"page-{key}" if key else ""
+
+    # -- drag and drop ---------------------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
+        paths = dropped_paths(event.mimeData())
+        if paths and all(p.suffix.lower() in (WORKBOOK_SUFFIX, *TRACE_SUFFIXES) for p in paths):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        event.acceptProposedAction() if dropped_paths(event.mimeData()) else event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt override)
+        paths = dropped_paths(event.mimeData())
+        if not paths:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.open_dropped(paths)
+
+    def open_dropped(self, paths: list[Path]) -> None:
+        """A dropped .ipwb opens as the workbook; trace files open the import dialog with them listed."""
+        workbooks = [p for p in paths if p.suffix.lower() == WORKBOOK_SUFFIX]
+        if workbooks:
+            self.open_path(workbooks[0])
+            return
+        traces = [p for p in paths if p.suffix.lower() in TRACE_SUFFIXES]
+        if not traces:
+            self.statusBar().showMessage("Drop a workbook (.ipwb) or a trace file (CSV, XLSX, ODS, JSON).", 8000)
+            return
+        self.show_page("traces")
+        dialog = self.pages["traces"].on_import()
+        if dialog is not None:
+            dialog.add_paths(traces)
 
     def on_about(self) -> None:
         from desktop import paths

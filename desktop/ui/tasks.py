@@ -96,11 +96,19 @@ class TaskRunner(QObject):
     """The latest task has ended, whatever the outcome."""
     _sig_report = Signal(int, str, object)  # from worker threads; queued to the GUI thread
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, *, on_progress: Callable[[float, str], Any] | None = None,
+                 on_done: Callable[[Any], Any] | None = None, on_failed: Callable[[str], Any] | None = None,
+                 on_cancelled: Callable[[], Any] | None = None, on_finished: Callable[[], Any] | None = None
+                 ) -> None:
+        """`parent` owns the runner (its signals die with it); the on_* hooks are connected to the signals."""
         super().__init__(parent)
         self._state: TaskState | None = None
         self._thread: threading.Thread | None = None
         self._sig_report.connect(self._on_report)
+        for signal, hook in ((self.sig_progress, on_progress), (self.sig_done, on_done), (self.sig_failed, on_failed),
+                             (self.sig_cancelled, on_cancelled), (self.sig_finished, on_finished)):
+            if hook is not None:
+                signal.connect(hook)
         _runners.add(self)
 
     # ---- Public API

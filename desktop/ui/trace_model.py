@@ -134,10 +134,8 @@ class TraceTableModel(QAbstractTableModel):
         self._pending: tuple[str, Any] | None = None
         self._generation = 0
         self._query_generation = 0  # the generation the background query under way was started for
-        self._runner = TaskRunner(self)
-        self._runner.sig_done.connect(self._on_query_done)
-        self._runner.sig_failed.connect(self._on_query_failed)
-        self._runner.sig_finished.connect(self._on_query_finished)
+        self._runner = TaskRunner(self, on_done=self._on_query_done, on_failed=self._on_query_failed,
+                                  on_finished=self._on_query_finished)
         commands.events.changing.connect(self._on_changing)
 
     # ---- Public API ---------------------------------------------------------------------------------

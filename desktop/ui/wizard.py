@@ -1,7 +1,9 @@
 """The guided assessment: buyer context, the five gates, readiness and the summary as eight steps.
 
-The steps are the main window's own pages; a footer under them shows "Step n of 8" with Back / Next /
-Finish, and an Assessment menu offers Start / Resume. Edits land in the document as they are made (each
+The steps are the main window's own pages; a footer under them shows "Gate 1 of 5 · Step 2 of 8" with
+Back / Next / Finish, and an Assessment menu offers Start / Resume / Review. The footer is shown on the
+steps, and on the Overview as one line with the way in (Start, Resume, or after Finish the completed
+state: "Assessment complete on 6 Dec: 3 passed, 2 at risk" with Review); other pages have none. Edits land in the document as they are made (each
 page pushes undoable commands), so Finish only closes the walk-through. The step the officer is on is
 stored in the workbook (`ui.wizardStep`) without marking it modified, and the window resumes there when the
 workbook is opened again.
@@ -9,6 +11,7 @@ workbook is opened again.
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from collections.abc import Iterable
 
@@ -18,9 +21,19 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QPushButton, Q
 
 from desktop.domain.errors import DomainError
 from desktop.domain.playbook import Playbook
+from desktop.domain.workbook import GateStatus
 from desktop.ui.widgets.editors import commit_pending_edit
 
 STEP_STATE_KEY = "wizardStep"
+COMPLETED_STATE_KEY = "wizardCompletedOn"  # ISO date of the last Finish
+_VERDICT_WORDS = ((GateStatus.PASSED, "passed"), (GateStatus.AT_RISK, "at risk"), (GateStatus.FAILED, "failed"),
+                  (GateStatus.NOT_ASSESSED, "not assessed"))
+
+
+def verdict_counts(gates) -> str:
+    """'3 passed, 2 at risk' over the gate assessments (only the verdicts that occur)."""
+    statuses = [g.status for g in gates]
+    return ", ".join(f"{statuses.count(s)} {words}" for s, words in _VERDICT_WORDS if statuses.count(s))
 
 
 def wizard_steps(playbook: Playbook, available: Iterable[str]) -> list[str]:
@@ -89,7 +102,7 @@ class AssessmentWizard(QObject):
             window.menuBar().insertMenu(help_action, self.menu)
         else:
             window.menuBar().addMenu(self.menu)
-        self.footer.resume_button.clicked.connect(self.start)
+        self.footer.resume_button.clicked.connect(self._on_resume_clicked)
         self.footer.back_button.clicked.connect(self.back)
         self.footer.next_button.clicked.connect(self.next)
         self.footer.finish_button.clicked.connect(self.finish)
@@ -102,9 +115,23 @@ class AssessmentWizard(QObject):
 
     # ---- Public API ---------------------------------------------------------------------------------
     def current_key(self) -> str:
-        keys = list(self.window.pages)
-        row = self.window.navigation.currentRow()
-        return keys[row] if 0 <= row < len(keys) else ""
+        return self.window.current_key()
+
+    def completed_on(self) -> dt.date | None:
+        """The day of the last Finish, or None while the walk-through was never finished."""
+        document = self.window.document
+        raw = document.ui_state(COMPLETED_STATE_KEY) if document is not None else None
+        try:
+            return dt.date.fromisoformat(raw) if isinstance(raw, str) else None
+        except ValueError:
+            return None
+
+    def review(self) -> None:
+        """After Finish: the summary of every verdict."""
+        self.go_to(self.steps[-1])
+
+    def _on_resume_clicked(self) -> None:
+        self.review() if self.completed_on() is not None else self.start()
 
     def stored_step(self) -> str | None:
         document = self.window.document
@@ -136,8 +163,13 @@ class AssessmentWizard(QObject):
             self.go_to(self.steps[number])
 
     def finish(self) -> None:
-        """Leave the walk-through for the overview; the edits are already in the workbook."""
+        """Leave the walk-through for the overview, marked complete; the edits are already in the workbook."""
         commit_pending_edit()
+        document = self.window.document
+        try:
+            document.set_ui_state(COMPLETED_STATE_KEY, dt.date.today().isoformat())
+        except (DomainError, sqlite3.Error, OSError) as exc:
+            self.window.statusBar().showMessage(f"Could not remember that the assessment is complete: {exc}", 8000)
         if "overview" in self.window.pages:
             self.window.show_page("overview")
         self.window.statusBar().showMessage(
@@ -190,9 +222,15 @@ class AssessmentWizard(QObject):
         footer = self.footer
         total = len(self.steps)
         stored = self.stored_step()
+        completed = self.completed_on()
+        footer.setVisible(number is not None or key == "overview")  # no footer on pages that are not steps
         if number is not None:
             title = self.window.pages[key].title
-            footer.position_label.setText(f"<b>Step {number} of {total}</b>: {title}")
+            gates = [g.slug for g in self.window.playbook.gates]
+            slug = key.split(":", 1)[1] if key.startswith("gate:") else None
+            where = f"Gate {gates.index(slug) + 1} of {len(gates)} \u00b7 " if slug in gates else ""
+            footer.position_label.setText(f"<b>{where}Step {number} of {total}</b>: {title}")
+            footer.position_label.setAccessibleName(f"{where}Step {number} of {total}: {title}")
             footer.resume_button.setVisible(False)
             footer.back_button.setVisible(True)
             footer.back_button.setEnabled(number > 1)
@@ -203,7 +241,11 @@ class AssessmentWizard(QObject):
             footer.next_button.setVisible(False)
             footer.finish_button.setVisible(False)
             footer.resume_button.setVisible(True)
-            if stored is not None:
+            if completed is not None:
+                counts = verdict_counts(self.window.document.workbook.gates.values())
+                footer.position_label.setText(f"Assessment complete on {completed.day} {completed:%b}: {counts}.")
+                footer.resume_button.setText("Re&view")
+            elif stored is not None:
                 where = self.window.pages[stored].title
                 footer.position_label.setText(f"Guided assessment: you stopped at step {self.step_number(stored)} "
                                               f"of {total}, {where}.")
@@ -212,7 +254,11 @@ class AssessmentWizard(QObject):
                 footer.position_label.setText(f"Guided assessment: {total} steps from the buyer context through "
                                               "the five gates to the summary.")
                 footer.resume_button.setText("&Start assessment")
-            footer.resume_button.setAccessibleName(footer.resume_button.text().replace("&", ""))
-        self.start_action.setText("&Resume assessment" if stored is not None else "&Start assessment")
+            footer.position_label.setAccessibleName(footer.position_label.text())
+            footer.resume_button.setAccessibleName(
+                "Review the completed assessment" if completed is not None
+                else footer.resume_button.text().replace("&", ""))
+        self.start_action.setText("&Resume assessment" if stored is not None and completed is None
+                                  else "&Start assessment")
         self.back_action.setEnabled(number is not None and number > 1)
         self.next_action.setEnabled(number is not None and number < total)

@@ -93,6 +93,8 @@ def test_constraint_data_boundary_and_budget(ipw, sample):
     assert ipw("plan", sample, "--json").json["totals"]["budgetBreached"] is True
     shown = ipw("constraint", sample, "--json").json["constraints"]
     assert {"workload": None, "allowedRoutes": None, "monthlyBudget": 1000.0, "monthlyBudgetUsd": 1000.0} in shown
+    assert ipw("constraint", sample, "support-policy", "--allow", "any").code == 0
+    assert ipw("constraint", sample, "support-policy", "--json").json["constraints"] == []  # nothing left to keep
     assert ipw("constraint", sample, "support-policy", "--clear").code == 0
     assert ipw("constraint", sample, "nobody", "--budget", "5").code == 1
     assert ipw("constraint", sample, "support-policy", "--allow", "Teleport").code == 1
@@ -128,3 +130,39 @@ def test_sensitivity_adds_tornado_rows_and_volume_ranges(ipw, sample):
     assert volume["lowMonthlyCostUsd"] == pytest.approx(data["totals"]["monthlyCostUsd"] / 2)
     assert volume["highMonthlyCostUsd"] == pytest.approx(data["totals"]["monthlyCostUsd"] * 2)
     assert [r["workload"] for r in data["sensitivity"]["volumeRanges"]] == [w["workload"] for w in data["workloads"]]
+
+
+def test_a_capacity_route_qualifies_once_its_gates_pass(ipw, sample, tmp_path):
+    """With Demand shape, Utilization proof and Fallback economics passed, Utilization model scored 80, a
+    Dedicated endpoint row reporting 70% GPU utilization and a saved dedicated scenario ($3.99/GPU-hour, 1 GPU,
+    3,456 tokens/s at 70% vs $1 per 1M: break-even utilization 3.99 / (3,456 x 3,600 x 1e-6) = 32% < 70%),
+    the rules support Dedicated hosted endpoint. support-policy at 3,000,000 requests/month: peak arrivals
+    3,000,000 / 0.78 / 2,628,000 s x 3 = 4.39/s, service 0.42 s + 520 / 108 s = 5.24 s, about 23 Erlangs,
+    which one replica of 32 slots carries within the 11.2 s wait head-room (20,000 - 8,800 ms): 1 replica x
+    $3.99 x 730 h = $2,912.70 a month of GPUs. Serverless (gpt-oss-120b) costs 3,000,000 x 0.0005241 / 0.78 =
+    $2,015.77 of model spend, so it stays the route and the dedicated endpoint becomes its fallback."""
+    for gate in ("demand-shape", "utilization-proof", "fallback-economics"):
+        assert ipw("gate", sample, gate, "--status", "passed", "--justification", "checked").code == 0
+    assert ipw("score", sample, "utilization-model", "80").code == 0
+    rows = tmp_path / "dedicated.csv"
+    rows.write_text("route,provider,model,workload,inputTokens,outputTokens,cacheHitRate,batchEligible,concurrency,"
+                    "ttftMs,latencyP50Ms,latencyP95Ms,outputTokensPerSecond,acceptedOutputRate,costUsd,"
+                    "reviewMinutes,gpuUtilization\n"
+                    "Dedicated endpoint,Fireworks,dedicated-open-model-id,support-policy,2800,520,0.55,false,32,"
+                    "420,3100,8800,108,0.78,,2.8,0.7\n", encoding="utf-8")
+    assert ipw("import", sample, rows).code == 0
+    assert ipw("calc", "dedicated", "--gpu-hour-usd", "3.99", "--gpus", "1", "--tokens-per-second", "3456",
+               "--utilization", "0.7", "--api-usd-per-million", "1.0", "--save", "ded", "--workbook", sample).code == 0
+    assert ipw("context", sample, "--workload", "support-policy=3000000").code == 0
+    data = ipw("plan", sample, "--json").json
+    support = next(w for w in data["workloads"] if w["workload"] == "support-policy")
+    dedicated = next(c for c in support["candidates"] if c["slug"] == "dedicated-hosted-endpoint")
+    assert dedicated["status"] == "supported" and dedicated["qualifies"] and dedicated["measured"]
+    assert dedicated["replicas"] == 1 and dedicated["gpuHourUsd"] == 3.99
+    assert dedicated["monthlyModelCostUsd"] == pytest.approx(3.99 * 730)
+    assert support["route"] == "Hosted open-weight serverless"
+    assert support["monthlyModelCostUsd"] == pytest.approx(3_000_000 * 0.0005241 / 0.78)
+    assert support["fallback"] == "Dedicated hosted endpoint"
+    # the template's Dedicated endpoint row and the imported one
+    assert ("Fallback: Dedicated hosted endpoint, capacity: 1 replica(s) x 1 GPU, always-on, measured on 2 "
+            "Dedicated endpoint row(s)") in ipw("plan", sample).out

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from desktop.domain.canonical import (CANONICAL_FORMAT_VERSION, canonical_bytes, canonical_number, canonicalise,
-                                      decision_content, fingerprint, rows_hash, signoff_content)
+                                      content_number, decision_content, fingerprint, rows_hash, signoff_content)
 from desktop.domain.workbook import SignOff, Workbook
 from desktop.resources import playbook
 
@@ -123,3 +123,9 @@ def _walk(value):
             yield from _walk(v)
     else:
         yield value
+
+
+@pytest.mark.parametrize("text, expected", [("60", 60.0), (60, 60.0), ("0.1", 0.1), ("1e-07", 1e-07), (None, None),
+                                            (True, None), ("sixty", None), ("nan", None), ("inf", None)])
+def test_content_numbers_read_back(text, expected):
+    assert content_number(text) == expected

@@ -76,7 +76,7 @@ def test_fallback_economics_shows_the_blend_and_the_fallback_cost(workbook, rows
     assert result.facts[0].label == "Fallback route" and result.facts[0].value == "Managed API only"
     assert facts["Blended cost per accepted output (scenario 'blend')"] == ("$3.02 with 20% to the fallback", "ok")
     value, status = facts["Fallback cost per accepted output at target, coding-agent-maintenance"]
-    assert value.startswith("unknown: no row meets the target p95") and status == "warn"
+    assert value.startswith("not known: no row meets the target p95") and status == "warn"
     named = gate_facts("fallback-economics", workbook, compute_metrics(rows, 60, 20_000),
                        override={"fallback": "dedicated-hosted-endpoint"})
     assert named.facts[0].value == "Dedicated hosted endpoint"

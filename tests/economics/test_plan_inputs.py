@@ -45,7 +45,7 @@ def test_text_forms(playbook):
         "managed-api-only", "owned-hardware")
 
 
-def test_plan_inputs_round_trip_through_the_file_and_a_damaged_part_opens_empty(tmp_path, playbook):
+def test_plan_inputs_round_trip_through_the_file_and_damaged_entries_are_named(tmp_path, playbook):
     path = tmp_path / "w.ipwb"
     workbook = sample_workbook(playbook)
     workbook.plan = workbook.plan.with_constraint(PlanConstraint("*", ("managed-api-only",), 5_000.0))
@@ -53,10 +53,18 @@ def test_plan_inputs_round_trip_through_the_file_and_a_damaged_part_opens_empty(
     store = open_store(path, writable=True)
     try:
         assert store.load(playbook).plan == workbook.plan
+        damaged = {"levers": [{"kind": "batch", "workload": "x", "value": 7}, {"kind": "peak", "workload": "x",
+                                                                                "value": 2}],
+                   "constraints": [{"workload": "*", "allowedRoutes": ["managed-api-only"]}, {"workload": ""}]}
         with store.transaction():
-            store.conn.execute("UPDATE parts SET json = ? WHERE name = 'plan'",
-                               (json.dumps({"levers": [{"kind": "batch", "workload": "x", "value": 7}]}),))
-        assert store.load(playbook).plan == PlanSettings()
+            store.conn.execute("UPDATE parts SET json = ? WHERE name = 'plan'", (json.dumps(damaged),))
+        loaded = store.load(playbook).plan
+        assert loaded.levers == (PlanLever("peak", "x", 2.0),)  # the valid entries are kept
+        assert loaded.constraints == (PlanConstraint("*", ("managed-api-only",)),)
+        assert len(loaded.problems) == 2 and "lever cannot be used" in loaded.problems[1]
+        with store.transaction():
+            store.conn.execute("UPDATE parts SET json = '[1]' WHERE name = 'plan'")
+        assert store.load(playbook).plan.problems == ("The saved plan constraints and levers cannot be read.",)
     finally:
         store.close()
 

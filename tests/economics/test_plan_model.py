@@ -121,6 +121,7 @@ def test_route_without_rows_is_modelled_from_the_catalog_and_never_called_measur
     # measured latency at target ranks before a modelled route: serverless is chosen, the modelled one falls back
     assert plan.workload("chat").route == "hosted-open-weight-serverless"
     assert plan.workload("chat").fallback == "managed-api-only"
+    assert any(r.startswith("Cheaper but only modelled") for r in plan.workload("chat").reasons)
 
 
 # ---- capacity --------------------------------------------------------------------------------------

@@ -16,8 +16,8 @@ FIELDS_FROM_TEMPLATE = ("workload", "inputTokens", "outputTokens", "cacheHitRate
 
 
 def test_illustrative_rows_keep_the_template_shape_and_price_tokens_with_the_catalog(playbook):
-    """costUsd = (input x (1 - hit) x input price + input x hit x cache-read price + output x output price) / 1e6,
-    with the cache-read price falling back to the input price where the catalog has none. E.g. coding-agent on
+    """costUsd = (input x (1 - hit) x input price + input x hit x cache-read price + output x output price) / 1e6
+    (every entry used publishes a cache-read price, the template rows all have cached input). E.g. coding-agent on
     gpt-5 (1.25 / 0.125 / 10 per 1M): (6,200 x 0.65 x 1.25 + 6,200 x 0.35 x 0.125 + 1,200 x 10) / 1e6
     = (5,037.5 + 271.25 + 12,000) / 1e6 = $0.01730875."""
     template = {row["workload"]: row for row in playbook.template_rows}
@@ -30,9 +30,9 @@ def test_illustrative_rows_keep_the_template_shape_and_price_tokens_with_the_cat
         assert row["provenance"].startswith("illustrative")
         price = catalog.token_price(key)
         tokens_in, tokens_out, hit = float(row["inputTokens"]), float(row["outputTokens"]), float(row["cacheHitRate"])
-        cache_read = price.cache_read_usd_per_million
+        assert hit > 0 and price.cache_read_usd_per_million is not None
         expected = (tokens_in * (1 - hit) * price.input_usd_per_million
-                    + tokens_in * hit * (cache_read if cache_read is not None else price.input_usd_per_million)
+                    + tokens_in * hit * price.cache_read_usd_per_million
                     + tokens_out * price.output_usd_per_million) / 1e6
         assert float(row["costUsd"]) == pytest.approx(expected, rel=1e-9), key
     assert float(rows[0]["costUsd"]) == pytest.approx(0.01730875)
@@ -57,6 +57,9 @@ def test_sample_plan_has_a_route_a_different_fallback_and_money_for_every_worklo
     assert support.route == "hosted-open-weight-serverless"
     assert support.monthly_cost_usd == pytest.approx(100_000 * (0.0005241 / 0.78 + 2.8))
     assert support.candidate("managed-api-only").monthly_cost_usd == pytest.approx(100_000 * (0.0069675 / 0.82 + 2.8))
+    assert support.baseline_monthly_cost_usd == pytest.approx(100_000 * (0.0069675 / 0.82 + 2.8))
+    assert plan.totals.baseline_monthly_cost_usd == pytest.approx(sum(w.baseline_monthly_cost_usd
+                                                                      for w in plan.workloads))
     assert plan.totals.monthly_savings_usd > 0
     assert plan.totals.baseline_monthly_cost_usd > plan.totals.monthly_cost_usd
     (lever,) = plan.levers

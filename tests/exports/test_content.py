@@ -12,7 +12,7 @@ from desktop.economics.scenarios import make_scenario
 from desktop.exports.content import (audit_anchor, build_decision, content_fingerprint, decision_content_for,
                                      draft_fingerprint, row_content, traces_content_hash)
 from desktop.resources import playbook
-from desktop.services.signoff import revoke_workbook, sign_workbook
+from desktop.services.signoff import run_revoke, run_sign
 from desktop.storage.workbook_file import open_store
 
 
@@ -131,15 +131,15 @@ def test_draft_and_signed_fingerprints(sample):
         workbook = store.load(book)
         draft = content_fingerprint(store, workbook, book)
         assert draft_fingerprint(store, workbook, book) == draft
-        result = sign_workbook(store, workbook, book, approver="Dana", role="CFO", decision="approve",
-                               draft_fingerprint=draft, at="2026-11-28T10:00:00+00:00")
+        result = run_sign(store, workbook, book, approver="Dana", role="CFO", decision="approve",
+                          draft_fingerprint=draft, at="2026-11-28T10:00:00+00:00")
         assert result.draft_matches is True and result.draft_fingerprint == draft
         reloaded = store.load(book)
         assert content_fingerprint(store, reloaded, book) == result.fingerprint == reloaded.signoff.fingerprint
         assert result.fingerprint != draft
         assert draft_fingerprint(store, reloaded, book) == draft  # the draft it was signed from
         assert build_decision(store, reloaded, book).content["audit"] == {"entries": 0, "headHash": "0" * 64}
-        revoke_workbook(store, reloaded, by="Lee", reason="new traces")
+        run_revoke(store, reloaded, by="Lee", reason="new traces")
         again = store.load(book)
         anchor = audit_anchor(again.audit, again.signed)
         assert anchor == {"entries": 2, "headHash": again.audit[-1].entry_hash}

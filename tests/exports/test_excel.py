@@ -103,7 +103,9 @@ def test_formatting_finance_expects(sample_path, tmp_path):
     assert traces.page_setup.paperSize == 1  # US Letter
     assert traces.column_dimensions["E"].width > 20
     table = traces.tables["Traces"]
-    assert table.ref == "A4:R7"
+    # 8 sample rows (3 template + 5 illustrative) below the header; the illustrative rows' provenance extra adds
+    # one column after the eighteen (A..R)
+    assert table.ref == "A4:S12"
     assert table.autoFilter is not None
     headers = [c.value for c in traces[4]]
     assert headers[:4] == ["Trace id", "Import id", "Route", "Provider"]
@@ -208,13 +210,13 @@ def test_cached_values_equal_compute_metrics(rich_path, tmp_path):
 def test_one_sheet_per_million_rows_split(sample_path, tmp_path):
     data = export_data(sample_path)
     out = tmp_path / "split.xlsx"
-    export_xlsx(out, data, rows_per_sheet=2)
+    export_xlsx(out, data, rows_per_sheet=6)  # the sample's 8 rows: 6 on the first sheet, 2 on the second
     book = openpyxl.load_workbook(out)
     assert book.sheetnames[5:9] == ["Traces", "Metrics", "Traces (2)", "Metrics (2)"]
-    assert book["Traces"].tables["Traces"].ref.endswith("6")
+    assert book["Traces"].tables["Traces"].ref.endswith("10")
     assert book["Traces (2)"].tables["Traces2"].ref.startswith("A4:")
-    assert book["Traces (2)"]["A5"].value == 3
-    assert "'Metrics (2)'!$AB$5:$AB$5" in book["Metrics"]["C5"].value
+    assert book["Traces (2)"]["A5"].value == 7
+    assert "'Metrics (2)'!$AB$5:$AB$6" in book["Metrics"]["C5"].value
     assert "'Traces (2)'!P5" in book["Metrics (2)"]["AB5"].value
 
 

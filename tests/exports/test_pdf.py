@@ -53,7 +53,8 @@ def test_memo_text_has_decision_route_fingerprint_and_numbers(sample_path, tmp_p
     flat = re.sub(r"\s+", " ", text)
     assert "MEMORANDUM" in text
     assert "Decision requested." in flat
-    assert "We recommend buying inference through Managed API only" in flat
+    assert "We recommend buying inference per workload as the plan above shows" in flat  # the plan leads (issue 11)
+    assert "The rules' route for the workbook as a whole is Managed API only" in flat
     assert data.fingerprint in re.sub(r"\s+", "", text).lower()
     for number in ("300,000 requests", "20,000 ms", "$60.00", "$5.06", "$2.84"):
         assert number in flat, number

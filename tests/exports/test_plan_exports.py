@@ -223,6 +223,10 @@ def test_memo_first_page_holds_the_plan_total_and_each_workloads_route(sample, t
         assert format_money(w["monthlyCostUsd"], currency) in words
     # One page has the waterfall and the tornado, drawn as vector text.
     pages = subprocess.run([_pdftotext(), str(memo), "-"], capture_output=True, text=True, check=True).stdout
+    # One route vocabulary: the key figures name the trace rows each procurement route rests on.
+    flat = " ".join(pages.split())
+    assert "rests on Dedicated endpoint rows" in flat and "rests on Managed frontier API rows" in flat
+    assert flat.count("rests on Self-hosted GPU stack rows") == 2  # Cloud GPU self-hosting and Owned hardware
     chart_page = next(p for p in pages.split("\f") if "What the plan saves and what moves it" in p)
     assert "Baseline" in chart_page and "What moves the monthly total most" in chart_page
 

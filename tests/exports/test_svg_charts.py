@@ -131,6 +131,10 @@ def test_every_figure_kind_draws_and_cost_volume_marks_break_evens(chart_data):
     for kind in FIGURES:
         root = parse(figure_svg(figure_data(kind, chart_data)))
         assert texts(root), kind
+        sizes = [float(t.get("font-size")) for t in root.iter("{http://www.w3.org/2000/svg}text")]
+        assert min(sizes) >= 7, kind  # readable on paper: the old memo's legends were 4 pt
+        for t in root.iter("{http://www.w3.org/2000/svg}text"):  # every number with thousands separators
+            assert not re.search(r"\d{4}", (t.text or "").replace("p95", "")), (kind, t.text)
     root = parse(figure_svg(figure_data("cost-volume", chart_data)))
     fd = figure_data("cost-volume", chart_data)
     assert len(elements(root, "polygon", "break-even")) == len(fd.marks[0])
@@ -261,3 +265,38 @@ def test_crowded_value_labels_turn_upright_instead_of_overlapping():
     roomy = FigureData("cost-by-route", "t", bars=bars[:2], ticks=["a"], series={"r": ([0.0], [1.0])})
     assert not any(t.get("transform") for t in parse(figure_svg(roomy)).iter("{http://www.w3.org/2000/svg}text")
                    if t.get("class") == "bar-label")
+
+
+def test_long_names_are_cut_to_their_room_with_an_ellipsis():
+    long_word = "x" * 300  # one word: cannot be wrapped
+    fd = FigureData("cost-by-route", "t", bars=[BarSpec(0.0, 1.0, "#1f77b4", True, "$1.00"),
+                                                BarSpec(1.0, 2.0, "#1f77b4", True, "$2.00")],
+                    ticks=[long_word, "short"], legend_swatches=[("#1f77b4", "route " + long_word)],
+                    series={"r": ([0.0, 1.0], [1.0, 2.0])}, units=("usd", None))
+    root = parse(figure_svg(fd))
+    (legend,) = texts(root, "legend")
+    assert legend.startswith("route xxx") and legend.endswith("\u2026")
+    assert 18 + text_width(legend, 7.5) <= 482
+    first_tick = texts(root, "x-tick")[0]
+    assert first_tick.endswith("\u2026") and text_width(first_tick, 7.5) < 482 / 2
+    assert texts(root, "x-tick")[-1] == "short"
+
+
+def test_tornado_rows_with_both_ends_on_one_side_are_split_and_labels_stay_on_the_page():
+    tornado = Tornado("Sensitivity", 1_000_000.0, (TornadoRow("GPU price", 1_000_500.0, 1_400_000.0, "-20%", "+20%"),
+                                                    TornadoRow("Volume", 540_903.0, 2_163_610.0, "x0.5", "x2")))
+    root = parse(tornado_svg(tornado))
+    bars = elements(root, "rect", "bar")
+    volume_low, volume_high, gpu_low, gpu_high = bars  # widest swing (volume) first
+    assert float(volume_low.get("y")) == float(volume_high.get("y"))  # on both sides of the base: one line
+    assert float(gpu_low.get("y")) < float(gpu_high.get("y"))  # both above the base: low on top, high below
+    assert float(gpu_low.get("y")) + float(gpu_low.get("height")) <= float(gpu_high.get("y"))
+    left_edge = min(float(t.get("x")) for t in root.iter("{http://www.w3.org/2000/svg}text")
+                    if t.get("class") == "bar-label" and t.get("text-anchor") == "end")
+    for t in root.iter("{http://www.w3.org/2000/svg}text"):
+        if t.get("class") == "bar-label":
+            w = text_width(t.text, 7.0)
+            x = float(t.get("x"))
+            assert (x - w if t.get("text-anchor") == "end" else x + w) <= 482 and \
+                (x - w if t.get("text-anchor") == "end" else x) >= 0, t.text
+    assert left_edge > 0

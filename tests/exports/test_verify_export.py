@@ -98,7 +98,7 @@ def test_one_changed_visible_cell_is_named(sample_path, tmp_path):
 
 
 @pytest.mark.parametrize("sheet, ref, value", [("Gates", "C5", "Passed"), ("Readiness", "B6", 95),
-                                               ("Procurement matrix", "G6", "Supported"), ("Summary", "F2", "extra")])
+                                               ("Procurement matrix", "G6", "Avoid"), ("Summary", "F2", "extra")])
 def test_changes_on_each_decision_sheet_are_found(sample_path, tmp_path, sheet, ref, value):
     xlsx, _ = _export_both(sample_path, tmp_path)
     book = openpyxl.load_workbook(xlsx)

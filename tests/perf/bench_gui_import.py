@@ -2,7 +2,7 @@
 
 A heartbeat QTimer ticks every 5 ms on the GUI thread; the longest gap between ticks is the longest time the
 window could not repaint or react. The import runs exactly as the officer's does: the Traces page inside a
-MainWindow opens the ImportDialog, which reads and checks the file as a background Task, shows the preview,
+MainWindow opens the ImportDialog, which reads and checks the file as a background task (TaskRunner), shows the preview,
 stages the rows over a worker connection, pushes the undoable command that switches the import on, and the
 trace table re-reads its id order in the background.
 

@@ -1,10 +1,5 @@
-"""Saved scenarios, the recommendation override and catalog overrides in a workbook file, and the service
-that loads everything the economics need from a store.
-
-Worked values: sample row 1 (Managed frontier API, coding-agent-maintenance) has costUsd 0.215, accepted
-output rate 0.84 and 3.5 review minutes, so at the sample's 60 USD/h its cost per accepted output is
-0.215 / 0.84 + 3.5 / 60 x 60 = 3.75595... (the seed's formula: the review cost is not divided by the rate).
-"""
+"""Saved scenarios, the recommendation override and catalog overrides in a workbook file (the service that
+loads everything the economics need from a store is tested in tests/services/test_economics_service.py)."""
 
 from __future__ import annotations
 
@@ -17,13 +12,11 @@ from desktop.domain.sample import sample_traces, sample_workbook
 from desktop.economics.catalog import bundled_catalog
 from desktop.economics.litellm import parse_litellm
 from desktop.economics.recommend import RecommendationOverride
-from desktop.economics.scenarios import make_scenario
-from desktop.services.economics import compute_economics, load_economics, load_inputs
+from desktop.economics.scenarios import make_scenario, usable
 from desktop.resources import playbook as load_playbook
 from desktop.storage import economics_store as es
 from desktop.storage.workbook_file import create_workbook_file, open_store
 
-ROW1 = 0.215 / 0.84 + 3.5 / 60 * 60
 MEMORY_INPUTS = {"model": "llama-3.1-70b", "weights": "fp8", "kvDtype": "bf16", "gpu": "h100-sxm", "gpus": 2,
                  "context": 8192, "memoryUtilization": 0.9, "reserveGb": 4}
 
@@ -83,7 +76,9 @@ def test_a_damaged_scenario_row_is_skipped_and_named(store):
                            (json.dumps({"inputs": {"fallbackShare": 7}}),))
         store.conn.execute("INSERT INTO scenarios VALUES ('junk', 'memory', 'not json', '2026-01-01T00:00:00Z')")
     problems = []
-    assert [s.name for s in es.list_scenarios(store, problems)] == ["ok"]
+    stored = es.list_scenarios(store, problems)  # storage: the damaged row is skipped, the shapes kept
+    assert [s.name for s in stored] == ["bad", "ok"] and [name for name, _ in problems] == ["junk"]
+    assert [s.name for s in usable(stored, problems)] == ["ok"]  # economics: the calculators check the inputs
     assert sorted(name for name, _ in problems) == ["bad", "junk"]
     assert "at most 1" in dict(problems)["bad"]
 
@@ -114,7 +109,7 @@ def test_catalog_override_needs_a_reason_is_marked_and_can_be_removed(store):
     with store.transaction():
         entry = es.set_catalog_override(store, "gpu-hour-prices", data, "negotiated quote")
     assert entry.override and entry.override_reason == "negotiated quote"
-    catalog = es.workbook_catalog(store)
+    catalog = es.workbook_catalog(store, bundled_catalog())
     used = catalog.gpu_hour_price(base.key)
     assert (used.usd_per_gpu_hour, used.override) == (1.99, True)
     assert len(catalog.gpu_hour_prices) == len(bundled_catalog().gpu_hour_prices)  # replaced, not added
@@ -122,7 +117,7 @@ def test_catalog_override_needs_a_reason_is_marked_and_can_be_removed(store):
     with store.transaction():
         assert es.remove_catalog_override(store, "gpu-hour-prices", base.key)
         assert not es.remove_catalog_override(store, "gpu-hour-prices", base.key)
-    assert es.workbook_catalog(store).gpu_hour_price(base.key).override is False
+    assert es.workbook_catalog(store, bundled_catalog()).gpu_hour_price(base.key).override is False
 
 
 def test_litellm_import_is_recorded_with_provenance(store):
@@ -134,62 +129,12 @@ def test_litellm_import_is_recorded_with_provenance(store):
     imported = parse_litellm(raw, "prices.json", imported_on="2026-11-28")
     with store.transaction():
         assert es.import_litellm(store, imported) == 1
-    price = es.workbook_catalog(store).token_price("acme/fast-1")
+    price = es.workbook_catalog(store, bundled_catalog()).token_price("acme/fast-1")
     assert (price.input_usd_per_million, price.output_usd_per_million, price.override) == (0.1, 0.4, True)
     assert price.cache_read_usd_per_million is None  # missing stays missing
     [record] = es.catalog_imports(store)
     assert (record["source"], record["entries"], record["skipped"], record["sha256"]) == (
         "prices.json", 1, 1, imported.sha256)
-
-
-def test_load_economics_reads_traces_scenarios_and_override(book, store):
-    with store.transaction():
-        es.save_scenario(store, make_scenario("fit", "memory", MEMORY_INPUTS))
-        es.set_override(store, RecommendationOverride(None, "", "hosted-open-weight-serverless"))
-    workbook = store.load(book)
-    economics = load_economics(store, workbook, book)
-    row1 = next(t for t in economics.report.traces if t.id == 1)
-    assert row1.cost_per_accepted_output == pytest.approx(ROW1, rel=1e-12)
-    assert economics.recommendation.numbers.memory_fits is True  # the saved scenario was used
-    assert economics.recommendation.numbers.memory_scenario == "fit"
-    assert economics.recommendation.fallback_name == "Hosted open-weight serverless"
-    assert all(g.fallback_route == "Hosted open-weight serverless" for g in economics.report.groups)
-    inputs = load_inputs(store)
-    assert [s.name for s in inputs.scenarios] == ["fit"] and inputs.override.fallback == "hosted-open-weight-serverless"
-
-
-def test_run_only_options_do_not_touch_the_workbook(book, store):
-    workbook = store.load(book)
-    economics = load_economics(store, workbook, book, reviewer_rate=0.0, target_p95_ms=30_000.0)
-    row1 = next(t for t in economics.report.traces if t.id == 1)
-    assert row1.cost_per_accepted_output == pytest.approx(0.215 / 0.84, rel=1e-12)
-    coding = next(g for g in economics.report.groups if g.workload == "coding-agent-maintenance"
-                  and g.model == "frontier-reasoning-model-id")  # the template row, not an illustrative one
-    assert coding.best_cost_per_accepted_output_at_target == pytest.approx(0.215 / 0.84)  # 28,200 ms <= 30,000
-    assert store.load(book).context.reviewer_rate_usd_per_hour == 60.0
-
-
-def test_rows_without_observed_cost_are_modelled_and_marked(book):
-    rows = [{"id": 7, "route": "Managed frontier API", "provider": "OpenAI", "model": "gpt-5",
-             "workload": "w", "inputTokens": 1_000_000.0, "outputTokens": 100_000.0, "cacheHitRate": 0.0,
-             "batchEligible": False, "concurrency": 1.0, "latencyP95Ms": 100.0, "acceptedOutputRate": 0.5,
-             "costUsd": None, "reviewMinutes": 0.0}]
-    economics = compute_economics(rows, sample_workbook(book), playbook=book)
-    price = bundled_catalog().token_price("gpt-5")
-    expected = (price.input_usd_per_million + 0.1 * price.output_usd_per_million) / 0.5
-    [trace] = economics.report.traces
-    assert trace.cost_basis == "modelled"
-    assert trace.cost_per_accepted_output == pytest.approx(expected)
-    assert trace.row["costUsd"] is None  # never written into the observed field
-
-
-def test_a_stale_override_route_is_reported_not_raised(book, store):
-    with store.transaction():
-        store.conn.execute("INSERT OR REPLACE INTO parts VALUES ('recommendation', ?)",
-                           (json.dumps({"route": "no-such-route", "reason": "x", "fallback": None}),))
-    economics = load_economics(store, store.load(book), book)
-    assert economics.override is None
-    assert any("override is ignored" in p for p in economics.problems)
 
 
 def test_unknown_catalog_kind_is_refused(store):

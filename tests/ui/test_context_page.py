@@ -2,11 +2,12 @@
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QDialog, QDialogButtonBox, QWidget
 
 from desktop.domain.errors import FieldError
 from desktop.domain.workbook import Workload
 from desktop.resources import playbook
+from desktop.ui.widgets import workload_dialog
 from desktop.ui.pages.context import ContextPage, format_number, parse_number, unique_workload_name
 
 
@@ -122,20 +123,27 @@ def test_invalid_values_are_refused_and_put_back(qtbot, page, document, attr, te
 
 def test_currency_fx_rate_and_date(qtbot, page, document):
     assert page.fx_rate.isReadOnly()  # USD needs no rate
+    # ... so its rows are hidden: no "USD per 1 USD"
+    assert not page.fx_rate.isVisible() and not page.fx_date.isVisible() and not page.fx_source.isVisible()
     type_into(qtbot, page.currency, "eur")
     assert context(document).currency == "EUR" and page.currency.text() == "EUR"
     assert page.fx_warning.isVisible() and not page.fx_rate.isReadOnly()
+    assert page.fx_rate.isVisible() and page.fx_rate_unit.text() == "USD per 1 EUR" and page.fx_source.isVisible()
     type_into(qtbot, page.fx_rate, "1.085")
     type_into(qtbot, page.fx_date, "2026-11-02")
     assert context(document).fx_to_usd == 1.085 and context(document).fx_date == "2026-11-02"
+    type_into(qtbot, page.fx_source, " ECB reference rate ")
+    assert context(document).fx_source == "ECB reference rate"
     assert not page.fx_warning.isVisible()
     assert "55.30 EUR/h" in page.reviewer_rate_hint.text()
     type_into(qtbot, page.fx_date, "02/11/2026")
     assert "YYYY-MM-DD" in page.message.label.text() and context(document).fx_date == "2026-11-02"
     type_into(qtbot, page.currency, "USD")
     assert context(document).fx_to_usd == 1.0 and context(document).fx_date is None
+    assert context(document).fx_source is None and page.fx_source.isReadOnly()
     document.undo_stack.undo()
     assert context(document).currency == "EUR" and context(document).fx_to_usd == 1.085
+    assert page.fx_source.text() == "ECB reference rate"
     type_into(qtbot, page.currency, "E1")
     assert "three-letter" in page.message.label.text()
 
@@ -165,24 +173,77 @@ def test_threshold_spin_box_commits_per_finished_edit(qtbot, page, document):
 
 # ---- workloads ---------------------------------------------------------------------------------------
 
-def test_add_rename_set_volume_and_remove_a_workload(qtbot, page, document):
+def fill_workload_dialog(qtbot, monkeypatch, name, volume, seen=None):
+    """Answer the Add workload dialog by typing into its real fields, as the officer would."""
+    def exec_(dialog):
+        if seen is not None:
+            seen.append(dialog)
+        dialog.name_edit.selectAll()
+        qtbot.keyClicks(dialog.name_edit, name)
+        qtbot.keyClicks(dialog.volume_edit, volume)
+        return QDialog.DialogCode.Accepted
+    monkeypatch.setattr(workload_dialog.WorkloadDialog, "exec", exec_)
+
+
+def test_add_rename_set_volume_and_remove_a_workload(qtbot, page, document, monkeypatch):
+    seen = []
+    fill_workload_dialog(qtbot, monkeypatch, "contract-summaries", "45,000", seen)
     qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)
-    assert [w.name for w in context(document).workloads][-1] == "Workload 4"
-    finish_cell_edit(qtbot, page.table, QApplication.focusWidget(), "contract-summaries")  # name cell opened
-    edit_cell(qtbot, page.table, 3, 1, "45,000")
+    assert seen[0].windowTitle() == "Add workload"
     assert context(document).workloads[-1] == Workload("contract-summaries", 45000.0)
-    assert "345,000" in page.total_label.text()
-    assert document.undo_stack.count() == 3
+    assert document.undo_stack.count() == 1 and document.undo_stack.undoText() == "Add workload contract-summaries"
+    assert "345,000" in page.total_label.text() and not page.volume_warning.isVisible()
+    edit_cell(qtbot, page.table, 3, 0, "contract-summaries-eu")
+    assert context(document).workloads[-1] == Workload("contract-summaries-eu", 45000.0)
+    assert document.undo_stack.count() == 2
     page.table.setCurrentCell(0, 0)
     qtbot.mouseClick(page.remove_button, Qt.MouseButton.LeftButton)
     assert [w.name for w in context(document).workloads] == ["invoice-review", "support-policy",
-                                                            "contract-summaries"]
-    for _ in range(4):
+                                                            "contract-summaries-eu"]
+    for _ in range(3):
         document.undo_stack.undo()
     assert [w.name for w in context(document).workloads] == ["coding-agent-maintenance", "invoice-review",
                                                             "support-policy"]
     assert page.table.rowCount() == 3
     assert not document.is_modified()
+
+
+def test_cancelling_the_add_workload_dialog_adds_nothing(qtbot, page, document, monkeypatch):
+    monkeypatch.setattr(workload_dialog.WorkloadDialog, "exec", lambda dialog: QDialog.DialogCode.Rejected)
+    qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)
+    assert len(context(document).workloads) == 3 and document.undo_stack.count() == 0
+
+
+def test_a_workload_without_volume_is_flagged_inline(qtbot, page, document, monkeypatch):
+    fill_workload_dialog(qtbot, monkeypatch, "contract-summaries", "")
+    qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)
+    assert context(document).workloads[-1] == Workload("contract-summaries", 0.0)
+    cell = page.table.item(3, 1)
+    assert cell.toolTip() == workload_dialog.NO_VOLUME and not cell.icon().isNull()
+    assert page.volume_warning.isVisible() and "contract-summaries" in page.volume_warning.text()
+    edit_cell(qtbot, page.table, 3, 1, "12,000")
+    assert page.table.item(3, 1).toolTip() == "" and not page.volume_warning.isVisible()
+
+
+def test_the_dialog_flags_a_missing_volume_and_refuses_bad_input(qtbot):
+    dialog = workload_dialog.WorkloadDialog("Workload 4", {"invoice-review"}, parse_number)
+    qtbot.addWidget(dialog)
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    assert ok.isEnabled() and dialog.problem.text() == workload_dialog.NO_VOLUME  # empty: allowed, flagged
+    qtbot.keyClicks(dialog.volume_edit, "0")
+    assert ok.isEnabled() and dialog.problem.text() == workload_dialog.NO_VOLUME  # 0 is the same
+    dialog.volume_edit.setText("many")
+    assert not ok.isEnabled() and "must be a number" in dialog.problem.text()
+    dialog.volume_edit.setText("-5")
+    assert not ok.isEnabled() and "negative" in dialog.problem.text()
+    dialog.volume_edit.setText("1 200")
+    assert ok.isEnabled() and dialog.problem.text() == ""
+    dialog.name_edit.setText("Invoice-Review")
+    assert not ok.isEnabled() and "already a workload" in dialog.problem.text()
+    dialog.name_edit.setText("  ")
+    assert not ok.isEnabled() and "needs a name" in dialog.problem.text()
+    dialog.name_edit.setText("contracts")
+    assert dialog.result_workload() == ("contracts", 1200.0)
 
 
 @pytest.mark.parametrize("column, text, reason", [(0, "invoice-review", "listed twice"), (0, " ", "needs a name"),

@@ -188,3 +188,22 @@ def test_drawing_prepared_data_matches_building_from_the_chart_data(qapp, data):
         built = build_figure(kind, data)
         assert drawn.series == built.series and [s.text for s in drawn.hover] == [s.text for s in built.hover], kind
         assert len(drawn.plot.items) == len(built.plot.items), kind
+
+
+def test_saving_a_drawn_figure_as_svg_writes_the_memo_drawing(qapp, data, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    import pyqtgraph as pg
+
+    from desktop.ui.economics_charts import export_plot
+
+    widget = pg.PlotWidget(background="w")
+    figure = draw_figure(figure_data("cost-by-route", data), widget.getPlotItem())
+    path = export_plot(figure.plot, tmp_path / "cost.svg")
+    root = ET.fromstring(path.read_text(encoding="utf-8"))
+    labels = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text") if t.get("class") == "bar-label"]
+    assert labels == ["$3.25*", "$5.10", "$2.04"]  # row 1 (alpha) misses the target p95: starred
+    assert "Cost per accepted output by workload and route" in [t.text for t in
+                                                                root.iter("{http://www.w3.org/2000/svg}text")]
+    png = export_plot(figure.plot, tmp_path / "cost.png", dpi=96)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

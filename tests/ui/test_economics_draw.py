@@ -53,3 +53,24 @@ def test_drawing_into_an_existing_plot_replaces_what_was_there(qapp, tmp_path, d
     draw(model, widget.getPlotItem())
     assert len(widget.getPlotItem().items) == first
     assert widget.grab().save(str(tmp_path / "figure.png"))
+
+
+def test_a_tornado_row_with_both_ends_on_one_side_is_split(qapp):
+    # both outcomes above the base 10,000: the low bar (10,500) would hide under the high one (12,000)
+    plot = draw_tornado(Tornado("t", 10_000.0, (TornadoRow("GPU price", 10_500.0, 12_000.0),)))
+    low, high = items_of(plot, pg.BarGraphItem)
+    assert list(low.opts["y"]) == [0.17] and list(high.opts["y"]) == [-0.17]
+    assert list(low.opts["height"]) == [0.3] == list(high.opts["height"])  # 0.17 - 0.15 > -0.17 + 0.15: apart
+    assert list(low.opts["width"]) == [500.0] and list(high.opts["width"]) == [2_000.0]
+
+
+def test_a_drawn_plan_figure_saves_as_the_memo_svg(qapp, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    from desktop.ui.economics_charts import export_plot
+
+    widget = pg.PlotWidget(background="w")
+    draw_waterfall(FALL, widget.getPlotItem())
+    root = ET.fromstring(export_plot(widget.getPlotItem(), tmp_path / "fall.svg").read_text(encoding="utf-8"))
+    labels = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text") if t.get("class") == "bar-label"]
+    assert labels == ["$12,000", "-$4,500", "+$800", "$8,300"]

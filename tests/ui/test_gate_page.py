@@ -446,3 +446,44 @@ def test_space_ticks_the_focused_item(qtbot, page, document):
     page.items[0].done_box.setFocus()
     qtbot.keyClick(page.items[0].done_box, Qt.Key.Key_Space)
     assert gate(document).items[0].done
+
+
+# ---- verdicts from the keyboard (issue 14) -----------------------------------------------------------------
+
+def test_arrow_keys_move_between_verdicts_without_committing(qtbot, page, document, monkeypatch):
+    """Right from "Not assessed" passes over "Passed" to "At risk" and "Failed" without setting any verdict and
+    without the justification dialog; only Space (or Enter) commits the one that has the focus."""
+    monkeypatch.setattr(dialogs, "ask_text", lambda *a, **k: pytest.fail("asked for a justification"))
+    buttons = page.verdict.buttons
+    buttons[GateStatus.NOT_ASSESSED].setFocus()
+    steps_before = document.undo_stack.count()
+    qtbot.keyClick(buttons[GateStatus.NOT_ASSESSED], Qt.Key.Key_Right)
+    assert buttons[GateStatus.PASSED].hasFocus() and gate(document).status is GateStatus.NOT_ASSESSED
+    qtbot.keyClick(buttons[GateStatus.PASSED], Qt.Key.Key_Right)
+    qtbot.keyClick(buttons[GateStatus.AT_RISK], Qt.Key.Key_Right)
+    assert buttons[GateStatus.FAILED].hasFocus()
+    assert gate(document).status is GateStatus.NOT_ASSESSED and document.undo_stack.count() == steps_before
+    assert page.verdict.status() is GateStatus.NOT_ASSESSED
+    qtbot.keyClick(buttons[GateStatus.FAILED], Qt.Key.Key_Left)
+    assert buttons[GateStatus.AT_RISK].hasFocus()
+    qtbot.keyClick(buttons[GateStatus.AT_RISK], Qt.Key.Key_Space)
+    assert gate(document).status is GateStatus.AT_RISK and document.undo_stack.count() == steps_before + 1
+    qtbot.keyClick(buttons[GateStatus.AT_RISK], Qt.Key.Key_Down)
+    qtbot.keyClick(buttons[GateStatus.FAILED], Qt.Key.Key_Return)
+    assert gate(document).status is GateStatus.FAILED and document.undo_stack.count() == steps_before + 2
+
+
+def test_the_justification_dialog_appears_on_commit_only_and_cancel_returns_focus(qtbot, page, document,
+                                                                                   monkeypatch):
+    asked = []
+    monkeypatch.setattr(dialogs, "ask_text", lambda *a, **k: asked.append(a) or None)
+    buttons = page.verdict.buttons
+    buttons[GateStatus.NOT_ASSESSED].setFocus()
+    qtbot.keyClick(buttons[GateStatus.NOT_ASSESSED], Qt.Key.Key_Right)
+    assert asked == []  # moving onto "Passed" asks nothing
+    qtbot.keyClick(buttons[GateStatus.PASSED], Qt.Key.Key_Space)
+    assert len(asked) == 1  # committing does
+    assert gate(document).status is GateStatus.NOT_ASSESSED and page.verdict.status() is GateStatus.NOT_ASSESSED
+    assert buttons[GateStatus.PASSED].hasFocus()  # Cancel leaves the officer on the verdict they tried
+    qtbot.keyClick(buttons[GateStatus.PASSED], Qt.Key.Key_Right)
+    assert buttons[GateStatus.AT_RISK].hasFocus() and len(asked) == 1

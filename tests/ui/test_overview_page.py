@@ -60,7 +60,7 @@ def test_context_lines_for_foreign_currency():
     from desktop.domain.workbook import BuyerContext
     lines = dict(context_lines(BuyerContext(currency="EUR", fx_to_usd=1.08, fx_date="2026-01-05")))
     assert lines["Currency"] == "EUR (1 EUR = 1.08 USD, 2026-01-05)"
-    assert lines["Workloads in scope"] == "none yet" and lines["Reviewer rate"] == "-"
+    assert lines["Workloads in scope"] == "none yet" and lines["Reviewer rate"] == "not set"
 
 
 def test_a_row_per_gate(page):
@@ -114,8 +114,9 @@ def test_readiness_chart_and_trace_count(page, document):
                                      "unscore"))
     assert page.chart.heights()[3] == 0.0
     assert "1 not yet scored" in page.readiness_summary.text()
-    assert page.trace_count.text() == "<b>3</b> trace rows in this workbook."
-    assert document.store.trace_count() == 3
+    # the sample: the playbook's three template rows and five illustrative rows
+    assert page.trace_count.text() == "<b>8</b> trace rows in this workbook."
+    assert document.store.trace_count() == 8
 
 
 def test_later_parts_say_not_available_yet(page):

@@ -6,7 +6,8 @@ from dataclasses import replace
 
 import pytest
 from PySide6.QtCore import QRect
-from PySide6.QtWidgets import QAbstractButton, QLineEdit, QScrollArea
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLineEdit, QScrollArea
 
 from desktop.cli import main as ipw
 from desktop.domain.errors import SignedWorkbookError
@@ -90,7 +91,7 @@ def test_shows_what_is_being_signed(window, sample_path, capsys):
     figures = _cells(page.metrics_table)
     assert [row[0] for row in figures] == [r.name for r in playbook().procurement_routes]
     assert figures[0][1] == "supported"
-    assert "3 trace row(s)" in page.numbers_label.text()
+    assert "8 trace row(s)" in page.numbers_label.text()  # 3 template + 5 illustrative sample rows
     current = page.current_fingerprint()
     assert current == _info_fingerprint(sample_path, capsys)  # the GUI and `ipw info` agree
     assert page.fingerprint_label.text() == group_fingerprint(current)
@@ -136,7 +137,8 @@ def test_sign_makes_the_workbook_read_only_saved_and_logged(window, sample_path,
     with pytest.raises(SignedWorkbookError):
         document.push(commands.set_context(document, replace(document.workbook.context, title="nope")))
     assert document.undo_stack.count() == 0
-    assert not page.sign_button.isEnabled() and not page.name_edit.isEnabled()
+    assert not page.sign_button.isVisible() and page.name_edit.isReadOnly() and not page.name_edit.hasFrame()
+    assert page.revoke_box.isVisible()
     assert "Signed off" in page.state_banner.label.text()
     assert page.fingerprint_label.text() == group_fingerprint(signoff.fingerprint)
     assert _cells(page.audit_table)[0][2:4] == ["sign", "Dana Søren"]
@@ -261,3 +263,35 @@ def test_a_failed_save_after_signing_keeps_the_document_modified(window, sample_
     monkeypatch.undo()
     document.save()
     assert not document.is_modified() and verify_path(sample_path).exit_code == 0
+
+
+# ---- layout at a laptop's size (issue 14) ----------------------------------------------------------------
+
+def _visible_in_viewport(widget, area):
+    top_left = widget.mapTo(area.viewport(), widget.rect().topLeft())
+    return area.viewport().rect().contains(QRect(top_left, widget.size()))
+
+
+def test_the_form_and_its_button_are_in_view_at_1366x768_without_scrolling(qtbot, window, answers):
+    window.resize(1366, 768)
+    window.show_page("signoff")
+    page = page_of(window)
+    qtbot.waitUntil(lambda: page.route_label.text() != "")
+    area = page.findChild(QScrollArea)
+    assert area.verticalScrollBar().value() == 0
+    assert not page.details.isVisible()  # the gates, readiness and figures are folded away
+    assert not page.revoke_box.isVisible()  # nothing to revoke before a sign-off
+    for widget in (page.name_edit, page.role_edit, page.decision_combo, page.sign_button):
+        assert widget.isVisible() and _visible_in_viewport(widget, area), widget.accessibleName()
+    page.details_button.click()
+    assert page.details.isVisible() and "Hide" in page.details_button.text()
+    page.details_button.click()
+    _fill_form(page)
+    page.sign_button.click()
+    assert page.document.workbook.signed
+    assert page.revoke_box.isVisible() and not page.sign_button.isVisible()
+    assert _visible_in_viewport(page.revoke_button, area)
+    for edit in (page.name_edit, page.role_edit, page.draft_edit):
+        assert edit.isReadOnly() and not edit.hasFrame()
+        # read-only text sits on the window's own background, not on the white of an editable field
+        assert edit.palette().color(QPalette.ColorRole.Base) == QApplication.palette().color(QPalette.ColorRole.Window)

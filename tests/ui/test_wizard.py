@@ -1,10 +1,11 @@
 """The guided assessment through the main window: walk all eight steps, save, close, reopen, resume."""
 
+import datetime as dt
 import hashlib
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop.cli import main as ipw
 from desktop.domain.workbook import GateStatus, Workload
@@ -12,7 +13,8 @@ from desktop.resources import playbook
 from desktop.storage.workbook_file import open_store
 from desktop.ui.document import Document
 from desktop.ui.main_window import MainWindow
-from desktop.ui.widgets import dialogs
+from desktop.ui.widgets import dialogs, workload_dialog
+from desktop.ui import wizard as wizard_module
 from desktop.ui.wizard import STEP_STATE_KEY, wizard_steps
 
 GATES = [g.slug for g in playbook().gates]
@@ -95,18 +97,14 @@ def test_walk_the_whole_wizard_then_save_close_reopen_and_resume(qtbot, workbook
     type_line(qtbot, context_page.fx_rate, "1.085")
     type_line(qtbot, context_page.fx_date, "2026-11-02")
     type_line(qtbot, context_page.reviewer_rate, "72")
+    monkeypatch.setattr(workload_dialog, "ask_new_workload", lambda *a: ("contract-summaries", 0.0))
     click(qtbot, context_page.add_button)
-    editor = QApplication.focusWidget()
-    editor.selectAll()
-    qtbot.keyClicks(editor, "contract-summaries")
-    qtbot.keyClick(editor, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: context_page.table.state() != QAbstractItemView.State.EditingState)
     assert window.document.workbook.context.workloads[-1] == Workload("contract-summaries", 0.0)
 
     # step 2: Demand shape, passed with a justification, evidence attached and embedded
     next_step(qtbot, window)
     assert current(window) == "gate:demand-shape" and footer.back_button.isEnabled()
-    assert footer.position_label.text() == "<b>Step 2 of 8</b>: Demand shape"
+    assert footer.position_label.text() == "<b>Gate 1 of 5 \u00b7 Step 2 of 8</b>: Demand shape"
     page = window.pages["gate:demand-shape"]
     evidence = workbook_path.parent / "evidence" / "histogram.csv"
     monkeypatch.setattr(dialogs, "ask_open_file", lambda *a, **k: evidence)
@@ -176,7 +174,7 @@ def test_walk_the_whole_wizard_then_save_close_reopen_and_resume(qtbot, workbook
     click(qtbot, footer.back_button)
     click(qtbot, footer.back_button)
     assert current(window) == "gate:operations-maturity"
-    assert footer.position_label.text() == "<b>Step 5 of 8</b>: Operations maturity"
+    assert footer.position_label.text() == "<b>Gate 4 of 5 \u00b7 Step 5 of 8</b>: Operations maturity"
 
     entered_context = window.document.workbook.context
     entered_gates = dict(window.document.workbook.gates)
@@ -189,7 +187,7 @@ def test_walk_the_whole_wizard_then_save_close_reopen_and_resume(qtbot, workbook
     # reopen: the same step, everything as entered
     again = open_window(workbook_path)
     assert current(again) == "gate:operations-maturity"
-    assert again.wizard.footer.position_label.text() == "<b>Step 5 of 8</b>: Operations maturity"
+    assert again.wizard.footer.position_label.text() == "<b>Gate 4 of 5 \u00b7 Step 5 of 8</b>: Operations maturity"
     assert again.wizard.start_action.text() == "&Resume assessment"
     assert not again.isWindowModified()
     assert again.document.workbook.context == entered_context
@@ -244,21 +242,26 @@ def test_back_next_finish_and_keyboard_shortcuts(qtbot, workbook_path, open_wind
     click(qtbot, footer.finish_button)
     assert current(window) == "overview"
     assert "finished" in window.statusBar().currentMessage()
-    assert footer.resume_button.isVisible() and footer.resume_button.text() == "&Resume assessment"
-    assert "step 8 of 8" in footer.position_label.text()
+    # the completed state replaces "Resume": the day, the verdicts, and Review
+    assert footer.resume_button.isVisible() and footer.resume_button.text() == "Re&view"
+    today = dt.date.today()
+    counts = wizard_module.verdict_counts(window.document.workbook.gates.values())
+    assert footer.position_label.text() == f"Assessment complete on {today.day} {today:%b}: {counts}."
+    assert window.document.ui_state(wizard_module.COMPLETED_STATE_KEY) == today.isoformat()
     click(qtbot, footer.resume_button)
     assert current(window) == "summary"
 
 
 def test_choosing_a_step_in_the_navigation_moves_the_wizard(qtbot, workbook_path, open_window):
     window = open_window(workbook_path)
-    keys = list(window.pages)
-    window.navigation.setCurrentRow(keys.index("gate:fallback-economics"))
-    assert window.wizard.footer.position_label.text() == "<b>Step 6 of 8</b>: Fallback economics"
+    window.navigation.setCurrentRow(window.navigation.row_of("gate:fallback-economics"))
+    assert window.wizard.footer.position_label.text() == "<b>Gate 5 of 5 \u00b7 Step 6 of 8</b>: Fallback economics"
     assert window.document.ui_state(STEP_STATE_KEY) == "gate:fallback-economics"
-    window.navigation.setCurrentRow(keys.index("playbook"))  # not a step: the stored step stays
+    window.navigation.setCurrentRow(window.navigation.row_of("playbook"))  # not a step: the stored step stays
     assert window.document.ui_state(STEP_STATE_KEY) == "gate:fallback-economics"
-    assert "step 6 of 8" in window.wizard.footer.position_label.text()
+    assert not window.wizard.footer.isVisible()  # no footer on a page that is not a step
+    window.show_page("overview")  # the Overview offers the way back in
+    assert window.wizard.footer.isVisible() and "step 6 of 8" in window.wizard.footer.position_label.text()
 
 
 def test_summary_links_open_the_pages(qtbot, workbook_path, open_window):

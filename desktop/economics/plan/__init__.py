@@ -13,7 +13,8 @@ from desktop.economics.plan.types import (CAPACITY, MEASURED, MODELLED, NOT_PRIC
                                           SensitivityRow, VolumeRange, WaterfallStep, WorkloadPlan)
 
 __all__ = [
-    "build_plan", "plan_of", "choose_for", "plan_json", "parse_lever", "parse_routes", "LEVER_HELP", "currency_of", "plan_from_evidence", "price_plan", "total_is_sum",
+    "build_plan", "plan_of", "choose_for", "plan_json", "parse_lever", "parse_routes", "LEVER_HELP", "currency_of",
+    "plan_from_evidence", "price_plan", "total_is_sum",
     "DEFAULT_PEAK_FACTOR", "HOURS_PER_MONTH", "Knobs", "CAPACITY", "MEASURED", "MODELLED", "NOT_PRICED",
     "PER_TOKEN", "Assumption", "Candidate", "LeverEffect", "Plan", "PlanTotals", "Pooling",
     "Sensitivity", "SensitivityRow", "VolumeRange", "WaterfallStep", "WorkloadPlan",

@@ -11,12 +11,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from desktop.domain.errors import DomainError
 from desktop.domain.playbook import Playbook
 from desktop.economics.catalog import Catalog, TokenPrice
 from desktop.economics.metrics import MetricsReport, as_number
 from desktop.economics.recommend import AVOID, NOT_YET, SUPPORTED, Recommendation
 from desktop.economics.scenarios import Scenario, latest, run_scenario
-from desktop.domain.errors import DomainError
 
 PER_TOKEN_ROUTES = ("managed-api-only", "hosted-open-weight-serverless")
 _RANK = {SUPPORTED: 0, NOT_YET: 1, AVOID: 2}

@@ -51,6 +51,7 @@ def _workload(w: WorkloadPlan, currency: DisplayCurrency) -> dict[str, Any]:
         "costShape": w.cost_shape, "measured": w.measured, "basis": w.basis, "reasons": list(w.reasons),
         "peakFactor": w.peak_factor, "fallbackShare": w.fallback_share,
         **_money("budgetMonthlyCost", w.budget_usd, currency), "budgetBreached": w.budget_breached,
+        **_money("baselineMonthlyCost", w.baseline_monthly_cost_usd, currency),
         "candidates": [_candidate(c, currency) for c in w.candidates],
     }
 

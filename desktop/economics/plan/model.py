@@ -28,7 +28,8 @@ from desktop.economics.plan.types import (CAPACITY, MEASURED, NOT_PRICED, Assump
 from desktop.economics.recommend import BASELINE, Recommendation, bundled_rules, default_playbook
 from desktop.economics.scenarios import Scenario
 
-LEVER_LABELS = {"batch": "Batch eligibility", "cache": "Prompt cache shape", "utilization": "Throughput and utilization",
+LEVER_LABELS = {"batch": "Batch eligibility", "cache": "Prompt cache shape",
+                "utilization": "Throughput and utilization",
                 "peak": "Queueing and tail latency", "acceptance": "Quality-adjusted cost (acceptance)",
                 "review-minutes": "Quality-adjusted cost (review minutes)",
                 "fallback-share": "Quality-adjusted cost (hard cases to fallback)"}
@@ -71,7 +72,7 @@ def _exclusion(candidate: Candidate) -> str:
     if not candidate.allowed:
         return f"{candidate.route_name}: not allowed by the workbook's constraints"
     if candidate.status != "supported":
-        why = "; ".join(candidate.status_reasons[:2])
+        why = "; ".join(reason.rstrip(".") for reason in candidate.status_reasons[:2])
         return f"{candidate.route_name}: rated {candidate.status} by the rules" + (f" ({why})" if why else "")
     if candidate.meets_target is False:
         return f"{candidate.route_name}: over the target p95"
@@ -102,6 +103,9 @@ def _choose(name: str, volume: float, candidates: list[Candidate], levers, setti
         cheaper = [c for c in candidates if c is not chosen and not c.qualifies and c.priced
                    and c.monthly_cost_usd < chosen.monthly_cost_usd]
         reasons += [f"Cheaper but excluded: {_exclusion(c)}" for c in cheaper]
+        reasons += [f"Cheaper but only modelled (latency not measured at the target p95): {c.route_name}; "
+                    "measured routes come first" for c in ranked[1:]
+                    if c.meets_target is None and c.monthly_cost_usd < chosen.monthly_cost_usd]
         if fallback is not None:
             reasons.append(f"Fallback: {_describe(fallback)}.")
         else:
@@ -174,9 +178,10 @@ def _pool(plans: list[WorkloadPlan]) -> tuple[list[WorkloadPlan], list[Pooling]]
             plan = plans[i]
             difference = pooled.monthly_cost_usd - c.monthly_cost_usd
             candidates = tuple(pooled if x.route == route else x for x in plan.candidates)
+            kept = 1 - plan.fallback_share  # the share of the cases the chosen route serves
             plans[i] = replace(plan, candidates=candidates,
-                               monthly_cost_usd=plan.monthly_cost_usd + difference * (1 - plan.fallback_share),
-                               monthly_model_cost_usd=plan.monthly_model_cost_usd + difference * (1 - plan.fallback_share),
+                               monthly_cost_usd=plan.monthly_cost_usd + difference * kept,
+                               monthly_model_cost_usd=plan.monthly_model_cost_usd + difference * kept,
                                reasons=plan.reasons + (f"Shares one {pooled.route_name} deployment of {model} with "
                                                        f"{', '.join(plans[j].workload for j in members if j != i)}: "
                                                        f"{count} replica(s) pooled instead of {unpooled_replicas}.",))
@@ -206,23 +211,27 @@ def price_plan(evidence: PlanEvidence, settings: PlanSettings, levers: Sequence[
     return Priced(tuple(plans), tuple(pooling), total, unpriced)
 
 
-def baseline_total(evidence: PlanEvidence, knobs: Knobs = Knobs()) -> float | None:
-    """Every workload on Managed API only, priced from its rows or the catalog, without levers."""
+def baseline_costs(evidence: PlanEvidence, knobs: Knobs = Knobs()) -> dict[str, float | None]:
+    """Each workload on Managed API only, priced from its rows or the catalog, without levers."""
     route = evidence.route(BASELINE)
-    total = 0.0
-    for name, volume in evidence.workloads:
-        candidate = price_candidate(evidence, name, volume, route, True, levers_for(name, ()), knobs)
-        if candidate.monthly_cost_usd is None:
-            return None
-        total += candidate.monthly_cost_usd
-    return total if evidence.workloads else None
+    return {name: price_candidate(evidence, name, volume, route, True, levers_for(name, ()), knobs).monthly_cost_usd
+            for name, volume in evidence.workloads}
+
+
+def baseline_total(evidence: PlanEvidence, knobs: Knobs = Knobs()) -> float | None:
+    """The baseline's monthly total; None when a workload cannot be priced on Managed API only."""
+    costs = baseline_costs(evidence, knobs)
+    if not costs or any(cost is None for cost in costs.values()):
+        return None
+    return sum(costs.values())
 
 
 def _difference(before: float | None, after: float | None) -> float | None:
     return None if before is None or after is None else before - after
 
 
-def _assumptions(evidence: PlanEvidence, currency: DisplayCurrency, plans: Iterable[WorkloadPlan]) -> tuple[Assumption, ...]:
+def _assumptions(evidence: PlanEvidence, currency: DisplayCurrency,
+                 plans: Iterable[WorkloadPlan]) -> tuple[Assumption, ...]:
     items = [
         Assumption("Per-token routes: monthly cost = monthly volume x cost per accepted output (costUsd / "
                    "acceptance rate + review minutes / 60 x reviewer hourly rate).",
@@ -265,7 +274,8 @@ def plan_from_evidence(evidence: PlanEvidence, settings: PlanSettings, currency:
     for i in range(len(levers)):
         steps.append(price_plan(evidence, settings, levers[:i + 1], knobs))
     final = steps[-1]
-    baseline = baseline_total(evidence, knobs)
+    per_workload = baseline_costs(evidence, knobs)
+    baseline = None if not per_workload or None in per_workload.values() else sum(per_workload.values())
     effects, waterfall = [], [WaterfallStep("Baseline: Managed API only", "start", baseline)]
     route_change = None if baseline is None or steps[0].total_usd is None else steps[0].total_usd - baseline
     waterfall.append(WaterfallStep("Route per workload", "step", route_change))
@@ -287,13 +297,14 @@ def plan_from_evidence(evidence: PlanEvidence, settings: PlanSettings, currency:
         baseline_monthly_cost_usd=baseline, monthly_savings_usd=_difference(baseline, total),
         budget_usd=budget, budget_breached=budget is not None and total is not None and total > budget,
         unpriced_workloads=final.unpriced)
-    plan_notes = list(notes) + list(evidence.notes)
+    plan_notes = list(notes) + list(evidence.notes) + list(settings.problems)
     if not evidence.workloads:
         plan_notes.append("No workloads are in scope: add them with their monthly volume (ipw context --workload).")
     if totals.budget_breached:
         plan_notes.append("The plan's monthly total is over the workbook's budget.")
-    return Plan(final.workloads, totals, tuple(effects), tuple(waterfall), final.pooling,
-                _assumptions(evidence, currency, final.workloads), currency, evidence.target_p95_ms,
+    workloads = tuple(replace(w, baseline_monthly_cost_usd=per_workload.get(w.workload)) for w in final.workloads)
+    return Plan(workloads, totals, tuple(effects), tuple(waterfall), final.pooling,
+                _assumptions(evidence, currency, workloads), currency, evidence.target_p95_ms,
                 notes=tuple(plan_notes))
 
 

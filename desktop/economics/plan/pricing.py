@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from desktop.domain.errors import DomainError
 from desktop.domain.workbook import PlanLever
 from desktop.economics.calculators.replicas import ReplicasInputs, replicas
+from desktop.economics.pricing import request_cost
 from desktop.economics.plan.evidence import PlanEvidence, RouteInfo, RowFacts
 from desktop.economics.plan.types import CAPACITY, MEASURED, MODELLED, NOT_PRICED, PER_TOKEN, Candidate
 
@@ -129,10 +130,10 @@ def price_per_token(evidence: PlanEvidence, workload: str, volume: float, route:
                                why + "; no catalog token price on this route to model it from")
         price = reference.price
         tokens = profile
-        cost = (profile.input_tokens * (1 - profile.cache_hit_rate) * price.input_usd_per_million
-                + profile.input_tokens * profile.cache_hit_rate * (price.cache_read_usd_per_million
-                                                                   or price.input_usd_per_million)
-                + profile.output_tokens * price.output_usd_per_million) / 1e6
+        cost = request_cost(price, profile.input_tokens, profile.output_tokens, profile.cache_hit_rate)
+        if cost is None:
+            return _not_priced(route, PER_TOKEN, allowed, rows, f"{price.key} publishes no cache read price to "
+                               f"model {workload}'s cached input on this route")
         basis, meets, facts = MODELLED, _modelled_meets(rows), profile
         source = (f"modelled: {profile.workload}'s tokens (row {profile.id}) x catalog price {price.key}; "
                   + ("its rows on this route are over the target p95" if rows else
@@ -153,7 +154,8 @@ def price_per_token(evidence: PlanEvidence, workload: str, volume: float, route:
         if price is None or price.batch_input_usd_per_million is None or price.batch_output_usd_per_million is None:
             notes.append("batch lever not applied: the catalog has no batch price for this route's model")
         else:
-            full = tokens.input_tokens * price.input_usd_per_million + tokens.output_tokens * price.output_usd_per_million
+            full = (tokens.input_tokens * price.input_usd_per_million
+                    + tokens.output_tokens * price.output_usd_per_million)
             batch = (tokens.input_tokens * price.batch_input_usd_per_million
                      + tokens.output_tokens * price.batch_output_usd_per_million)
             discount = 1 - batch / full if full else 0.0

@@ -103,6 +103,7 @@ class WorkloadPlan:
     budget_breached: bool = False
     fallback_share: float = 0.0  # share of hard cases sent to the fallback (quality lever)
     fallback_reason: str | None = None  # why there is no fallback
+    baseline_monthly_cost_usd: float | None = None  # this workload on Managed API only, without levers
 
     def candidate(self, route: str) -> Candidate | None:
         return next((c for c in self.candidates if c.route == route), None)

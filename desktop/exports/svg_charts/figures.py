@@ -21,6 +21,7 @@ HEIGHT = 250.0
 LEGEND_ROW = 11.5
 MAX_BAR = 60.0  # pt: one bar per category stays a bar, not a block
 MARKER = 2.8  # pt: the radius of a point on a line
+MAX_CATEGORY_LINES = 3
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ def _legend_layout(entries: Sequence[LegendEntry], width: float) -> list[list[tu
     rows: list[list[tuple[float, LegendEntry]]] = [[]]
     x = 0.0
     for entry in entries:
+        entry = LegendEntry(entry.mark, entry.color, fit_text(entry.label, width - 30))
         w = 18 + text_width(entry.label, TICK_SIZE) + 12
         if rows[-1] and x + w > width:
             rows.append([])
@@ -94,8 +96,20 @@ def fit_categories(labels: Sequence[str], slot: float) -> list[str]:
             if max(text_width(line, TICK_SIZE) for line in text.split("\n")) <= slot * 0.96:
                 break
             text = wrap(flat, width)
-        result.append(text)
+        lines = text.split("\n")
+        if len(lines) > MAX_CATEGORY_LINES:
+            lines = lines[:MAX_CATEGORY_LINES - 1] + [" ".join(lines[MAX_CATEGORY_LINES - 1:])]
+        result.append("\n".join(fit_text(line, slot * 0.96) for line in lines))
     return result
+
+
+def fit_text(text: str, width: float, size: float = TICK_SIZE) -> str:
+    """`text`, cut with an ellipsis if it is wider than `width` pt (names in full are in the memo's tables)."""
+    if text_width(text, size) <= width:
+        return text
+    while text and text_width(text + "\u2026", size) > width:
+        text = text[:-1]
+    return text.rstrip() + "\u2026"
 
 
 def _values(fd: FigureData) -> tuple[list[float], list[float]]:

@@ -12,21 +12,24 @@ import re
 from dataclasses import replace
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QCompleter, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
                                QLabel, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from desktop.domain.errors import DomainError, FieldError
 from desktop.domain.playbook import Playbook
 from desktop.domain.workbook import BuyerContext, Workload
-from desktop.ui import commands
+from desktop.ui import commands, theme
 from desktop.ui.pages.base import Page, scrolling
 from desktop.ui.widgets.banner import Banner
+from desktop.ui.widgets import workload_dialog
 from desktop.ui.widgets.editors import CommitLineEdit, CommitSpinBox
 
 COMMON_CURRENCIES = ("USD", "EUR", "GBP", "CHF", "JPY", "CAD", "AUD", "SEK", "NOK", "DKK", "PLN", "INR", "CNY",
                      "SGD", "HKD", "NZD", "BRL", "ZAR")
 FIELD_LABELS = {"organisation": "Organisation", "title": "Decision title", "currency": "Display currency",
-                "fxToUsd": "FX rate", "fxDate": "FX rate date", "reviewerRateUsdPerHour": "Reviewer rate",
+                "fxToUsd": "FX rate", "fxDate": "FX rate date", "fxSource": "FX rate source",
+                "reviewerRateUsdPerHour": "Reviewer rate",
                 "targetP95Ms": "Target p95 latency", "readinessThreshold": "Readiness threshold",
                 "workloads": "Workload", "workload": "Workload name",
                 "monthlyRequests": "Forecast requests per month"}
@@ -103,7 +106,7 @@ class ContextPage(Page):
         left.addWidget(decision)
 
         terms = QGroupBox("Money and targets")
-        terms_form = QFormLayout(terms)
+        terms_form = self.terms_form = QFormLayout(terms)
         self.currency = CommitLineEdit("Display currency")
         self.currency.setMaxLength(3)
         self.currency.setPlaceholderText("USD")
@@ -119,6 +122,10 @@ class ContextPage(Page):
         self.fx_today.setAccessibleName("Set the FX rate date to today")
         self.fx_today.setAutoDefault(False)
         self.fx_today.clicked.connect(lambda: self._on_fx_date(dt.date.today().isoformat()))
+        self.fx_source = CommitLineEdit("Source of the FX rate")
+        self.fx_source.setPlaceholderText("e.g. ECB reference rate")
+        self.fx_source.sig_committed.connect(
+            lambda text: self._edit("Edit FX rate source", fx_source=text.strip() or None))
         self.reviewer_rate = CommitLineEdit("Reviewer hourly rate in USD")
         self.reviewer_rate.setPlaceholderText("not set")
         self.reviewer_rate.sig_committed.connect(self._on_reviewer_rate)
@@ -132,6 +139,7 @@ class ContextPage(Page):
         terms_form.addRow(self._label("Display &currency:", self.currency), self.currency)
         terms_form.addRow(self._label("F&X rate:", self.fx_rate), self._row(self.fx_rate, self.fx_rate_unit))
         terms_form.addRow(self._label("FX rate &date:", self.fx_date), self._row(self.fx_date, self.fx_today))
+        terms_form.addRow(self._label("FX rate so&urce:", self.fx_source), self.fx_source)
         terms_form.addRow(self._label("&Reviewer rate (USD/h):", self.reviewer_rate),
                           self._row(self.reviewer_rate, self.reviewer_rate_hint))
         terms_form.addRow(self._label("Target p&95 latency (ms):", self.target_p95), self.target_p95)
@@ -140,7 +148,7 @@ class ContextPage(Page):
                             "accepted output. The target p95 latency is the line latency is judged against. Each "
                             "readiness dimension should reach the threshold.")
         terms_help.setWordWrap(True)
-        terms_help.setStyleSheet("color: palette(dark);")
+        terms_help.setStyleSheet(theme.style("muted"))
         terms_form.addRow(terms_help)
         left.addWidget(terms)
         left.addWidget(self.fx_warning)
@@ -177,12 +185,14 @@ class ContextPage(Page):
         self.remove_button.setAutoDefault(False)
         self.remove_button.clicked.connect(self.remove_selected_workload)
         self.total_label = QLabel()
+        self.volume_warning = Banner("warning")  # workloads without a forecast volume
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.remove_button)
         buttons.addStretch(1)
         buttons.addWidget(self.total_label)
         workloads_layout.addWidget(hint)
         workloads_layout.addWidget(self.table, 1)
+        workloads_layout.addWidget(self.volume_warning)
         workloads_layout.addLayout(buttons)
         columns.addWidget(workloads, 1)
         column.addLayout(columns, 1)
@@ -191,7 +201,7 @@ class ContextPage(Page):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scrolling(content))
         chain = [self.organisation, self.title_edit, self.prepared_by, self.sponsor, self.currency, self.fx_rate,
-                 self.fx_date, self.fx_today, self.reviewer_rate, self.target_p95, self.threshold, self.table,
+                 self.fx_date, self.fx_today, self.fx_source, self.reviewer_rate, self.target_p95, self.threshold, self.table,
                  self.add_button, self.remove_button]
         for first, second in zip(chain, chain[1:]):
             QWidget.setTabOrder(first, second)
@@ -237,6 +247,7 @@ class ContextPage(Page):
                               (self.currency, context.currency),
                               (self.fx_rate, format_number(context.fx_to_usd, 6)),
                               (self.fx_date, context.fx_date or ""),
+                              (self.fx_source, context.fx_source or ""),
                               (self.reviewer_rate, format_number(context.reviewer_rate_usd_per_hour)),
                               (self.target_p95, format_number(context.target_p95_ms))):
             editor.set_committed_text(value)
@@ -246,6 +257,9 @@ class ContextPage(Page):
         self.fx_rate_unit.setText(f"USD per 1 {context.currency}")
         self.fx_today.setEnabled(not read_only and not usd)
         self.fx_date.setReadOnly(read_only or usd)
+        self.fx_source.setReadOnly(read_only or usd)
+        for row in (self.fx_rate.parentWidget(), self.fx_date.parentWidget(), self.fx_source):
+            self.terms_form.setRowVisible(row, not usd)  # USD needs no rate: no "USD per 1 USD"
         rate = context.reviewer_rate_usd_per_hour
         self.reviewer_rate_hint.setText(
             "" if rate is None or usd else f"= {rate / context.fx_to_usd:,.2f} {context.currency}/h")
@@ -262,14 +276,21 @@ class ContextPage(Page):
         self.remove_button.setEnabled(not read_only and bool(context.workloads))
 
     def add_workload(self) -> None:
+        """Ask for the new workload's name and monthly volume together, then add it as one undo step."""
         context = self.context()
-        name = unique_workload_name(context)
-        if self._push_context(replace(context, workloads=context.workloads + (Workload(name, 0.0),)),
-                              f"Add workload {name}"):
-            row = len(self.context().workloads) - 1
-            self.table.setCurrentCell(row, 0)
+        answer = workload_dialog.ask_new_workload(self, unique_workload_name(context),
+                                                  {w.name for w in context.workloads}, parse_number)
+        if answer is None:
+            return
+        name, volume = answer
+        try:
+            workload = Workload(name, volume)
+        except DomainError as exc:
+            self._refuse(exc)
+            return
+        if self._push_context(replace(context, workloads=context.workloads + (workload,)), f"Add workload {name}"):
+            self.table.setCurrentCell(len(self.context().workloads) - 1, 1)
             self.table.setFocus()
-            self.table.editItem(self.table.item(row, 0))
 
     def remove_selected_workload(self) -> None:
         row = self.table.currentRow()
@@ -294,6 +315,11 @@ class ContextPage(Page):
                 volume.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 for item in (name, volume):
                     item.setFlags(flags)
+                if not workload.monthly_requests:  # not an error, but it adds nothing: say so on the cell
+                    volume.setIcon(self.style().standardIcon(self.style().StandardPixmap.SP_MessageBoxWarning))
+                    volume.setForeground(QColor(theme.colour("warning")))
+                    volume.setToolTip(workload_dialog.NO_VOLUME)
+                    volume.setData(Qt.ItemDataRole.AccessibleDescriptionRole, workload_dialog.NO_VOLUME)
                 self.table.setItem(row, 0, name)
                 self.table.setItem(row, 1, volume)
             if context.workloads:
@@ -301,6 +327,10 @@ class ContextPage(Page):
                                           max(self.table.currentColumn(), 0))
         finally:
             self._filling = False
+        empty = [w.name for w in context.workloads if not w.monthly_requests]
+        self.volume_warning.show_message(
+            f"<b>No forecast volume:</b> {html.escape(', '.join(empty))}. A workload without requests per month "
+            "adds nothing to the plan, the summary or the memo." if empty else "")
         total = sum(w.monthly_requests for w in context.workloads)
         self.total_label.setText(f"Total: <b>{format_number(total)}</b> requests per month"
                                  if context.workloads else "No workloads in scope yet.")
@@ -358,7 +388,7 @@ class ContextPage(Page):
     def _on_currency(self, text: str) -> None:
         code = text.strip().upper()
         if code == "USD":
-            self._edit("Set display currency to USD", currency="USD", fx_to_usd=1.0, fx_date=None)
+            self._edit("Set display currency to USD", currency="USD", fx_to_usd=1.0, fx_date=None, fx_source=None)
         else:
             self._edit(f"Set display currency to {code}", currency=code)
 

@@ -24,34 +24,27 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QCursor
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QLineEdit, QPushButton, QScrollArea, QSizePolicy, QTabWidget, QToolTip,
-                               QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (QComboBox, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+                               QScrollArea, QSizePolicy, QTabWidget, QVBoxLayout, QWidget)
 
 from desktop.domain.errors import DomainError
-from desktop.domain.progress import check_cancelled
 from desktop.domain.playbook import Playbook
+from desktop.domain.progress import check_cancelled
 from desktop.domain.workbook import Workbook
-from desktop.economics.recommend import RecommendationOverride, normalize_override
 from desktop.services import traces
 from desktop.services.economics import Economics, run_economics
 from desktop.services.workers import gc_paused
-from desktop.storage import economics_store
+from desktop.ui import commands
 from desktop.ui import economics_facts  # also registers the economics gate facts providers
-from desktop.ui import commands, settings
 from desktop.ui.calculators import CalculatorsWidget
 from desktop.ui.document import Document
-from desktop.ui.economics_charts import (FIGURES, ChartData, Figure, FigureData, build_figure, draw_figure,
-                                         export_plot, figure_data)
-from desktop.ui.economics_facts import STATUS_COLORS
+from desktop.ui.economics_charts import FIGURES, ChartData, FigureData, figure_data
 from desktop.ui.pages.base import Page
+from desktop.ui.pages.economics_views import ERROR_STYLE, ChartView, RecommendationPanel
 from desktop.ui.tasks import TaskRunner
 
 ALL_WORKLOADS = "All workloads"
-ERROR_STYLE = "color: #9b1c1c;"
 DEBOUNCE_MS = 80  # a burst of changes (typing, undo held down) starts one computation
 UPDATING_TEXT = "Updating\u2026"
 
@@ -94,260 +87,6 @@ def prepare_in_worker(economics: Economics, workload: str | None, control: Any) 
     return prepare_figures(economics, workload, control)
 
 
-# ---- one plot ---------------------------------------------------------------------------------------
-
-class ChartView(QGroupBox):
-    """A figure in a PlotWidget with hover read-out and Save as PNG/SVG."""
-
-    sig_hovered = Signal(str)
-
-    def __init__(self, kind: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.kind = kind
-        self.figure: Figure | None = None
-        self.setAccessibleName(FIGURES[kind])
-        self.plot_widget = pg.PlotWidget(background="w")
-        self.plot_widget.setAccessibleName(FIGURES[kind])
-        self.plot_widget.setMinimumHeight(270)
-        self.plot_widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.plot_widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
-        self.readout = QLabel("Hover a point or bar for exact values.")
-        self.readout.setTextFormat(Qt.TextFormat.RichText)
-        self.readout.setStyleSheet("color: #555;")
-        self.readout.setWordWrap(True)
-        self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.notes = QLabel()
-        self.notes.setWordWrap(True)
-        self.notes.setStyleSheet("color: #555;")
-        self.notes.hide()
-        self.save_button = QPushButton("Save as PNG or SVG...")
-        self.save_button.setAccessibleName(f"Save {FIGURES[kind]} as PNG or SVG")
-        self.save_button.clicked.connect(self.ask_save)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.readout, 1)
-        bottom.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignTop)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(self.plot_widget, 1)
-        layout.addWidget(self.notes)
-        layout.addLayout(bottom)
-
-    @property
-    def plot(self) -> pg.PlotItem:
-        return self.plot_widget.getPlotItem()
-
-    def draw(self, data: ChartData | FigureData) -> Figure:
-        """Draw from figure data prepared beforehand (the page's worker does that), or from chart data."""
-        self.figure = (draw_figure(data, self.plot) if isinstance(data, FigureData)
-                       else build_figure(self.kind, data, self.plot))
-        notes = self.figure.notes
-        self.notes.setText(" ".join(notes))
-        self.notes.setVisible(bool(notes))
-        self.plot_widget.setAccessibleDescription(self.describe())
-        return self.figure
-
-    def describe(self) -> str:
-        if self.figure is None:
-            return ""
-        if self.figure.message:
-            return self.figure.message
-        return f"{self.figure.title}. " + " ".join(text.replace("\n", ", ") + "."
-                                                   for text in self.figure.hover_texts(12))
-
-    def hover_at(self, x: float, y: float) -> str | None:
-        """The hover text at view point (x, y), as the mouse would show it."""
-        if self.figure is None:
-            return None
-        px, py = self.plot.getViewBox().viewPixelSize()
-        return self.figure.hover_text(x, y, (px * 10, py * 10))
-
-    def _on_mouse_moved(self, scene_pos: QPointF) -> None:
-        if self.figure is None or not self.plot.sceneBoundingRect().contains(scene_pos):
-            return
-        point = self.plot.getViewBox().mapSceneToView(scene_pos)
-        text = self.hover_at(point.x(), point.y())
-        if text:
-            self.readout.setText(html.escape(text).replace("\n", " &mdash; "))
-            QToolTip.showText(QCursor.pos(), text, self.plot_widget)
-            self.sig_hovered.emit(text)
-        else:
-            QToolTip.hideText()
-
-    def save(self, path: Path | str, dpi: int = 150) -> Path:
-        return export_plot(self.plot, path, dpi)
-
-    def ask_save(self) -> None:
-        folder = Path(settings.last_folder("figures"))
-        path, chosen = QFileDialog.getSaveFileName(self, f"Save {FIGURES[self.kind]}", str(folder / f"{self.kind}.png"),
-                                                   "PNG image (*.png);;SVG image (*.svg)")
-        if not path:
-            return
-        if Path(path).suffix.lower() not in (".png", ".svg"):
-            path += ".svg" if "SVG" in chosen else ".png"
-        try:
-            self.save(path)
-        except (OSError, ValueError) as exc:
-            self.readout.setText(f"<span style='{ERROR_STYLE}'>Not saved: {html.escape(str(exc))}</span>")
-            return
-        settings.set_last_folder("figures", Path(path).parent)
-        self.readout.setText(f"Saved {html.escape(str(path))}")
-
-
-# ---- the recommendation ------------------------------------------------------------------------------
-
-class RecommendationPanel(QWidget):
-    """Each route's status with its reasons, the recommended route and fallback, and the override control."""
-
-    def __init__(self, playbook: Playbook, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.playbook = playbook
-        self.document: Document | None = None
-        self.economics: Economics | None = None
-        self.headline = QLabel()
-        self.headline.setWordWrap(True)
-        self.headline.setTextFormat(Qt.TextFormat.RichText)
-        self.headline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.headline.setStyleSheet("QLabel { background: #eef4fb; border: 1px solid #b8cde6; padding: 8px; }")
-        self.route_boxes: dict[str, QLabel] = {}
-        self.route_titles: dict[str, QGroupBox] = {}
-        routes = QWidget()
-        routes_layout = QVBoxLayout(routes)
-        routes_layout.setContentsMargins(0, 0, 0, 0)
-        for route in playbook.procurement_routes:
-            box = QGroupBox(route.name)
-            box.setAccessibleName(route.name)
-            label = QLabel()
-            label.setWordWrap(True)
-            label.setTextFormat(Qt.TextFormat.RichText)
-            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            QVBoxLayout(box).addWidget(label)
-            routes_layout.addWidget(box)
-            self.route_boxes[route.slug] = label
-            self.route_titles[route.slug] = box
-        routes_layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidget(routes)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-
-        override_box = QGroupBox("Officer override")
-        grid = QGridLayout(override_box)
-        self.route_combo = QComboBox()
-        self.route_combo.setAccessibleName("Override route")
-        self.route_combo.addItem("Follow the recommendation", None)
-        self.fallback_combo = QComboBox()
-        self.fallback_combo.setAccessibleName("Fallback route")
-        self.fallback_combo.addItem("Managed API only (default)", None)
-        for route in playbook.procurement_routes:
-            self.route_combo.addItem(route.name, route.slug)
-            self.fallback_combo.addItem(route.name, route.slug)
-        self.reason_edit = QLineEdit()
-        self.reason_edit.setAccessibleName("Override reason")
-        self.reason_edit.setPlaceholderText("Why the officer chooses another route (required for a route override)")
-        self.apply_button = QPushButton("Record override")
-        self.apply_button.clicked.connect(self.apply_override)
-        self.clear_button = QPushButton("Clear override")
-        self.clear_button.clicked.connect(self.clear_override)
-        self.override_message = QLabel()
-        self.override_message.setWordWrap(True)
-        grid.addWidget(QLabel("Route"), 0, 0)
-        grid.addWidget(self.route_combo, 0, 1)
-        grid.addWidget(QLabel("Fallback"), 0, 2)
-        grid.addWidget(self.fallback_combo, 0, 3)
-        grid.addWidget(QLabel("Reason"), 1, 0)
-        grid.addWidget(self.reason_edit, 1, 1, 1, 3)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.override_message, 1)
-        buttons.addWidget(self.apply_button)
-        buttons.addWidget(self.clear_button)
-        grid.addLayout(buttons, 2, 0, 1, 4)
-        grid.setColumnStretch(1, 1)
-        grid.setColumnStretch(3, 1)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.headline)
-        layout.addWidget(scroll, 1)
-        layout.addWidget(override_box)
-
-    def show_economics(self, document: Document, economics: Economics) -> None:
-        self.document = document
-        self.economics = economics
-        rec = economics.recommendation
-        lines = [f"<b>Recommended route: {html.escape(rec.route_name)}</b> &nbsp; Fallback: "
-                 f"<b>{html.escape(rec.fallback_name)}</b>"]
-        lines += [html.escape(r.text) for r in rec.basis]
-        lines += [f"<span style='color:#8a5300'>{html.escape(p)}</span>" for p in economics.problems]
-        self.headline.setText("<br>".join(lines))
-        for status in rec.statuses:
-            color = STATUS_COLORS.get(status.status, "#333")
-            marks = []
-            if status.slug == rec.route:
-                marks.append("recommended")
-            if status.slug == rec.fallback:
-                marks.append("fallback")
-            self.route_titles[status.slug].setTitle(
-                f"{status.route} ({status.stage}): {status.status}" + (f"  [{', '.join(marks)}]" if marks else ""))
-            self.route_boxes[status.slug].setText(
-                f"<span style='color:{color}'><b>{status.status}</b></span><ul style='margin:2px'>" +
-                "".join(f"<li>{html.escape(r.text)}</li>" for r in status.reasons) + "</ul>")
-        override = economics.override
-        self._select(self.route_combo, override.route if override else None)
-        self._select(self.fallback_combo, override.fallback if override else None)
-        self.reason_edit.setText(override.reason if override else "")
-        editable = not document.read_only
-        for widget in (self.route_combo, self.fallback_combo, self.reason_edit, self.apply_button):
-            widget.setEnabled(editable)
-        self.clear_button.setEnabled(editable and override is not None)
-
-    @staticmethod
-    def _select(combo: QComboBox, slug: str | None) -> None:
-        index = combo.findData(slug) if slug is not None else 0
-        combo.setCurrentIndex(max(index, 0))
-
-    def reasons_text(self) -> str:
-        """Everything the panel says, as plain text (tests and the summary)."""
-        parts = [self.headline.text()]
-        for slug, label in self.route_boxes.items():
-            parts.append(self.route_titles[slug].title() + ": " + label.text())
-        return "\n".join(parts)
-
-    def apply_override(self) -> bool:
-        if self.document is None:
-            return False
-        route = self.route_combo.currentData()
-        fallback = self.fallback_combo.currentData()
-        reason = self.reason_edit.text().strip()
-        try:
-            new = normalize_override(RecommendationOverride(route, reason, fallback), self.playbook)
-            if new == economics_store.get_override(self.document.store):
-                self.override_message.setText("Nothing to change.")
-                return False
-            text = (f"Override the recommendation with {self.playbook.procurement_route(route).name}" if route
-                    else "Set the fallback route" if new else "Clear the recommendation override")
-            self.document.push(commands.set_override(self.document, new, text))
-        except DomainError as exc:
-            self.override_message.setStyleSheet(ERROR_STYLE)
-            self.override_message.setText("A route override needs a reason." if route and not reason else str(exc))
-            return False
-        self.override_message.setStyleSheet("")
-        self.override_message.setText("Override recorded (Edit > Undo reverts it)." if new else "Override cleared.")
-        return True
-
-    def clear_override(self) -> bool:
-        if self.document is None or economics_store.get_override(self.document.store) is None:
-            return False
-        try:
-            self.document.push(commands.set_override(self.document, None, "Clear the recommendation override"))
-        except DomainError as exc:
-            self.override_message.setStyleSheet(ERROR_STYLE)
-            self.override_message.setText(str(exc))
-            return False
-        self.override_message.setStyleSheet("")
-        self.override_message.setText("Override cleared (Edit > Undo restores it).")
-        return True
-
-
 # ---- the page ---------------------------------------------------------------------------------------
 
 def _closed(document: Document) -> bool:
@@ -381,10 +120,8 @@ class EconomicsPage(Page):
         self.key_figure_rows: list[tuple[str, str]] = []
         self._generation = 0  # bumped by every change; a result of an older generation is ignored
         # one computation at a time; a newer one cancels the one under way (its result is never delivered)
-        self._compute_runner = TaskRunner(self)
-        self._compute_runner.sig_done.connect(self._on_computed)
-        self._compute_runner.sig_failed.connect(self._on_compute_failed)
-        self._compute_runner.sig_finished.connect(self._task_done)
+        self._compute_runner = TaskRunner(self, on_done=self._on_computed, on_failed=self._on_compute_failed,
+                                          on_finished=self._task_done)
         self._computing: tuple[int, Document, Any, str | None] | None = None  # what the latest one is for
         self._pending = False  # a change not yet reflected in the figures
         self._plots_stale = False
@@ -393,10 +130,9 @@ class EconomicsPage(Page):
         # what the plots draw, prepared off the GUI thread, and for which (economics, workload filter)
         self._prepared: dict[str, FigureData] | None = None
         self._prepared_for: tuple[Economics, str | None] | None = None
-        self._figure_runner = TaskRunner(self)  # preparing the plots for another workload filter
-        self._figure_runner.sig_done.connect(self._on_figures_prepared)
-        self._figure_runner.sig_failed.connect(self._on_figures_failed)
-        self._figure_runner.sig_finished.connect(self._figures_done)
+        # preparing the plots for another workload filter
+        self._figure_runner = TaskRunner(self, on_done=self._on_figures_prepared, on_failed=self._on_figures_failed,
+                                         on_finished=self._figures_done)
         self._figures_for: tuple[Economics, str | None] | None = None
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)

@@ -300,6 +300,7 @@ class GatePage(Page):
                 self.message.show_message(f"<b>Not passed:</b> {self.gate.name} has open item(s) {items}; "
                                           "passing needs a justification.")
                 self.verdict.set_gate(gate, read_only=self.document.read_only)
+                self.verdict.buttons[status].setFocus(Qt.FocusReason.OtherFocusReason)  # back where the officer was
                 return
         self._edit(f"Set verdict of {self.gate.name} to {status.label.lower()}",
                    lambda g: rules.set_verdict(g, status, justification))

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QGridLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton,
                                QScrollArea, QSizePolicy, QVBoxLayout, QWidget)
 
+from desktop.domain.formatting import NOT_SET, format_count
 from desktop.domain.gates import gate_progress, gates_assessed, overall_progress
 from desktop.domain.playbook import Gate, Playbook
 from desktop.domain.workbook import BuyerContext, GateAssessment, GateStatus, Workbook
@@ -43,18 +44,18 @@ def verdict_text(assessment: GateAssessment) -> str:
 
 
 def context_lines(context: BuyerContext) -> list[tuple[str, str]]:
-    """The buyer context as (label, text) rows, with a dash for what is not filled in."""
+    """The buyer context as (label, text) rows; what is not filled in reads 'not set', as on the Summary page."""
     def amount(value: float | None, unit: str) -> str:
-        return "-" if value is None else f"{value:,.0f} {unit}"
+        return NOT_SET if value is None else f"{format_count(value)} {unit}"
 
     workloads = "\n".join(f"{w.name}: {w.monthly_requests:,.0f} requests/month" for w in context.workloads)
     currency = context.currency if context.currency == "USD" else (
         f"{context.currency} (1 {context.currency} = {context.fx_to_usd:g} USD"
         + (f", {context.fx_date})" if context.fx_date else ")"))
     return [
-        ("Organisation", context.organisation or "-"),
-        ("Prepared by", context.prepared_by or "-"),
-        ("Sponsor", context.sponsor or "-"),
+        ("Organisation", context.organisation or NOT_SET),
+        ("Prepared by", context.prepared_by or NOT_SET),
+        ("Sponsor", context.sponsor or NOT_SET),
         ("Workloads in scope", workloads or "none yet"),
         ("Currency", currency),
         ("Reviewer rate", amount(context.reviewer_rate_usd_per_hour, "USD/hour")),
@@ -191,6 +192,9 @@ class OverviewPage(Page):
         self.traces_box = self._build_traces_box()  # built in tab order: left column, then right
         self.readiness_box = self._build_readiness_box()
         self.panels: dict[str, OverviewPanel] = {
+            "plan": PendingPanel(
+                "Plan", "A route and a monthly cost for every workload, the total and the saving against the "
+                "baseline will show here.", "plan", "Open the plan"),
             "recommendation": PendingPanel(
                 "Recommended route", "The recommended procurement route and its fallback will show here, "
                 "with reasons traced to the gates, scores and numbers.", "summary", "Open the summary"),
@@ -219,7 +223,7 @@ class OverviewPage(Page):
         content_layout = QVBoxLayout(content)
         content_layout.addLayout(header)
         content_layout.addWidget(self.banner)
-        content_layout.addLayout(self.later)  # the decision first: recommendation, figures, sign-off
+        content_layout.addLayout(self.later)  # the decision first: plan, recommendation, figures, sign-off
         content_layout.addLayout(columns, 1)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -228,7 +232,7 @@ class OverviewPage(Page):
 
     # ---- Public API
     def install_panel(self, key: str, panel: OverviewPanel) -> None:
-        """Replace the panel `key` ("recommendation", "figures" or "signoff") with `panel`."""
+        """Replace the panel `key` ("plan", "recommendation", "figures" or "signoff") with `panel`."""
         old = self.panels[key]
         self.later.replaceWidget(old, panel)
         old.hide()

@@ -11,66 +11,26 @@ import html
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtGui import QColor, QGuiApplication
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QFormLayout,
-                               QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit,
-                               QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
+                               QLabel, QLineEdit, QPlainTextEdit, QPushButton, QToolButton, QVBoxLayout, QWidget)
 
 from desktop.domain.errors import DomainError
+from desktop.domain.formatting import NOT_OBSERVED, format_money, format_percent
 from desktop.domain.playbook import Playbook
 from desktop.domain.workbook import GateStatus
 from desktop.exports import pdf_signature, signing
 from desktop.exports.content import Decision, build_decision
 from desktop.exports.verify import audit_problems, audit_status_text
 from desktop.services.signoff import DECISIONS, group_fingerprint, normalize_fingerprint
+from desktop.ui import theme
 from desktop.ui.pages.base import Page, scrolling
+from desktop.ui.pages.signoff_parts import fill_table as _fill, look_read_only as _look_read_only, table as _table
 from desktop.ui.widgets import dialogs
 from desktop.ui.widgets.banner import Banner
 
-_STATUS_COLOURS = {GateStatus.PASSED: "#1e7b34", GateStatus.AT_RISK: "#8a5a00", GateStatus.FAILED: "#9b1c1c",
-                   GateStatus.NOT_ASSESSED: "#555555"}
-_ROUTE_COLOURS = {"supported": "#1e7b34", "not-yet": "#8a5a00", "avoid": "#9b1c1c"}
-
-
-def _usd(value: float | None) -> str:
-    return "not known" if value is None else f"${value:,.4f}" if value < 1 else f"${value:,.2f}"
-
-
-def _pct(value: float | None) -> str:
-    return "not measured" if value is None else f"{value:.0%}"
-
-
-def _table(columns: list[str], accessible: str) -> QTableWidget:
-    table = QTableWidget(0, len(columns))
-    table.setAccessibleName(accessible)
-    table.setHorizontalHeaderLabels(columns)
-    table.verticalHeader().setVisible(False)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setTabKeyNavigation(False)
-    table.setWordWrap(True)
-    table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    header = table.horizontalHeader()
-    for section in range(len(columns) - 1):
-        header.setSectionResizeMode(section, QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(len(columns) - 1, QHeaderView.ResizeMode.Stretch)
-    return table
-
-
-def _fill(table: QTableWidget, rows: list[list[str]], colours: dict[tuple[int, int], str] | None = None) -> None:
-    table.setRowCount(len(rows))
-    for r, cells in enumerate(rows):
-        for c, text in enumerate(cells):
-            item = QTableWidgetItem(text)
-            item.setToolTip(text)
-            colour = (colours or {}).get((r, c))
-            if colour:
-                item.setForeground(QColor(colour))
-            table.setItem(r, c, item)
-    table.resizeRowsToContents()
-    height = sum(table.rowHeight(r) for r in range(table.rowCount()))
-    table.setFixedHeight(height + table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth() + 2)
+_STATUS_ROLES = {GateStatus.PASSED: "passed", GateStatus.AT_RISK: "at-risk", GateStatus.FAILED: "failed",
+                 GateStatus.NOT_ASSESSED: "not-assessed"}
 
 
 class SignoffPage(Page):
@@ -110,9 +70,17 @@ class SignoffPage(Page):
         self.route_label.setTextFormat(Qt.TextFormat.RichText)
         self.route_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         signed_layout.addWidget(self.route_label)
-        signed_layout.addWidget(QLabel("<b>Gates</b>"))
+        self.details_button = QToolButton()
+        self.details_button.setCheckable(True)
+        self.details_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.details_button.setAccessibleName("Show the gates, readiness and key figures being signed")
+        self.details_button.toggled.connect(self._show_details)
+        self.details = QWidget()  # collapsed by default: the form below stays in view on a 768-pixel screen
+        details_layout = QVBoxLayout(self.details)
+        details_layout.setContentsMargins(0, 0, 0, 0)
+        details_layout.addWidget(QLabel("<b>Gates</b>"))
         self.gates_table = _table(["Gate", "Verdict", "Items done", "Exception / open items"], "Gate verdicts")
-        signed_layout.addWidget(self.gates_table)
+        details_layout.addWidget(self.gates_table)
         lower = QHBoxLayout()
         lower.setSpacing(12)
         readiness_column = QVBoxLayout()
@@ -130,7 +98,7 @@ class SignoffPage(Page):
         metrics_column.addStretch(1)
         lower.addLayout(readiness_column, 2)
         lower.addLayout(metrics_column, 3)
-        signed_layout.addLayout(lower)
+        details_layout.addLayout(lower)
         fingerprint_row = QHBoxLayout()
         self.fingerprint_caption = QLabel("<b>Fingerprint:</b>")
         self.fingerprint_label = QLabel()
@@ -145,6 +113,9 @@ class SignoffPage(Page):
         fingerprint_row.addWidget(self.fingerprint_label, 1)
         fingerprint_row.addWidget(self.copy_button)
         signed_layout.addLayout(fingerprint_row)
+        signed_layout.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignLeft)
+        signed_layout.addWidget(self.details)
+        self._show_details(False)
         column.addWidget(signed_box)
 
         # -- sign off / revoke ----------------------------------------------------------------------
@@ -258,7 +229,7 @@ class SignoffPage(Page):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scrolling(content))
-        chain = [self.export_button, self.gates_table, self.readiness_table, self.metrics_table, self.copy_button,
+        chain = [self.export_button, self.copy_button, self.details_button, self.gates_table, self.readiness_table, self.metrics_table,
                  self.name_edit, self.role_edit, self.decision_combo, self.conditions_edit, self.date_edit,
                  self.draft_edit, self.key_check, self.sign_button, self.revoke_by_edit, self.revoke_reason_edit,
                  self.revoke_button, self.audit_table]
@@ -295,6 +266,12 @@ class SignoffPage(Page):
         return self.decision.fingerprint if self.decision else None
 
     # ---- Private API --------------------------------------------------------------------------------
+    def _show_details(self, shown: bool) -> None:
+        self.details.setVisible(shown)
+        self.details_button.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        self.details_button.setText("Hide the gates, readiness and key figures" if shown
+                                    else "Show the gates, readiness and key figures")
+
     def _show_state(self) -> None:
         document = self.document
         signoff = document.workbook.signoff
@@ -363,7 +340,7 @@ class SignoffPage(Page):
                 remark = "All items done"
             verdict = "Passed (exception)" if assessment.is_exception else assessment.status.label
             rows.append([gate.name, verdict, f"{done} of {total}", remark])
-            colours[(r, 1)] = _STATUS_COLOURS[assessment.status]
+            colours[(r, 1)] = theme.colour(_STATUS_ROLES[assessment.status])
         _fill(self.gates_table, rows, colours)
 
         threshold = workbook.context.readiness_threshold
@@ -374,7 +351,7 @@ class SignoffPage(Page):
                 against = "not yet scored"
             else:
                 against = f"{'meets' if score >= threshold else 'below'} {threshold}"
-                colours[(r, 3)] = "#1e7b34" if score >= threshold else "#9b1c1c"
+                colours[(r, 3)] = theme.colour("passed" if score >= threshold else "failed")
             rows.append([dimension.name, "-" if score is None else str(score), str(dimension.reference_score),
                          against])
         _fill(self.readiness_table, rows, colours)
@@ -382,12 +359,13 @@ class SignoffPage(Page):
         rows, colours = [], {}
         if decision is not None:
             for r, status in enumerate(decision.recommendation.statuses):
-                rows.append([status.route, status.status.replace("-", " "), _usd(status.cost_at_target)])
-                colours[(r, 1)] = _ROUTE_COLOURS.get(status.status, "")
+                rows.append([status.route, status.status.replace("-", " "), format_money(status.cost_at_target)])
+                colours[(r, 1)] = theme.colour(status.status) if status.status in ("supported", "not-yet",
+                                                                                   "avoid") else ""
             numbers = decision.recommendation.numbers
-            utilization = f"Measured GPU utilization {_pct(numbers.measured_utilization)}"
+            utilization = f"Measured GPU utilization {format_percent(numbers.measured_utilization, missing=NOT_OBSERVED)}"
             if numbers.dedicated_break_even_utilization is not None:
-                utilization += f" against a dedicated break-even of {_pct(numbers.dedicated_break_even_utilization)}"
+                utilization += f" against a dedicated break-even of {format_percent(numbers.dedicated_break_even_utilization)}"
             memory = numbers.memory_verdict or "no memory scenario saved"
             self.numbers_label.setText(f"{utilization}. Memory fit: {memory}. "
                                        f"{len(decision.rows):,} trace row(s).")
@@ -432,7 +410,7 @@ class SignoffPage(Page):
         signoff = self.document.workbook.signoff
         text = html.escape(audit_status_text(log, signoff))
         broken = bool(audit_problems(log, signoff))
-        self.chain_label.setText(f"<b style='color:#9b1c1c'>{text}</b>" if broken else text)
+        self.chain_label.setText(theme.span("problem", text, bold=True) if broken else text)
 
     def _update_form(self) -> None:
         document = self.document
@@ -440,11 +418,15 @@ class SignoffPage(Page):
             return
         signed = document.workbook.signed
         blocked = bool(document.read_only_reason)
-        for widget in (self.name_edit, self.role_edit, self.decision_combo, self.date_edit, self.draft_edit,
-                       self.key_check):
+        for widget in (self.decision_combo, self.date_edit, self.key_check):
             widget.setEnabled(not signed and not blocked)
+        for edit in (self.name_edit, self.role_edit, self.draft_edit, self.conditions_edit):
+            _look_read_only(edit, signed or blocked)
         conditional = self.decision_combo.currentData() == "approve-with-conditions"
-        self.conditions_edit.setEnabled(not signed and not blocked and conditional)
+        self.conditions_edit.setEnabled(signed or blocked or conditional)
+        self.sign_box.setTitle("Signed off (as recorded)" if signed else "Sign off")
+        self.sign_button.setVisible(not signed)
+        self.revoke_box.setVisible(signed)  # nothing to revoke before a sign-off
         self.conditions_edit.setPlaceholderText("" if signed else "Required when approving with conditions")
         self.draft_edit.setPlaceholderText("" if signed else "optional: the fingerprint printed on the draft "
                                                              "that was read")

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
-_STYLES = {
-    "warning": ("#8a5a00", "#fff6e0", "#e0a800"),
-    "error": ("#9b1c1c", "#fdecec", "#d64545"),
-    "info": ("#1d4f91", "#eaf2fd", "#5b8fd9"),
-}
+from desktop.ui import theme
 
 
 class Banner(QFrame):
@@ -17,11 +13,9 @@ class Banner(QFrame):
 
     def __init__(self, kind: str = "warning", parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        text, background, border = _STYLES[kind]
         self.kind = kind
         self.setObjectName("banner")
-        self.setStyleSheet(f"QFrame#banner {{ background: {background}; border: 1px solid {border}; "
-                           f"border-radius: 4px; }} QFrame#banner QLabel {{ color: {text}; }}")
+        self._apply_colours()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)
         self.label = QLabel()
@@ -30,6 +24,16 @@ class Banner(QFrame):
         self.label.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(self.label)
         self.setVisible(False)
+
+    def _apply_colours(self) -> None:
+        text, background, border = theme.banner_colours(self.kind)
+        self.setStyleSheet(f"QFrame#banner {{ background: {background}; border: 1px solid {border}; "
+                           f"border-radius: 4px; }} QFrame#banner QLabel {{ color: {text}; }}")
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        if event.type() == QEvent.Type.ApplicationPaletteChange:
+            self._apply_colours()  # the theme changed while the window is open
+        super().changeEvent(event)
 
     def show_message(self, html: str) -> None:
         self.label.setText(html)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QCheckBox, QFrame, QGridLayout, QLabel, QWidget
 from desktop.domain.evidence import EvidenceCheck
 from desktop.domain.playbook import ChecklistItem
 from desktop.domain.workbook import ItemState
+from desktop.ui import theme
 from desktop.ui.widgets.editors import CommitLineEdit
 from desktop.ui.widgets.evidence import EvidencePicker
 
@@ -123,5 +124,5 @@ class ChecklistItemEditor(QFrame):
 
     # ---- Private API --------------------------------------------------------------------------------
     def _set_drop_highlight(self, on: bool) -> None:
-        border = "2px dashed #5b8fd9" if on else "1px solid palette(mid)"
+        border = f"2px dashed {theme.drop_border()}" if on else "1px solid palette(mid)"
         self.setStyleSheet(f"QFrame#checklistItem {{ border: {border}; border-radius: 4px; }}")

@@ -17,11 +17,10 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from desktop.domain import evidence as rules
 from desktop.domain.evidence import DEFAULT_EMBED_CAP_BYTES, EvidenceCheck
 from desktop.domain.workbook import EvidenceRef
-from desktop.ui import settings
+from desktop.ui import settings, theme
 from desktop.ui.widgets import dialogs
 
-_STATE_COLOURS = {EvidenceCheck.UNCHANGED: "#1e7b34", EvidenceCheck.CHANGED: "#9b1c1c",
-                  EvidenceCheck.MISSING: "#9b1c1c", EvidenceCheck.TEXT: ""}
+_STATE_ROLES = {EvidenceCheck.UNCHANGED: "ok", EvidenceCheck.CHANGED: "problem", EvidenceCheck.MISSING: "problem"}
 
 
 def describe(ref: EvidenceRef) -> str:
@@ -118,7 +117,7 @@ class EvidencePicker(QWidget):
             self.check_label.setVisible(False)
         else:
             self.summary.setText(f"<b>Evidence:</b> {html.escape(describe(ref))}")
-            colour = _STATE_COLOURS.get(state, "")
+            colour = theme.colour(_STATE_ROLES[state]) if state in _STATE_ROLES else ""
             text = html.escape(rules.describe_check(ref, state)) if state is not None else ""
             self.check_label.setText(f"<span style='color:{colour}'>{text}</span>" if colour else text)
             self.check_label.setAccessibleName(f"Evidence check of {self.item_label}: {text}")

@@ -7,11 +7,10 @@ import html
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
-from desktop.ui import gate_facts
+from desktop.ui import gate_facts, theme
 from desktop.ui.document import Document
 
-_MARKS = {"info": ("", ""), "ok": ("OK", "#1e7b34"), "warning": ("Check", "#8a5a00"),
-          "problem": ("Problem", "#9b1c1c")}
+_MARKS = {"info": "", "ok": "OK", "warning": "Check", "problem": "Problem"}
 
 
 class GateFactsPanel(QGroupBox):
@@ -47,8 +46,8 @@ class GateFactsPanel(QGroupBox):
         self.empty_label.setVisible(False)
         self.grid_host.setVisible(True)
         for index, fact in enumerate(self.facts):
-            mark, colour = _MARKS[fact.status]
-            badge = f"<b style='color:{colour}'>{mark}:</b> " if mark else ""
+            mark = _MARKS[fact.status]
+            badge = theme.span(fact.status, f"{mark}:", bold=True) + " " if mark else ""
             label = QLabel(f"<b>{html.escape(fact.label)}</b>")
             label.setWordWrap(True)
             value = QLabel(badge + html.escape(fact.value))
