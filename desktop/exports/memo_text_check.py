@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from desktop.exports.matrix import DECISION_LABELS, GATE_LABELS, STATUS_LABELS
+from desktop.domain.formatting import NOT_KNOWN, NOT_OBSERVED
 from desktop.exports.pdf import _num, count, pct, short, usd
+from desktop.exports.plan_text import rests_on
 
 _SPACE = re.compile(r"\s+")
 
@@ -65,25 +67,27 @@ def _route(content: Mapping[str, Any], playbook: Any) -> list[Shown]:
     for route in playbook.procurement_routes:
         s = statuses.get(route.slug, {})
         cost = _num(s.get("costAtTarget"))
+        # the key-figures row: name, "(recommended)", the trace rows it rests on, status, cost
         recommended = " (recommended)" if route.slug == rec.get("route") else ""
+        recommended += rests_on(playbook, route.slug)
         status = STATUS_LABELS.get(s.get("status"), "Unknown")
         shown.append(Shown(f"route {route.name}: status", status, route.name + recommended))
-        shown.append(Shown(f"route {route.name}: cost per accepted output at target",
-                           usd(cost) if cost is not None else "not known", route.name + recommended + status))
+        shown.append(Shown(f"route {route.name}: cost per accepted output at target", usd(cost),
+                           route.name + recommended + status))
     return shown
 
 
 def _key_figures(content: Mapping[str, Any], playbook: Any) -> list[Shown]:
     numbers = (content.get("recommendation") or {}).get("numbers") or {}
     util = _num(numbers.get("measuredUtilization"))
-    shown = [Shown("measured GPU utilization", pct(util) if util is not None else "not measured",
+    shown = [Shown("measured GPU utilization", pct(util) if util is not None else NOT_OBSERVED,
                    "Measured GPU utilization")]
     if util is not None:
         shown.append(Shown("utilization rows", count(numbers.get("utilizationRows")), f"{pct(util)} over "))
     for label, key in (("Dedicated endpoint break-even", "dedicatedBreakEvenUtilization"),
                        ("Owned hardware break-even", "ownedBreakEvenUtilization")):
         value = _num(numbers.get(key))
-        shown.append(Shown(label.lower(), pct(value) if value is not None else "not computed", label))
+        shown.append(Shown(label.lower(), pct(value) if value is not None else NOT_KNOWN, label))
     traces = content.get("traces") or {}
     shown.append(Shown("trace rows", count(traces.get("count")), "Evidence", " trace row(s)"))
     context = content.get("context") or {}
@@ -116,7 +120,7 @@ def _readiness(content: Mapping[str, Any], playbook: Any) -> list[Shown]:
     shown = [Shown("readiness threshold", str(threshold), "Against the threshold of ")]
     for dim in playbook.readiness:
         score = _num(scores.get(dim.slug, {}).get("score"))
-        text = "\u2014" if score is None else f"{score:.0f}"
+        text = "not scored" if score is None else f"{score:.0f}"
         verdict = "not scored" if score is None else ("below the threshold" if score < threshold
                                                      else "meets the threshold")
         shown.append(Shown(f"readiness {dim.name}: score", text, dim.name, verdict))

@@ -119,6 +119,25 @@ def test_glyph_change_in_page_text_is_exit_3_naming_the_changed_value(ipw, sampl
     assert "readiness Ops ownership: score: the content says '56', the page shows '96'" in result.out
 
 
+def test_the_issues_glyph_change_26_to_96_percent_is_exit_3_naming_the_break_even(ipw, sample, tmp_path, officer):
+    assert ipw("calc", "dedicated", "--gpu-hour-usd", "2.69", "--gpus", "1", "--tokens-per-second", "14539.5",
+               "--utilization", "0.5", "--api-usd-per-million", "0.20", "--save", "h100-dedicated",
+               "--workbook", sample).code == 0
+    assert ipw("sign", sample, "--name", "Zoë Ångström", "--role", "Head of Finance", "--decision",
+               "approve-with-conditions", "--conditions", "Re-measure GPU occupancy in Q3; cap spend at $40k").code == 0
+    memo = tmp_path / "memo.pdf"
+    assert ipw("export", sample, "--pdf", memo).code == 0
+    untouched = ipw("verify", memo, "--workbook", sample)
+    assert untouched.code == 0 and "[ok  ] visible text" in untouched.out, untouched.out
+    pages = [" ".join(page.extract_text().split()) for page in PdfReader(str(memo)).pages]
+    index = next(i for i, text in enumerate(pages) if "break- even 26% utilization" in text)
+    _change_glyph(memo, index, "26", "96", within="26%")
+    result = ipw("verify", memo)
+    assert result.code == 3, result.out
+    assert "memo text: dedicated endpoint break-even: the content says '26%', the page shows '96%'" in result.out
+    assert "PDF signature" in result.out.splitlines()[0]  # the re-saved file also breaks the PDF signature
+
+
 def test_corrupted_stream_byte_is_exit_3_with_no_warnings_on_stderr(ipw_process, signed_memo, tmp_path):
     broken = tmp_path / "broken.pdf"
     broken.write_bytes(_flip_byte_in_first_page_stream(signed_memo.read_bytes()))
