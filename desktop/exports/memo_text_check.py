@@ -135,21 +135,26 @@ def _plan(content: Mapping[str, Any], playbook: Any) -> list[Shown]:
     plan = content.get("plan")
     if not isinstance(plan, Mapping) or not isinstance(plan.get("totals"), Mapping):
         return []
-    return plan_total_phrases(plan)
+    return plan_total_phrases(plan, playbook)
 
 
-def plan_total_phrases(plan: Mapping[str, Any]) -> list[Shown]:
-    """The plan's totals as the memo's first page prints them (label, then amount)."""
-    from desktop.exports.plan_text import totals_lines
+def plan_total_phrases(plan: Mapping[str, Any], playbook: Any = None) -> list[Shown]:
+    """The plan's totals as the memo's first page prints them: the totals table (label, then amount) and the
+    opening sentence that repeats them (the memo's own sentence, `memo_plan._lead`)."""
+    from desktop.exports.memo_plan import _lead
+    from desktop.exports.plan_text import plan_rows, totals_lines
 
-    return [Shown(f"plan: {label}", amount, label) for label, amount in totals_lines(plan)]
+    shown = [Shown(f"plan: {label}", amount, label) for label, amount in totals_lines(plan)]
+    if playbook is not None:
+        shown.append(Shown("plan: the memo's opening sentence", _lead(plan, plan_rows(plan, playbook))))
+    return shown
 
 
-def plan_total_differences(page_text: str, plan: Mapping[str, Any] | None) -> list[str]:
+def plan_total_differences(page_text: str, plan: Mapping[str, Any] | None, playbook: Any = None) -> list[str]:
     """The plan totals a memo must print for `plan` (computed from the workbook) that its pages do not show."""
     if not plan or not plan.get("workloads"):
         return []
-    return _differences(squeeze(page_text), plan_total_phrases(plan), "the workbook computes")
+    return _differences(squeeze(page_text), plan_total_phrases(plan, playbook), "the workbook computes")
 
 
 # One entry per group of printed values: (name, content -> phrases). Add a printed value here.

@@ -64,9 +64,11 @@ def _codes_for(font) -> dict[str, str]:
     return codes
 
 
-def _change_glyph(pdf: Path, page_index: int, old: str, new: str, within: str | None = None) -> None:
+def _change_glyph(pdf: Path, page_index: int, old: str, new: str, within: str | None = None,
+                  whole_run: bool = False) -> None:
     """Redraw the first `old` (two characters of one text run; with `within`, of the run that draws that
-    text) on a page as `new`: what a forger with a PDF editor does. Attachments and fingerprint stay."""
+    text, or exactly that text with `whole_run`) on a page as `new`: what a forger with a PDF editor does.
+    The attachments and the printed fingerprint stay as they were."""
     reader = PdfReader(str(pdf))
     page = reader.pages[page_index]
     stream = page.get_contents().get_data().decode("latin-1")
@@ -80,7 +82,7 @@ def _change_glyph(pdf: Path, page_index: int, old: str, new: str, within: str | 
         end = after.start() if after else len(stream)
         for run in re.finditer(r"\[(.*?)\]\s*TJ", stream[here.end():end], re.S):
             shown = "".join(chars.get(c.lower(), "?") for c in re.findall(r"<([0-9a-fA-F]{4})>", run.group(1)))
-            if within is not None and within not in shown:
+            if within is not None and (shown != within if whole_run else within not in shown):
                 continue
             start = here.end() + run.start(1)
             pattern = re.compile(rf"<{codes[old[0]]}>(-?[\d.]*)<{codes[old[1]]}>", re.I)
@@ -181,14 +183,17 @@ def test_a_changed_plan_total_is_exit_3_against_the_workbook(ipw, sample, tmp_pa
     digits = amount.replace(",", "").replace("$", "").replace(".", "")
     old = next(amount[i:i + 2] for i in range(len(amount) - 1) if amount[i:i + 2].isdigit())
     new = old[0] + ("1" if old[1] != "1" else "2")
-    _change_glyph(memo, 0, old, new, within=amount)
-    assert digits and amount not in " ".join(PdfReader(str(memo)).pages[0].extract_text().split())
+    before = " ".join(PdfReader(str(memo)).pages[0].extract_text().split())
+    _change_glyph(memo, 0, old, new, within=amount, whole_run=True)  # the totals table's cell
+    after = " ".join(PdfReader(str(memo)).pages[0].extract_text().split())
+    assert digits and f"{label} {amount}" in before and f"{label} {amount}" not in after
     on_its_own = ipw("verify", memo)
     assert on_its_own.code == 0  # the totals are computed from the traces: the embedded content lacks them
     result = ipw("verify", memo, "--workbook", sample)
     assert result.code == 3, result.out
     assert "MISMATCH: export record, plan totals checks failed" in result.out.splitlines()[0]  # a changed copy
     assert f"memo text: plan: {label}: the workbook computes {amount!r}, the page shows" in result.out
+    assert "opening sentence" not in result.out  # the lead still shows the true total: only the table changed
 
 
 # ---------------------------------------------------------------------------------------------- sign-off state
