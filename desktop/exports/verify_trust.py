@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -111,13 +111,13 @@ class SigningKeys:
         content_key: the sign-off's Ed25519 key (signature over the decision content).
         pdf_key: the memo's PDF (PAdES) signing key.
         pdf_key_vouched_by: the Ed25519 key whose binding signature the PDF certificate carries, if valid.
+        expects_pdf: the file is a memo, which a keyed sign-off exports with a PDF signature.
     """
 
     content_key: str | None = None
     pdf_key: str | None = None
     pdf_key_vouched_by: str | None = None
     expects_pdf: bool = False
-    notes: list[str] = field(default_factory=list)
 
 
 def key_checks(keys: SigningKeys, trusted: TrustedKeys) -> tuple[list[Check], list[str]]:
