@@ -26,6 +26,8 @@ def run_gui(path: Path | None = None, argv: list[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     app.setWindowIcon(QIcon(str(paths.resource("icons/procurement-workbook.svg"))))
     app.setDesktopFileName("io.ipw.ProcurementWorkbook")  # the .desktop entry (packaging/linux/)
+    from desktop.ui import theme
+    theme.apply(app, theme.chosen())  # light, dark or high contrast if chosen (View > Theme); else the system's
     book = playbook()
 
     document = None

@@ -31,6 +31,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from desktop.domain.canonical import content_number as _num  # numbers in the content are text
 from desktop.exports.plan_text import LEVER_LABELS, lever_value, plan_currency, route_label
 
 SHEET = "Plan"
@@ -73,15 +74,6 @@ def _ref(row: int, col: int, absolute: bool = False) -> str:
 
 def _range(first: int, last: int, col: int) -> str:
     return f"{_ref(first, col, True)}:{_ref(last, col, True)}"
-
-
-def _num(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
 
 
 @dataclass

@@ -44,10 +44,12 @@ def _charts(plan: Mapping[str, Any]) -> list[dict[str, Any]]:
 def _lead(plan: Mapping[str, Any], rows: list[Any]) -> str:
     """The memo's opening sentence when there is a plan: buy per workload, what it costs, what it saves."""
     totals = dict(totals_lines(plan))
-    routes = sorted({row.route.partition(",")[0] for row in rows if not row.route.startswith("no qualifying")})
+    routed = [row for row in rows if not row.route.startswith("no qualifying")]
+    routes = sorted({row.route.partition(",")[0] for row in routed})
     priced = total_usd(plan) is not None
     text = (f"We recommend buying inference per workload as the plan above shows: {len(rows)} workload"
-            f"{'s' if len(rows) != 1 else ''} on {', '.join(routes) or 'no qualifying route'}")
+            f"{'s' if len(rows) != 1 else ''}" + (f" ({len(routed)} with a qualifying route)" if len(routed) != len(rows)
+                                                  else "") + f" on {', '.join(routes) or 'no route yet'}")
     if priced:
         text += (f", {totals['Plan, per month']} a month ({totals['Plan, per year']} a year), "
                  f"{totals['Saving against the baseline, per month']} a month less than buying everything through "
@@ -69,14 +71,19 @@ def plan_memo_context(plan: Mapping[str, Any] | None, playbook: Playbook | None)
         warnings.append(f"{len(rows) - MAX_ROWS} more workloads are in the Plan sheet of the Excel workbook.")
     for row in rows:
         if row.route.startswith("no qualifying route"):
-            warnings.append(f"{row.workload} has no qualifying route: " + "; ".join(row.reasons))
+            why = "; ".join(reason.rstrip(".") for reason in row.reasons[1:])
+            warnings.append(f"{row.workload} has no qualifying route" + (f": {why}." if why else "."))
     budget = (plan.get("totals") or {}).get("budgetBreached")
     if budget:
         warnings.append("The plan's monthly cost is over the budget cap.")
     measured = sum(1 for r in rows if r.basis == "Measured")
-    basis_note = (f"{measured} of {len(rows)} workload routes are priced from measured trace rows; the others "
-                  "are modelled from the bundled price catalog." if measured != len(rows)
-                  else "Every route is priced from measured trace rows.")
+    modelled = sum(1 for r in rows if r.basis == "Modelled")
+    if measured == len(rows):
+        basis_note = "Every route is priced from measured trace rows."
+    else:
+        basis_note = (f"{measured} of {len(rows)} workload routes are priced from measured trace rows"
+                      + (f", {modelled} modelled from the bundled price catalog or another workload's throughput"
+                         if modelled else "") + ".")
     return {
         "available": True,
         "lead": _lead(plan, rows),

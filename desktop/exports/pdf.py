@@ -29,6 +29,7 @@ from typing import Any
 from markupsafe import Markup
 
 from desktop import paths
+from desktop.domain.canonical import content_number
 from desktop.domain.formatting import (NOT_KNOWN, NOT_OBSERVED, format_count, format_duration_ms, format_money,
                                        format_percent)
 from desktop.domain.progress import NO_PROGRESS, Progress, check_cancelled
@@ -134,26 +135,17 @@ def short(text: Any, limit: int = MAX_NOTE) -> str:
     return value
 
 
-def _num(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
 # The canonical content writes numbers as text: read them back, then format them the one way.
 def usd(value: Any) -> str:
-    return format_money(_num(value))
+    return format_money(content_number(value))
 
 
 def pct(value: Any) -> str:
-    return format_percent(_num(value), missing=NOT_OBSERVED)
+    return format_percent(content_number(value), missing=NOT_OBSERVED)
 
 
 def count(value: Any) -> str:
-    return format_count(_num(value))
+    return format_count(content_number(value))
 
 
 def group_fp(fingerprint: str) -> str:
@@ -198,7 +190,7 @@ def memo_context(data: ExportData, charts: Sequence[ChartImage] = (), paper: str
     workloads = context.get("workloads") or []
     if workloads:
         names = [short(w.get("name"), 120) for w in workloads]
-        total = sum(_num(w.get("monthlyRequests")) or 0 for w in workloads)
+        total = sum(content_number(w.get("monthlyRequests")) or 0 for w in workloads)
         scope = (f"{len(names)} workload{'s' if len(names) != 1 else ''} in scope ({', '.join(names)}; "
                  f"{count(total)} requests a month forecast)")
     else:
@@ -235,7 +227,7 @@ def memo_context(data: ExportData, charts: Sequence[ChartImage] = (), paper: str
     route_rows = []
     for r in book.procurement_routes:
         s = statuses.get(r.slug, {})
-        cost = _num(s.get("costAtTarget"))
+        cost = content_number(s.get("costAtTarget"))
         reasons = [x.get("text", "") for x in s.get("reasons", [])]
         if cost is not None:
             note = "forecast-weighted over the workloads in scope"
@@ -249,13 +241,13 @@ def memo_context(data: ExportData, charts: Sequence[ChartImage] = (), paper: str
                            "status_class": s.get("status") or "", "cost": usd(cost), "note": note})
     numbers = rec.get("numbers") or {}
     facts = []
-    util = _num(numbers.get("measuredUtilization"))
+    util = content_number(numbers.get("measuredUtilization"))
     util_text = (f"{pct(util)} over {count(numbers.get('utilizationRows'))} trace row(s)" if util is not None
                  else f"{NOT_OBSERVED} (no gpuUtilization on dedicated or self-hosted traces)")
     facts.append({"label": "Measured GPU utilization", "value": util_text, "warn": util is None})
     for label, key, scen in (("Dedicated endpoint break-even", "dedicatedBreakEvenUtilization", "dedicatedScenario"),
                              ("Owned hardware break-even", "ownedBreakEvenUtilization", "ownedScenario")):
-        value = _num(numbers.get(key))
+        value = content_number(numbers.get(key))
         if value is None:
             text = (f"{NOT_KNOWN}: no saved scenario" if not numbers.get(scen) else
                     f"{NOT_KNOWN} (scenario '{short(numbers.get(scen), 120)}' has no comparison price)")
@@ -273,8 +265,8 @@ def memo_context(data: ExportData, charts: Sequence[ChartImage] = (), paper: str
     else:
         facts.append({"label": "Memory and context fit", "value": "not assessed: no memory scenario saved",
                       "warn": True})
-    target = _num(context.get("targetP95Ms"))
-    rate = _num(context.get("reviewerRateUsdPerHour"))
+    target = content_number(context.get("targetP95Ms"))
+    rate = content_number(context.get("reviewerRateUsdPerHour"))
     traces = content.get("traces") or {}
     facts.append({"label": "Evidence", "value": f"{count(traces.get('count'))} trace row(s) from "
                   f"{len(data.imports)} import(s); target p95 {count(target) + ' ms' if target else 'not set'}; "
@@ -299,12 +291,12 @@ def memo_context(data: ExportData, charts: Sequence[ChartImage] = (), paper: str
                       "exception": exception, "note": short(state.get("note"))})
 
     # Readiness
-    threshold = int(_num(context.get("readinessThreshold")) or 0)
+    threshold = int(content_number(context.get("readinessThreshold")) or 0)
     scores = {s.get("slug"): s for s in content.get("readiness", [])}
     readiness = []
     for dim in book.readiness:
         s = scores.get(dim.slug, {})
-        score = _num(s.get("score"))
+        score = content_number(s.get("score"))
         below = score is not None and score < threshold
         readiness.append({"name": dim.name, "score": "not scored" if score is None else f"{score:.0f}",
                           "bar_mm": f"{0 if score is None else 40 * score / 100:.1f}", "below": below,
@@ -387,7 +379,7 @@ def memo_context(data: ExportData, charts: Sequence[ChartImage] = (), paper: str
     imports = [{"source": short(i.get("source"), 200), "format": short(i.get("format"), 40),
                 "rows": count(i.get("rowsImported")), "at": (i.get("importedAt") or "")[:10],
                 "sha": i.get("sha256", "")} for i in data.imports[:MAX_GROUPS]]
-    fx = _num(context.get("fxToUsd"))
+    fx = content_number(context.get("fxToUsd"))
     assumptions = [
         {"label": "Reviewer hourly rate", "value": usd(rate) if rate is not None else "not set"},
         {"label": "Target p95 latency", "value": f"{count(target)} ms" if target else "not set"},

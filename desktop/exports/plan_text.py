@@ -21,12 +21,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from desktop.domain.canonical import content_number
 from desktop.domain.errors import DomainError
 from desktop.domain.formatting import NOT_KNOWN, USD, DisplayCurrency, format_count, format_money
 from desktop.domain.playbook import Playbook
 
 SHAPE_LABELS = {"per-token": "Per token", "capacity": "Capacity (GPU hours)"}
 NO_ROUTE = "no qualifying route"
+BASIS_LABELS = {"measured": "Measured", "modelled": "Modelled", "not priced": "Not priced"}
 
 
 @dataclass(frozen=True)
@@ -111,21 +113,12 @@ def route_label(playbook: Playbook | None, route: Any, measured: bool | None, me
     return name
 
 
-def _number(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def money(entry: Mapping[str, Any], key: str, currency: DisplayCurrency) -> str:
     """The amount `key` of a plan entry in the display currency, from its `keyUsd` twin when present."""
     usd = entry.get(f"{key}Usd")
     if usd is None and currency.is_usd:
         usd = entry.get(key)
-    return format_money(_number(usd), currency)
+    return format_money(content_number(usd), currency)
 
 
 def candidate_for(workload: Mapping[str, Any], slug: Any, name: Any = None) -> Mapping[str, Any]:
@@ -158,7 +151,7 @@ def plan_rows(plan: Mapping[str, Any], playbook: Playbook | None = None) -> list
     rows = []
     for w in plan.get("workloads") or ():
         measured = w.get("measured")
-        volume = _number(w.get("volumePerMonth"))
+        volume = content_number(w.get("volumePerMonth"))
         rows.append(PlanRow(
             workload=str(w.get("workload") or ""),
             volume=format_count(volume) + " requests" if volume is not None else NOT_KNOWN,
@@ -169,10 +162,11 @@ def plan_rows(plan: Mapping[str, Any], playbook: Playbook | None = None) -> list
             model_spend=money(w, "monthlyModelCost", currency),
             review_cost=money(w, "monthlyReviewCost", currency),
             shape=SHAPE_LABELS.get(str(w.get("costShape")), str(w.get("costShape") or NOT_KNOWN)),
-            basis=NOT_KNOWN if measured is None else ("Measured" if measured else "Modelled"),
+            basis=BASIS_LABELS.get(str(w.get("basis")), NOT_KNOWN if measured is None else
+                                   ("Measured" if measured else "Modelled")),
             reasons=tuple(t for t in map(_reason_text, w.get("reasons") or ()) if t),
             volume_per_month=volume,
-            monthly_usd=_number(w.get("monthlyCostUsd")),
+            monthly_usd=content_number(w.get("monthlyCostUsd")),
         ))
     return rows
 
@@ -187,7 +181,7 @@ def totals_lines(plan: Mapping[str, Any]) -> list[tuple[str, str]]:
               money(totals, "baselineMonthlyCost", currency)),
              ("Saving against the baseline, per month", money(totals, "monthlySavings", currency))]
     if totals.get("budgetMonthlyCostUsd") is not None:
-        lines.append(("Monthly budget cap", format_money(_number(totals["budgetMonthlyCostUsd"]), currency)
+        lines.append(("Monthly budget cap", format_money(content_number(totals["budgetMonthlyCostUsd"]), currency)
                       + (": the plan is over it" if totals.get("budgetBreached") else "")))
     return lines
 
@@ -198,7 +192,7 @@ def total_usd(plan: Mapping[str, Any], key: str = "monthlyCost") -> float | None
     value = totals.get(f"{key}Usd")
     if value is None and plan_currency(plan).is_usd:
         value = totals.get(key)
-    return _number(value)
+    return content_number(value)
 
 
 LEVER_LABELS = {"batch": "Batch lane share", "cache": "Prompt-cache hit rate", "utilization": "Target utilization",
@@ -208,7 +202,7 @@ _SHARE_LEVERS = {"batch", "cache", "utilization", "acceptance", "fallback-share"
 
 
 def lever_value(kind: str, value: Any) -> str:
-    number = _number(value)
+    number = content_number(value)
     if number is None:
         return NOT_KNOWN
     if kind in _SHARE_LEVERS:

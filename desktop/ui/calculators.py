@@ -11,8 +11,8 @@ import html
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QLineEdit, QPushButton, QSizePolicy, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget,
+                               QListWidgetItem, QPushButton, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget)
 
 from desktop.domain.errors import DomainError
 from desktop.domain.formatting import format_value
@@ -20,14 +20,17 @@ from desktop.economics.calculators import CALCULATORS, Calculator
 from desktop.economics.params import InputSpec, figures, inputs_from_mapping
 from desktop.economics.scenarios import Scenario, make_scenario, usable
 from desktop.storage import economics_store
-from desktop.ui import commands
+from desktop.ui import commands, theme
 from desktop.ui.document import Document
 from desktop.ui.pages.base import scrolling
 
 SHORT_TITLES = {"dedicated": "Dedicated", "owned": "Owned hardware", "api-bill": "API bill", "memory": "Memory fit",
                 "replicas": "Replicas", "fallback": "Fallback blend"}
 CATALOG_LISTS = {"model": "models", "gpu": "gpus", "price": "token_prices"}
-ERROR_STYLE = "color: #9b1c1c;"
+
+
+def error_style() -> str:
+    return theme.style("error")
 
 
 # ---- labels ----------------------------------------------------------------------------------------
@@ -85,18 +88,18 @@ class CalculatorPanel(QWidget):
             label.setWordWrap(True)
             label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.MinimumExpanding)
             unit = QLabel(spec.unit)
-            unit.setStyleSheet("color: #555;")
+            unit.setStyleSheet(theme.style("muted"))
             unit.setWordWrap(True)
             form.addWidget(label, row, 0)
             form.addWidget(editor, row, 1)
             form.addWidget(unit, row, 2)
         note = QLabel("* required. Hover a label for its unit, default and CLI option.")
-        note.setStyleSheet("color: #555;")
+        note.setStyleSheet(theme.style("muted"))
         note.setWordWrap(True)
         form.addWidget(note, len(self.calculator.specs()), 0, 1, 3)
 
         self.error_label = QLabel()
-        self.error_label.setStyleSheet(ERROR_STYLE)
+        self.error_label.setStyleSheet(error_style())
         self.error_label.setWordWrap(True)
         self.error_label.hide()
 
@@ -156,7 +159,7 @@ class CalculatorPanel(QWidget):
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             value.setWordWrap(True)
             unit = QLabel(f[2])
-            unit.setStyleSheet("color: #555;")
+            unit.setStyleSheet(theme.style("muted"))
             self.results_grid.addWidget(name, row, 0)
             self.results_grid.addWidget(value, row, 1)
             self.results_grid.addWidget(unit, row, 2)
@@ -306,7 +309,7 @@ class CalculatorPanel(QWidget):
             label.setText("" if f is None else format_value(f.value, f.unit))
         if self.verdict_label is not None:
             fits = getattr(self.result, "fits", None)
-            color = "#1e7b34" if fits else "#9b1c1c"
+            color = theme.colour("ok" if fits else "problem")
             self.verdict_label.setStyleSheet(f"QLabel {{ color: {color}; font-weight: bold; padding-top: 4px; }}"
                                              if self.result is not None else "")
         if self.result is None:
@@ -322,7 +325,7 @@ class CalculatorPanel(QWidget):
         sources = getattr(self.result, "sources", ()) or ()
         if sources:
             blocks.append("<b>Sources</b><ul style='margin-top:2px'>" + "".join(
-                f"<li>{html.escape(s.label)} <span style='color:#555'>({html.escape(s.reference)}, "
+                f"<li>{html.escape(s.label)} <span style='color:{theme.colour('muted')}'>({html.escape(s.reference)}, "
                 f"{html.escape(s.date)})</span></li>" for s in sources) + "</ul>")
         self.details.setText("".join(blocks))
 
@@ -365,10 +368,10 @@ class CalculatorPanel(QWidget):
             scenario = make_scenario(self.name_edit.text(), self.kind, self.inputs())
             self.document.push(commands.save_scenario(self.document, scenario))
         except DomainError as exc:
-            self.scenario_message.setStyleSheet(ERROR_STYLE)
+            self.scenario_message.setStyleSheet(error_style())
             self.scenario_message.setText(f"Not saved: {exc}")
             return False
-        self.scenario_message.setStyleSheet("color: #1e7b34;")
+        self.scenario_message.setStyleSheet(theme.style("ok"))
         gate = f" The {self.calculator.gate.replace('-', ' ')} gate now shows it." if self.calculator.gate else ""
         self.scenario_message.setText(f"Saved scenario '{scenario.name}'.{gate}")
         self.refresh()
@@ -394,7 +397,7 @@ class CalculatorPanel(QWidget):
         try:
             self.document.push(commands.delete_scenario(self.document, scenario))
         except DomainError as exc:
-            self.scenario_message.setStyleSheet(ERROR_STYLE)
+            self.scenario_message.setStyleSheet(error_style())
             self.scenario_message.setText(str(exc))
             return
         self.scenario_message.setStyleSheet("")
@@ -435,11 +438,15 @@ EXAMPLES: dict[str, dict[str, Any]] = {
 
 
 class CalculatorsWidget(QWidget):
-    """The six calculators as tabs, each with an "Example" button that fills the documented example."""
+    """The six calculators as a list on the left and the chosen one on the right (no tabs inside the
+    Economics page's tabs), each with a "Fill example" button that fills the documented example."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.tabs = QTabWidget()
+        self.list = QListWidget()
+        self.list.setAccessibleName("Calculators")
+        self.list.setStyleSheet("QListWidget::item { padding: 4px 6px; }")
+        self.stack = QStackedWidget()
         self.panels: dict[str, CalculatorPanel] = {}
         for kind, calculator in CALCULATORS.items():
             panel = CalculatorPanel(kind)
@@ -449,7 +456,8 @@ class CalculatorsWidget(QWidget):
             layout.setContentsMargins(4, 4, 4, 4)
             header = QHBoxLayout()
             title = QLabel(f"<b>{html.escape(calculator.title)}</b>" + (
-                f" <span style='color:#555'>(shown in the {calculator.gate.replace('-', ' ')} gate)</span>"
+                f" <span style='color:{theme.colour('muted')}'>"
+                f"(shown in the {calculator.gate.replace('-', ' ')} gate)</span>"
                 if calculator.gate else ""))
             title.setWordWrap(True)
             example = QPushButton("Fill example")
@@ -459,10 +467,18 @@ class CalculatorsWidget(QWidget):
             header.addWidget(example)
             layout.addLayout(header)
             layout.addWidget(panel, 1)
-            self.tabs.addTab(page, SHORT_TITLES.get(kind, kind))
-        outer = QVBoxLayout(self)
+            self.stack.addWidget(page)
+            item = QListWidgetItem(SHORT_TITLES.get(kind, kind))
+            item.setToolTip(calculator.title)
+            self.list.addItem(item)
+        self.list.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.list.setCurrentRow(0)
+        width = max(self.list.sizeHintForColumn(0), 100) + 2 * self.list.frameWidth() + 16
+        self.list.setFixedWidth(width)
+        outer = QHBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(self.tabs)
+        outer.addWidget(self.list)
+        outer.addWidget(self.stack, 1)
 
     def bind(self, document: Document) -> None:
         for panel in self.panels.values():
@@ -473,5 +489,5 @@ class CalculatorsWidget(QWidget):
             panel.refresh()
 
     def show_calculator(self, kind: str) -> CalculatorPanel:
-        self.tabs.setCurrentIndex(list(self.panels).index(kind))
+        self.list.setCurrentRow(list(self.panels).index(kind))
         return self.panels[kind]

@@ -1,18 +1,22 @@
-"""Reusable pyqtgraph charts: the readiness bar chart (five scores against the threshold line)."""
+"""Reusable pyqtgraph charts: the readiness bar chart (five scores against the threshold line), and what
+every chart offers an Excel user: keyboard focus, "Copy data" as tab-separated text that pastes into a
+spreadsheet, and the same numbers as an accessible table (`install_chart_actions`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QAction, QColor, QFont, QFontMetrics, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QLabel,
+                               QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from desktop.domain.playbook import Playbook
 from desktop.domain.workbook import Workbook
 from desktop.economics.figures.base import BELOW_HEX, MET_HEX, REFERENCE_HEX, TARGET_HEX
+from desktop.ui.theme import CHART_AXIS, CHART_TEXT
 
 # ---- Constants: the figures' palette (desktop.economics.figures), so screen and memo agree
 MET_COLOR = QColor(MET_HEX)  # green: at or above the threshold
@@ -20,6 +24,75 @@ BELOW_COLOR = QColor(BELOW_HEX)  # amber: below the threshold
 THRESHOLD_COLOR = QColor(TARGET_HEX)
 REFERENCE_COLOR = QColor(REFERENCE_HEX)
 BAR_WIDTH = 0.6
+TableData = tuple[list[str], list[list[str]]]  # headers, rows of cell texts
+
+
+# ---- Chart data as a table: copied as TSV, shown as an accessible table ----------------------------------
+
+def tsv(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Tab-separated lines (a header line first) that paste into Excel as cells; tabs and line breaks inside
+    a cell become spaces so a cell never spills into the next."""
+    def clean(text: str) -> str:
+        return str(text).replace("\t", " ").replace("\r", " ").replace("\n", " ")
+    return "\n".join("\t".join(clean(c) for c in line) for line in [list(headers), *rows]) + "\n"
+
+
+class ChartTableDialog(QDialog):
+    """A chart's data as a read-only table a screen reader can walk cell by cell, with Copy."""
+
+    def __init__(self, title: str, data: TableData, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        headers, rows = data
+        self.setWindowTitle(f"{title}: data")
+        self.table = QTableWidget(len(rows), len(headers))
+        self.table.setAccessibleName(f"Data of {title}")
+        self.table.setHorizontalHeaderLabels(headers)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        for r, cells in enumerate(rows):
+            for c, text in enumerate(cells):
+                self.table.setItem(r, c, QTableWidgetItem(text))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.copy_button = buttons.addButton("&Copy data", QDialogButtonBox.ButtonRole.ActionRole)
+        self.copy_button.clicked.connect(lambda: QGuiApplication.clipboard().setText(tsv(headers, rows)))
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        layout.addWidget(buttons)
+        self.resize(640, 360)
+
+
+def install_chart_actions(chart: QWidget, title: Callable[[], str], data: Callable[[], TableData]) -> dict:
+    """Keyboard focus on `chart`, and two actions (also in its context menu): "Copy data" (Ctrl+C while the
+    chart has the focus; tab-separated text for Excel) and "Show as table". Returns the actions by name."""
+    chart.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+    copy = QAction("&Copy data", chart)
+    copy.setShortcut(QKeySequence.StandardKey.Copy)
+    copy.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+    copy.triggered.connect(lambda: QGuiApplication.clipboard().setText(tsv(*data())))
+    table = QAction("Show as &table", chart)
+    table.triggered.connect(lambda: ChartTableDialog(title(), data(), chart).open())
+    for action in (copy, table):
+        chart.addAction(action)
+    chart.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+    return {"copy": copy, "table": table}
+
+
+def chart_buttons(actions: dict) -> QHBoxLayout:
+    """Small buttons for the chart's actions, for the mouse user who does not right-click."""
+    row = QHBoxLayout()
+    row.setContentsMargins(0, 0, 0, 0)
+    row.addStretch(1)
+    for key in ("copy", "table"):
+        action = actions[key]
+        button = QPushButton(action.text())
+        button.setAutoDefault(False)
+        button.setAccessibleName(action.text().replace("&", ""))
+        button.clicked.connect(action.trigger)
+        row.addWidget(button)
+    return row
 
 
 @dataclass(frozen=True)
@@ -86,7 +159,6 @@ class ReadinessChart(QWidget):
         self.plot_widget.setMenuEnabled(False)
         self.plot_widget.setMouseEnabled(x=False, y=False)
         self.plot_widget.hideButtons()
-        self.plot_widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.plot_widget.setMinimumHeight(200 if compact else 260)
         item = self.plot_widget.getPlotItem()
         item.setYRange(0, 100, padding=0)
@@ -95,8 +167,8 @@ class ReadinessChart(QWidget):
         item.setLabel("left", "Score")
         for name in ("left", "bottom"):
             axis = item.getAxis(name)
-            axis.setPen(pg.mkPen("#555"))
-            axis.setTextPen(pg.mkPen("#222"))
+            axis.setPen(pg.mkPen(CHART_AXIS))
+            axis.setTextPen(pg.mkPen(CHART_TEXT))
         bottom = item.getAxis("bottom")
         tick_font = QFont(self.font())
         tick_font.setPointSizeF(max(tick_font.pointSizeF() - 1.5, 7.0))
@@ -123,7 +195,12 @@ class ReadinessChart(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addWidget(self.plot_widget, 1)
-        layout.addWidget(self.legend)
+        self.actions_by_name = install_chart_actions(self.plot_widget, lambda: "Readiness", self.table_data)
+        legend_row = QHBoxLayout()
+        legend_row.addWidget(self.legend, 1)
+        if not compact:
+            legend_row.addLayout(chart_buttons(self.actions_by_name))
+        layout.addLayout(legend_row)
 
     # ---- Public API
     def set_data(self, bars: Sequence[ReadinessBar], threshold: int) -> None:
@@ -182,6 +259,17 @@ class ReadinessChart(QWidget):
     def value_texts(self) -> list[str]:
         """The value under each bar's name: the score, or "not scored"."""
         return [value_text(b.score) for b in self._bars]
+
+    def table_data(self) -> TableData:
+        """The plotted numbers: one row per dimension (a score not yet given stays empty, never 0)."""
+        headers = ["Dimension", "Score", "Playbook reference", "Threshold", "Against threshold"]
+        rows = []
+        for bar in self._bars:
+            met = meets_threshold(bar.score, self._threshold)
+            rows.append([bar.name, "" if bar.score is None else str(bar.score),
+                         "" if bar.reference is None else f"{bar.reference:g}", str(self._threshold),
+                         "not scored" if met is None else ("meets" if met else "below")])
+        return headers, rows
 
     def describe(self) -> str:
         """The chart in words (tooltip and accessible description)."""

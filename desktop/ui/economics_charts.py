@@ -34,12 +34,13 @@ from desktop.economics.figures.base import (BREAK_EVEN_HEX, FORECAST_HEX, REFERE
                                             nice_ticks, tick_label)
 from desktop.economics.metrics import MetricsReport
 from desktop.economics.scenarios import Scenario
+from desktop.ui.theme import CHART_AXIS, CHART_TEXT
 
 # ---- Constants
 TARGET_COLOR = QColor(TARGET_HEX)
 FORECAST_COLOR = QColor(FORECAST_HEX)
-AXIS_PEN = "#555"
-TEXT_PEN = "#222"
+AXIS_PEN = CHART_AXIS
+TEXT_PEN = CHART_TEXT
 _DRAWN: weakref.WeakKeyDictionary[pg.PlotItem, Any] = weakref.WeakKeyDictionary()  # plot -> the model it shows
 
 
@@ -118,6 +119,23 @@ class Figure:
                 best = self.hover_points.describe(found[0])
         return best
 
+    def table_data(self) -> tuple[list[str], list[list[str]]]:
+        """What the figure plots as a table for "Copy data" and the table view: one row per plotted point,
+        (series, x, y); a category axis gives its label, numbers are plain (no separators) so a spreadsheet
+        reads them as numbers, and a point without a value stays an empty cell (not observed is not zero)."""
+        data = self.data
+        left, bottom = data.labels if data is not None else (None, None)
+        ticks = data.ticks if data is not None else None
+        headers = ["Series", (bottom or "x").replace("\n", " "), (left or "y").replace("\n", " ")]
+        rows = []
+        for name, (xs, ys) in self.series.items():
+            for x, y in zip(xs, ys):
+                index = int(round(x)) if ticks is not None and abs(x - round(x)) < 1e-9 else None
+                x_text = (ticks[index].replace("\n", " ") if index is not None and 0 <= index < len(ticks)
+                          else _plain(x))
+                rows.append([name, x_text, _plain(y)])
+        return headers, rows
+
     def hover_texts(self, limit: int = 12) -> list[str]:
         """The first `limit` hover texts (for the accessible description)."""
         texts = [spot.text for spot in self.hover[:limit]]
@@ -127,16 +145,29 @@ class Figure:
 
 
 
+def _plain(value: float | None) -> str:
+    """A number as a spreadsheet reads it ('1500', '0.25'); '' for a missing value."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return f"{float(value):.10g}"
+
+
+def legend_below(plot: pg.PlotItem) -> pg.LegendItem:
+    """The plot's legend, in a row of its own under the bottom axis: outside the data, so it never covers a
+    bar, a point or a label (made once per plot; entries laid out side by side in two columns)."""
+    if plot.legend is None:
+        legend = pg.LegendItem(labelTextSize="8pt", labelTextColor=TEXT_PEN, colCount=2, verSpacing=-4)
+        plot.layout.addItem(legend, 4, 1)
+        plot.legend = legend
+    return plot.legend
+
+
 # ---- Drawing: prepared FigureData into pyqtgraph items (GUI thread)
 def _prepare(plot: pg.PlotItem, title: str, *, log: tuple[bool, bool] = (False, False),
              legend_at: tuple[int, int] = (-10, 10), units: tuple[str | None, str | None] = (None, None)) -> None:
     """Clear `plot` for a figure; `legend_at` is the legend's offset (negative: from the right/bottom)."""
     plot.clear()
-    if plot.legend is None:
-        plot.addLegend(offset=legend_at, labelTextSize="8pt", labelTextColor=TEXT_PEN,
-                       brush=pg.mkBrush(255, 255, 255, 225), pen=pg.mkPen("#bbb"), verSpacing=-4)
-    plot.legend.clear()
-    plot.legend.setOffset(legend_at)
+    legend_below(plot).clear()  # `legend_at` placed the legend inside the data; it now sits under the axis
     plot.setTitle(title, size="10pt", color=TEXT_PEN)
     value_axes(plot, units)
     plot.setLogMode(x=log[0], y=log[1])
@@ -247,7 +278,7 @@ def draw_figure(fd: FigureData, plot: pg.PlotItem | None = None) -> Figure:
             plot.legend.addItem(item, curve.legend)
     if fd.marks is not None:
         marks = pg.PlotDataItem(fd.marks[0], fd.marks[1], pen=None, symbol="d", symbolSize=13,
-                                symbolBrush=pg.mkBrush(BREAK_EVEN_HEX), symbolPen=pg.mkPen("#333", width=1.5))
+                                symbolBrush=pg.mkBrush(BREAK_EVEN_HEX), symbolPen=pg.mkPen(CHART_TEXT, width=1.5))
         plot.addItem(marks)
         plot.legend.addItem(marks, "break-even")
     if fd.forecast:
@@ -276,7 +307,15 @@ def draw_figure(fd: FigureData, plot: pg.PlotItem | None = None) -> Figure:
     if fd.left_ticks is not None:
         plot.getAxis("left").setTicks([[(v, str(v)) for v in fd.left_ticks]])
     fit_left_axis(plot, _left_labels(fd), bool(left))
+    fit_legend(plot)
     return figure
+
+
+def fit_legend(plot: pg.PlotItem) -> None:
+    """Two legend columns when the entries are short, else one: a legend wider than the plot would push the
+    plot past its view's right edge."""
+    names = sorted((label.text for _sample, label in plot.legend.items), key=len, reverse=True)
+    plot.legend.setColumnCount(2 if sum(len(n) for n in names[:2]) <= 56 else 1)
 
 
 def _left_labels(fd: FigureData) -> list[str]:

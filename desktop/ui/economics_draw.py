@@ -10,10 +10,11 @@ from PySide6.QtGui import QColor
 
 from desktop.economics.figures.base import wrap
 from desktop.economics.figures.plan import WATERFALL_COLORS, Tornado, Waterfall, axis_unit, format_figure_value
-from desktop.ui.economics_charts import fit_left_axis, remember_drawing, value_axes
+from desktop.ui.economics_charts import fit_left_axis, fit_legend, legend_below, remember_drawing, value_axes
+from desktop.ui.theme import CHART_AXIS, CHART_TEXT
 
-TEXT_PEN = "#222"
-AXIS_PEN = "#555"
+TEXT_PEN = CHART_TEXT
+AXIS_PEN = CHART_AXIS
 
 
 def _prepare(plot: pg.PlotItem, title: str, value_axis: str, value_side: str, unit: str | None) -> None:
@@ -91,15 +92,13 @@ def draw_tornado(tornado: Tornado, plot: pg.PlotItem | None = None) -> pg.PlotIt
                                  label=f"{tornado.base_label} "
                                        f"{format_figure_value(tornado.base, tornado.unit, tornado.currency)}",
                                  labelOpts={"position": 0.98, "color": TEXT_PEN}))
-    if plot.legend is None:
-        plot.addLegend(offset=(-10, 10), labelTextSize="8pt", labelTextColor=TEXT_PEN,
-                       brush=pg.mkBrush(255, 255, 255, 225), pen=pg.mkPen("#bbb"))
-    plot.legend.clear()
+    legend_below(plot).clear()
     for color, name in ((tornado.low_color, "input at its low value"), (tornado.high_color, "input at its high value")):
         plot.legend.addItem(pg.ScatterPlotItem([], [], symbol="s", size=11, brush=pg.mkBrush(color),
                                                pen=pg.mkPen(QColor(color).darker(130))), name)
     plot.getAxis("left").setTicks([[(y, row.label) for y, row in zip(ys, rows)]])
     fit_left_axis(plot, [row.label for row in rows], False)
+    fit_legend(plot)
     low, high = tornado.value_range()
     span = (high - low) or abs(tornado.base) or 1.0
     plot.setXRange(low - span * 0.3, high + span * 0.3, padding=0)

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from desktop.economics.gate_facts import gate_facts as economics_gate_facts
 from desktop.services.economics import Economics, load_economics
-from desktop.ui import gate_facts as registry
+from desktop.ui import gate_facts as registry, theme
 from desktop.ui.document import Document
 
 STATUS_MAP = {"ok": "ok", "warn": "warning", "none": "info"}
@@ -132,7 +132,15 @@ def _link(text: str, accessible: str) -> Any:
     return link_button(text, accessible)
 
 
-STATUS_COLORS = {"supported": "#1b5e20", "not-yet": "#8a5300", "avoid": "#b71c1c"}
+class _StatusColours:
+    """Route status -> colour of the running theme (a mapping, so callers keep using .get)."""
+
+    def get(self, status: str, default: str = "") -> str:
+        return theme.colour(status) if status in ("supported", "not-yet", "avoid") else (default and
+                                                                                         theme.colour("muted"))
+
+
+STATUS_COLORS = _StatusColours()
 
 
 def recommendation_html(economics: Economics, *, reasons: bool = False) -> str:

@@ -27,7 +27,7 @@ from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME
 from desktop.services import imports
 from desktop.services.imports import DEFAULT_KEEP_ORIGINAL_BYTES, ImportOptions, duplicates
 from desktop.storage import trace_store
-from desktop.ui import commands, settings
+from desktop.ui import commands, settings, theme
 from desktop.ui.document import Document
 from desktop.ui.import_pages import SET_FIELDS, ImportPages
 from desktop.ui.tasks import TaskRunner
@@ -278,15 +278,16 @@ class ImportDialog(ImportPages, QDialog):
             if len(source.notes) > 6:
                 parts.append(f"{len(source.notes) - 6} more notes (kept in the import's provenance)")
             lines.append("<br>&nbsp;&nbsp;".join(parts))
-        verdict = ("<b style='color:#1e7b34'>No problems: every row can be imported.</b>" if not problems
+        verdict = (theme.span("ok", "No problems: every row can be imported.", bold=True) if not problems
                    and not omitted else
-                   f"<b style='color:#9b1c1c'>{len(problems) + omitted:,} problem(s) in {rejected:,} row(s).</b> "
-                   "Cancel and fix the files, or import only the valid rows (the choice is recorded).")
+                   theme.span("problem", f"{len(problems) + omitted:,} problem(s) in {rejected:,} row(s).",
+                              bold=True)
+                   + " Cancel and fix the files, or import only the valid rows (the choice is recorded).")
         if valid == 0:
             verdict += " <b>No valid row to import.</b>"
         repeated = duplicates(self.document.store, parsed)
         if repeated:
-            verdict += "<br><b style='color:#8a5a00'>Imported before:</b> " + html.escape(", ".join(
+            verdict += "<br>" + theme.span("warning", "Imported before:", bold=True) + " " + html.escape(", ".join(
                 f"{s.source} (import {e['importId']}, {e['importedAt']})" for s, e in repeated))
         self.summary_label.setText("<br>".join(lines) + f"<br>Total: {read:,} rows read, {valid:,} valid.<br>"
                                    + verdict)

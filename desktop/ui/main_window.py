@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMainWindow, QM
 from desktop import __version__
 from desktop.domain.errors import DomainError
 from desktop.domain.playbook import Playbook
-from desktop.ui import settings
+from desktop.ui import settings, theme, welcome
 from desktop.ui.document import Document
 from desktop.ui.navigation import Navigation
 from desktop.ui.pages.base import Page
@@ -93,6 +93,10 @@ class MainWindow(QMainWindow):
             self.pages[key] = page
             self.stack.addWidget(page)
         self.navigation.build({key: page.title for key, page in self.pages.items()})
+        self.welcome = welcome.install_on_overview(self.pages["overview"])  # first launch: what to do first
+        self.welcome.sig_sample.connect(self.on_new_sample)
+        self.welcome.sig_new.connect(self.on_new)
+        self.welcome.sig_open.connect(self.on_open)
         self.navigation.currentRowChanged.connect(self._on_navigation_row)
         central = QWidget()
         layout = QHBoxLayout(central)
@@ -144,6 +148,14 @@ class MainWindow(QMainWindow):
 
         edit_menu = self.menuBar().addMenu("&Edit")
         self.edit_menu = edit_menu
+        view_menu = self.menuBar().addMenu("&View")
+        self.theme_menu = view_menu.addMenu("&Theme")
+        current = theme.chosen()
+        for mode, label in theme.THEMES.items():
+            action = self.theme_menu.addAction(label)
+            action.setCheckable(True)
+            action.setChecked(mode == current)
+            action.triggered.connect(lambda _=False, m=mode: self.choose_theme(m))
         help_menu = self.menuBar().addMenu("&Help")
         self.help_menu = help_menu
         self.guide_action = self._action("&User guide", self.show_user_guide, QKeySequence.StandardKey.HelpContents)
@@ -152,6 +164,8 @@ class MainWindow(QMainWindow):
         self.runbook_action = self._action("&Trace runbook", lambda: self.show_user_guide("trace-runbook"))
         help_menu.addAction(self.guide_action)
         help_menu.addAction(self.runbook_action)
+        self.welcome_action = self._action("Show &welcome panel", self.show_welcome)
+        help_menu.addAction(self.welcome_action)
         help_menu.addSeparator()
         help_menu.addAction(self._action("&About", self.on_about))
 
@@ -192,7 +206,7 @@ class MainWindow(QMainWindow):
         if part in ("signoff", "all"):
             self._update_title()
             self._update_status()
-        self.navigation.update_status(self.document, self.playbook)
+        self.navigation.update_status(self.document, self.playbook, part)
 
     def status_messages(self) -> list[str]:
         """Why the workbook is read-only, and where it lives if that is risky: each reason once."""
@@ -337,6 +351,17 @@ class MainWindow(QMainWindow):
         from desktop.ui.help_viewer import show_guide
 
         self.help_viewer = show_guide(self, anchor or self._help_anchor())
+
+    def choose_theme(self, mode: str) -> None:
+        theme.choose(mode)
+        for action in self.theme_menu.actions():
+            action.setChecked(action.text() == theme.THEMES[mode])
+        self.statusBar().showMessage(f"The {theme.THEMES[mode].replace('&', '').lower()} theme is used from the "
+                                     "next start of the app.", 10000)
+
+    def show_welcome(self) -> None:
+        self.welcome.reopen()
+        self.show_page("overview")
 
     def _help_anchor(self) -> str:
         """The guide's section about the page shown (F1 on a gate opens the gates section)."""

@@ -63,6 +63,7 @@ class Navigation(QListWidget):
         self.setFixedWidth(236)
         self.setStyleSheet("QListWidget::item { padding: 3px 8px; }")
         self._titles: dict[str, str] = {}
+        self._trace_rows: int | None = None
 
     # ---- Public API ---------------------------------------------------------------------------------
     def build(self, titles: dict[str, str]) -> None:
@@ -93,8 +94,9 @@ class Navigation(QListWidget):
                 return row
         raise KeyError(key)
 
-    def update_status(self, document, playbook) -> None:
-        """Show each page's status from `document` (called on every change)."""
+    def update_status(self, document, playbook, part: str = "all") -> None:
+        """Show each page's status from `document` (called on every change; the trace rows are counted again
+        only when `part` says they changed)."""
         workbook = document.workbook
         total_gates = len(playbook.gates)
         for row in range(self.count()):
@@ -124,6 +126,12 @@ class Navigation(QListWidget):
                 scored = sum(1 for s in workbook.scores.values() if s.score is not None)
                 item.setText(f"{title}   {scored}/{len(workbook.scores)}")
                 spoken = f"{title}: {scored} of {len(workbook.scores)} dimensions scored"
+            elif key == "traces":
+                if part in ("all", "traces") or self._trace_rows is None:
+                    self._trace_rows = document.store.trace_count()  # one COUNT, not a row read
+                rows = self._trace_rows
+                item.setText(f"{title}   {rows:,}")
+                spoken = f"{title}: {rows:,} trace row(s)"
             elif key == "signoff":
                 signed = workbook.signed
                 item.setText(f"{title}   \u2713 signed" if signed else title)

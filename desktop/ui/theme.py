@@ -36,6 +36,10 @@ _BANNERS = {
 }
 # a highlight behind text (search hits, edited cells): (background, text) light and dark
 _HIGHLIGHT = (("#fff1c2", "#1a1a1a"), ("#5a4a12", "#f5f5f5"))
+# charts are drawn on white paper in every theme (as in the memo): their axis and text colours
+CHART_AXIS = "#555555"
+CHART_TEXT = "#222222"
+CHART_FRAME = "#bbbbbb"  # the legend's box
 # a drop target's border while a file is dragged over it
 _DROP_BORDER = ("#2f6fc9", "#7fb0ff")
 
@@ -163,6 +167,25 @@ def high_contrast_palette() -> QPalette:
 
 
 PALETTES = {"light": light_palette, "dark": dark_palette, "high-contrast": high_contrast_palette}
+THEME_KEY = "appearance/theme"
+THEMES = {"system": "&System", "light": "&Light", "dark": "&Dark", "high-contrast": "&High contrast"}
+
+
+def chosen() -> str:
+    """The theme to start with: $IPW_THEME, else the one chosen under View > Theme, else "system"."""
+    import os
+
+    from desktop.ui import settings
+
+    value = os.environ.get("IPW_THEME") or str(settings.settings().value(THEME_KEY, "system"))
+    return value if value in THEMES else "system"
+
+
+def choose(mode: str) -> None:
+    """Remember `mode` for the next start (widgets built with the old colours keep them until then)."""
+    from desktop.ui import settings
+
+    settings.settings().setValue(THEME_KEY, mode)
 
 
 def apply(app, mode: str) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import weakref
 from typing import TYPE_CHECKING
 
+from desktop.domain.formatting import NOT_OBSERVED, format_count
 from desktop.services.traces import RouteUtilization, change_marker, route_utilization
 from desktop.ui.gate_facts import Fact, register_gate_facts
 
@@ -26,9 +27,10 @@ SLUG = "utilization-proof"
 
 
 def _num(value: float | None) -> str:
+    """A rate or a concurrency as the facts show it: whole above 100, one decimal below."""
     if value is None:
-        return "-"
-    return f"{value:,.0f}" if abs(value) >= 100 or float(value).is_integer() else f"{value:,.1f}"
+        return NOT_OBSERVED
+    return format_count(value, decimals=0 if abs(value) >= 100 or float(value).is_integer() else 1)
 
 
 def facts_for(routes: list[RouteUtilization]) -> list[Fact]:
@@ -36,7 +38,7 @@ def facts_for(routes: list[RouteUtilization]) -> list[Fact]:
     for r in routes:
         label = f"Accepted output tokens/s from traces, {r.route}"
         if r.best_accepted_tps is None:
-            facts.append(Fact(label, f"not measured in {r.rows:,} row(s) (they lack outputTokensPerSecond or "
+            facts.append(Fact(label, f"{NOT_OBSERVED} in {r.rows:,} row(s) (they lack outputTokensPerSecond or "
                                      "acceptedOutputRate)", "warning"))
         else:
             rows = f"{r.measured_rows:,} measured row(s)" + (f" of {r.rows:,}" if r.rows != r.measured_rows else "")

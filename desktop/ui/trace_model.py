@@ -29,7 +29,7 @@ from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME, KNOWN_EXTRA_FIELDS
 from desktop.services.workers import gc_paused
 from desktop.storage import trace_store
 from desktop.storage.workbook_file import WorkbookStore, connect_for_reading
-from desktop.ui import commands
+from desktop.ui import commands, theme
 from desktop.ui.tasks import TaskRunner
 
 # ---- Constants
@@ -38,8 +38,6 @@ IMPORT_COLUMN = "import_id"
 EDITED_ROLE = Qt.ItemDataRole.UserRole + 1  # bool: the cell was edited after import
 ROW_ID_ROLE = Qt.ItemDataRole.UserRole + 2  # int: the trace row's id
 FIELD_ROLE = Qt.ItemDataRole.UserRole + 3  # str: the column's field name
-EDITED_BACKGROUND = QColor("#fff1c2")
-DEFAULTED_FOREGROUND = QColor("#6b6b6b")
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 _ITALIC = QFont()
@@ -294,11 +292,11 @@ class TraceTableModel(QAbstractTableModel):
         if role == EDITED_ROLE:
             return edit is not None
         if role == Qt.ItemDataRole.BackgroundRole:
-            return EDITED_BACKGROUND if edit is not None else None
+            return QColor(theme.highlight_colours()[0]) if edit is not None else None
         if role == Qt.ItemDataRole.FontRole:
             return _ITALIC if edit is not None else None
         if role == Qt.ItemDataRole.ForegroundRole:
-            return DEFAULTED_FOREGROUND if key in row.defaulted and edit is None else None
+            return QColor(theme.colour("muted")) if key in row.defaulted and edit is None else None
         if role == Qt.ItemDataRole.ToolTipRole:
             if edit is not None:
                 imported = format_value(edit.get("imported"))

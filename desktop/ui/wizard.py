@@ -3,10 +3,10 @@
 The steps are the main window's own pages; a footer under them shows "Gate 1 of 5 · Step 2 of 8" with
 Back / Next / Finish, and an Assessment menu offers Start / Resume / Review. The footer is shown on the
 steps, and on the Overview as one line with the way in (Start, Resume, or after Finish the completed
-state: "Assessment complete on 6 Dec: 3 passed, 2 at risk" with Review); other pages have none. Edits land in the document as they are made (each
-page pushes undoable commands), so Finish only closes the walk-through. The step the officer is on is
-stored in the workbook (`ui.wizardStep`) without marking it modified, and the window resumes there when the
-workbook is opened again.
+state: "Assessment complete on 6 Dec: 3 passed, 2 at risk" with Review); other pages have none. Edits land
+in the document as they are made (each page pushes undoable commands), so Finish only closes the
+walk-through. The step the officer is on is stored in the workbook (`ui.wizardStep`) without marking it
+modified, and the window resumes there when the workbook is opened again.
 """
 
 from __future__ import annotations

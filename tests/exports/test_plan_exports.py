@@ -253,3 +253,27 @@ def test_a_euro_workbook_shows_the_plan_in_euros_with_the_rate_date_and_source_o
     assert first.count(statement) == 1
     text = md.read_text(encoding="utf-8")
     assert f"Plan, per month: **{total}**" in text and text.count(statement) == 1
+
+
+@pytest.mark.skipif(_pdftotext() is None, reason="poppler-utils (pdftotext) is not installed")
+def test_a_workload_without_a_qualifying_route_is_said_not_hidden(sample, tmp_path, capsys):
+    """support-policy allowed only Owned hardware (no owned scenario saved, so not priced): the plan has no route
+    for it and no monthly total; the memo, the Markdown matrix and the Plan sheet say so instead of a zero."""
+    assert main(["constraint", str(sample), "support-policy", "--allow", "owned-hardware"]) == 0
+    plan = _ipw_plan(sample, capsys)
+    assert plan["totals"]["monthlyCostUsd"] is None
+    memo, md, xlsx = tmp_path / "memo.pdf", tmp_path / "m.md", tmp_path / "p.xlsx"
+    assert main(["export", str(sample), "--pdf", str(memo), "--markdown", str(md), "--xlsx", str(xlsx)]) == 0
+    first = " ".join(subprocess.run([_pdftotext(), "-f", "1", "-l", "1", str(memo), "-"], capture_output=True,
+                                    text=True, check=True).stdout.split())
+    assert "support-policy has no qualifying route: Managed API only: not allowed by the workbook's constraints" in first
+    assert "the monthly total is not known while a workload has no priced route" in first
+    line = next(x for x in md.read_text(encoding="utf-8").splitlines() if x.startswith("| support-policy |"))
+    assert "| no qualifying route |" in line and "| not known |" in line and "| Not priced |" in line
+    if _soffice() is None:  # the sheet's own formulas recalculated: no route, and no total rather than a zero
+        return
+    ws = openpyxl.load_workbook(_recalculate(xlsx, tmp_path / "out", tmp_path / "lo"), data_only=True)["Plan"]
+    row = next(r for r in range(1, ws.max_row + 1)
+               if ws.cell(r, 1).value == "support-policy" and isinstance(ws.cell(r, 2).value, (int, float)))
+    assert ws.cell(row, 5).value == "no qualifying route"
+    assert ws.cell(_label_row(ws, "Plan, per month"), 2).value == "#N/A"

@@ -200,3 +200,21 @@ def test_format_value():
     assert format_value(None) == "not known"
     assert format_value(True) == "yes"
     assert format_value(0.05139, "USD") == "0.05139"
+
+
+def test_calculators_are_a_list_beside_one_panel_not_tabs_in_tabs(qtbot):
+    """Issue 14: the Economics page's Calculators tab holds no second row of tabs: a list on the left chooses
+    the one panel shown on the right."""
+    from PySide6.QtWidgets import QTabWidget
+
+    from desktop.ui.calculators import CalculatorsWidget
+
+    widget = CalculatorsWidget()
+    qtbot.addWidget(widget)
+    assert widget.findChildren(QTabWidget) == []
+    assert [widget.list.item(r).text() for r in range(widget.list.count())] == [
+        "Dedicated", "Owned hardware", "API bill", "Memory fit", "Replicas", "Fallback blend"]
+    panel = widget.show_calculator("memory")
+    assert widget.list.currentRow() == 3 and widget.stack.currentWidget().isAncestorOf(panel)
+    widget.list.setCurrentRow(0)
+    assert widget.stack.currentWidget().isAncestorOf(widget.panels["dedicated"])

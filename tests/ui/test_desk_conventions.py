@@ -86,6 +86,13 @@ def test_gate_rows_show_verdict_and_evidence_count_live_in_text_and_for_screen_r
     assert "verdict at risk; 1 of" in nav.item(row).toolTip()
     window.document.undo_stack.undo()
     assert "verdict not assessed" in nav.item(row).data(Qt.ItemDataRole.AccessibleTextRole)
+    traces = nav.item(nav.row_of("traces"))
+    assert traces.text() == "Traces   8" and "8 trace row(s)" in traces.toolTip()  # 3 template + 5 sample rows
+    signoff = nav.item(nav.row_of("signoff"))
+    assert signoff.text() == "Sign-off" and "not signed off yet" in signoff.toolTip()
+    readiness = nav.item(nav.row_of("readiness"))
+    scored = sum(1 for s in window.document.workbook.scores.values() if s.score is not None)
+    assert readiness.text() == f"Readiness   {scored}/{len(window.document.workbook.scores)}"
 
 
 # ---- help -------------------------------------------------------------------------------------------------
@@ -189,3 +196,58 @@ def test_a_file_of_another_kind_is_not_accepted(window, tmp_path):
     QApplication.sendEvent(window, enter)
     assert not enter.isAccepted()
     assert main_window.dropped_paths(_mime) == [other]
+
+
+# ---- first launch ---------------------------------------------------------------------------------------
+
+def test_the_welcome_panel_explains_the_first_steps_and_is_dismissed_once(qtbot, window):
+    panel = window.welcome
+    assert panel.isVisible() and window.current_key() == "overview"
+    assert window.pages["overview"].isAncestorOf(panel)
+    text = panel.body.text()
+    for words in ("Frame the decision", "Walk the five gates", "Bring in the numbers", "F1"):
+        assert words in text
+    opened = []
+    window.on_new_sample = lambda: opened.append("sample")  # the buttons reach the window's file actions
+    panel.sig_sample.disconnect()
+    panel.sig_sample.connect(window.on_new_sample)
+    panel.sample_button.click()
+    assert opened == ["sample"]
+    panel.dismiss_button.click()
+    assert not panel.isVisible()
+    again = MainWindow(playbook(), Document.new(playbook()))
+    qtbot.addWidget(again)
+    again.show()
+    assert not again.welcome.isVisible()  # remembered for the user
+    again.welcome_action.trigger()  # Help > Show welcome panel
+    assert again.welcome.isVisible() and again.current_key() == "overview"
+    again.ask_save_changes = lambda: QMessageBox.StandardButton.Discard
+    again.close()
+
+
+def test_new_workbook_from_the_welcome_panel_replaces_the_document(window):
+    before = window.document
+    window.welcome.new_button.click()
+    assert window.document is not before and window.document.path is None
+
+
+def test_view_theme_remembers_the_choice_for_the_next_start(window, monkeypatch):
+    from desktop.ui import theme
+
+    monkeypatch.delenv("IPW_THEME", raising=False)
+    assert theme.chosen() == "system"
+    dark = next(a for a in window.theme_menu.actions() if a.text() == "&Dark")
+    dark.trigger()
+    assert theme.chosen() == "dark" and dark.isChecked()
+    assert sum(a.isChecked() for a in window.theme_menu.actions()) == 1
+    assert "next start" in window.statusBar().currentMessage()
+    monkeypatch.setenv("IPW_THEME", "high-contrast")
+    assert theme.chosen() == "high-contrast"
+
+
+def test_every_page_has_its_section_in_the_guide(window):
+    guide = (Path(__file__).resolve().parents[2] / "resources" / "help" / "guide.html").read_text(encoding="utf-8")
+    for key in window.pages:
+        window.show_page(key)
+        anchor = window._help_anchor()
+        assert f'id="{anchor}"' in guide, key

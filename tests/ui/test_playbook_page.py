@@ -4,8 +4,9 @@ import pytest
 from PySide6.QtCore import Qt
 
 from desktop.resources import playbook
+from desktop.ui import theme
 from desktop.ui.document import Document
-from desktop.ui.pages.playbook_page import (HIGHLIGHT, PlaybookPage, filter_entries, highlight, playbook_entries,
+from desktop.ui.pages.playbook_page import (PlaybookPage, filter_entries, highlight, playbook_entries,
                                             render_html, search_terms)
 
 BOOK = playbook()
@@ -58,8 +59,9 @@ def test_search_terms_and_filter():
 
 
 def test_highlight_escapes_and_marks():
+    background, text = theme.highlight_colours()
     assert highlight("a <b> & batch", ["batch"]) == (
-        f'a &lt;b&gt; &amp; <span style="background-color:{HIGHLIGHT}">batch</span>')
+        f'a &lt;b&gt; &amp; <span style="background-color:{background}; color:{text}">batch</span>')
     assert highlight("Batch batch", ["batch"]).count("<span") == 2
     assert highlight("x<y", []) == "x&lt;y"
 
@@ -108,7 +110,7 @@ def test_search_finds_a_lever(page, qtbot):
     assert all(e.section != "Source trail" or "cache" in e.text().lower() for e in page.visible_entries())
     assert "Prompt cache shape" in shown_text(page)
     assert "Batch eligibility" not in titles and "Batch eligibility" not in shown_text(page)
-    assert HIGHLIGHT in page.browser.toHtml().lower()
+    assert theme.highlight_colours()[0] in page.browser.toHtml().lower()
     assert page.result.text() == f"{len(titles)} entries match"
 
 

@@ -35,13 +35,13 @@ from desktop.domain.workbook import Workbook
 from desktop.services import traces
 from desktop.services.economics import Economics, run_economics
 from desktop.services.workers import gc_paused
-from desktop.ui import commands
+from desktop.ui import commands, theme
 from desktop.ui import economics_facts  # also registers the economics gate facts providers
 from desktop.ui.calculators import CalculatorsWidget
 from desktop.ui.document import Document
 from desktop.ui.economics_charts import FIGURES, ChartData, FigureData, figure_data
 from desktop.ui.pages.base import Page
-from desktop.ui.pages.economics_views import ERROR_STYLE, ChartView, RecommendationPanel
+from desktop.ui.pages.economics_views import ChartView, RecommendationPanel, error_style
 from desktop.ui.tasks import TaskRunner
 
 ALL_WORKLOADS = "All workloads"
@@ -159,13 +159,13 @@ class EconomicsPage(Page):
         self.target_edit.setMaximumWidth(90)
         self.target_edit.editingFinished.connect(self._on_target)
         self.field_message = QLabel()
-        self.field_message.setStyleSheet(ERROR_STYLE)
+        self.field_message.setStyleSheet(error_style())
         self.summary = QLabel()
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.summary.setWordWrap(True)
         self.updating = QLabel(UPDATING_TEXT)
         self.updating.setAccessibleName("Economics updating")
-        self.updating.setStyleSheet("color: #555; font-style: italic;")
+        self.updating.setStyleSheet(theme.style("muted", extra="font-style: italic;"))
         self.updating.hide()
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Workload"))
@@ -321,7 +321,7 @@ class EconomicsPage(Page):
         self.economics = None
         self._prepared = self._prepared_for = None
         self._draw_queue.clear()
-        self.summary.setText(f"<span style='{ERROR_STYLE}'>The economics cannot be computed: "
+        self.summary.setText(f"<span style='{error_style()}'>The economics cannot be computed: "
                              f"{html.escape(message)}</span>")
         self.calculators.refresh()  # they fall back to the bundled catalog
 
@@ -399,7 +399,7 @@ class EconomicsPage(Page):
         if economics is not self.economics:
             return
         self._prepared, self._prepared_for = {}, (economics, workload)  # draw nothing rather than retry forever
-        self.summary.setText(f"<span style='{ERROR_STYLE}'>The plots cannot be drawn: {html.escape(message)}</span>")
+        self.summary.setText(f"<span style='{error_style()}'>The plots cannot be drawn: {html.escape(message)}</span>")
 
     def _figures_done(self) -> None:
         if self._figure_runner.busy:

@@ -19,12 +19,17 @@ from desktop.economics.recommend import RecommendationOverride, normalize_overri
 from desktop.exports.plan_text import rests_on
 from desktop.services.economics import Economics
 from desktop.storage import economics_store
-from desktop.ui import commands, settings
+from desktop.ui import commands, settings, theme
+from desktop.ui.charts import chart_buttons, install_chart_actions
 from desktop.ui.document import Document
 from desktop.ui.economics_charts import FIGURES, ChartData, Figure, FigureData, build_figure, draw_figure, export_plot
 from desktop.ui.economics_facts import STATUS_COLORS
 
-ERROR_STYLE = "color: #9b1c1c;"
+
+
+def error_style() -> str:
+    """An error's text colour in the running theme."""
+    return theme.style("error")
 
 
 # ---- one plot ---------------------------------------------------------------------------------------
@@ -46,18 +51,20 @@ class ChartView(QGroupBox):
         self.plot_widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.readout = QLabel("Hover a point or bar for exact values.")
         self.readout.setTextFormat(Qt.TextFormat.RichText)
-        self.readout.setStyleSheet("color: #555;")
+        self.readout.setStyleSheet(theme.style("muted"))
         self.readout.setWordWrap(True)
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.notes = QLabel()
         self.notes.setWordWrap(True)
-        self.notes.setStyleSheet("color: #555;")
+        self.notes.setStyleSheet(theme.style("muted"))
         self.notes.hide()
         self.save_button = QPushButton("Save as PNG or SVG...")
         self.save_button.setAccessibleName(f"Save {FIGURES[kind]} as PNG or SVG")
         self.save_button.clicked.connect(self.ask_save)
+        self.chart_actions = install_chart_actions(self.plot_widget, lambda: FIGURES[kind], self.table_data)
         bottom = QHBoxLayout()
         bottom.addWidget(self.readout, 1)
+        bottom.addLayout(chart_buttons(self.chart_actions))
         bottom.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -78,6 +85,10 @@ class ChartView(QGroupBox):
         self.notes.setVisible(bool(notes))
         self.plot_widget.setAccessibleDescription(self.describe())
         return self.figure
+
+    def table_data(self) -> tuple[list[str], list[list[str]]]:
+        """The drawn figure's points (see Figure.table_data); a header only before anything is drawn."""
+        return self.figure.table_data() if self.figure is not None else (["Series", "x", "y"], [])
 
     def describe(self) -> str:
         if self.figure is None:
@@ -120,7 +131,7 @@ class ChartView(QGroupBox):
         try:
             self.save(path)
         except (OSError, ValueError) as exc:
-            self.readout.setText(f"<span style='{ERROR_STYLE}'>Not saved: {html.escape(str(exc))}</span>")
+            self.readout.setText(f"<span style='{error_style()}'>Not saved: {html.escape(str(exc))}</span>")
             return
         settings.set_last_folder("figures", Path(path).parent)
         self.readout.setText(f"Saved {html.escape(str(path))}")
@@ -140,7 +151,9 @@ class RecommendationPanel(QWidget):
         self.headline.setWordWrap(True)
         self.headline.setTextFormat(Qt.TextFormat.RichText)
         self.headline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.headline.setStyleSheet("QLabel { background: #eef4fb; border: 1px solid #b8cde6; padding: 8px; }")
+        text, background, border = theme.banner_colours("info")
+        self.headline.setStyleSheet(f"QLabel {{ color: {text}; background: {background}; border: 1px solid {border}; "
+                                    "padding: 8px; }")
         self.route_boxes: dict[str, QLabel] = {}
         self.route_titles: dict[str, QGroupBox] = {}
         routes = QWidget()
@@ -210,10 +223,10 @@ class RecommendationPanel(QWidget):
         lines = [f"<b>Recommended route: {html.escape(rec.route_name)}</b> &nbsp; Fallback: "
                  f"<b>{html.escape(rec.fallback_name)}</b>"]
         lines += [html.escape(r.text) for r in rec.basis]
-        lines += [f"<span style='color:#8a5300'>{html.escape(p)}</span>" for p in economics.problems]
+        lines += [f"<span style='color:{theme.colour('warning')}'>{html.escape(p)}</span>" for p in economics.problems]
         self.headline.setText("<br>".join(lines))
         for status in rec.statuses:
-            color = STATUS_COLORS.get(status.status, "#333")
+            color = STATUS_COLORS.get(status.status, "muted")
             marks = []
             if status.slug == rec.route:
                 marks.append("recommended")
@@ -262,7 +275,7 @@ class RecommendationPanel(QWidget):
                     else "Set the fallback route" if new else "Clear the recommendation override")
             self.document.push(commands.set_override(self.document, new, text))
         except DomainError as exc:
-            self.override_message.setStyleSheet(ERROR_STYLE)
+            self.override_message.setStyleSheet(error_style())
             self.override_message.setText("A route override needs a reason." if route and not reason else str(exc))
             return False
         self.override_message.setStyleSheet("")
@@ -275,7 +288,7 @@ class RecommendationPanel(QWidget):
         try:
             self.document.push(commands.set_override(self.document, None, "Clear the recommendation override"))
         except DomainError as exc:
-            self.override_message.setStyleSheet(ERROR_STYLE)
+            self.override_message.setStyleSheet(error_style())
             self.override_message.setText(str(exc))
             return False
         self.override_message.setStyleSheet("")

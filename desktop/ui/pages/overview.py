@@ -12,6 +12,7 @@ from desktop.domain.formatting import NOT_SET, format_count
 from desktop.domain.gates import gate_progress, gates_assessed, overall_progress
 from desktop.domain.playbook import Gate, Playbook
 from desktop.domain.workbook import BuyerContext, GateAssessment, GateStatus, Workbook
+from desktop.ui import theme
 from desktop.ui.charts import ReadinessChart, readiness_bars
 from desktop.ui.document import Document
 from desktop.ui.pages.base import Page, scrolling
@@ -101,7 +102,7 @@ class PendingPanel(OverviewPanel):
         self.state.hide()
         self.message = QLabel(f"<i>Not available yet.</i> {message}")
         self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #555;")
+        self.message.setStyleSheet(theme.style("muted"))
         self.link = link_button(link_text, f"{link_text} ({title})")
         self.link.clicked.connect(lambda: self.sig_page_requested.emit(page_key))
         layout = QVBoxLayout(self)
@@ -181,7 +182,8 @@ class OverviewPage(Page):
         self.resume.clicked.connect(self._on_resume_clicked)
         self.banner = QLabel()
         self.banner.setWordWrap(True)
-        self.banner.setStyleSheet("background: #fff4ce; border: 1px solid #e0c36b; padding: 6px;")
+        text, background, border = theme.banner_colours("warning")
+        self.banner.setStyleSheet(f"color: {text}; background: {background}; border: 1px solid {border}; padding: 6px;")
         self.banner.hide()
         header = QHBoxLayout()
         header.addWidget(self.heading, 1)

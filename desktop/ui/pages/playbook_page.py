@@ -8,23 +8,29 @@ import re
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QTextBrowser, QVBoxLayout,
                                QWidget)
 
 from desktop.domain.playbook import Playbook
+from desktop.ui import theme
 from desktop.ui.pages.base import Page
 
 # ---- Constants
 SECTIONS = ("Routes", "Levers", "Procurement routes", "Trace kit", "Source trail")
-HIGHLIGHT = "#ffe066"
-_STYLE = """
-h2 { margin-top: 14px; margin-bottom: 2px; }
-h3 { margin-top: 10px; margin-bottom: 2px; }
-p.intro { color: #444; margin-top: 0; }
-td.label { color: #555; padding-right: 10px; vertical-align: top; white-space: nowrap; }
-td { vertical-align: top; padding: 2px 6px 2px 0; }
-th { text-align: left; background: #f0f0f0; padding: 3px 6px 3px 0; }
+
+
+def _style() -> str:
+    """The page's CSS in the running theme's colours (muted labels, header shading, search hits)."""
+    muted = theme.colour("muted")
+    header = theme.palette().color(QPalette.ColorRole.AlternateBase).name()
+    return f"""
+h2 {{ margin-top: 14px; margin-bottom: 2px; }}
+h3 {{ margin-top: 10px; margin-bottom: 2px; }}
+p.intro {{ color: {muted}; margin-top: 0; }}
+td.label {{ color: {muted}; padding-right: 10px; vertical-align: top; white-space: nowrap; }}
+td {{ vertical-align: top; padding: 2px 6px 2px 0; }}
+th {{ text-align: left; background: {header}; padding: 3px 6px 3px 0; }}
 """
 
 
@@ -90,9 +96,11 @@ def highlight(text: str, terms: list[str]) -> str:
         return html.escape(text)
     pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
     out, last = [], 0
+    background, foreground = theme.highlight_colours()
     for match in pattern.finditer(text):
         out.append(html.escape(text[last:match.start()]))
-        out.append(f'<span style="background-color:{HIGHLIGHT}">{html.escape(match.group())}</span>')
+        out.append(f'<span style="background-color:{background}; color:{foreground}">'
+                   f'{html.escape(match.group())}</span>')
         last = match.end()
     out.append(html.escape(text[last:]))
     return "".join(out)
@@ -115,7 +123,7 @@ def render_html(playbook: Playbook, entries: list[Entry], query: str = "") -> st
               "Trace kit": playbook.trace_kit_purpose,
               "Source trail": "Where the playbook's numbers and claims come from. Copy a URL to open it "
                               "in your browser; the app opens no link by itself."}
-    parts = [f"<style>{_STYLE}</style>"]
+    parts = [f"<style>{_style()}</style>"]
     for section in SECTIONS:
         shown = [e for e in entries if e.section == section]
         if not shown:

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QCheckBox, QFrame, QGridLayout, QGroupBox, QHBoxL
 from desktop.domain.errors import DomainError
 from desktop.domain.playbook import Playbook, ReadinessDimension
 from desktop.domain.workbook import ReadinessScore, Workbook
-from desktop.ui import commands
+from desktop.ui import commands, theme
 from desktop.ui.charts import ReadinessChart, readiness_bars
 from desktop.ui.document import Document
 from desktop.ui.pages.base import Page
@@ -58,7 +58,7 @@ class DimensionEditor(QGroupBox):
         self.guidance.setWordWrap(True)
         self.guidance.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.guidance.setAccessibleName(f"Playbook guidance for {name}")
-        self.guidance.setStyleSheet("color: #4a4a4a; font-style: italic;")
+        self.guidance.setStyleSheet(theme.style("muted", extra="font-style: italic;"))
         self.reference = QLabel(f"Reference score: <b>{dimension.reference_score}</b>")
         self.reference.setAccessibleName(f"Playbook reference score for {name}: {dimension.reference_score}")
         self.reference.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
@@ -229,7 +229,8 @@ class ReadinessPage(Page):
         intro.setWordWrap(True)
         self.banner = QLabel()
         self.banner.setWordWrap(True)
-        self.banner.setStyleSheet("background: #fff4ce; border: 1px solid #e0c36b; padding: 6px;")
+        text, background, border = theme.banner_colours("warning")
+        self.banner.setStyleSheet(f"color: {text}; background: {background}; border: 1px solid {border}; padding: 6px;")
         self.banner.hide()
 
         self.editors = [DimensionEditor(d) for d in playbook.readiness]

@@ -229,7 +229,8 @@ class SignoffPage(Page):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scrolling(content))
-        chain = [self.export_button, self.copy_button, self.details_button, self.gates_table, self.readiness_table, self.metrics_table,
+        chain = [self.export_button, self.copy_button, self.details_button, self.gates_table, self.readiness_table,
+                 self.metrics_table,
                  self.name_edit, self.role_edit, self.decision_combo, self.conditions_edit, self.date_edit,
                  self.draft_edit, self.key_check, self.sign_button, self.revoke_by_edit, self.revoke_reason_edit,
                  self.revoke_button, self.audit_table]

@@ -15,11 +15,11 @@ from desktop.domain.evidence import EvidenceCheck
 from desktop.domain.playbook import Playbook
 from desktop.domain.workbook import GateStatus
 from desktop.storage import evidence as evidence_files
+from desktop.ui import theme
 from desktop.ui.pages.base import Page, scrolling
 
 _KIND_LABELS = {"exception": "Exception", "failed": "Failed", "at-risk": "At risk", "not-assessed": "Open"}
-_STATUS_COLOURS = {GateStatus.PASSED: "#1e7b34", GateStatus.AT_RISK: "#8a5a00", GateStatus.FAILED: "#9b1c1c",
-                   GateStatus.NOT_ASSESSED: ""}
+_STATUS_ROLES = {GateStatus.PASSED: "passed", GateStatus.AT_RISK: "at-risk", GateStatus.FAILED: "failed"}
 
 
 def evidence_flags(playbook: Playbook, document) -> list[tuple[str, int, str]]:
@@ -190,8 +190,8 @@ class SummaryPage(Page):
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
-                if column == 1 and _STATUS_COLOURS[gate.status]:
-                    item.setForeground(QColor(_STATUS_COLOURS[gate.status]))
+                if column == 1 and gate.status in _STATUS_ROLES:
+                    item.setForeground(QColor(theme.colour(_STATUS_ROLES[gate.status])))
                 self.table.setItem(row, column, item)
         self.table.resizeRowsToContents()
         rows = sum(self.table.rowHeight(r) for r in range(self.table.rowCount()))
