@@ -19,9 +19,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from desktop.exports.matrix import DECISION_LABELS, GATE_LABELS, STATUS_LABELS
+from desktop.domain.canonical import content_number as _num
 from desktop.domain.formatting import NOT_KNOWN, NOT_OBSERVED
-from desktop.exports.pdf import _num, count, pct, short, usd
+from desktop.exports.matrix import DECISION_LABELS, GATE_LABELS, STATUS_LABELS
+from desktop.exports.pdf import count, pct, short, usd
 from desktop.exports.plan_text import rests_on
 
 _SPACE = re.compile(r"\s+")
