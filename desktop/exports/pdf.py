@@ -35,7 +35,7 @@ from desktop.domain.formatting import (NOT_KNOWN, NOT_OBSERVED, format_count, fo
 from desktop.domain.progress import NO_PROGRESS, Progress, check_cancelled
 from desktop.exports.atomic import ExportError, atomic_path
 from desktop.exports.memo_plan import plan_memo_context
-from desktop.exports.plan_text import rests_on
+from desktop.exports.plan_text import rests_on, total_usd
 from desktop.exports.matrix import (CONTENT_FILE_NAME, DECISION_LABELS, GATE_LABELS, MANIFEST_FILE_NAME,
                                     STATUS_LABELS, ExportData, gate_justification, status_mark)
 
@@ -433,7 +433,10 @@ def memo_context(data: ExportData, charts: Sequence[ChartImage] = (), paper: str
     from_ = short(context.get("preparedBy"), 200) or "Procurement office"
     if org:
         from_ += f", {org}"
-    subject = f"{title} (recommended route: {route})"
+    plan_context = plan_memo_context(data.plan, book)
+    # A CFO reads the subject first: with a priced plan it names the money, not the rules' single route
+    subject = (f"{title} (plan: {plan_context['total']} a month)" if plan_context.get("available")
+               and total_usd(data.plan or {}) is not None else f"{title} (recommended route: {route})")
     return {
         "doc_title": f"{title} \u2014 decision memo", "author": from_, "subject": subject,
         "keywords": f"inference procurement, {route}, fingerprint {fingerprint}",
@@ -445,7 +448,7 @@ def memo_context(data: ExportData, charts: Sequence[ChartImage] = (), paper: str
         "fallback": rec.get("fallbackName") or "", "status_paragraphs": paragraphs,
         "route_rows": route_rows, "key_facts": facts, "cost_note": cost_note,
         "gates": gates, "readiness": readiness, "threshold": threshold, "threshold_mm": f"{40 * threshold / 100:.1f}",
-        "plan": plan_memo_context(data.plan, book),
+        "plan": plan_context,
         "charts": chart_list, "charts_missing": "No chart: the workbook has no trace rows with costs and latencies "
                                                 "to draw yet.",
         "fallback_facts": fallback_facts, "fallback_missing": fallback_missing, "other_routes": other_routes,

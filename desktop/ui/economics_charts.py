@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor
@@ -170,6 +171,8 @@ def _prepare(plot: pg.PlotItem, title: str, *, log: tuple[bool, bool] = (False, 
     legend_below(plot).clear()  # `legend_at` placed the legend inside the data; it now sits under the axis
     plot.setTitle(title, size="10pt", color=TEXT_PEN)
     value_axes(plot, units)
+    # a range valid on both scales first: a linear range of millions read as powers of ten would overflow
+    plot.getViewBox().setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
     plot.setLogMode(x=log[0], y=log[1])
     plot.showGrid(x=True, y=True, alpha=0.15)
     plot.enableAutoRange()
@@ -309,6 +312,39 @@ def draw_figure(fd: FigureData, plot: pg.PlotItem | None = None) -> Figure:
     fit_left_axis(plot, _left_labels(fd), bool(left))
     fit_legend(plot)
     return figure
+
+
+def can_log(figure: Figure) -> bool:
+    """Whether the figure was designed with a logarithmic axis, so a linear / log choice applies to it."""
+    return figure.data is not None and figure.message is None and any(figure.data.log)
+
+
+def set_log_scale(figure: Figure, log: bool) -> None:
+    """Show `figure` on its designed logarithmic axes (log=True) or on linear axes from zero with thousands
+    separators (log=False, what a spreadsheet user expects first). Only the axes the figure made logarithmic
+    change; the forecast line moves with the scale (it is placed in view units)."""
+    if not can_log(figure):
+        return
+    fd, plot = figure.data, figure.plot
+    x_log, y_log = fd.log[0] and log, fd.log[1] and log
+    plot.setLogMode(x=x_log, y=y_log)
+    for item in plot.items:
+        if isinstance(item, pg.InfiniteLine) and item.angle == 90 and fd.forecast:
+            item.setValue(math.log10(fd.forecast) if x_log else fd.forecast)
+    if log:
+        if fd.x_range is not None:
+            plot.setXRange(fd.x_range[0], fd.x_range[1], padding=fd.x_range[2])
+        if fd.y_range is not None:
+            plot.setYRange(fd.y_range[0], fd.y_range[1], padding=fd.y_range[2])
+        fit_left_axis(plot, _left_labels(fd), bool(fd.labels[0]))
+        return
+    highs = [float(np.nanmax(ys)) for _xs, ys in figure.series.values() if len(ys) and np.isfinite(ys).any()]
+    top = max(highs, default=1.0)
+    plot.enableAutoRange()
+    plot.setYRange(0, top * 1.05, padding=0)
+    ticks = nice_ticks(0, top, 8)
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
+    fit_left_axis(plot, [tick_label(t, fd.units[0], step) for t in ticks], bool(fd.labels[0]))
 
 
 def fit_legend(plot: pg.PlotItem) -> None:

@@ -151,7 +151,7 @@ def recommendation_html(economics: Economics, *, reasons: bool = False) -> str:
         parts.append(f"<i>Officer override</i> of {html.escape(computed)}: {html.escape(rec.override.reason)}")
     else:
         parts += [html.escape(r.text) for r in rec.basis]
-    summary = ", ".join(f"<span style='color:{STATUS_COLORS.get(s.status, '#333')}'>{html.escape(s.route)}: "
+    summary = ", ".join(f"<span style='color:{STATUS_COLORS.get(s.status, 'muted')}'>{html.escape(s.route)}: "
                         f"{s.status}</span>" for s in rec.statuses)
     parts.append(summary)
     if reasons:

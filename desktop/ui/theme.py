@@ -34,6 +34,9 @@ _BANNERS = {
     "error": (("#8a1818", "#fdecec", "#d64545"), ("#ffa39c", "#3d1616", "#c04040")),
     "info": (("#1d4f91", "#eaf2fd", "#5b8fd9"), ("#a9ccff", "#15263d", "#4a78c0")),
 }
+# a verdict drawn as a pill (text, fill): light pills read the same on light and dark windows
+_PILLS = {"not-assessed": ("#555555", "#eeeeee"), "passed": ("#1b5e20", "#dcedc8"),
+          "at-risk": ("#8a5300", "#ffe0b2"), "failed": ("#b71c1c", "#ffcdd2")}
 # a highlight behind text (search hits, edited cells): (background, text) light and dark
 _HIGHLIGHT = (("#fff1c2", "#1a1a1a"), ("#5a4a12", "#f5f5f5"))
 # charts are drawn on white paper in every theme (as in the memo): their axis and text colours
@@ -95,6 +98,15 @@ def banner_colours(kind: str, pal: QPalette | None = None) -> tuple[str, str, st
 def highlight_colours(pal: QPalette | None = None) -> tuple[str, str]:
     """(background, text) for text picked out of its surroundings."""
     return _HIGHLIGHT[1] if is_dark(pal or palette()) else _HIGHLIGHT[0]
+
+
+def pill_colours(status: str, pal: QPalette | None = None) -> tuple[str, str]:
+    """(text, fill) of a verdict pill ("passed", "at-risk", "failed", "not-assessed"); high contrast: the
+    palette's own text on its window."""
+    pal = pal or palette()
+    if is_high_contrast(pal):
+        return (pal.color(QPalette.ColorRole.WindowText).name(), pal.color(QPalette.ColorRole.Window).name())
+    return _PILLS[status]
 
 
 def drop_border(pal: QPalette | None = None) -> str:

@@ -2,6 +2,8 @@
 spreadsheet, and the same numbers as an accessible table."""
 
 import numpy as np
+import pyqtgraph as pg
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
@@ -81,3 +83,45 @@ def test_legends_sit_under_the_axis_outside_the_data():
                                 ("Dedicated endpoint (steps by replica)", "#2ca02c", np.array([2.0]),
                                  np.array([3.0]))))
     assert draw_figure(long).plot.legend.columnCount == 1
+
+
+def test_a_figure_designed_on_log_axes_starts_linear_and_switches_to_log():
+    """Monthly cost against volume spans powers of ten: it opens on linear axes with separators (what a
+    spreadsheet user expects), and the Log scale choice puts back the designed axes; the forecast line
+    (placed in view units) follows: at 300,000 on the linear axis, at log10(300,000) = 5.477 on the log one."""
+    import math
+
+    from desktop.ui.economics_charts import can_log, set_log_scale
+
+    volumes = np.array([1e3, 1e5, 1e7])
+    data = FigureData(kind="cost-volume", title="Monthly cost", log=(True, True), forecast=300_000.0,
+                      series={"api": (volumes, volumes * 0.05)}, x_range=(3.0, 7.0, 0.0), y_range=(1.0, 6.0, 0.0),
+                      units=("usd", "count"), labels=("Monthly cost (USD)", "Monthly volume"))
+    figure = draw_figure(data)
+    assert can_log(figure)
+    forecast = next(i for i in figure.plot.items if isinstance(i, pg.InfiniteLine) and i.angle == 90)
+    set_log_scale(figure, False)
+    assert not figure.plot.getAxis("bottom").logMode and not figure.plot.getAxis("left").logMode
+    assert forecast.value() == 300_000.0
+    assert figure.plot.getAxis("left").tickStrings([250_000.0], 1.0, 250_000.0) == ["$250,000"]
+    set_log_scale(figure, True)
+    assert figure.plot.getAxis("bottom").logMode and figure.plot.getAxis("left").logMode
+    assert forecast.value() == pytest.approx(math.log10(300_000))
+    assert not can_log(draw_figure(FigureData(kind="latency", title="p95", series={"a": ([1.0], [2.0])})))
+
+
+def test_the_economics_chart_view_offers_log_scale_only_where_it_applies(qtbot):
+    from desktop.ui.pages.economics_views import ChartView
+
+    view = ChartView("cost-volume")
+    qtbot.addWidget(view)
+    view.show()
+    volumes = np.array([1e3, 1e7])
+    view.draw(FigureData(kind="cost-volume", title="Monthly cost", log=(True, True),
+                         series={"api": (volumes, volumes * 0.05)}))
+    assert view.log_box.isVisible() and not view.log_box.isChecked()
+    assert not view.plot.getAxis("bottom").logMode  # linear first
+    view.log_box.click()
+    assert view.plot.getAxis("bottom").logMode
+    view.draw(FigureData(kind="latency", title="p95", series={"a": ([1.0], [2.0])}))
+    assert not view.log_box.isVisible()

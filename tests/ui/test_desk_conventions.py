@@ -251,3 +251,21 @@ def test_every_page_has_its_section_in_the_guide(window):
         window.show_page(key)
         anchor = window._help_anchor()
         assert f'id="{anchor}"' in guide, key
+
+
+def test_a_workload_without_volume_is_flagged_on_the_plan_and_in_the_navigation(qtbot, window):
+    from dataclasses import replace
+
+    from desktop.domain.workbook import Workload
+
+    context = window.document.workbook.context
+    window.document.push(commands.set_context(window.document, replace(
+        context, workloads=context.workloads + (Workload("contract-summaries", 0.0),)), "add"))
+    nav = window.navigation.item(window.navigation.row_of("context"))
+    assert "\u26a0" in nav.text() and "contract-summaries" in nav.toolTip()
+    window.show_page("plan")
+    banner = window.pages["plan"].volume_warning
+    assert banner.isVisible() and "contract-summaries" in banner.text() and "0 requests a month" in banner.text()
+    window.document.undo_stack.undo()
+    window.pages["plan"].refresh()
+    assert not banner.isVisible() and "\u26a0" not in nav.text()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QCursor
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
                                QLineEdit, QPushButton, QScrollArea, QToolTip, QVBoxLayout, QWidget)
 
 from desktop.domain.errors import DomainError
@@ -22,7 +22,8 @@ from desktop.storage import economics_store
 from desktop.ui import commands, settings, theme
 from desktop.ui.charts import chart_buttons, install_chart_actions
 from desktop.ui.document import Document
-from desktop.ui.economics_charts import FIGURES, ChartData, Figure, FigureData, build_figure, draw_figure, export_plot
+from desktop.ui.economics_charts import (FIGURES, ChartData, Figure, FigureData, build_figure, can_log, draw_figure,
+                                         export_plot, set_log_scale)
 from desktop.ui.economics_facts import STATUS_COLORS
 
 
@@ -62,8 +63,13 @@ class ChartView(QGroupBox):
         self.save_button.setAccessibleName(f"Save {FIGURES[kind]} as PNG or SVG")
         self.save_button.clicked.connect(self.ask_save)
         self.chart_actions = install_chart_actions(self.plot_widget, lambda: FIGURES[kind], self.table_data)
+        self.log_box = QCheckBox("&Log scale")  # linear first; only for a figure that spans powers of ten
+        self.log_box.setAccessibleName(f"Logarithmic axes for {FIGURES[kind]}")
+        self.log_box.setVisible(False)
+        self.log_box.toggled.connect(lambda on: self.figure is not None and set_log_scale(self.figure, on))
         bottom = QHBoxLayout()
         bottom.addWidget(self.readout, 1)
+        bottom.addWidget(self.log_box, 0, Qt.AlignmentFlag.AlignTop)
         bottom.addLayout(chart_buttons(self.chart_actions))
         bottom.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
@@ -80,6 +86,8 @@ class ChartView(QGroupBox):
         """Draw from figure data prepared beforehand (the page's worker does that), or from chart data."""
         self.figure = (draw_figure(data, self.plot) if isinstance(data, FigureData)
                        else build_figure(self.kind, data, self.plot))
+        self.log_box.setVisible(can_log(self.figure))
+        set_log_scale(self.figure, self.log_box.isChecked())
         notes = self.figure.notes
         self.notes.setText(" ".join(notes))
         self.notes.setVisible(bool(notes))

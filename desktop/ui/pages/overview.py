@@ -28,12 +28,6 @@ CONTEXT_GRID = {  # label -> (row, column pair): two pairs side by side keep the
     "Readiness threshold": (3, 0),
     "Workloads in scope": (4, 0),
 }
-VERDICT_COLORS = {
-    GateStatus.NOT_ASSESSED: ("#555555", "#eeeeee"),
-    GateStatus.PASSED: ("#1b5e20", "#dcedc8"),
-    GateStatus.AT_RISK: ("#8a5300", "#ffe0b2"),
-    GateStatus.FAILED: ("#b71c1c", "#ffcdd2"),
-}
 
 
 # ---- Public API
@@ -147,7 +141,7 @@ class GateRow:
         self.progress.setMinimumWidth(150)
 
     def show(self, assessment: GateAssessment) -> None:
-        fg, bg = VERDICT_COLORS[assessment.status]
+        fg, bg = theme.pill_colours(assessment.status.value)
         self.verdict.setText(verdict_text(assessment))
         self.verdict.setStyleSheet(f"color: {fg}; background: {bg}; border-radius: 8px; padding: 2px 8px;")
         self.verdict.setAccessibleName(f"{self.gate.name} verdict: {verdict_text(assessment)}")

@@ -26,14 +26,14 @@ from desktop.domain.workbook import PlanSettings
 from desktop.exports.plan_figures import plan_tornado, plan_waterfall, volume_ranges
 from desktop.exports.plan_text import (PlanRow, currency_statement, money, plan_currency, plan_rows, route_label,
                                        totals_lines)
-from desktop.ui import commands
+from desktop.ui import commands, theme
 from desktop.ui.pages.base import Page, scrolling
 from desktop.ui.plan_state import PlanState, plan_state
+from desktop.ui.widgets.banner import Banner
 from desktop.ui.widgets.plan_inputs import ConstraintsEditor, LeverPanel
 
 COLUMNS = ("Workload", "Volume a month", "Route", "Fallback", "Monthly cost", "Cost shape", "Basis", "Reasons")
 NUMERIC = {1, 4}
-ERROR_STYLE = "color:#b71c1c"
 NO_WORKLOADS = ("<i>No workloads in scope yet:</i> add them with their monthly volume on the Buyer context page; "
                 "the plan then shows a route and a monthly cost for each.")
 
@@ -223,6 +223,8 @@ class PlanPage(Page):
         layout.addWidget(heading)
         layout.addWidget(self.updating)
         layout.addWidget(self.message)
+        self.volume_warning = Banner("warning")  # a workload with no monthly volume adds nothing to the plan
+        layout.addWidget(self.volume_warning)
         layout.addWidget(self.totals)
         layout.addWidget(self.currency_note)
         layout.addWidget(self.table)
@@ -260,6 +262,10 @@ class PlanPage(Page):
             return
         workbook = document.workbook
         names = [w.name for w in workbook.context.workloads]
+        empty = [w.name for w in workbook.context.workloads if not w.monthly_requests]
+        self.volume_warning.show_message(
+            f"<b>No forecast volume:</b> {html.escape(', '.join(empty))}: 0 requests a month, so nothing of it is "
+            "in the plan's cost. Enter its volume on the Buyer context page." if empty else "")
         editable = not document.read_only
         currency = self._document_currency()
         self.levers.show_settings(workbook.plan, names, editable)
@@ -273,7 +279,7 @@ class PlanPage(Page):
             document = self.document
             document.push(commands.ReplaceCommand(text, document.workbook.plan, settings, document.apply_plan))
         except DomainError as exc:  # a refused edit (read-only, signed, invalid) is shown, never raised into Qt
-            self.message.setText(f"<span style='{ERROR_STYLE}'>{html.escape(str(exc))}</span>")
+            self.message.setText(f"<span style='{theme.style('error')}'>{html.escape(str(exc))}</span>")
             self.message.show()
             self.refresh()
 
@@ -360,5 +366,6 @@ class PlanPage(Page):
             return USD
 
     def _show_failure(self, message: str) -> None:
-        self.message.setText(f"<span style='{ERROR_STYLE}'>The plan cannot be computed: {html.escape(message)}</span>")
+        self.message.setText(f"<span style='{theme.style('error')}'>The plan cannot be computed: "
+                             f"{html.escape(message)}</span>")
         self.message.show()

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox
 from desktop.domain.formatting import NOT_KNOWN, DisplayCurrency, format_money
 from desktop.domain.playbook import Playbook
 from desktop.domain.workbook import WORKBOOK_WIDE, PlanConstraint, PlanLever, PlanSettings
+from desktop.ui import theme
 
 COMMIT_DELAY_MS = 350
 BUDGET_WIDTH = 120  # pixels: room for a monthly amount such as 1,250,000
@@ -274,8 +275,8 @@ class ConstraintsEditor(QGroupBox):
         if ((plan or {}).get("totals") or {}).get("budgetBreached"):
             over.append("the plan's total")
         over += [w.get("workload") for w in (plan or {}).get("workloads") or () if w.get("budgetBreached")]
-        self.budget_state.setText(f"<b style='color:#b71c1c'>Over the budget cap: {', '.join(map(str, over))}</b>"
-                                  if over else "")
+        self.budget_state.setText(theme.span("problem", f"Over the budget cap: {', '.join(map(str, over))}",
+                                             bold=True) if over else "")
 
     def set_budget(self, workload: str, text: str) -> None:
         """Type `text` (an amount in the display currency, or blank) into a workload's budget cell."""
