@@ -63,7 +63,8 @@ def _decision(content: Mapping[str, Any], playbook: Any) -> list[Shown]:
 
 def _route(content: Mapping[str, Any], playbook: Any) -> list[Shown]:
     rec = content.get("recommendation") or {}
-    shown = [Shown("recommended route", rec.get("routeName") or "", "(recommended route: ", ")")]
+    # the route is marked "(recommended)" in the key-figures table (the subject names it only without a plan)
+    shown = [Shown("recommended route", f"{rec.get('routeName') or ''} (recommended)")]
     statuses = {s.get("slug"): s for s in rec.get("statuses", [])}
     for route in playbook.procurement_routes:
         s = statuses.get(route.slug, {})
