@@ -33,6 +33,14 @@ def register(subparsers: Any) -> None:
     export.add_argument("--json", type=Path, metavar="PATH", help="write the procurement matrix as JSON")
     export.add_argument("--paper", choices=("a4", "letter"), default="a4", help="page size (default a4)")
     export.add_argument("--report", action="store_true", help="print one JSON object describing what was written")
+    pdf_keys = export.add_mutually_exclusive_group()
+    pdf_keys.add_argument("--pdf-key", type=Path, metavar="KEY",
+                          help="sign a signed-off memo with the PDF certificate 'ipw keygen --key KEY' made (default: "
+                               "yours, when you have one)")
+    pdf_keys.add_argument("--p12", type=Path, metavar="FILE",
+                          help="sign a signed-off memo with your organisation's certificate (PKCS#12; the password "
+                               "is asked for, or read from IPW_P12_PASSWORD)")
+    pdf_keys.add_argument("--no-pdf-signature", action="store_true", help="do not sign the memo as a PDF")
     export.set_defaults(func=cmd_export)
 
 
@@ -47,6 +55,28 @@ def _targets(args: argparse.Namespace) -> dict[str, Path]:
         if key == Path(os.path.abspath(args.file)):
             raise CliError(f"--{kind} names the workbook itself; choose another file", EXIT_USAGE)
     return targets
+
+
+def _pdf_credentials(args: argparse.Namespace) -> Any:
+    """The credentials the memo is signed with as a PDF (None: not signed, with a warning why)."""
+    from desktop.exports import pdf_signature
+
+    if args.no_pdf_signature:
+        return None
+    if args.p12 is not None:
+        password = os.environ.get("IPW_P12_PASSWORD")
+        if password is None:
+            import getpass
+            password = getpass.getpass(f"Password for {args.p12}: ")
+        return pdf_signature.pkcs12_credentials(args.p12, password)
+    credentials = pdf_signature.own_credentials(args.pdf_key)
+    if credentials is None:
+        if args.pdf_key is not None:
+            raise CliError(f"no PDF signing certificate beside {args.pdf_key} (create it with 'ipw keygen --key "
+                           f"{args.pdf_key}')")
+        sys.stderr.write("ipw: warning: the memo is not signed as a PDF: you have no PDF signing certificate "
+                         "(create one with 'ipw keygen', or use --p12 FILE)\n")
+    return credentials
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -75,8 +105,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         try:
             workbook = store.load(playbook())
             data = gather(store, workbook, playbook())
+            credentials = _pdf_credentials(args) if "pdf" in targets and data.signed else None
             try:
-                result = run_export(data, targets, args.paper)
+                result = run_export(data, targets, args.paper, pdf_credentials=credentials)
             except ExportFailed as exc:
                 if locked:
                     record_exports(store, exc.written)
@@ -101,6 +132,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     else:
         for w in result.written:
             print(f"wrote {w.path} ({KIND_NAMES[w.kind]}, {STATUS_WORDS[data.status]})")
+            if w.kind == "pdf" and credentials is not None:
+                print(f"  signed as a PDF (PAdES) with {credentials.describe()}")
         print(f"fingerprint {data.fingerprint}")
     if warning:
         sys.stderr.write(f"ipw: warning: {warning}\n")

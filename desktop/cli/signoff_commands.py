@@ -9,7 +9,7 @@ from typing import Any
 
 from desktop.cli.common import EXIT_MISMATCH, CliError, locked_store, print_json
 from desktop.domain.audit import chain_problems
-from desktop.exports import signing
+from desktop.exports import pdf_signature, signing
 from desktop.resources import playbook
 from desktop.services.signoff import DECISIONS, group_fingerprint, run_revoke, run_sign
 from desktop.storage.workbook_file import check_is_workbook, open_store
@@ -65,10 +65,15 @@ def register(subparsers: Any) -> None:
     verify = subparsers.add_parser(
         "verify", help="check a workbook or an export against its fingerprint and signature",
         description="Verify a workbook (.ipwb), an exported .xlsx or an exported .pdf. Exit 0: intact; "
-                    "3: changed (what differs is listed); 4: nothing to verify (an unsigned draft, or not "
-                    "our file).")
+                    "3: changed (what differs is listed, the headline names the failing check); 4: nothing "
+                    "to verify (a draft: nothing was signed, or not our file).")
     verify.add_argument("file", type=Path, metavar="FILE")
-    verify.add_argument("--workbook", type=Path, metavar="WB", help="the workbook an exported PDF came from")
+    verify.add_argument("--workbook", type=Path, metavar="WB",
+                        help="the workbook an export came from: its export record and whether the sign-off "
+                             "is still current (not revoked or superseded)")
+    verify.add_argument("--trusted-key", action="append", default=[], metavar="FINGERPRINT",
+                        help="a key fingerprint you trust (repeatable; also read from trusted-keys.txt in your "
+                             "config folder); a signature by any other key, or none, is a mismatch")
     verify.add_argument("--json", action="store_true", help="print one JSON object")
     verify.set_defaults(func=cmd_verify)
 
@@ -78,19 +83,25 @@ def cmd_keygen(args: argparse.Namespace) -> int:
     if args.public_out is not None and signing.key_exists(path):
         info = signing.key_info(path)
         created = False
+    elif signing.key_exists(path) and pdf_signature.own_credentials(path) is None:
+        info, created = signing.key_info(path), False  # a key from before PDF signing: add its certificate
     else:
         info = signing.generate_key(path)
         created = True
+    pdf = pdf_signature.ensure_own_credentials(path)
     if args.public_out is not None:
         signing.write_public_key(args.public_out, info.public_key)
     if args.json:
         print_json({"path": str(info.path), "created": created, "publicKey": info.public_key,
                     "keyFingerprint": info.fingerprint, "algorithm": signing.ALGORITHM,
-                    "publicKeyFile": str(args.public_out) if args.public_out else None})
+                    "publicKeyFile": str(args.public_out) if args.public_out else None,
+                    "pdfCertificate": str(pdf[0]), "pdfKeyFingerprint": pdf[1], "pdfCertificateCreated": pdf[2]})
         return 0
     print(f"{'created' if created else 'existing'} signing key {info.path}")
     print(f"  public key       {info.public_key}")
-    print(f"  key fingerprint  {info.fingerprint}")
+    print(f"  key fingerprint  {info.fingerprint}   (what an auditor pins: ipw verify --trusted-key)")
+    print(f"  {'created' if pdf[2] else 'existing'} PDF signing certificate {pdf[0]} (RSA-{pdf_signature.RSA_BITS}, "
+          f"key {pdf[1]}, vouched for by the key above)")
     if args.public_out is not None:
         print(f"  public key (PEM) written to {args.public_out}")
     if created:
@@ -175,8 +186,14 @@ def cmd_audit(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from desktop.exports.verify import verify_path
 
+    from desktop.exports.verify_trust import TrustedKeyError, load_trusted_keys
+
     try:
-        report = verify_path(args.file, args.workbook)
+        trusted = load_trusted_keys(args.trusted_key)
+    except TrustedKeyError as exc:
+        raise CliError(str(exc)) from None
+    try:
+        report = verify_path(args.file, args.workbook, trusted_keys=trusted)
     except FileNotFoundError as exc:
         raise CliError(str(exc)) from None
     if args.json:

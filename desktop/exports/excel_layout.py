@@ -15,7 +15,8 @@ from typing import Any
 from desktop.domain.canonical import content_number, group_fingerprint
 from desktop.domain.playbook import Playbook
 from desktop.exports.excel_text import clean_text
-from desktop.exports.matrix import DECISION_LABELS, GATE_LABELS, STATUS_LABELS, ExportData, status_mark
+from desktop.exports.matrix import (DECISION_LABELS, GATE_LABELS, STATUS_LABELS, ExportData, gate_justification,
+                                    status_mark)
 
 HEADER_ROW = 3  # 0-based: tables' header row (Excel row 4); data from row 4 (Excel row 5)
 FIRST_DATA_ROW = HEADER_ROW + 1
@@ -260,7 +261,7 @@ def gates_layout(content: Mapping[str, Any], manifest: Mapping[str, Any], playbo
     _header_block(layout, "Decision gates", manifest)
     layout.row = HEADER_ROW
     layout.line("Gate", "Buyer question", "Verdict", "Item", "Checklist item", "Done", "Note", "Owner", "Evidence",
-                "Gate note", "Exception (passed with open items)", "Failure if skipped", style="header",
+                "Gate note", "Justification and open items", "Failure if skipped", style="header",
                 origin="manifest")
     layout.widths = dict(enumerate((20, 30, 12, 5, 28, 6, 26, 14, 22, 26, 26, 36)))
     layout.freeze = (FIRST_DATA_ROW, 1)
@@ -270,11 +271,7 @@ def gates_layout(content: Mapping[str, Any], manifest: Mapping[str, Any], playbo
         state = states.get(gate.slug, {})
         items = state.get("items") or []
         verdict = GATE_LABELS.get(state.get("status"), state.get("status") or "Not assessed")
-        open_items = [i for i in items if not i.get("done")]
-        exception = ""
-        if state.get("status") == "passed" and open_items:
-            numbers = ", ".join(str(i.get("number")) for i in open_items)
-            exception = f"Open item(s) {numbers}: " + (state.get("justification") or "no justification recorded")
+        exception = gate_justification(state)
         for index, item in enumerate(items or [{}]):
             first = index == 0
             layout.line(gate.name, gate.buyer_question if first else None, verdict, _whole(item.get("number")),

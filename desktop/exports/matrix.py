@@ -110,6 +110,47 @@ def status_mark(manifest: Mapping[str, Any]) -> str | None:
     return DRAFT_MARK
 
 
+def gate_justification(state: Mapping[str, Any]) -> str:
+    """What every export shows beside a gate's verdict: the officer's justification and the open items.
+
+    A gate passed with open items always says so (with "no justification recorded" when there is none);
+    an at-risk or failed gate shows its justification; a gate not assessed shows nothing."""
+    status = state.get("status") or "not-assessed"
+    if status == "not-assessed":
+        return ""
+    open_items = [str(i.get("number")) for i in state.get("items") or [] if not i.get("done")]
+    justification = " ".join(str(state.get("justification") or "").split())
+    if status == "passed" and open_items:
+        return f"Passed with open item(s) {', '.join(open_items)}: {justification or 'no justification recorded'}"
+    text = justification
+    if open_items:
+        text += ("; " if text else "") + f"open item(s) {', '.join(open_items)}"
+    return text
+
+
+def decision_record(data: ExportData) -> dict[str, Any]:
+    """The decision as every matrix states it: approve / approve with conditions / reject, who, when, on what
+    conditions, with which key, and every revocation the audit log records."""
+    from desktop.exports.signing import key_fingerprint
+
+    signoff = data.workbook.signoff
+    revocations = [{"at": e.at, "by": e.actor, "reason": e.detail.get("reason"),
+                    "revokedFingerprint": e.detail.get("fingerprint"), "approver": e.detail.get("approver"),
+                    "decision": e.detail.get("decision")} for e in data.workbook.audit if e.action == "revoke"]
+    if signoff is None:
+        return {"decision": None, "decisionLabel": "Not decided: a draft, not signed off", "approver": None,
+                "role": None, "date": None, "conditions": None, "signedAt": None, "keyFingerprint": None,
+                "revocations": revocations}
+    try:
+        key = key_fingerprint(signoff.public_key) if signoff.signature and signoff.public_key else None
+    except ValueError:
+        key = "unreadable key"
+    return {"decision": signoff.decision, "decisionLabel": DECISION_LABELS.get(signoff.decision, signoff.decision),
+            "approver": signoff.approver, "role": signoff.role, "date": signoff.date,
+            "conditions": signoff.conditions or None, "signedAt": signoff.signed_at, "keyFingerprint": key,
+            "revocations": revocations}
+
+
 def make_manifest(workbook: Workbook, fingerprint: str, exported_at: str | None = None) -> dict[str, Any]:
     signoff = workbook.signoff
     if signoff is None:
@@ -216,8 +257,11 @@ def matrix_json(data: ExportData) -> dict[str, Any]:
             "evidenceNeeded": gate.evidence_needed, "failureIfSkipped": gate.failure_if_skipped,
             "verdict": state.get("status", "not-assessed"),
             "itemsDone": len(items) - len(open_items), "itemsTotal": len(items), "openItems": open_items,
+            "openItemTexts": [i.get("text") for i in items if not i.get("done")],
             "exception": state.get("justification") or None if state.get("status") == "passed" and open_items
             else None,
+            "justification": state.get("justification") or None, "note": state.get("note") or None,
+            "justificationAndOpenItems": gate_justification(state) or None,
         })
     readiness = []
     for dim in data.playbook.readiness:
@@ -238,6 +282,7 @@ def matrix_json(data: ExportData) -> dict[str, Any]:
             "readinessThreshold": _int(context.get("readinessThreshold")),
             "targetP95Ms": _number(context.get("targetP95Ms")),
         },
+        "decision": decision_record(data),
         "plan": plan_matrix_json(data.plan),
         "routes": routes,
         "decisionGates": decision_gates,
@@ -268,6 +313,7 @@ def matrix_markdown(data: ExportData) -> str:
               f"- Recommended route: **{md(wb['recommendedRoute'])}** (fallback: {md(wb['fallbackRoute'])})",
               f"- Fingerprint (SHA-256 of the decision content): `{wb['fingerprint']}`",
               f"- Playbook version {md(wb['playbookVersion'])}; exported {md(wb['exportedAt'])}", ""]
+    lines += _decision_markdown(doc["decision"])
     lines += plan_markdown_lines(data.plan, data.playbook, md)
     lines += [md(doc["purpose"]), "", "## Routes", "",
               "| Route | Stage | Use when | Minimum evidence | Avoid when | Owner | Status in this workbook |",
@@ -282,14 +328,13 @@ def matrix_markdown(data: ExportData) -> str:
         lines.append("")
         lines += [f"- {md(reason)}" for reason in r["reasons"]] or ["- (no reasons recorded)"]
         lines.append("")
-    lines += ["## Decision gates", "", "| Gate | Buyer question | Verdict | Items done | Failure if skipped |",
-              "|---|---|---|---|---|"]
+    lines += ["## Decision gates", "", "| Gate | Buyer question | Verdict | Items done | Justification and open items "
+              "| Officer's note | Failure if skipped |", "|---|---|---|---|---|---|---|"]
     for g in doc["decisionGates"]:
         verdict = GATE_LABELS.get(g["verdict"], g["verdict"])
-        if g["exception"]:
-            verdict += f" (exception: {g['exception']})"
         lines.append(f"| {md(g['gate'])} | {md(g['buyerQuestion'])} | {md(verdict)} | "
-                     f"{g['itemsDone']} of {g['itemsTotal']} | {md(g['failureIfSkipped'])} |")
+                     f"{g['itemsDone']} of {g['itemsTotal']} | {md(g['justificationAndOpenItems'])} | "
+                     f"{md(g['note'])} | {md(g['failureIfSkipped'])} |")
     lines += ["", f"## Readiness (threshold {wb['readinessThreshold']})", "",
               "| Dimension | Score | Reference score | Note |", "|---|---|---|---|"]
     for s in doc["readinessScores"]:
@@ -297,6 +342,25 @@ def matrix_markdown(data: ExportData) -> str:
         lines.append(f"| {md(s['dimension'])} | {score} | {s['referenceScore']} | {md(s['note'] or s['playbookNote'])} |")
     lines.append("")
     return "\n".join(lines)
+
+
+def _decision_markdown(decision: Mapping[str, Any]) -> list[str]:
+    lines = ["## Decision", ""]
+    if decision["decision"] is None:
+        lines.append(f"- Decision: **{md(decision['decisionLabel'])}**")
+    else:
+        lines += [f"- Decision: **{md(decision['decisionLabel'])}**",
+                  f"- Approver: {md(decision['approver'])}, {md(decision['role'])}",
+                  f"- Date: {md(decision['date'])} (recorded {md(decision['signedAt'])})",
+                  f"- Conditions: {md(decision['conditions']) or 'none'}",
+                  f"- Signing key: {md(decision['keyFingerprint']) or 'none (the fingerprint only, no signature)'}"]
+    for r in decision["revocations"]:
+        lines.append(f"- Revoked {md(r['at'])} by {md(r['by'])}: {md(r['reason'])} (the sign-off {md(r['decision'])} "
+                     f"by {md(r['approver'])}, fingerprint `{r['revokedFingerprint']}`)")
+    if not decision["revocations"]:
+        lines.append("- Revocations: none")
+    lines.append("")
+    return lines
 
 
 def write_matrix_json(path: Path | str, data: ExportData) -> None:

@@ -37,7 +37,7 @@ from desktop.exports.atomic import ExportError, atomic_path
 from desktop.exports.memo_plan import plan_memo_context
 from desktop.exports.plan_text import rests_on, total_usd
 from desktop.exports.matrix import (CONTENT_FILE_NAME, DECISION_LABELS, GATE_LABELS, MANIFEST_FILE_NAME,
-                                    STATUS_LABELS, ExportData, status_mark)
+                                    STATUS_LABELS, ExportData, gate_justification, status_mark)
 
 PAPER_CSS = {"a4": "A4", "letter": "letter"}
 MAX_NOTE = 1_500  # characters of one note shown in the memo
@@ -284,11 +284,7 @@ def memo_context(data: ExportData, charts: Sequence[ChartImage] = (), paper: str
         status = state.get("status") or "not-assessed"
         items = state.get("items") or []
         done = sum(1 for i in items if i.get("done"))
-        open_items = [str(i.get("number")) for i in items if not i.get("done")]
-        exception = ""
-        if status == "passed" and open_items:
-            exception = (f"passed with open item(s) {', '.join(open_items)}: "
-                         + short(state.get("justification") or "no justification recorded"))
+        exception = short(gate_justification(state))
         gates.append({"name": gate.name, "question": gate.buyer_question, "verdict": GATE_LABELS.get(status, status),
                       "status_class": status, "checklist": f"{done} of {len(items)}",
                       "risk": "" if status == "passed" else gate.failure_if_skipped,

@@ -43,7 +43,8 @@ class Check:
     detail: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "ok": self.ok, "detail": self.detail}
+        status = {True: "passed", False: "failed", None: "not checked"}[self.ok]
+        return {"name": self.name, "ok": self.ok, "status": status, "detail": self.detail}
 
 
 @dataclass
@@ -208,8 +209,9 @@ def _audit_checks(workbook: Workbook) -> tuple[Check, list[str]]:
     return Check("audit log", True, audit_status_text(workbook.audit, workbook.signoff).rstrip(".")), []
 
 
-def verify_store(store: WorkbookStore, playbook: Playbook, path: Path | None = None) -> VerifyReport:
-    """Verify an open workbook: stored fingerprint vs recomputed content, signature, audit chain."""
+def verify_store(store: WorkbookStore, playbook: Playbook, path: Path | None = None,
+                 trusted_keys: Any = None) -> VerifyReport:
+    """Verify an open workbook: stored fingerprint vs recomputed content, signature, trusted key, audit chain."""
     path = Path(path or store.path or "(workbook)")
     workbook = store.load(playbook)
     audit_check, audit_problems = _audit_checks(workbook)
@@ -220,8 +222,8 @@ def verify_store(store: WorkbookStore, playbook: Playbook, path: Path | None = N
             return VerifyReport(path, "workbook", MISMATCH, "the workbook is not signed off and its audit log "
                                 "was tampered with", [audit_check], list(audit_problems), recomputed=draft)
         return VerifyReport(path, "workbook", NOTHING_TO_VERIFY,
-                            "not signed off: a draft has no stored fingerprint to verify against "
-                            f"(its draft fingerprint is {draft})", [audit_check], recomputed=draft)
+                            "a draft: nothing was signed (no stored fingerprint to verify against; "
+                            f"its draft fingerprint is {draft})", [audit_check], recomputed=draft)
 
     signer = {"approver": signoff.approver, "role": signoff.role, "decision": signoff.decision,
               "date": signoff.date, "conditions": signoff.conditions, "signedAt": signoff.signed_at}
@@ -272,15 +274,37 @@ def verify_store(store: WorkbookStore, playbook: Playbook, path: Path | None = N
 
     checks.append(audit_check)
     differences += [f"audit log: {p}" for p in audit_problems]
+    _trust_checks(workbook, key_fp, trusted_keys, checks, differences)
     failed = [c.name for c in checks if c.ok is False]
     if failed:
-        return VerifyReport(path, "workbook", MISMATCH, f"changed since sign-off ({', '.join(failed)})", checks,
+        return VerifyReport(path, "workbook", MISMATCH, failed_headline(checks), checks,
                             differences, signoff.fingerprint, decision.fingerprint, signer, key_fp)
     return VerifyReport(path, "workbook", INTACT, "the signed-off content is unchanged", checks, [],
                         signoff.fingerprint, decision.fingerprint, signer, key_fp)
 
 
-def verify_workbook(path: Path, playbook: Playbook | None = None) -> VerifyReport:
+def _trust_checks(workbook: Workbook, key_fp: str | None, trusted_keys: Any, checks: list[Check],
+                  differences: list[str]) -> None:
+    """The hook into desktop.exports.verify_trust: a keyless sign-off after a keyed one, and whose key signed."""
+    from desktop.exports.verify_trust import SigningKeys, TrustedKeys, downgrade_problem, key_checks
+
+    problem = downgrade_problem(workbook.audit, workbook.signoff)
+    if problem:
+        checks.append(Check("key downgrade", False, problem))
+        differences.append(problem)
+    found, lost = key_checks(SigningKeys(content_key=key_fp), trusted_keys or TrustedKeys())
+    checks += found
+    differences += lost
+
+
+def failed_headline(checks: Sequence[Check]) -> str:
+    """The headline of a mismatch: the failing check(s) by name, the first one's finding in words."""
+    failed = [c for c in checks if c.ok is False]
+    names = ", ".join(c.name for c in failed)
+    return f"{names} check{'s' if len(failed) > 1 else ''} failed: {failed[0].detail}"
+
+
+def verify_workbook(path: Path, playbook: Playbook | None = None, trusted_keys: Any = None) -> VerifyReport:
     from desktop.resources import playbook as bundled_playbook
 
     path = Path(path)
@@ -289,7 +313,7 @@ def verify_workbook(path: Path, playbook: Playbook | None = None) -> VerifyRepor
     except DomainError as exc:
         return VerifyReport(path, "workbook", NOTHING_TO_VERIFY, f"not a workbook this app can read ({exc})")
     try:
-        return verify_store(store, playbook or bundled_playbook(), path)
+        return verify_store(store, playbook or bundled_playbook(), path, trusted_keys)
     finally:
         store.close()
 
@@ -302,7 +326,7 @@ def _is_sqlite(path: Path) -> bool:
         return False
 
 
-def verify_path(path: Path | str, workbook: Path | str | None = None) -> VerifyReport:
+def verify_path(path: Path | str, workbook: Path | str | None = None, *, trusted_keys: Any = None) -> VerifyReport:
     """Verify a workbook, an exported .xlsx or an exported .pdf (with `workbook`: against its export record).
 
     Raises FileNotFoundError when `path` does not exist.
@@ -314,9 +338,9 @@ def verify_path(path: Path | str, workbook: Path | str | None = None) -> VerifyR
     if suffix in (".xlsx", ".pdf"):
         from desktop.exports.verify_export import verify_export  # imported here: it imports this module
 
-        return verify_export(path, Path(workbook) if workbook else None)
+        return verify_export(path, Path(workbook) if workbook else None, trusted_keys=trusted_keys)
     if suffix == ".ipwb" or _is_sqlite(path):
-        report = verify_workbook(path)
+        report = verify_workbook(path, trusted_keys=trusted_keys)
         if workbook:
             report.checks.append(Check("--workbook", None, "ignored: a workbook is verified on its own"))
         return report

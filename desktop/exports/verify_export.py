@@ -1,35 +1,43 @@
 """Verifying an exported Excel workbook or PDF memo against the decision content embedded in it.
 
-`verify_export(path, workbook_path=None) -> VerifyReport` (the report class of `desktop.exports.verify`):
+`verify_export(path, workbook_path=None, trusted_keys=None) -> VerifyReport` (`desktop.exports.verify`):
 
 - .xlsx: the very hidden content sheet holds the canonical content and the export manifest. The content's
   SHA-256 must equal the manifest's fingerprint; a signature (if any) must verify over the canonical bytes
-  with the embedded public key; and every visible decision cell (Summary, Procurement matrix, Gates,
-  Readiness, the sign-off block) must equal what the embedded content renders to. Each differing cell is
-  named as Sheet!A1.
-- .pdf: the attached decision-content.json must hash to the fingerprint in the attached manifest, the
-  signature (if any) must verify, and the memo's text must show that fingerprint.
-- With `workbook_path`: the file's SHA-256 must be one the workbook recorded when it exported the file.
+  with the embedded public key; every visible decision cell (Summary, Procurement matrix, Gates,
+  Readiness, the sign-off block) must equal what the embedded content renders to, each differing cell
+  named as Sheet!A1; and the cells the Metrics formulas read (`desktop.exports.verify_xlsx_inputs`) must
+  be the content's.
+- .pdf: the PAdES signature (`desktop.exports.pdf_signature`), the attached decision-content.json against
+  the attached manifest's fingerprint and signature, the printed fingerprint, the decision values printed
+  on the pages (`desktop.exports.memo_text_check`), and every stream decodable; pypdf's and pyHanko's
+  complaints are collected, never printed, and a damaged file is a mismatch.
+- With `workbook_path`: the file's SHA-256 must be one the workbook recorded when it exported the file,
+  and the sign-off it shows still current (`desktop.exports.verify_trust`); always: whose keys signed.
 
-Exit codes: 0 intact, 3 mismatch (the differences name what), 4 nothing to verify (not a file this app
-exported, or no embedded content).
+Exit codes: 0 intact and signed off, 3 mismatch (the headline names the failing checks), 4 nothing to
+verify (a draft: nothing was signed; not a file this app exported, or no embedded content).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
+import logging
 import math
 import re
+import warnings
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from desktop.domain.canonical import canonical_bytes
 from desktop.exports.atomic import sha256_file
 from desktop.exports.matrix import CONTENT_FILE_NAME, MANIFEST_FILE_NAME, MANIFEST_FORMAT, NOT_VALID_MARK
-from desktop.exports.verify import INTACT, MISMATCH, NOTHING_TO_VERIFY, Check, VerifyReport
+from desktop.exports.verify import INTACT, MISMATCH, NOTHING_TO_VERIFY, Check, VerifyReport, failed_headline
 
 MAX_CELL_DIFFERENCES = 200
 
@@ -178,7 +186,7 @@ def _read_xlsx(path: Path) -> tuple[Any, str | None]:
         return None, f"not a readable Excel workbook ({exc})"
 
 
-def verify_xlsx(path: Path, workbook_path: Path | None = None) -> VerifyReport:
+def verify_xlsx(path: Path, workbook_path: Path | None = None, trusted_keys: Any = None) -> VerifyReport:
     from desktop.exports.excel import CONTENT_FORMAT, CONTENT_SHEET
     from desktop.exports.excel_layout import DECISION_SHEETS, cell_ref, decision_layouts
     from desktop.resources import playbook as bundled_playbook
@@ -255,11 +263,22 @@ def verify_xlsx(path: Path, workbook_path: Path | None = None) -> VerifyReport:
             differences += cell_differences[:MAX_CELL_DIFFERENCES]
             if len(cell_differences) > MAX_CELL_DIFFERENCES:
                 differences.append(f"... and {len(cell_differences) - MAX_CELL_DIFFERENCES} more cell(s)")
+            _input_cell_checks(book, content, checks, differences)
     finally:
         book.close()
     if workbook_path is not None:
         _export_record_check(path, workbook_path, "xlsx", fingerprint, checks, differences)
+    _trust_and_state(workbook_path, manifest, None, checks, differences, trusted_keys)
     return _finish(path, "xlsx", checks, differences, fingerprint, recomputed, content, manifest)
+
+
+def _input_cell_checks(book: Any, content: Mapping[str, Any], checks: list[Check], differences: list[str]) -> None:
+    """The hook into desktop.exports.verify_xlsx_inputs: the cells the formulas read (traces, rates, volumes)."""
+    from desktop.exports.verify_xlsx_inputs import assumption_input_check, trace_input_check
+
+    for check, found in (trace_input_check(book, content), assumption_input_check(book, content)):
+        checks.append(check)
+        differences += found[:MAX_CELL_DIFFERENCES]
 
 
 def _finish(path: Path, kind: str, checks: list[Check], differences: list[str], fingerprint: Any,
@@ -275,40 +294,128 @@ def _finish(path: Path, kind: str, checks: list[Check], differences: list[str], 
     signer = _signer(content) if content else None
     failed = [c.name for c in checks if c.ok is False]
     if failed or differences:
-        summary = f"does not match its embedded decision content ({', '.join(failed) or 'differences'})"
+        summary = failed_headline(checks) if failed else "does not match its embedded decision content"
         return VerifyReport(path, kind, MISMATCH, summary, checks, differences, fingerprint, recomputed, signer, key)
-    status = manifest.get("status")
-    summary = ("intact: shows exactly the signed-off decision content it embeds" if status == "signed" else
-               "intact: a DRAFT (not signed off) that shows exactly the decision content it embeds")
-    return VerifyReport(path, kind, INTACT, summary, checks, [], fingerprint, recomputed, signer, key)
+    if manifest.get("status") != "signed":
+        return VerifyReport(path, kind, NOTHING_TO_VERIFY, "a draft: nothing was signed (it shows exactly the "
+                            "draft content it embeds, but no one approved it)", checks, [], fingerprint,
+                            recomputed, signer, key)
+    return VerifyReport(path, kind, INTACT, "intact: shows exactly the signed-off decision content it embeds",
+                        checks, [], fingerprint, recomputed, signer, key)
+
+
+def _trust_and_state(workbook_path: Path | None, manifest: Mapping[str, Any], pdf_signature: Any,
+                     checks: list[Check], differences: list[str], trusted_keys: Any,
+                     page_text: str | None = None) -> None:
+    """The hooks into desktop.exports.verify_trust: the sign-off still current (with --workbook), and whose
+    keys signed the file."""
+    from desktop.exports.signing import key_fingerprint
+    from desktop.exports.verify_trust import SigningKeys, TrustedKeys, key_checks, signoff_state_checks
+
+    if workbook_path is not None and manifest.get("status") == "signed":
+        found, lost = signoff_state_checks(workbook_path, manifest.get("signedFingerprint"), page_text)
+        checks += found
+        differences += lost
+    if manifest.get("status") != "signed":
+        return
+    content_key = None
+    if manifest.get("signature") and manifest.get("publicKey"):
+        try:
+            content_key = key_fingerprint(str(manifest["publicKey"]))
+        except ValueError:
+            content_key = "unreadable key"
+    keys = SigningKeys(content_key=content_key, expects_pdf=pdf_signature is not None)
+    if pdf_signature is not None and pdf_signature.present:
+        keys.pdf_key, keys.pdf_key_vouched_by = pdf_signature.key_fingerprint, pdf_signature.vouched_by
+    found, lost = key_checks(keys, trusted_keys or TrustedKeys())
+    checks += found
+    differences += lost
 
 
 # ---------------------------------------------------------------------------------------------- pdf
 
-def pdf_attachments(path: Path) -> dict[str, bytes]:
+@contextlib.contextmanager
+def pdf_reader_problems() -> Iterator[list[str]]:
+    """Collect what pypdf logs while it reads a file (repairs, bad streams) instead of printing it: a memo
+    this app wrote reads without a single complaint, so any is a sign of damage."""
+    collected: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.levelno >= logging.WARNING:
+                collected.append(record.getMessage()[:200])
+
+    logger = logging.getLogger("pypdf")
+    handler, propagate = Collect(), logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield collected
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
+def pdf_attachments(path: Path | io.BytesIO) -> dict[str, bytes]:
     """The PDF's embedded files by name (empty when it has none); raises ValueError for a non-PDF."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     try:
-        reader = PdfReader(str(path))
+        reader = PdfReader(path if isinstance(path, io.BytesIO) else str(path))
         files = reader.attachments
         return {name: data[0] for name, data in files.items() if data}
-    except (PdfReadError, OSError, KeyError, TypeError, AttributeError) as exc:
-        raise ValueError(f"not a readable PDF ({exc})") from None
+    except Exception as exc:  # noqa: BLE001 - a hostile file: pypdf raises many kinds of errors
+        raise ValueError(f"not a readable PDF ({type(exc).__name__})") from None
 
 
-def pdf_text(path: Path) -> str:
+def pdf_text(path: Path | io.BytesIO) -> str:
+    """The text of every page, in order (what a reader sees, as pypdf extracts it)."""
     from pypdf import PdfReader
-    return "\n".join(page.extract_text() or "" for page in PdfReader(str(path)).pages)
+    return "\n".join(page.extract_text() or "" for page in PdfReader(path if isinstance(path, io.BytesIO)
+                                                                        else str(path)).pages)
 
 
-def verify_pdf(path: Path, workbook_path: Path | None = None) -> VerifyReport:
+def undecodable_streams(raw_file: bytes) -> list[str]:
+    """Decode every stream of the file (pages, fonts, images, metadata): a changed byte in compressed data
+    breaks its decoding even where nothing reads that stream to show the page text. One line per stream
+    that fails; pypdf's own complaints are collected by the caller's `pdf_reader_problems`."""
+    from pypdf import PdfReader
+    from pypdf.generic import StreamObject
+
+    problems = []
     try:
-        files = pdf_attachments(path)
-    except ValueError as exc:
-        return VerifyReport(path, "pdf", NOTHING_TO_VERIFY, f"{exc}: nothing to verify")
+        reader = PdfReader(io.BytesIO(raw_file))
+        numbers = sorted({n for table in reader.xref.values() for n in table})
+    except Exception as exc:  # noqa: BLE001 - a hostile file
+        return [f"the cross-reference table cannot be read ({type(exc).__name__})"]
+    for number in numbers:
+        try:
+            obj = reader.get_object(number)
+            if isinstance(obj, StreamObject):
+                obj.get_data()
+        except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds of errors for damaged data
+            problems.append(f"object {number} cannot be decoded ({type(exc).__name__})")
+    return problems
+
+
+def verify_pdf(path: Path, workbook_path: Path | None = None, trusted_keys: Any = None) -> VerifyReport:
+    try:
+        raw_file = path.read_bytes()
+    except OSError as exc:
+        return VerifyReport(path, "pdf", NOTHING_TO_VERIFY, f"cannot read the file ({exc.strerror})")
+    with pdf_reader_problems() as problems:
+        try:
+            files = pdf_attachments(io.BytesIO(raw_file))
+        except ValueError as exc:
+            return VerifyReport(path, "pdf", MISMATCH if problems else NOTHING_TO_VERIFY,
+                                f"the file is damaged: {exc}", [Check("file structure", False, str(exc))],
+                                [f"file structure: {exc}"])
     if CONTENT_FILE_NAME not in files or MANIFEST_FILE_NAME not in files:
+        if problems:
+            return VerifyReport(path, "pdf", MISMATCH, "the file is damaged: its embedded decision content cannot "
+                                "be read", [Check("file structure", False, problems[0])], list(problems[:5]))
         return VerifyReport(path, "pdf", NOTHING_TO_VERIFY, "no embedded decision content: not a memo exported "
                             "by this app (or its attachments were removed)")
     checks: list[Check] = []
@@ -320,26 +427,76 @@ def verify_pdf(path: Path, workbook_path: Path | None = None) -> VerifyReport:
     except (UnicodeDecodeError, ValueError) as exc:
         return VerifyReport(path, "pdf", MISMATCH, "the embedded export manifest is damaged",
                             [Check("manifest", False, str(exc))], ["embedded manifest: not readable"])
+    signature = _pdf_signature_check(raw_file, manifest, checks, differences)
     raw = files[CONTENT_FILE_NAME]
     content, recomputed = _check_content(raw, manifest, checks, differences)
     fingerprint = manifest.get("fingerprint")
     if content is not None and hashlib.sha256(raw).hexdigest() != recomputed:
         checks.append(Check("canonical form", False, "the attached content is not in its canonical form"))
         differences.append("embedded decision content: not the canonical bytes the fingerprint was made from")
+    with pdf_reader_problems() as text_problems:
+        try:
+            text = pdf_text(io.BytesIO(raw_file))
+        except Exception as exc:  # noqa: BLE001 - a damaged page stream
+            text_problems.append(f"the page text cannot be read ({type(exc).__name__})")
+            text = ""
+        text_problems += undecodable_streams(raw_file)
+    damage = problems + text_problems
+    checks.append(Check("file structure", not damage, "the file reads without a repair" if not damage else
+                        f"the file is damaged: the PDF reader reported {len(damage)} problem(s), first: "
+                        f"{damage[0]}"))
+    if damage:
+        differences.append(f"file structure: {damage[0]}")
     if fingerprint:
-        text = re.sub(r"\s+", "", pdf_text(path)).lower()
-        shown = str(fingerprint).lower() in text
+        squeezed = re.sub(r"\s+", "", text).lower()
+        shown = str(fingerprint).lower() in squeezed
         checks.append(Check("printed fingerprint", shown, "the memo shows the fingerprint of its embedded "
                             "content" if shown else "the memo's text does not show the fingerprint of its "
                             "embedded content"))
         if not shown:
             differences.append(f"memo text: the fingerprint {fingerprint} is not printed on it")
+    if content is not None:
+        _visible_text_check(text, content, checks, differences)
     if workbook_path is not None:
         _export_record_check(path, workbook_path, "pdf", fingerprint, checks, differences)
+    _trust_and_state(workbook_path, manifest, signature, checks, differences, trusted_keys, text)
     return _finish(path, "pdf", checks, differences, fingerprint, recomputed, content, manifest)
 
 
-def verify_export(path: Path | str, workbook_path: Path | str | None = None) -> VerifyReport:
+def _pdf_signature_check(raw_file: bytes, manifest: Mapping[str, Any], checks: list[Check],
+                         differences: list[str]) -> Any:
+    """The hook into desktop.exports.pdf_signature: the PAdES signature, when the memo carries one."""
+    from desktop.exports.pdf_signature import check_pdf_signature
+
+    result = check_pdf_signature(raw_file)
+    if result.present:
+        checks.append(Check("PDF signature", result.ok, result.detail))
+        if not result.ok:
+            differences.append(f"PDF signature: {result.detail}")
+    elif manifest.get("status") == "signed":
+        checks.append(Check("PDF signature", None, "not signed as a PDF (the memo was exported without a PDF "
+                            "signing certificate): only the fingerprint and the content signature vouch for it"))
+    return result
+
+
+def _visible_text_check(text: str, content: Mapping[str, Any], checks: list[Check], differences: list[str]) -> None:
+    """The hook into desktop.exports.memo_text_check: the decision values on the page against the content."""
+    from desktop.exports.memo_text_check import text_differences
+    from desktop.resources import playbook
+
+    if content.get("playbookVersion") != playbook().version:
+        checks.append(Check("visible text", None, f"the memo was made with playbook {content.get('playbookVersion')}"
+                            f", this app has {playbook().version}: its printed values are not compared"))
+        return
+    found = text_differences(text, content, playbook())
+    checks.append(Check("visible text", not found, "the decision values printed on the pages are those of the "
+                        "embedded content" if not found else f"{len(found)} decision value(s) printed on the "
+                        f"pages differ from the embedded content, first: {found[0]}"))
+    differences += found
+
+
+def verify_export(path: Path | str, workbook_path: Path | str | None = None, *,
+                  trusted_keys: Any = None) -> VerifyReport:
     """Verify an exported .xlsx or .pdf (see the module docstring); `report.exit_code` is 0, 3 or 4."""
     path = Path(path)
     workbook = Path(workbook_path) if workbook_path else None
@@ -349,7 +506,7 @@ def verify_export(path: Path | str, workbook_path: Path | str | None = None) -> 
     except OSError as exc:
         return VerifyReport(path, "unknown", NOTHING_TO_VERIFY, f"cannot read the file ({exc.strerror})")
     if head.startswith(b"%PDF"):
-        return verify_pdf(path, workbook)
+        return verify_pdf(path, workbook, trusted_keys)
     if head.startswith(b"PK\x03\x04"):
-        return verify_xlsx(path, workbook)
+        return verify_xlsx(path, workbook, trusted_keys)
     return VerifyReport(path, "unknown", NOTHING_TO_VERIFY, "not an exported .xlsx or .pdf")

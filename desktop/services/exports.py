@@ -81,21 +81,24 @@ def memo_charts(data: Any) -> tuple[list[Any], str | None]:
 
 
 def run_export(data: Any, targets: dict[str, Path], paper: str = "a4",
-               progress: Progress = NO_PROGRESS) -> ExportResult:
+               progress: Progress = NO_PROGRESS, pdf_credentials: Any = "default") -> ExportResult:
     """Draw the memo's charts (when a PDF is asked for) and write each requested export (kind -> path)
-    atomically. Raises ExportFailed (with the files finished before the failure) or Cancelled."""
+    atomically. Raises ExportFailed (with the files finished before the failure) or Cancelled.
+
+    A signed-off memo is then signed as a PDF with `pdf_credentials` (desktop.exports.pdf_signature):
+    "default" uses the user's own from 'ipw keygen' when there are any; None signs nothing."""
     charts: list[Any] = []
     problem = None
     if "pdf" in targets:
         progress.stage("Drawing the charts")
         charts, problem = memo_charts(data)
         check_cancelled(progress)
-    return ExportResult(tuple(write_exports(data, targets, paper=paper, charts=charts, progress=progress)),
-                        problem)
+    return ExportResult(tuple(write_exports(data, targets, paper=paper, charts=charts, progress=progress,
+                                            pdf_credentials=pdf_credentials)), problem)
 
 
 def write_exports(data: Any, targets: dict[str, Path], *, paper: str = "a4", charts: Sequence[Any] = (),
-                  progress: Progress = NO_PROGRESS) -> list[Written]:
+                  progress: Progress = NO_PROGRESS, pdf_credentials: Any = "default") -> list[Written]:
     """Write each requested export with the charts given; raises ExportFailed or Cancelled."""
     from desktop.exports.atomic import sha256_file
     from desktop.exports.excel import export_xlsx
@@ -117,6 +120,7 @@ def write_exports(data: Any, targets: dict[str, Path], *, paper: str = "a4", cha
                 export_xlsx(path, data, paper=paper, progress=progress)
             else:
                 export_pdf(path, data, charts=charts, paper=paper, progress=progress)
+                _sign_memo(path, data, pdf_credentials)
         except (DomainError, OSError) as exc:  # a cancel (Cancelled) is neither, and goes up as it is
             message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise ExportFailed(f"could not write the {KIND_NAMES[kind]} {path}: {message} (that file was not "
@@ -124,6 +128,17 @@ def write_exports(data: Any, targets: dict[str, Path], *, paper: str = "a4", cha
         written.append(Written(kind, Path(path).resolve(), sha256_file(path), data.fingerprint,
                                data.manifest["exportedAt"], data.status))
     return written
+
+
+def _sign_memo(path: Path, data: Any, credentials: Any) -> None:
+    """The hook into PDF signing: the memo is signed last, as an incremental update of the file written."""
+    from desktop.exports.pdf_signature import resolve_credentials, sign_exported_memo
+
+    try:
+        sign_exported_memo(path, data, resolve_credentials(credentials))
+    except BaseException:
+        Path(path).unlink(missing_ok=True)  # never leave an unsigned memo where a signed one was asked for
+        raise
 
 
 def record_exports(store: Any, written: Sequence[Written]) -> None:

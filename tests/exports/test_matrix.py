@@ -76,3 +76,43 @@ def test_written_atomically(sample_path, tmp_path):
     assert json.loads((tmp_path / "m.json").read_text(encoding="utf-8")) == matrix_json(data)
     assert (tmp_path / "m.md").read_text(encoding="utf-8") == matrix_markdown(data)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json", "m.md", "sample.ipwb"]
+
+
+def test_markdown_of_a_rejected_decision_contains_reject_and_the_approver(sample_path, tmp_path):
+    key = tmp_path / "key.pem"
+    assert main(["keygen", "--key", str(key)]) == 0
+    assert main(["sign", str(sample_path), "--name", "Dana Lee", "--role", "CFO", "--decision", "reject",
+                 "--date", "2026-11-30", "--key", str(key)]) == 0
+    data = export_data(sample_path)
+    text = matrix_markdown(data)
+    decision = text[text.index("## Decision\n"):text.index("## Routes")]
+    assert "- Decision: **Rejected**" in decision and "Reject" in decision
+    assert "- Approver: Dana Lee, CFO" in decision and "- Date: 2026-11-30" in decision
+    assert "- Conditions: none" in decision
+    from desktop.exports.signing import key_info
+    assert f"- Signing key: {key_info(key).fingerprint}" in decision
+    doc = matrix_json(data)
+    assert doc["decision"]["decision"] == "reject" and doc["decision"]["approver"] == "Dana Lee"
+    assert doc["decision"]["role"] == "CFO" and doc["decision"]["keyFingerprint"] == key_info(key).fingerprint
+
+
+def test_matrices_state_revocations_and_every_gate_justification(sample_path):
+    set_gate(sample_path, "demand-shape", "--status", "passed", "--justification", "histogram due next week")
+    set_gate(sample_path, "utilization-proof", "--status", "at-risk", "--justification", "occupancy unmeasured")
+    assert main(["sign", str(sample_path), "--name", "Ana", "--role", "COO", "--decision",
+                 "approve-with-conditions", "--conditions", "re-measure in Q3", "--no-key"]) == 0
+    assert main(["revoke", str(sample_path), "--by", "Ana", "--reason", "wrong volumes"]) == 0
+    data = export_data(sample_path)
+    doc = matrix_json(data)
+    assert doc["decision"]["decision"] is None  # revoked: a draft again
+    [revocation] = doc["decision"]["revocations"]
+    assert revocation["by"] == "Ana" and revocation["reason"] == "wrong volumes"
+    assert revocation["decision"] == "approve-with-conditions"
+    gates = {g["slug"]: g for g in doc["decisionGates"]}
+    assert gates["demand-shape"]["justificationAndOpenItems"] == \
+        "Passed with open item(s) 1, 2, 3, 4, 5: histogram due next week"
+    assert gates["utilization-proof"]["justificationAndOpenItems"] == \
+        "occupancy unmeasured; open item(s) 1, 2, 3, 4, 5"
+    text = matrix_markdown(data)
+    assert "- Revoked " in text and "by Ana: wrong volumes" in text
+    assert "| At risk | 0 of 5 | occupancy unmeasured; open item(s) 1, 2, 3, 4, 5 |" in text

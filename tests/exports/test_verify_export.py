@@ -57,17 +57,18 @@ def _content_sheet_xml(name: str, data: bytes) -> bool:
 
 # ---------------------------------------------------------------------------------------------- fresh exports
 
-def test_fresh_draft_exports_verify(sample_path, tmp_path):
+def test_fresh_draft_exports_verify_as_drafts_never_as_intact(sample_path, tmp_path):
     xlsx, pdf = _export_both(sample_path, tmp_path)
     fingerprint = export_data(sample_path).fingerprint
     for path in (xlsx, pdf):
         report = verify_export(path)
-        assert report.exit_code == 0, report.lines()
+        assert report.exit_code == 4, report.lines()  # `ipw verify draft && accept` must not accept
+        assert report.summary.startswith("a draft: nothing was signed")
         assert report.differences == []
         assert report.fingerprint == fingerprint
         assert report.kind == path.suffix[1:]
         report = verify_export(path, sample_path)
-        assert report.exit_code == 0, report.lines()
+        assert report.exit_code == 4, report.lines()
         assert any(c.name == "export record" and c.ok for c in report.checks)
 
 
@@ -206,7 +207,7 @@ def test_forged_manifest_is_caught_by_the_printed_fingerprint_and_the_record(sam
 def test_a_changed_memo_file_does_not_match_the_workbooks_export_record(sample_path, tmp_path):
     _, pdf = _export_both(sample_path, tmp_path)
     pdf.write_bytes(pdf.read_bytes() + b"\n% appended\n")
-    assert verify_export(pdf).exit_code == 0  # still a valid memo on its own
+    assert verify_export(pdf).exit_code == 4  # still a consistent draft on its own
     report = verify_export(pdf, sample_path)
     assert report.exit_code == 3
     assert any(d.startswith("file hash:") for d in report.differences)
@@ -236,8 +237,8 @@ def test_a_tampered_signature_is_found(signed_path, tmp_path):
 
 def test_ipw_verify_reports_exit_codes(sample_path, tmp_path, capsys):
     xlsx, pdf = _export_both(sample_path, tmp_path)
-    assert main(["verify", str(pdf), "--workbook", str(sample_path)]) == 0
-    assert main(["verify", str(xlsx)]) == 0
+    assert main(["verify", str(pdf), "--workbook", str(sample_path)]) == 4  # drafts: nothing was signed
+    assert main(["verify", str(xlsx)]) == 4
     book = openpyxl.load_workbook(xlsx)
     book["Readiness"]["B5"] = 1
     book.save(xlsx)

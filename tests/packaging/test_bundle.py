@@ -221,11 +221,14 @@ def test_the_headless_commands_work_from_the_bundle_alone(isolation: Isolation, 
     out = ipw(isolation, sandbox, "export", "wb.ipwb", "--xlsx", "out/wb.xlsx", "--pdf", "out/wb.pdf",
               "--json", "out/matrix.json", "--markdown", "out/matrix.md")
     assert "wrote" in out
+    assert "signed as a PDF (PAdES)" in out  # pyHanko inside the bundle, with the key 'ipw keygen' made
     assert (work / "out" / "wb.pdf").read_bytes().startswith(b"%PDF-")
     assert (work / "out" / "wb.xlsx").read_bytes().startswith(b"PK")
     assert "INTACT" in ipw(isolation, sandbox, "verify", "wb.ipwb")
     assert "INTACT" in ipw(isolation, sandbox, "verify", "out/wb.xlsx")
-    assert "INTACT" in ipw(isolation, sandbox, "verify", "out/wb.pdf", "--workbook", "wb.ipwb")
+    verified = ipw(isolation, sandbox, "verify", "out/wb.pdf", "--workbook", "wb.ipwb")
+    assert "INTACT" in verified and "[ok  ] PDF signature: PAdES signature intact and valid" in verified
+    assert "[ok  ] visible text" in verified and "[ok  ] sign-off state" in verified
     info = json.loads(ipw(isolation, sandbox, "info", "wb.ipwb", "--json"))
     assert info["signed"] is True and info["traceCount"] > 0
 

@@ -94,7 +94,12 @@ def test_ipw_runs_from_a_fresh_venv(wheel, tmp_path):
     assert where[0].startswith(site) and where[1].startswith(site) and where[1].endswith("desktop/_data"), where
     ipw = str(venv / "bin" / "ipw")
     run([ipw, "new", "x.ipwb", "--sample"], cwd=work, env=env)
+    # signed off (a draft verifies as exit 4, "nothing was signed"), with a key: the memo is PDF-signed too
+    env["IPW_USER_DATA_DIR"], env["IPW_USER_CONFIG_DIR"] = str(tmp_path / "data"), str(tmp_path / "config")
+    run([ipw, "keygen"], cwd=work, env=env)
+    run([ipw, "sign", "x.ipwb", "--name", "A", "--role", "B", "--decision", "approve"], cwd=work, env=env)
     run([ipw, "export", "x.ipwb", "--pdf", "m.pdf"], cwd=work, env=env)
     assert (work / "m.pdf").read_bytes()[:5] == b"%PDF-"
     verified = run([ipw, "verify", "m.pdf", "--workbook", "x.ipwb"], cwd=work, env=env)
     assert "Traceback" not in verified.stdout + verified.stderr
+    assert "[ok  ] PDF signature: PAdES signature intact and valid" in verified.stdout  # pyHanko from the wheel's deps

@@ -52,8 +52,10 @@ def test_export_writes_records_and_opens(qtbot, document, tmp_path, monkeypatch)
     kinds = sorted(r[0] for r in conn.execute("SELECT kind FROM exports"))
     conn.close()
     assert kinds == ["json", "markdown", "pdf", "xlsx"]
-    assert verify_export(out / "Decision - decision memo.pdf", document.path).exit_code == 0
-    assert verify_export(out / "Decision - procurement workbook.xlsx", document.path).exit_code == 0
+    for name in ("Decision - decision memo.pdf", "Decision - procurement workbook.xlsx"):
+        report = verify_export(out / name, document.path)
+        assert report.exit_code == 4 and not report.differences  # a consistent draft: nothing was signed
+        assert next(c for c in report.checks if c.name == "export record").ok is True
     assert settings.last_folder("export") == str(out)
 
 

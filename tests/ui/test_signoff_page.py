@@ -167,6 +167,9 @@ def test_sign_with_my_key_creates_one_after_asking(window, sample_path, answers,
     assert [title for title, _ in answers["asked"]] == ["Create a signing key", "Sign off"]
     key = user_dirs.data / "keys" / "signing-key.pem"
     assert key.exists() and stat.S_IMODE(os.stat(key).st_mode) == 0o600
+    pdf_key = user_dirs.data / "keys" / "signing-key.pdf-key.pem"  # and the certificate that signs the memo
+    assert pdf_key.exists() and stat.S_IMODE(os.stat(pdf_key).st_mode) == 0o600
+    assert (user_dirs.data / "keys" / "signing-key.pdf-cert.pem").exists()
     signoff = window.document.workbook.signoff
     assert signoff.signature and signoff.public_key
     report = verify_path(sample_path)

@@ -19,7 +19,7 @@ from desktop.domain.errors import DomainError
 from desktop.domain.formatting import NOT_OBSERVED, format_money, format_percent
 from desktop.domain.playbook import Playbook
 from desktop.domain.workbook import GateStatus
-from desktop.exports import signing
+from desktop.exports import pdf_signature, signing
 from desktop.exports.content import Decision, build_decision
 from desktop.exports.verify import audit_problems, audit_status_text
 from desktop.services.signoff import DECISIONS, group_fingerprint, normalize_fingerprint
@@ -498,6 +498,7 @@ class SignoffPage(Page):
                                    f"readable only by you, in {signing.default_key_path()}?"):
                 return None
             signing.generate_key()
+        pdf_signature.ensure_own_credentials()  # the certificate that signs the memo as a PDF
         return signing.load_private_key()
 
     def _sign(self) -> None:
