@@ -42,8 +42,40 @@ class LockRefused(WorkbookFileError):
 
 
 def lock_path(workbook: Path) -> Path:
-    """The one place that names the lock file (issue 14 may move it to a hidden name)."""
+    """The one place that names the lock file: hidden beside the workbook, in LibreOffice's manner
+    (`.~lock.NAME.ipwb#`), so the officer's folder shows only the workbook. (On Windows a leading dot does not
+    hide a file; it would need the hidden attribute, not set here.)"""
+    return workbook.with_name(f".~lock.{workbook.name}#")
+
+
+def legacy_lock_path(workbook: Path) -> Path:
+    """Where release 0.1.0 kept its lock (`NAME.ipwb.lock`): a copy of that release may still be editing."""
     return workbook.with_name(workbook.name + ".lock")
+
+
+def _legacy_holder(workbook: Path) -> dict[str, Any] | None:
+    """The holder record of a 0.1.0 lock still held by a live process, else None.
+
+    Read-only and never followed: a link, a folder or a FIFO there is not ours and is ignored (this release's
+    own lock decides); a lock file whose process is gone is left alone, since removing it is that release's job.
+    """
+    path = legacy_lock_path(workbook)
+    try:
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _BINARY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        if fcntl is None:
+            return None  # msvcrt cannot test a lock without taking it for writing
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            return _read_holder(fd)  # held: an older release is editing the workbook
+        return None
+    finally:
+        os.close(fd)
 
 
 def _try_lock(fd: int) -> bool:
@@ -98,6 +130,12 @@ class WorkbookLock:
         reason = read_only_reason(self.workbook)
         if reason is not None:
             return self._read_only(reason)
+        legacy = _legacy_holder(self.workbook)
+        if legacy is not None:
+            self.holder = legacy
+            self.refusal = (f"{self.workbook.name} is being edited by {self.describe_holder()} "
+                            "with an earlier version of this app")
+            return False
         for _ in range(8):  # each retry follows a lock file replaced or removed by another process meanwhile
             try:
                 fd = self._open_existing()
