@@ -18,12 +18,16 @@ from desktop import paths
 GUIDE = "help/guide.html"
 RUNBOOK = "trace_runbook.md"
 RUNBOOK_ANCHOR = "trace-runbook"
+VERIFY = "how-to-verify.md"
+VERIFY_ANCHOR = "how-to-verify"
+# Help pages that are documents of their own (Markdown in resources/), by the anchor that names them
+_DOCUMENTS = {RUNBOOK_ANCHOR: RUNBOOK, VERIFY_ANCHOR: VERIFY}
 
 
 def guide_url(anchor: str = "") -> QUrl:
-    """The guide's URL, at `anchor` ("page-traces"...); "trace-runbook" gives the runbook."""
-    if anchor == RUNBOOK_ANCHOR:
-        return QUrl.fromLocalFile(str(paths.resource(RUNBOOK)))
+    """The guide's URL, at `anchor` ("page-traces"...); "trace-runbook" and "how-to-verify" give those documents."""
+    if anchor in _DOCUMENTS:
+        return QUrl.fromLocalFile(str(paths.resource(_DOCUMENTS[anchor])))
     url = QUrl.fromLocalFile(str(paths.resource(GUIDE)))
     if anchor:
         url.setFragment(anchor)

@@ -170,6 +170,8 @@ class MainWindow(QMainWindow):
         self.runbook_action = self._action("&Trace runbook", lambda: self.show_user_guide("trace-runbook"))
         help_menu.addAction(self.guide_action)
         help_menu.addAction(self.runbook_action)
+        self.verify_help_action = self._action("How to &verify a memo", lambda: self.show_user_guide("how-to-verify"))
+        help_menu.addAction(self.verify_help_action)
         self.welcome_action = self._action("Show &welcome panel", self.show_welcome)
         help_menu.addAction(self.welcome_action)
         help_menu.addSeparator()

@@ -128,6 +128,14 @@ def test_help_menu_lists_the_guide_and_the_runbook_and_web_links_stay_closed(qtb
     viewer.close()
 
 
+def test_help_opens_the_auditors_one_page_how_to_verify_a_memo(qtbot, window):
+    window.verify_help_action.trigger()
+    viewer = window._help_viewer
+    assert viewer.current_text().startswith("How to verify a memo")  # resources/how-to-verify.md
+    assert "ipw verify" in viewer.current_text()
+    viewer.close()
+
+
 # ---- shortcuts, status, file dialogs ---------------------------------------------------------------------
 
 def test_redo_answers_ctrl_y_and_ctrl_shift_z(window):
