@@ -77,6 +77,10 @@ def user_config_dir() -> Path:
 
 
 def recovery_dir() -> Path:
+    """Working copies of open workbooks: user-only (0700), as the copies are (0600), since they hold the
+    workbook's content and other local users must not read them."""
     path = user_data_dir() / "recovery"
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if os.name == "posix" and (path.stat().st_mode & 0o777) != 0o700:
+        os.chmod(path, 0o700)
     return path

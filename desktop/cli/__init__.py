@@ -61,6 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # the contract: no traceback unless asked for
+        from desktop.storage.failures import explain
+        if (reason := explain(exc)) is not None:  # the user's disk or file, not a bug
+            _fail(reason, debug)
+            return EXIT_INVALID
         _fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)", debug)
         return EXIT_INTERNAL
 

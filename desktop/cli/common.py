@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 from desktop.domain.workbook import Workbook
 from desktop.resources import playbook
 from desktop.storage.lock import WorkbookLock
-from desktop.storage.workbook_file import WorkbookStore, check_is_workbook, open_store
+from desktop.storage.workbook_file import WorkbookStore, check_is_workbook, newer_note, open_store, remove_orphan_temps
 
 EXIT_OK = 0
 EXIT_INVALID = 1  # invalid input or refused operation
@@ -72,6 +72,9 @@ def _no_nan(value: Any) -> Any:
 def reading(path: Path) -> Iterator[tuple[WorkbookStore, Workbook]]:
     """The workbook read-only; nothing is written, and a file being edited elsewhere can still be read."""
     store = open_store(Path(path), writable=False)
+    note = newer_note(store)
+    if note:
+        sys.stderr.write(f"ipw: warning: {note}\n")
     try:
         yield store, store.load(playbook())
     finally:
@@ -84,9 +87,13 @@ def locked_store(path: Path) -> Iterator[WorkbookStore]:
     path = Path(path)
     check_is_workbook(path)
     lock = WorkbookLock(path)
-    if not lock.acquire():
+    if not lock.acquire():  # a hostile lock path raises LockRefused: one line, exit 1
+        if lock.read_only_place:
+            raise CliError(f"cannot change {path}: {lock.refusal}; it can only be read (copy it to a writable "
+                           "folder to edit it; nothing was changed)")
         raise CliError(f"{path} is being edited by {lock.describe_holder()}; close it there and try again")
     try:
+        remove_orphan_temps(path)  # under the lock no save of this workbook is running: leftovers are a crash's
         store = open_store(path, writable=True)
         try:
             yield store

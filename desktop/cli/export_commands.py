@@ -82,7 +82,7 @@ def _pdf_credentials(args: argparse.Namespace) -> Any:
 def cmd_export(args: argparse.Namespace) -> int:
     from desktop.exports.matrix import gather
     from desktop.resources import playbook
-    from desktop.storage.lock import WorkbookLock
+    from desktop.storage.lock import LockRefused, WorkbookLock
     from desktop.storage.workbook_file import check_is_workbook, open_store
 
     targets = _targets(args)
@@ -92,7 +92,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     path = Path(args.file)
     check_is_workbook(path)
     lock = WorkbookLock(path)
-    locked = lock.acquire()
+    not_recorded = None
+    try:
+        locked = lock.acquire()
+    except LockRefused as exc:  # exports still work; the hostile lock path is neither followed nor touched
+        locked, not_recorded = False, str(exc)
+    if not locked and not_recorded is None:
+        not_recorded = lock.refusal if lock.read_only_place else f"it is being edited by {lock.describe_holder()}"
     warning = None
     try:
         store = open_store(path, writable=locked)
@@ -113,8 +119,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             if locked:
                 record_exports(store, result.written)
             else:
-                warning = (f"the exports were not recorded in {path}: it is being edited by "
-                           f"{lock.describe_holder()} ('ipw verify --workbook' cannot match them)")
+                warning = (f"the exports were not recorded in {path}: {not_recorded} "
+                           "('ipw verify --workbook' cannot match them)")
         finally:
             store.close()
     finally:

@@ -34,6 +34,8 @@ def register(subparsers: Any) -> None:
     imp.add_argument("--allow-duplicate", action="store_true", help="import a file imported before")
     imp.add_argument("--keep-original-mb", type=float, default=50.0, metavar="MB",
                      help="keep a copy of each source file up to this size in the workbook (default 50)")
+    imp.add_argument("--accept-warnings", metavar="REASON", dest="accept_warnings",
+                     help="record why rows with plausibility warnings (p50 above p95...) are imported anyway")
     imp.add_argument("--json", action="store_true")
     imp.set_defaults(func=cmd_import)
 
@@ -51,6 +53,11 @@ def register(subparsers: Any) -> None:
     template.add_argument("--xlsx", type=Path, metavar="PATH")
     template.add_argument("--schema", type=Path, metavar="PATH")
     template.add_argument("--runbook", type=Path, metavar="PATH")
+    template.add_argument("--sql", type=Path, metavar="PATH",
+                          help="the request-log aggregation query, to run where a log too big for one machine lives")
+    template.add_argument("--dialect", choices=("duckdb", "spark", "trino", "bigquery", "polars"), default="duckdb",
+                          help="SQL dialect of --sql (default duckdb; trino and bigquery percentiles are "
+                               "approximate)")
     template.set_defaults(func=cmd_template)
 
 
@@ -68,7 +75,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     options = ImportOptions(format=args.format, sheet=args.sheet, set_values=_set_values(args.set_values),
                             decimal_comma=args.decimal_comma, skip_invalid=args.skip_invalid,
                             allow_duplicate=args.allow_duplicate,
-                            keep_original_max_bytes=int(args.keep_original_mb * 1_000_000))
+                            keep_original_max_bytes=int(args.keep_original_mb * 1_000_000),
+                            accept_warnings_reason=args.accept_warnings)
     for source in args.sources:
         if not source.is_file():
             raise CliError(f"{source}: no such file")
@@ -89,12 +97,16 @@ def cmd_import(args: argparse.Namespace) -> int:
                          "rowsRead": s.rows_read, "rowsImported": s.rows_valid, "rowsRejected": s.rows_rejected}
                         for import_id, s in zip(import_ids, parsed)],
             "problems": [p.as_dict() for p in problems],
+            "warnings": [w.as_dict() for s in parsed for w in s.warnings],
             "error": refused,
         })
     else:
         for source in parsed:
             for line in source.problem_lines():
                 sys.stderr.write(line + "\n")
+            for warning in source.warnings:
+                sys.stderr.write(f"warning: {warning.source}: valid row {warning.row}: {warning.column}: "
+                                 f"{warning.reason} (value {warning.value!r})\n")
         for import_id, source in zip(import_ids, parsed):
             print(f"imported {source.rows_valid} of {source.rows_read} rows from {source.source} "
                   f"({source.format}) as import {import_id}")
@@ -138,11 +150,13 @@ def cmd_traces(args: argparse.Namespace) -> int:
 
 def cmd_template(args: argparse.Namespace) -> int:
     from desktop import importers
+    from desktop.importers import sql_aggregate
 
     targets = [(args.csv, importers.write_csv_template), (args.xlsx, importers.write_xlsx_template),
-               (args.schema, importers.write_schema), (args.runbook, importers.write_runbook)]
+               (args.schema, importers.write_schema), (args.runbook, importers.write_runbook),
+               (args.sql, lambda path: sql_aggregate.write_query(path, args.dialect))]
     if not any(path for path, _ in targets):
-        raise CliError("give at least one of --csv, --xlsx, --schema, --runbook", 2)
+        raise CliError("give at least one of --csv, --xlsx, --schema, --runbook, --sql", 2)
     for path, write in targets:
         if path is not None:
             if not path.parent.is_dir():

@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from desktop.cli.common import CliError, editing, finite_number, print_json, reading
+from desktop.cli.common import EXIT_MISMATCH, CliError, editing, finite_number, print_json, reading
 from desktop.domain.errors import FieldError
 from desktop.services.workbook import ensure_sample_copy, run_new, workbook_summary
 
@@ -65,12 +65,21 @@ def cmd_new(args: argparse.Namespace) -> int:
     return 0
 
 
+def signoff_state_of(summary: dict[str, Any]) -> str:
+    """draft, signed, or tampered (signed, but the content recomputed from the file differs)."""
+    if not summary["signed"]:
+        return "draft"
+    return "signed" if summary["fingerprint"] == summary["signedFingerprint"] else "tampered"
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     with reading(args.file) as (store, workbook):
         summary = workbook_summary(store, workbook)
+    summary["signoffState"] = signoff_state_of(summary)
+    code = EXIT_MISMATCH if summary["signoffState"] == "tampered" else 0
     if args.json:
         print_json(summary)
-        return 0
+        return code
     lines = [f"{args.file}",
              f"  title:          {summary['title'] or '(untitled)'}",
              f"  organisation:   {summary['organisation'] or '-'}",
@@ -86,9 +95,13 @@ def cmd_info(args: argparse.Namespace) -> int:
     lines += [f"    {s['dimension']:<24} {'not scored' if s['score'] is None else s['score']:<11} "
               f"(reference {s['referenceScore']})" for s in summary["scores"]]
     lines.append(f"  traces:         {summary['traceCount']}")
-    lines.append(f"  signed off:     {'yes' if summary['signed'] else 'no'}")
+    lines.append("  signed off:     " + {"draft": "no", "signed": "yes",
+                                              "tampered": "content changed since sign-off"}[summary["signoffState"]])
     print("\n".join(lines))
-    return 0
+    if code:
+        sys.stderr.write("ipw: warning: the content no longer matches its sign-off (TAMPERED); run "
+                         f"'ipw verify {args.file}' for details\n")
+    return code
 
 
 def _or_dash(value: float | None, unit: str) -> str:

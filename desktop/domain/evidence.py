@@ -29,6 +29,7 @@ class EvidenceCheck(str, Enum):
     UNCHANGED = "unchanged"  # the file is there and has the hash it had when attached
     CHANGED = "changed"  # the file is there but its content changed since it was attached
     MISSING = "missing"  # the file is not where it was recorded (an embedded copy may still exist)
+    OUTSIDE = "outside"  # recorded outside the workbook's folder: not opened until the officer confirms it
 
     @property
     def flagged(self) -> bool:
@@ -75,6 +76,8 @@ def describe_check(ref: EvidenceRef, state: EvidenceCheck) -> str:
         return "Document id or URL (not checked)"
     if state is EvidenceCheck.UNCHANGED:
         return "Unchanged since attached"
+    if state is EvidenceCheck.OUTSIDE:
+        return "Outside the workbook's folder: not checked (the app opens it only after you confirm the path)"
     if state is EvidenceCheck.CHANGED:
         return "Changed since attached: the file's content no longer matches its fingerprint"
     if ref.embedded:

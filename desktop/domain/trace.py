@@ -7,12 +7,20 @@ them and exports print them. Field names are the trace kit's camelCase names eve
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 from desktop.domain.errors import FieldError
+
+# A request of more than a billion tokens is not a measurement; neither is any value beyond 1e15 (past the
+# integers a float holds exactly). A mantissa with a non-zero digit that parses to 0 underflowed (1e-400).
+MAX_TOKENS = 1e9
+MAX_MAGNITUDE = 1e15
+NONZERO_MANTISSA_PATTERN = r"^[+-]?[0-9]*\.?[0-9]*[1-9]"
+_NONZERO_MANTISSA = re.compile(NONZERO_MANTISSA_PATTERN)
 
 
 class Kind(str, Enum):
@@ -32,6 +40,7 @@ class TraceField:
     minimum: float | None = None
     default: Any = None
     whole: bool = False  # whole numbers only (configured concurrency)
+    maximum: float | None = None  # above this the value is not a measurement (1e300 tokens)
 
     @property
     def nullable(self) -> bool:
@@ -44,9 +53,11 @@ TRACE_FIELDS: tuple[TraceField, ...] = (
     TraceField("provider", Kind.TEXT, None, required=True),
     TraceField("model", Kind.TEXT, None, required=True),
     TraceField("workload", Kind.TEXT, None, required=True),
-    TraceField("inputTokens", Kind.NUMBER, "tokens", required=True, minimum=0),
-    TraceField("outputTokens", Kind.NUMBER, "tokens", required=True, minimum=0),
-    TraceField("cacheHitRate", Kind.RATE, "share 0-1", required=False, default=0.0),
+    TraceField("inputTokens", Kind.NUMBER, "tokens", required=True, minimum=0, maximum=MAX_TOKENS),
+    TraceField("outputTokens", Kind.NUMBER, "tokens", required=True, minimum=0, maximum=MAX_TOKENS),
+    # No default: a source that does not record cache hits leaves the rate not observed (null), never a
+    # measured-looking 0; formulas that need a number read a missing rate as 0 and say so (economics).
+    TraceField("cacheHitRate", Kind.RATE, "share 0-1", required=False),
     TraceField("batchEligible", Kind.BOOLEAN, None, required=False, default=False),
     TraceField("concurrency", Kind.NUMBER, "concurrent requests", required=True, minimum=1, whole=True),
     TraceField("ttftMs", Kind.NUMBER, "ms", required=False, minimum=0),
@@ -58,6 +69,17 @@ TRACE_FIELDS: tuple[TraceField, ...] = (
     TraceField("reviewMinutes", Kind.NUMBER, "minutes per output", required=False, minimum=0),
 )
 FIELDS_BY_NAME: dict[str, TraceField] = {f.name: f for f in TRACE_FIELDS}
+# What an officer reads in a table header, in the playbook's words; the field name stays in the tooltip.
+FIELD_LABELS: dict[str, str] = {
+    "route": "Route", "provider": "Provider", "model": "Model", "workload": "Workload",
+    "inputTokens": "Input tokens", "outputTokens": "Output tokens", "cacheHitRate": "Cache hit rate",
+    "batchEligible": "Batch eligible", "concurrency": "Concurrency", "ttftMs": "Time to first token (ms)",
+    "latencyP50Ms": "p50 latency (ms)", "latencyP95Ms": "p95 latency (ms)",
+    "outputTokensPerSecond": "Output tokens/s per stream", "acceptedOutputRate": "Accepted output rate",
+    "costUsd": "Cost (USD)", "reviewMinutes": "Review minutes", "latencyP99Ms": "p99 latency (ms)",
+    "outputTokensPerSecondAggregate": "Output tokens/s, all streams",
+    "concurrencyMeasured": "Concurrency (measured mean)",
+}
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in TRACE_FIELDS)
 
 # Extra fields with a known meaning; any other extra is kept by name as text or number.
@@ -101,6 +123,10 @@ def parse_number(field_name: str, value: Any) -> float:
         raise FieldError(field_name, value, "must be a number")
     if not math.isfinite(number):
         raise FieldError(field_name, value, "must be a finite number")
+    if number == 0 and isinstance(value, str) and _NONZERO_MANTISSA.match(value.strip()):
+        raise FieldError(field_name, value, "is too small to represent (it would become 0)")
+    if abs(number) > MAX_MAGNITUDE:
+        raise FieldError(field_name, value, f"is larger than {MAX_MAGNITUDE:g}, not a measurement")
     return number
 
 
@@ -133,6 +159,8 @@ def check_value(spec: TraceField, value: Any, route_aliases: Mapping[str, str] |
         raise FieldError(spec.name, value, reason)
     if spec.whole and not number.is_integer():
         raise FieldError(spec.name, value, "must be a whole number")
+    if spec.maximum is not None and number > spec.maximum:
+        raise FieldError(spec.name, value, f"must be at most {spec.maximum:,.0f}")
     return number
 
 

@@ -269,7 +269,7 @@ def compute_metrics(rows: Iterable[Mapping[str, Any]], reviewer_rate_usd_per_hou
         value, reason = cost_per_accepted_output(cost, accepted, as_number(get("reviewMinutes")), rate)
         if value is None:
             basis = None
-        hit = as_number(get("cacheHitRate")) or 0.0
+        hit = as_number(get("cacheHitRate")) or 0.0  # the playbook's "0 if unavailable", inside this formula only
         burden = (as_number(get("inputTokens")) or 0.0) * (1 - hit)
         tps = as_number(get("outputTokensPerSecond"))
         concurrency = as_number(get("concurrency")) or 0.0

@@ -52,6 +52,7 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
         raise ExportError(f"{path} is a folder; choose a file name")
     if not path.parent.is_dir():
         raise ExportError(f"folder {path.parent} does not exist; nothing was written")
+    remove_stale_temps(path)
     temp = temp_path_beside(path)
     try:
         yield temp
@@ -67,6 +68,32 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
                 temp.unlink()
             except OSError:
                 pass
+
+
+STALE_TEMP_SECONDS = 15 * 60  # an export still writing its temporary file is younger than this
+
+
+def remove_stale_temps(path: Path, now: float | None = None) -> int:
+    """Remove temporary files a killed export of `path` left beside it (older than STALE_TEMP_SECONDS, so
+    another export writing right now keeps its own); returns how many."""
+    import re
+    import time
+    pattern = re.compile(rf"^\.{re.escape(path.stem)}\.[0-9a-f]{{12}}\.tmp{re.escape(path.suffix)}$")
+    now = time.time() if now is None else now
+    removed = 0
+    try:
+        candidates = list(path.parent.glob(f".{path.stem}.*.tmp{path.suffix}"))
+    except OSError:
+        return 0
+    for candidate in candidates:
+        try:
+            info = candidate.lstat()
+            if pattern.match(candidate.name) and now - info.st_mtime > STALE_TEMP_SECONDS:
+                candidate.unlink()
+                removed += 1
+        except OSError:
+            pass
+    return removed
 
 
 def write_bytes_atomic(path: Path | str, data: bytes) -> None:

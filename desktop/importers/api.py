@@ -14,8 +14,11 @@ from typing import Any
 
 import polars as pl
 
-from desktop.importers import benchmarks, request_log
+from desktop.importers import benchmarks, columnar, request_log, sql_aggregate
+from desktop.importers.benchmarks import csv_summary, per_request
 from desktop.importers.detect import classifier, json_kind
+from desktop.importers.amplification import check_columns, check_line_lengths
+from desktop.importers.plausibility import plausibility_warnings
 from desktop.importers.preflight import Limits, SourceFile, check_workbook, read_source, refuse_ole
 from desktop.domain.progress import Cancelled, FractionTicker, Progress
 from desktop.importers.records import validate_records
@@ -26,6 +29,7 @@ from desktop.importers.textfile import NotUtf8, decode_text, find_header, read_t
 
 # ---- Constants
 
+LARGE_LOG_ROWS = 5_000_000  # above this a Parquet request log goes through the shipped SQL query
 FORMATS = ("auto", "csv", "tsv", "xlsx", "ods", *benchmarks.BENCHMARK_FORMATS, "requests")
 
 
@@ -67,6 +71,10 @@ def parse_source(path: Path | str, *, format: str = "auto", sheet: str | None = 
             parsed = _parse(source, format=format, sheet=sheet, set_values=set_values,
                             decimal_comma=decimal_comma, route_aliases=route_aliases, limits=limits or Limits(),
                             ticker=ticker.sub(0.1, 1.0))
+            parsed.warnings = plausibility_warnings(parsed.valid, parsed.source)
+            aggregated = sql_aggregate.provenance_note(parsed.valid)
+            if aggregated:
+                parsed.notes.insert(0, aggregated)
             ticker(1.0)
         except BaseException:
             source.abandon()
@@ -107,6 +115,16 @@ def _parse(source: SourceFile, *, format: str, sheet: str | None, set_values: Ma
     kind = source.kind
     if kind == "empty":
         raise ImportFailed(f"{source.name} is empty")
+    binary = columnar.binary_kind(source.head)
+    if binary in ("gzip", "zstd"):  # read what it holds, with the same checks and messages
+        inner, note = columnar.decompressed(source, binary, limits)
+        parsed = _parse(inner, format=format, sheet=sheet, set_values=set_values, decimal_comma=decimal_comma,
+                        route_aliases=route_aliases, limits=limits, ticker=ticker)
+        parsed.notes.insert(0, note)
+        return parsed
+    if binary in ("parquet", "arrow"):
+        return _columnar(source, binary, format, set_values=set_values, route_aliases=route_aliases,
+                         ticker=ticker, limits=limits)
     if kind == "ole":
         refuse_ole(source)
     options = dict(set_values=set_values, route_aliases=route_aliases, ticker=ticker)
@@ -118,7 +136,69 @@ def _parse(source: SourceFile, *, format: str, sheet: str | None, set_values: Ma
         raise ImportFailed(f"{source.name} is not an {format.upper()} workbook (it is a text file)")
     if kind == "json" or format in benchmarks.BENCHMARK_FORMATS:
         return _json(source, format, limits, **options)
-    return _delimited(source, format, decimal_comma, **options)
+    check_line_lengths(source.path, source.name, limits.max_line_bytes)
+    return _delimited(source, format, decimal_comma, limits=limits, **options)
+
+
+def _columnar(source: SourceFile, kind: str, format: str, *, set_values, route_aliases,
+              ticker: FractionTicker, limits: Limits) -> ParsedSource:
+    """Parquet / Arrow IPC: the column names are the header; request log or trace table as for CSV."""
+    if format not in ("auto", "requests", "csv"):
+        raise ImportFailed(f"{source.name} is a {columnar.label(kind)} file, not a {format} file")
+    # the same column cap as a CSV header, read from the file's schema before any column is loaded
+    check_columns(source.name, columnar.column_count(source, kind), limits.max_columns, "the file's schema")
+    if kind == "parquet" and format != "csv":
+        large = _large_parquet_log(source, set_values, route_aliases, ticker)
+        if large is not None:
+            return large
+    frame = columnar.read_frame(source, kind)
+    ticker(0.3)
+    forced = "requests" if format == "requests" else None
+    what = classifier(forced)(list(frame.columns))
+    if what is None:
+        raise ImportFailed(f"{source.name}: the {columnar.label(kind)} columns ({', '.join(frame.columns[:8])}) "
+                           f"name neither a trace table (route, provider, model, inputTokens...) nor a request "
+                           f"log (latency, input and output tokens per request)")
+    table = request_log.table_from_records(frame, list(range(1, frame.height + 1)))
+    note = f"read from {columnar.label(kind)} ({frame.height:,} records; row numbers are record numbers)"
+    if what == "requests":
+        result = request_log.aggregate(table.frame, table.headers, 0, source=source.name, set_values=set_values,
+                                       route_aliases=route_aliases, ticker=ticker.sub(0.3, 1.0))
+        result.notes = [note, *table.notes, *result.notes]
+        return _assemble(source, "requests", result)
+    result = validate_table(table, source=source.name, set_values=set_values, decimal_comma=False,
+                            route_aliases=route_aliases, ticker=ticker.sub(0.3, 1.0))
+    result.notes = [note, *result.notes]
+    return _assemble(source, kind, result, header_row=0)
+
+
+def _large_parquet_log(source: SourceFile, set_values, route_aliases, ticker: FractionTicker) -> ParsedSource | None:
+    """A Parquet request log over LARGE_LOG_ROWS rows is aggregated by the shipped SQL query on polars'
+    streaming engine (bounded memory), then its rows are validated as a trace table; None for others."""
+    try:
+        headers = list(pl.read_parquet_schema(source.path))
+    except (pl.exceptions.PolarsError, OSError):
+        return None  # read_frame names what is wrong with the file
+
+    if classifier("requests")(headers) != "requests" or classifier(None)(headers) != "requests":
+        return None
+    rows = pl.scan_parquet(source.path).select(pl.len()).collect().item()
+    if rows <= LARGE_LOG_ROWS:
+        return None
+    given = {name: value for name, (value, _) in resolve_set_values(set_values, route_aliases).items()}
+    view = sql_aggregate.requests_view(pl.scan_parquet(source.path), headers, given, route_aliases)
+    ticker(0.1)
+    out = sql_aggregate.run_polars(view)
+    ticker(0.8)
+    table = request_log.table_from_records(out, list(range(1, out.height + 1)))
+    keep = {k: v for k, v in (set_values or {}).items() if k not in sql_aggregate.KEYS_IN_OUTPUT}
+    result = validate_table(table, source=source.name, set_values=keep, decimal_comma=False,
+                            route_aliases=route_aliases, ticker=ticker.sub(0.8, 1.0))
+    result.rows_read = rows
+    result.notes = [f"{rows:,} requests in Parquet, aggregated by the shipped request-log query "
+                    f"(resources/sql/request_log_aggregate.sql) on polars' streaming engine; at this size cells "
+                    f"are typed by the file's schema, not checked one by one", *result.notes]
+    return _assemble(source, "requests", result)
 
 
 def _workbook(source: SourceFile, format: str, sheet: str | None, decimal_comma: bool | None,
@@ -135,10 +215,15 @@ def _workbook(source: SourceFile, format: str, sheet: str | None, decimal_comma:
 
 
 def _delimited(source: SourceFile, format: str, decimal_comma: bool | None, *, set_values, route_aliases,
-               ticker: FractionTicker) -> ParsedSource:
+               ticker: FractionTicker, limits: Limits) -> ParsedSource:
     text = decode_text(source)
+    tool = csv_summary.is_csv_summary(text.sample) if format in ("auto", "aiperf", "genai-perf") else None
+    if tool is not None:
+        return _csv_summary(source, format if format != "auto" else tool, set_values=set_values,
+                            route_aliases=route_aliases, ticker=ticker)
     hint = "\t" if format == "tsv" or source.name.casefold().endswith((".tsv", ".tab")) else None
     guess = find_header(text.sample, classifier(format if format != "auto" else None), hint, source.name)
+    check_columns(source.name, len(guess.cells), limits.max_columns)
     if guess.kind == "requests":
         return _request_csv(source, text, guess, decimal_comma, set_values=set_values,
                             route_aliases=route_aliases, ticker=ticker)
@@ -151,6 +236,31 @@ def _delimited(source: SourceFile, format: str, decimal_comma: bool | None, *, s
                             route_aliases=route_aliases, ticker=ticker.sub(0.4, 1.0))
     fmt = "tsv" if guess.delimiter == "\t" else "csv"
     return _assemble(source, fmt, result, header_row=table.header_row)
+
+
+def _csv_summary(source: SourceFile, fmt: str, *, set_values, route_aliases,
+                 ticker: FractionTicker) -> ParsedSource:
+    """AIPerf / GenAI-Perf CSV export: its statistics in the JSON's shape, read by the JSON's reader."""
+    try:
+        document = csv_summary.summary_document(source.data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise ImportFailed(f"{source.name} is not UTF-8 text") from None
+    notes = [f"{benchmarks.TOOL_NAMES[fmt]} CSV export: the statistics table read as the tool's JSON summary"]
+    beside = per_request.aiperf_settings_beside(source.path)
+    for name, value in beside.items():
+        notes.append(f"{name} = {value!r}, read from profile_export_aiperf.json beside the CSV (the CSV does not "
+                     f"hold it)")
+    records = benchmarks.read(fmt, [(1, document)], notes, source.name)
+    ticker(0.7)
+    given = resolve_set_values({**beside, **(set_values or {})}, route_aliases)
+    result = validate_records(records, source=source.name, tool=benchmarks.TOOL_NAMES[fmt], given=given,
+                              route_aliases=route_aliases)
+    mapping = {cell.column: name for record in records for name, cell in record.cells.items()}
+    problems, omitted = cap_problems(result.problems)
+    return ParsedSource(source=source.name, path=source.path, format=fmt, sha256=source.sha256, size=source.size,
+                        rows_read=len(records), rows_rejected=result.rows_rejected, problems=problems,
+                        dropped_columns=[], mapping=mapping, notes=notes + result.notes, valid=result.valid,
+                        problems_omitted=omitted)
 
 
 def _request_csv(source: SourceFile, text, guess, decimal_comma: bool | None, *, set_values, route_aliases,
@@ -196,10 +306,11 @@ def _json(source: SourceFile, format: str, limits: Limits, *, set_values, route_
         except json.JSONDecodeError as error:
             raise ImportFailed(f"{source.name} is not valid JSON: {error.msg} at line {error.lineno}") from None
         lines = True
-    fmt = format if format != "auto" else json_kind(document)
+    tool = per_request.detect_per_request(document) if format in ("auto", "requests") else None
+    fmt = format if format != "auto" else ("requests" if tool else json_kind(document))
     if fmt == "requests":
         return _json_requests(source, text, document, lines, set_values=set_values, route_aliases=route_aliases,
-                              ticker=ticker)
+                              ticker=ticker, tool=tool)
     if fmt is None:
         keys = ", ".join(list(document)[:8]) if isinstance(document, dict) else type(document).__name__
         raise ImportFailed(f"{source.name}: JSON not recognised as a result of vLLM, llmperf, SGLang, GenAI-Perf, "
@@ -232,7 +343,7 @@ def _json_text(source: SourceFile) -> str:
 
 
 def _json_requests(source: SourceFile, text: str, document: Any, lines: bool, *, set_values, route_aliases,
-                   ticker: FractionTicker) -> ParsedSource:
+                   ticker: FractionTicker, tool: str | None = None) -> ParsedSource:
     if lines:
         data = source.data if not source.data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) \
             else text.encode("utf-8")
@@ -254,7 +365,12 @@ def _json_requests(source: SourceFile, text: str, document: Any, lines: bool, *,
             raise ImportFailed(f"{source.name}: a request log in JSON must be a list of objects")
         numbers = list(range(1, len(items) + 1))
         frame = pl.from_dicts(items, infer_schema_length=None)
+    tool_notes: list[str] = []
+    if tool is not None:  # a benchmark tool's own per-request names: one column per request field
+        frame, beside = per_request.request_columns(tool, frame, source.path, tool_notes)
+        set_values = {**beside, **(set_values or {})}
     table = request_log.table_from_records(frame, numbers)
+    table.notes = tool_notes + table.notes
     ticker(0.4)
     result = request_log.aggregate(table.frame, table.headers, 0, source=source.name,
                                    set_values=set_values, route_aliases=route_aliases,

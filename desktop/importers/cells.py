@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 
 from desktop.domain.errors import FieldError
-from desktop.domain.trace import Kind, TraceField, check_value
+from desktop.domain.trace import MAX_MAGNITUDE, NONZERO_MANTISSA_PATTERN, Kind, TraceField, check_value
 
 # ---- Constants
 
@@ -60,7 +60,9 @@ def number(text: pl.Expr, value: str, spec: TraceField, *, factor: float,
     else:
         parsed = scaled(number, factor)
     result = pl.col(value)
-    bad = ~result.is_finite() | _range_breach(result, spec)
+    # 1e-400 parses to 0: an underflow, not a zero (the mantissa has a non-zero digit)
+    underflow = (result == 0) & body.str.contains(NONZERO_MANTISSA_PATTERN)
+    bad = ~result.is_finite() | _range_breach(result, spec) | underflow.fill_null(False)
     if decimal_comma:
         bad = bad | text.str.contains(".", literal=True)
     return parsed, text.is_not_null() & bad.fill_null(True)
@@ -187,7 +189,8 @@ def _range_breach(value: pl.Expr, spec: TraceField) -> pl.Expr:
         breach = breach | (value < spec.minimum)
     if spec.whole:
         breach = breach | (value != value.floor())
-    return breach
+    limit = MAX_MAGNITUDE if spec.maximum is None else min(spec.maximum, MAX_MAGNITUDE)
+    return breach | (value.abs() > limit)
 
 
 def _domain_reason(spec: TraceField, value: Any, route_aliases: Mapping[str, str] | None) -> str | None:
@@ -212,4 +215,6 @@ def _number_reason(spec: TraceField, text: str, *, factor: float, decimal_comma:
     if not _NUMBER.match(body):
         reason = _domain_reason(spec, body, None)
         return reason or "must be a plain number (digits, an optional sign and one decimal point)"
+    if float(body) == 0 and re.match(NONZERO_MANTISSA_PATTERN, body):
+        return "is too small to represent (it would become 0)"
     return _domain_reason(spec, scaled(float(body), PERCENT if percent else factor), None) or "is not a valid value"

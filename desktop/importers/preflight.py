@@ -15,6 +15,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from desktop.importers.amplification import check_sheet_extents
 from desktop.importers.result import ImportFailed
 
 # ---- Constants
@@ -44,6 +45,8 @@ class Limits:
         max_ratio: uncompressed/compressed size of a member larger than ratio_floor_bytes.
         max_sheet_rows: rows of the chosen sheet.
         max_json_bytes: a benchmark result file read whole into memory.
+        max_columns: columns of a header row, a CSV row or a sheet's content (a trace table has ~30).
+        max_line_bytes: one line of a text file (long prompt cells fit; a file on one line does not).
     """
 
     max_file_bytes: int = 4096 * MiB
@@ -55,6 +58,8 @@ class Limits:
     ratio_floor_bytes: int = 1 * MiB
     max_sheet_rows: int = 1_048_576
     max_json_bytes: int = 1024 * MiB
+    max_columns: int = 1_000
+    max_line_bytes: int = 16 * MiB
 
 
 class SourceFile:
@@ -204,6 +209,8 @@ def check_workbook(source: SourceFile, limits: Limits) -> tuple[str, list[str]]:
             raise ImportFailed(f"{source.name} is password-protected (encrypted); save a copy without a "
                                f"password and import that")
         _check_xml_prologues(source.name, archive, members)
+        kind = "ods" if "mimetype" in names and _read_small(archive, "mimetype").strip() == ODS_MIMETYPE else "xlsx"
+        check_sheet_extents(source.name, archive, kind, limits.max_sheet_rows, limits.max_columns)
         if "mimetype" in names and _read_small(archive, "mimetype").strip() == ODS_MIMETYPE:
             _check_ods(source.name, archive, names)
             return "ods", []

@@ -89,8 +89,9 @@ def validate_records(records: Iterable[Record], *, source: str, tool: str,
     for name in sorted(defaultable):
         if records and name not in given and all(name not in r.cells for r in records):
             where = tool if tool.startswith("the ") else f"the {tool} file"
-            notes.append(f"{name} is not in {where}: set to its default "
-                         f"{FIELDS_BY_NAME[name].default!r} (marked as defaulted)")
+            default = FIELDS_BY_NAME[name].default
+            notes.append(f"{name} is not in {where}: not observed (left empty)" if default is None else
+                         f"{name} is not in {where}: set to its default {default!r} (marked as defaulted)")
     valid = pl.DataFrame(rows, schema=output_schema(), orient="row")
     problems.sort(key=lambda p: p.row)
     return RecordsResult(valid=valid, problems=problems, rows_rejected=rejected, notes=notes)

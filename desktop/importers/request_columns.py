@@ -7,7 +7,7 @@ defined here with the same TraceField shape, so one validator serves both.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from desktop.domain.trace import FIELDS_BY_NAME, Kind, TraceField
@@ -55,8 +55,12 @@ SYNONYMS = {
 # ---- Public API
 
 
+# One request's token counts are whole numbers (a trace row's are means over requests, so they may not be).
+_PER_REQUEST_WHOLE = {name: replace(FIELDS_BY_NAME[name], whole=True) for name in ("inputTokens", "outputTokens")}
+
+
 def spec_of(name: str) -> TraceField:
-    return REQUEST_ONLY.get(name) or FIELDS_BY_NAME[name]
+    return REQUEST_ONLY.get(name) or _PER_REQUEST_WHOLE.get(name) or FIELDS_BY_NAME[name]
 
 
 def request_vocabulary() -> Vocabulary:

@@ -22,7 +22,7 @@ from typing import Any
 
 import polars as pl
 
-from desktop.domain.trace import Kind, TraceField
+from desktop.domain.trace import MAX_MAGNITUDE, Kind, TraceField
 from desktop.importers import cells
 from desktop.domain.progress import FractionTicker
 from desktop.importers.records import Cell, Record, validate_records
@@ -235,6 +235,8 @@ def _breach(value: pl.Expr, spec: TraceField) -> pl.Expr:
         breach = breach | (value < spec.minimum)
     if spec.whole:
         breach = breach | (value != value.floor())
+    limit = MAX_MAGNITUDE if spec.maximum is None else min(spec.maximum, MAX_MAGNITUDE)
+    breach = breach | (value.abs() > limit)
     return breach.fill_null(False)
 
 
@@ -302,9 +304,11 @@ def _groups(checked: pl.LazyFrame, plan: Plan, given: Mapping[str, tuple[Any, bo
     if has("outputTokensPerSecond"):
         aggs.append(ok["outputTokensPerSecond"].mean().alias("tps"))
     elif has("latencyMs") and has("ttftMs") and has("outputTokens"):
-        decode = (ok["latencyMs"] - ok["ttftMs"]) / 1000.0
-        aggs.append(pl.when((decode > 0) & (ok["outputTokens"] > 0)).then(ok["outputTokens"] / decode).mean()
-                    .alias("tps"))
+        # One definition for every source: 1000 / mean time per output token after the first (vLLM's TPOT,
+        # AIPerf's inter-token latency), over requests with more than one output token.
+        per_token = (ok["latencyMs"] - ok["ttftMs"]) / (ok["outputTokens"] - 1)
+        mean_ms = pl.when((ok["outputTokens"] > 1) & (per_token > 0)).then(per_token).mean()
+        aggs.append(pl.when(mean_ms > 0).then(1000.0 / mean_ms).alias("tps"))
     return prepared.group_by(keys).agg(aggs).sort("row")
 
 
@@ -331,7 +335,9 @@ def _record(group: dict[str, Any], plan: Plan, headers: list[str]) -> Record:
             record.cells[field_name] = Cell(group[key], label(source_name, how), missing=none_succeeded)
     if "tps" in group:
         source_name = "outputTokensPerSecond" if "outputTokensPerSecond" in plan.names else "outputTokens"
-        record.cells["outputTokensPerSecond"] = Cell(group["tps"], label(source_name, "mean per-request rate"))
+        how = "mean per-request rate" if source_name == "outputTokensPerSecond" else \
+            "1000 / mean (latency - TTFT) / (output tokens - 1)"
+        record.cells["outputTokensPerSecond"] = Cell(group["tps"], label(source_name, how))
     for measured in ("ttftMs", "outputTokensPerSecond"):  # not measured without the columns: left empty
         record.cells.setdefault(measured, Cell(None, measured))
     record.extras.update(requestCount=n, failedRequests=group["failed"])

@@ -101,6 +101,7 @@ class ParsedSource:
         notes: provenance remarks (unit conversions, computed percentiles, defaults).
         sheet: the sheet read, and sheet_names all sheets of the workbook (spreadsheets only).
         header_row: the row holding the header (tabular sources only).
+        warnings: plausibility warnings on valid rows; row = the row's place among the valid rows.
     """
 
     source: str
@@ -119,6 +120,8 @@ class ParsedSource:
     sheet_names: list[str] = field(default_factory=list)
     header_row: int | None = None
     problems_omitted: int = 0
+    # Implausible values in valid rows (p50 above p95, a unit slip): shown, never a reason to refuse.
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def rows_valid(self) -> int:

@@ -42,7 +42,10 @@ def read_sheet(source: SourceFile, *, sheet: str | None, classify: Callable[[lis
             header_index = _header_index(rows, classify)
             if header_index is not None:
                 ticker(0.6)
-                return _table(rows, header_index, *offset), name, names
+                table = _table(rows, header_index, *offset)
+                if sheet is None:  # chosen automatically: say which other sheets hold traces too
+                    table.notes += _other_trace_sheets(workbook, candidates[candidates.index(name) + 1:], classify)
+                return table, name, names
             if sheet is not None:
                 raise ImportFailed(f"{source.name}: sheet '{name}' has no header row (no row among the first "
                                    f"{HEADER_SEARCH_ROWS} names at least four trace-kit columns)")
@@ -108,6 +111,20 @@ def _rows(workbook: Any, name: str, source_name: str,
     except Exception as error:
         raise ImportFailed(_calamine_message(source_name, error)) from None
     return rows, (tuple(start) if start else (0, 0))
+
+
+def _other_trace_sheets(workbook: Any, others: list[str], classify: Callable[[list[Any]], str | None]) -> list[str]:
+    """A note for each further sheet whose first rows hold a trace header (it is not imported with this one)."""
+    notes = []
+    for other in others:
+        try:
+            head = workbook.get_sheet_by_name(other).to_python(skip_empty_area=True, nrows=HEADER_SEARCH_ROWS)
+        except Exception:  # an unreadable extra sheet is not this import's business
+            continue
+        if _header_index(head, classify) is not None:
+            notes.append(f"sheet '{other}' also has a trace header row and was not imported; import it on its "
+                         f"own (choose the sheet '{other}')")
+    return notes
 
 
 def _header_index(rows: list[list[Any]], classify: Callable[[list[Any]], str | None]) -> int | None:

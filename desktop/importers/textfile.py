@@ -16,6 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
+from desktop.importers.amplification import check_columns
 from desktop.importers.preflight import SourceFile
 from desktop.domain.progress import FractionTicker
 from desktop.importers.result import ImportFailed
@@ -27,6 +28,7 @@ DELIMITERS = (",", ";", "\t", "|")
 SAMPLE_BYTES = 1024 * 1024
 HEADER_SEARCH_ROWS = 50
 FIELD_LIMIT = 1024 * 1024  # the csv module's default 128 KiB would fail on long prompt cells
+MAX_RAGGED_COLUMNS = 1_000  # Limits.max_columns: a row far wider than its header is refused, not kept
 
 
 @dataclass(frozen=True)
@@ -186,6 +188,8 @@ def _read_with_csv_module(source: TextInput, guess: HeaderGuess,
                 start, last_line = last_line + 1, reader.line_num
                 if start <= guess.line:
                     continue
+                if len(row) > MAX_RAGGED_COLUMNS:
+                    check_columns(guess_name(source), len(row), MAX_RAGGED_COLUMNS, f"line {start:,}")
                 if len(row) > width and any(cell.strip() for cell in row[width:]):
                     broken[start] = (f"column {width + 1}", row[width],
                                      f"the row has {len(row)} cells but the header has {width}")
@@ -198,3 +202,7 @@ def _read_with_csv_module(source: TextInput, guess: HeaderGuess,
         csv.field_size_limit(previous)
     data = {f"c{i}": pl.Series(values, dtype=pl.String) for i, values in enumerate(columns)}
     return pl.DataFrame({**data, ROW: pl.Series(rows, dtype=pl.Int64)}), broken
+
+
+def guess_name(source: TextInput) -> str:
+    return source.source.name if isinstance(source.source, Path) else "the file"

@@ -13,6 +13,7 @@ from typing import Any
 
 from desktop.domain.errors import DomainError
 from desktop.domain.progress import NO_PROGRESS, Progress
+from desktop.importers.preflight import MACRO_NOTE
 from desktop.resources import playbook
 from desktop.services.workers import gc_paused
 from desktop.storage.trace_store import find_imports_by_sha, open_worker_connection, stage_import
@@ -34,6 +35,7 @@ class ImportOptions:
     skip_invalid: bool = False
     allow_duplicate: bool = False
     keep_original_max_bytes: int = DEFAULT_KEEP_ORIGINAL_BYTES
+    accept_warnings_reason: str | None = None  # why implausible rows were imported anyway (recorded)
 
 
 def run_parse(paths: Sequence[Path], options: ImportOptions, progress: Progress | None = None) -> list[Any]:
@@ -55,7 +57,10 @@ def _parse_all(paths: Sequence[Path], options: ImportOptions, progress: Progress
                                        decimal_comma=options.decimal_comma, progress=progress,
                                        route_aliases=aliases))
         except ImportFailed as exc:
-            raise ImportRefused(f"{Path(path).name}: {exc.message}") from None
+            name = Path(path).name
+            # most importer messages already open with the file's name: say it once
+            message = exc.message if exc.message.startswith(f"{name}:") else f"{name}: {exc.message}"
+            raise ImportRefused(message) from None
     return parsed
 
 
@@ -92,7 +97,8 @@ def run_store(store: WorkbookStore, parsed: Sequence[Any], options: ImportOption
     ids = []
     for source in parsed:
         original = None
-        if source.size <= options.keep_original_max_bytes:
+        macros = MACRO_NOTE in source.notes  # the stored original would carry the macros: not kept
+        if source.size <= options.keep_original_max_bytes and not macros:
             original = Path(source.path).read_bytes()
         details = {
             "mapping": source.mapping, "droppedColumns": source.dropped_columns, "notes": source.notes,
@@ -100,7 +106,11 @@ def run_store(store: WorkbookStore, parsed: Sequence[Any], options: ImportOption
             "importedValidRowsOnly": bool(source.problems) and options.skip_invalid,
             "problems": [p.as_dict() for p in source.problems[:1000]],
             "problemCount": len(source.problems) + source.problems_omitted,
+            "warnings": [w.as_dict() for w in source.warnings],
+            "warningsAcceptedBecause": options.accept_warnings_reason if source.warnings else None,
             "originalKept": original is not None,
+            "originalNotKeptReason": "the file carries macros (vbaProject.bin); only its cell values were "
+                                     "imported" if macros else None,
             "keepOriginalLimitBytes": options.keep_original_max_bytes,
         }
         progress.stage(f"Storing {source.source}", source.rows_valid)

@@ -49,8 +49,10 @@ def normalize_fingerprint(text: str) -> str:
 
 def _text(field: str, value: str | None, *, required: bool) -> str:
     value = (value or "").strip()
+    # Control characters (other than line breaks and tabs) are dropped: a reason made only of them says nothing
+    value = "".join(ch for ch in value if ch.isprintable() or ch in "\n\t").strip()
     if required and not value:
-        raise FieldError(field, value, "is required")
+        raise FieldError(field, value, "is required (control characters alone do not count)")
     if len(value) > MAX_TEXT:
         raise FieldError(field, value[:40] + "...", f"must be at most {MAX_TEXT} characters")
     return value

@@ -15,6 +15,7 @@ from desktop.domain import evidence as rules
 from desktop.domain.errors import DomainError
 from desktop.domain.evidence import DEFAULT_EMBED_CAP_BYTES, EvidenceCheck
 from desktop.domain.workbook import EvidenceRef
+from desktop.storage import evidence_places as places
 from desktop.storage.workbook_file import WorkbookStore, now_utc
 
 _CHUNK = 1024 * 1024
@@ -73,6 +74,7 @@ def attach_file(path: Path, workbook_path: Path | None, *, store: WorkbookStore 
     workbook's folder when the file lies in it. With `embed`, the bytes go into `store` (inside the caller's
     transaction) so the workbook carries them; `cap` defaults to DEFAULT_EMBED_CAP_BYTES (20 MB)."""
     file = _regular_file(path)
+    places.trust_folder(file.parent)  # the officer chose this file: its folder is theirs for this session
     if embed:
         if store is None:
             raise EvidenceError("embedding needs the workbook to write into")
@@ -92,17 +94,36 @@ def text_reference(text: str) -> EvidenceRef:
 
 
 def locate(ref: EvidenceRef, workbook_path: Path | None) -> Path | None:
-    """Where the referenced file should be now (None for text references and unresolvable paths)."""
+    """Where the referenced file should be now (None for text references and unresolvable paths).
+
+    This is where the path points, confined or not: only `check`, `embed` and the GUI's open (after
+    `is_confined` or the officer's confirmation) read it.
+    """
     if ref.kind != "file":
+        return None
+    if places.is_remote_or_device(ref.path):
         return None
     where = rules.locate(ref.path, _folder(workbook_path))
     return Path(where) if where is not None else None
 
 
+def is_confined(ref: EvidenceRef, workbook_path: Path | None) -> bool:
+    """Whether the app may read the referenced file without asking (see `desktop.storage.evidence_places`)."""
+    if ref.kind != "file":
+        return False
+    return places.confined(ref.path, _folder(workbook_path))
+
+
 def check(ref: EvidenceRef, workbook_path: Path | None) -> EvidenceCheck:
-    """Whether the file is still there with the content it had when attached."""
+    """Whether the file is still there with the content it had when attached.
+
+    A path outside the workbook's folder (and the folders attached from in this session) is not opened
+    at all: checking it would tell a sender whether a file of their choosing exists on this computer.
+    """
     if ref.kind != "file":
         return EvidenceCheck.TEXT
+    if not is_confined(ref, workbook_path):
+        return EvidenceCheck.OUTSIDE
     where = locate(ref, workbook_path)
     if where is None or not where.is_file():
         return rules.check(ref, None)
@@ -122,6 +143,9 @@ def embed(ref: EvidenceRef, workbook_path: Path | None, store: WorkbookStore, *,
         raise EvidenceError("only a file can be embedded, not a document id or URL")
     if ref.embedded:
         return ref
+    if not is_confined(ref, workbook_path):
+        raise EvidenceError(f"{ref.path} is outside the workbook's folder and was not read; open it once to "
+                            "confirm the path, or attach the file again")
     where = locate(ref, workbook_path)
     if where is None or not where.is_file():
         raise EvidenceError(f"evidence file {ref.path} is not found; attach it again to embed it")

@@ -19,10 +19,20 @@ _SQL_TYPES = {Kind.ROUTE: "TEXT", Kind.TEXT: "TEXT", Kind.NUMBER: "REAL", Kind.R
 TRACE_INSERT_COLUMNS: tuple[str, ...] = FIELD_NAMES + ("extras", "defaulted")
 
 
-def _trace_columns_sql() -> str:
+# Fields that were NOT NULL in an earlier schema version than the trace kit says today. A migration must
+# create exactly the schema its version had: received files are checked against the schema rebuilt from these
+# migrations (storage/received.py), so a v1/v2 file made by an older release must still match.
+_NOT_NULL_BEFORE_V3 = frozenset({"cacheHitRate"})
+
+
+def _trace_columns_sql(version: int | None = None) -> str:
+    """The trace kit's columns as the schema of `version` declared them (None: today's)."""
+    def not_null(f: object) -> bool:
+        if version is not None and version < 3 and f.name in _NOT_NULL_BEFORE_V3:
+            return True
+        return bool(f.required or f.default is not None)
     return ",\n    ".join(
-        f'"{f.name}" {_SQL_TYPES[f.kind]}{" NOT NULL" if f.required or f.default is not None else ""}'
-        for f in TRACE_FIELDS)
+        f'"{f.name}" {_SQL_TYPES[f.kind]}{" NOT NULL" if not_null(f) else ""}' for f in TRACE_FIELDS)
 
 
 def _run(conn: sqlite3.Connection, script: str) -> None:
@@ -59,7 +69,7 @@ CREATE TABLE imports (
 CREATE TABLE traces (
     id INTEGER PRIMARY KEY,
     import_id INTEGER REFERENCES imports(id),
-    {_trace_columns_sql()},
+    {_trace_columns_sql(1)},
     extras TEXT,
     defaulted TEXT,
     edited TEXT,
@@ -97,7 +107,32 @@ CREATE TABLE exports (
 """)
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2)
+def _v3(conn: sqlite3.Connection) -> None:
+    """cacheHitRate may be null (not observed): the traces table is rebuilt without its NOT NULL (SQLite cannot
+    drop a constraint in place), and rates that were only filled in as a default 0 become not observed."""
+    columns = ", ".join(f'"{name}"' for name in ("id", "import_id", *FIELD_NAMES, "extras", "defaulted", "edited",
+                                                   "active"))
+    _run(conn, f"""
+CREATE TABLE traces_v3 (
+    id INTEGER PRIMARY KEY,
+    import_id INTEGER REFERENCES imports(id),
+    {_trace_columns_sql()},
+    extras TEXT,
+    defaulted TEXT,
+    edited TEXT,
+    active INTEGER NOT NULL DEFAULT 1
+);
+INSERT INTO traces_v3 ({columns}) SELECT {columns} FROM traces;
+DROP TABLE traces;
+ALTER TABLE traces_v3 RENAME TO traces;
+CREATE INDEX traces_import ON traces(import_id);
+UPDATE traces SET "cacheHitRate" = NULL,
+    defaulted = NULLIF(TRIM(REPLACE(',' || defaulted || ',', ',cacheHitRate,', ','), ','), '')
+    WHERE ',' || defaulted || ',' LIKE '%,cacheHitRate,%';
+""")
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2, _v3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -24,6 +24,7 @@ from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME, Kind, TraceRow
 from desktop.domain.workbook import Workbook
 from desktop.storage import codec
 from desktop.storage.errors import WorkbookFileError
+from desktop.storage.received import check_newer_schema, check_schema, harden
 from desktop.storage.schema import APPLICATION_ID, SCHEMA_VERSION, TRACE_INSERT_COLUMNS, migrate
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -37,6 +38,7 @@ def now_utc() -> str:
 
 def _connect(target: str | Path, *, uri: bool = False) -> sqlite3.Connection:
     conn = sqlite3.connect(str(target), isolation_level=None, uri=uri, timeout=2.0, check_same_thread=False)
+    harden(conn)
     conn.execute("PRAGMA foreign_keys = ON")
     return conn
 
@@ -71,7 +73,8 @@ class WorkbookStore:
         try:
             yield self.conn
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:  # SQLite already rolled back after a full disk or an I/O error
+                self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
 
@@ -203,8 +206,23 @@ def connect_for_reading(path: Path) -> sqlite3.Connection:
     return _connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
 
 
-def check_is_workbook(path: Path) -> None:
-    """Raise WorkbookFileError unless `path` looks like a workbook of a version this app reads."""
+def newer_version_note(path: Path, version: int) -> str:
+    return (f"{Path(path).name} was written by a newer version of the app (file format {version}; this version "
+            f"writes up to {SCHEMA_VERSION}); it is open read-only: update the app to change it")
+
+
+def newer_note(store: WorkbookStore) -> str | None:
+    """The read-only note for a store opened from a newer app version's file (None otherwise)."""
+    version = store.conn.execute("PRAGMA user_version").fetchone()[0]
+    return newer_version_note(store.path, version) if store.path is not None and version > SCHEMA_VERSION else None
+
+
+def check_is_workbook(path: Path) -> int:
+    """Raise WorkbookFileError unless `path` is a workbook this app may open; returns its file format version.
+
+    The file's schema must be exactly the app's own for its version (no trigger or view of the sender's).
+    A version newer than this app's opens read-only (see `newer_version_note`); writers refuse it.
+    """
     if not path.exists():
         raise WorkbookFileError(f"{path}: no such file")
     if path.is_dir():
@@ -224,9 +242,9 @@ def check_is_workbook(path: Path) -> None:
             if application_id != APPLICATION_ID:
                 raise WorkbookFileError(f"{path} is an SQLite database but not a workbook (.ipwb) file")
             if version > SCHEMA_VERSION:
-                raise WorkbookFileError(
-                    f"{path} was written by a newer version of the app (file format {version}; this version "
-                    f"reads up to {SCHEMA_VERSION}); update the app to open it")
+                check_newer_schema(conn, path)
+            else:
+                check_schema(conn, path, version)
             check = conn.execute("PRAGMA quick_check").fetchone()[0]
             if check != "ok":
                 raise WorkbookFileError(f"{path} is damaged ({check}); restore it from a backup")
@@ -234,13 +252,18 @@ def check_is_workbook(path: Path) -> None:
             conn.close()
     except sqlite3.DatabaseError as exc:
         raise WorkbookFileError(f"{path} is damaged or not a workbook ({exc})") from None
+    return int(version)
 
 
 def open_store(path: Path, *, writable: bool) -> WorkbookStore:
     """Open the file itself. A writable open migrates an older schema in place, in one transaction;
     a read-only open of an older file migrates an in-memory copy and leaves the file as it is."""
     path = Path(path)
-    check_is_workbook(path)
+    version = check_is_workbook(path)
+    if writable and version > SCHEMA_VERSION:
+        raise WorkbookFileError(f"{path} was written by a newer version of the app (file format {version}; this "
+                                f"version writes up to {SCHEMA_VERSION}); it can be read but not changed: update "
+                                "the app to change it")
     if writable:
         conn = _connect(path)
         _configure_for_writing(conn)
@@ -279,16 +302,19 @@ def _temp_beside(path: Path) -> Path:
 
 
 def copy_database(source: sqlite3.Connection, dest: Path, *, replace: bool,
-                  tidy: Callable[[sqlite3.Connection], None] | None = None) -> None:
+                  tidy: Callable[[sqlite3.Connection], None] | None = None, mode: int | None = None) -> None:
     """Write `source`'s database to `dest` atomically: a temporary file beside it, then a rename.
 
     With replace=False an existing `dest` is never overwritten, even if it appears meanwhile.
-    `tidy` may change the copy (not the source) before it is renamed into place.
+    `tidy` may change the copy (not the source) before it is renamed into place. `mode` sets the new file's
+    permission bits (a saved file keeps the mode it had; a working copy is user-only).
     """
     dest = Path(dest)
     temp = _temp_beside(dest)
     try:
-        target = sqlite3.connect(str(temp), isolation_level=None)
+        if mode is not None:  # user-only while it fills: a 0600 workbook's content is never briefly 0644
+            os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600))
+        target = harden(sqlite3.connect(str(temp), isolation_level=None))
         try:
             source.backup(target)
             target.execute("PRAGMA journal_mode = DELETE")
@@ -298,6 +324,8 @@ def copy_database(source: sqlite3.Connection, dest: Path, *, replace: bool,
                 target.execute("COMMIT")
         finally:
             target.close()
+        if mode is not None:
+            os.chmod(temp, mode)
         with open(temp, "rb+") as handle:
             os.fsync(handle.fileno())
         if replace:

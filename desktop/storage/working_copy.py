@@ -19,6 +19,7 @@ from typing import Any
 
 from desktop.domain.playbook import Playbook
 from desktop.domain.workbook import Workbook
+from desktop.storage.places import PRIVATE_FILE_MODE, file_mode
 from desktop.storage.schema import SCHEMA_VERSION, migrate
 from desktop.storage.workbook_file import (VISIBLE, WorkbookStore, _configure_for_writing, _connect, connect_for_reading,
                                            check_is_workbook,
@@ -67,7 +68,7 @@ class WorkingCopy:
         database = recovery_dir / f"{uuid.uuid4().hex}.ipwb"
         source = connect_for_reading(path)
         try:
-            copy_database(source, database, replace=False)
+            copy_database(source, database, replace=False, mode=PRIVATE_FILE_MODE)
         finally:
             source.close()
         copy = cls(database, path)
@@ -82,7 +83,7 @@ class WorkingCopy:
         database = recovery_dir / f"{uuid.uuid4().hex}.ipwb"
         memory = new_memory_store(playbook, workbook, traces)
         try:
-            copy_database(memory.conn, database, replace=False)
+            copy_database(memory.conn, database, replace=False, mode=PRIVATE_FILE_MODE)
         finally:
             memory.close()
         return cls(database, None)
@@ -97,7 +98,9 @@ class WorkingCopy:
         data = {"origin": str(self.origin) if self.origin else None, "pid": os.getpid(),
                 "host": socket.gethostname(), "dirty": dirty, "autosavedAt": autosaved_at or now_utc()}
         temp = self.sidecar.with_suffix(".json.tmp")
-        temp.write_text(json.dumps(data), encoding="utf-8")
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), PRIVATE_FILE_MODE)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps(data))
         os.replace(temp, self.sidecar)
 
     def mark(self, *, dirty: bool) -> None:
@@ -110,7 +113,7 @@ class WorkingCopy:
         Imports and rows switched off (undone or deleted) stay in the working copy, where undo can switch
         them back on, but are left out of the saved file.
         """
-        copy_database(self.store.conn, Path(path), replace=True, tidy=purge_switched_off)
+        copy_database(self.store.conn, Path(path), replace=True, tidy=purge_switched_off, mode=file_mode(Path(path)))
         self.origin = Path(path)
         self._write_sidecar(dirty=False)
 
@@ -131,6 +134,7 @@ def purge_switched_off(conn: sqlite3.Connection) -> None:
 def find_recoverable(recovery_dir: Path) -> list[RecoveryCandidate]:
     """Copies left by a process that is gone and that carry unsaved edits; clean ones are removed."""
     found = []
+    _remove_leftovers(Path(recovery_dir))
     for sidecar in sorted(Path(recovery_dir).glob("*.json")):
         database = sidecar.with_suffix(".ipwb")
         try:
@@ -151,3 +155,17 @@ def find_recoverable(recovery_dir: Path) -> list[RecoveryCandidate]:
         found.append(RecoveryCandidate(database, sidecar, Path(origin) if origin else None,
                                        data.get("autosavedAt", "")))
     return found
+
+
+def _remove_leftovers(recovery_dir: Path) -> None:
+    """Journals of copies that are gone, and sidecar temporaries a killed process left (older than a minute)."""
+    import time
+    for journal in recovery_dir.glob("*.ipwb-journal"):
+        if not journal.with_name(journal.name.removesuffix("-journal")).exists():
+            journal.unlink(missing_ok=True)
+    for temp in recovery_dir.glob("*.json.tmp"):
+        try:
+            if time.time() - temp.stat().st_mtime > 60:
+                temp.unlink()
+        except OSError:
+            pass

@@ -22,7 +22,8 @@ from desktop.domain.workbook import BuyerContext, GateAssessment, PlanSettings, 
 from desktop.storage.errors import WorkbookFileError
 from desktop.storage.location import location_warning
 from desktop.storage.lock import WorkbookLock
-from desktop.storage.workbook_file import WorkbookStore, remove_orphan_temps
+from desktop.storage.places import read_only_reason
+from desktop.storage.workbook_file import WorkbookStore, newer_note, remove_orphan_temps
 from desktop.storage.working_copy import RecoveryCandidate, WorkingCopy
 
 AUTOSAVE_INTERVAL_MS = 3 * 60 * 1000
@@ -30,6 +31,10 @@ AUTOSAVE_INTERVAL_MS = 3 * 60 * 1000
 
 class ReadOnlyError(DomainError):
     """An edit of a document opened read-only."""
+
+
+class ReadOnlyTargetError(ReadOnlyError):
+    """Save over a file (or into a folder) that is read-only: nothing was written; Save As is the way out."""
 
 
 class Document(QObject):
@@ -57,6 +62,8 @@ class Document(QObject):
         self._recovered = recovered
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
         self.warning = location_warning(copy.origin) if copy.origin else None
+        self._signoff_state: str | None = None
+        self.changed.connect(self._forget_signoff_state)
         self._autosave = QTimer(self)
         self._autosave.setInterval(AUTOSAVE_INTERVAL_MS)
         self._autosave.timeout.connect(self.autosave)
@@ -71,8 +78,11 @@ class Document(QObject):
         reason = None
         if not path.exists():
             raise WorkbookFileError(f"{path}: no such file")
-        if not lock.acquire():
-            reason = f"{path.name} is being edited by {lock.describe_holder()}; it is open read-only."
+        if not lock.acquire():  # a hostile lock path (link, folder, another user's file) raises LockRefused
+            if lock.read_only_place:
+                reason = f"{lock.refusal}, so it is open read-only (Save As keeps a changed copy elsewhere)."
+            else:
+                reason = f"{path.name} is being edited by {lock.describe_holder()}; it is open read-only."
             lock = None
         else:
             remove_orphan_temps(path)
@@ -82,6 +92,12 @@ class Document(QObject):
             if lock is not None:
                 lock.release()
             raise
+        newer = newer_note(copy.store)
+        if newer is not None:
+            reason = newer
+            if lock is not None:
+                lock.release()
+                lock = None
         document = cls(playbook, copy, lock=lock, read_only_reason=reason)
         return document
 
@@ -116,6 +132,22 @@ class Document(QObject):
     @property
     def read_only(self) -> bool:
         return self.read_only_reason is not None or self.workbook.signed
+
+    def signoff_state(self) -> str:
+        """'draft', 'signed', or 'tampered' when the content no longer matches the sign-off (computed once per
+        change: it reads every trace row)."""
+        if self._signoff_state is None:
+            from desktop.services.tamper import signoff_state
+            self._signoff_state = signoff_state(self.store, self.workbook, self.playbook)
+        return self._signoff_state
+
+    @property
+    def tampered(self) -> bool:
+        return self.workbook.signed and self.signoff_state() == "tampered"
+
+    def _forget_signoff_state(self, part: str) -> None:
+        if part in ("signoff", "all", "traces", "scores", "context") or part.startswith("gate:"):
+            self._signoff_state = None
 
     def display_name(self) -> str:
         return self.path.name if self.path else "Untitled"
@@ -224,6 +256,12 @@ class Document(QObject):
             raise WorkbookFileError("choose a file name first (Save As)")
         if self.read_only_reason and (path is None or target == self.path):
             raise ReadOnlyError(self.read_only_reason)
+        place = read_only_reason(target)
+        if place is not None and (target == self.path or target.exists()):
+            raise ReadOnlyTargetError(f"{place}; it was not overwritten (nothing was changed). Use Save As to "
+                                      "save a copy somewhere else.")
+        if place is not None:
+            raise ReadOnlyTargetError(f"cannot save {target.name}: {place}. Choose another folder.")
         new_lock = None
         if target != self.path:
             new_lock = WorkbookLock(target)

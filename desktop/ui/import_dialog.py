@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QMessageBox, QSt
                                QVBoxLayout, QWidget)
 
 from desktop.domain.errors import DomainError, FieldError
+from desktop.domain.formatting import NOT_OBSERVED
 from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME
 from desktop.services import imports
 from desktop.services.imports import DEFAULT_KEEP_ORIGINAL_BYTES, ImportOptions, duplicates
@@ -277,6 +278,12 @@ class ImportDialog(ImportPages, QDialog):
                 parts.append(html.escape(note))
             if len(source.notes) > 6:
                 parts.append(f"{len(source.notes) - 6} more notes (kept in the import's provenance)")
+            for warning in source.warnings[:6]:
+                parts.append("<b style='color:#8a5a00'>Warning</b>, valid row "
+                             + html.escape(f"{warning.row}, {warning.column}: {warning.reason} "
+                                           f"(value {warning.value!r})"))
+            if len(source.warnings) > 6:
+                parts.append(f"{len(source.warnings) - 6} more warnings (kept in the import's provenance)")
             lines.append("<br>&nbsp;&nbsp;".join(parts))
         verdict = (theme.span("ok", "No problems: every row can be imported.", bold=True) if not problems
                    and not omitted else
@@ -319,7 +326,9 @@ class ImportDialog(ImportPages, QDialog):
         for r, (name, row) in enumerate(rows):
             self.preview_table.setItem(r, 0, QTableWidgetItem(name))
             for c, key in enumerate(columns[1:], start=1):
-                item = QTableWidgetItem(format_value(row.get(key)))
+                value = row.get(key)
+                item = QTableWidgetItem(NOT_OBSERVED if value is None and key in FIELDS_BY_NAME
+                                        else format_value(value))
                 if isinstance(row.get(key), (int, float)) and not isinstance(row.get(key), bool):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.preview_table.setItem(r, c, item)

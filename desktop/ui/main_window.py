@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from PySide6.QtCore import Signal
@@ -12,9 +13,11 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMainWindow, QM
 from desktop import __version__
 from desktop.domain.errors import DomainError
 from desktop.domain.playbook import Playbook
+from desktop.services.tamper import TAMPERED_TEXT
 from desktop.ui import settings, theme, welcome
-from desktop.ui.document import Document
+from desktop.ui.document import Document, ReadOnlyTargetError
 from desktop.ui.navigation import Navigation
+from desktop.ui.widgets.banner import Banner
 from desktop.ui.pages.base import Page
 from desktop.ui.wizard import AssessmentWizard
 
@@ -104,6 +107,9 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.navigation)
         pages_column = QVBoxLayout()
         pages_column.setSpacing(0)
+        self.tamper_banner = Banner("error")  # above every page: a tampered sign-off is never out of sight
+        self.tamper_banner.setAccessibleName("Tampered workbook")
+        pages_column.addWidget(self.tamper_banner)
         pages_column.addWidget(self.stack, 1)
         layout.addLayout(pages_column, 1)
         self.setCentralWidget(central)
@@ -212,7 +218,12 @@ class MainWindow(QMainWindow):
         """Why the workbook is read-only, and where it lives if that is risky: each reason once."""
         document = self.document
         messages = [m for m in (document.read_only_reason, document.warning) if m]
-        if document.workbook.signed and not document.read_only_reason:
+        tampered = document.tampered
+        self.tamper_banner.show_message(f"<b>TAMPERED</b>: {html.escape(TAMPERED_TEXT.removeprefix('TAMPERED: '))}"
+                                        if tampered else "")
+        if tampered:
+            messages.insert(0, "TAMPERED: the content changed after sign-off.")
+        elif document.workbook.signed and not document.read_only_reason:
             messages.append("Signed off: read-only until the sign-off is revoked.")
         return messages
 
@@ -328,9 +339,22 @@ class MainWindow(QMainWindow):
             path += ".ipwb"
         return self._save_to(Path(path))
 
+    def offer_save_as(self, message: str) -> bool:
+        """Save over a read-only file was refused: offer Save As (tests replace this)."""
+        answer = QMessageBox.question(self, "Cannot save", f"{message}\n\nSave a copy with Save As?",
+                                      QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel,
+                                      QMessageBox.StandardButton.Save)
+        return answer == QMessageBox.StandardButton.Save
+
     def _save_to(self, path: Path | None) -> bool:
         try:
             self.document.save(path)
+        except ReadOnlyTargetError as exc:
+            if path is None and self.offer_save_as(str(exc)):
+                return self.on_save_as()
+            if path is not None:
+                self.show_error("Save failed", f"The workbook was not saved: {exc}")
+            return False
         except (DomainError, OSError) as exc:
             self.show_error("Save failed", f"The workbook was not saved: {exc}")
             return False

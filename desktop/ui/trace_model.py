@@ -24,8 +24,9 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from PySide6.QtGui import QColor, QFont
 
 from desktop.domain.errors import DomainError, FieldError
+from desktop.domain.formatting import NOT_OBSERVED
 from desktop.domain.progress import check_cancelled
-from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME, KNOWN_EXTRA_FIELDS, Kind
+from desktop.domain.trace import FIELD_LABELS, FIELD_NAMES, FIELDS_BY_NAME, KNOWN_EXTRA_FIELDS, Kind
 from desktop.services.workers import gc_paused
 from desktop.storage import trace_store
 from desktop.storage.workbook_file import WorkbookStore, connect_for_reading
@@ -238,7 +239,7 @@ class TraceTableModel(QAbstractTableModel):
                 return None
             key = self._columns[section]
             if role == Qt.ItemDataRole.DisplayRole:
-                return "Import" if key == IMPORT_COLUMN else key
+                return "Import" if key == IMPORT_COLUMN else FIELD_LABELS.get(key, key)
             if role == Qt.ItemDataRole.ToolTipRole:
                 if key == IMPORT_COLUMN:
                     return "The import this row came from (see Imports below)"
@@ -287,6 +288,8 @@ class TraceTableModel(QAbstractTableModel):
             return None
         value = row.value(key)
         edit = row.edited.get(key)
+        if role == Qt.ItemDataRole.DisplayRole and value is None and key in FIELDS_BY_NAME:
+            return NOT_OBSERVED  # a field the source does not record: said, never an empty cell or a 0
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             return format_value(value)
         if role == EDITED_ROLE:

@@ -119,3 +119,20 @@ def test_templates_round_trip(empty, tmp_path, ipw):
     assert ipw("import", empty, paths["xlsx"], "--allow-duplicate").code == 0
     assert ipw("info", empty, "--json").json["traceCount"] == 6
     assert ipw("template").code == 2
+
+
+def test_plausibility_warnings_and_not_observed_cache_hits(empty, tmp_path, ipw):
+    """A row with p50 above p95 imports with a warning on stderr and in --json; a blank cache-hit cell
+    is null in `ipw traces --json`, not 0."""
+    rows = [dict(GOOD_ROWS[0], latencyP50Ms="5000", latencyP95Ms="4000", cacheHitRate=""), dict(GOOD_ROWS[1])]
+    source = write_csv(tmp_path / "odd.csv", rows)
+    result = ipw("import", empty, source, "--accept-warnings", "vendor swapped the columns; confirmed by mail")
+    assert result.code == 0, result.err
+    assert "warning: odd.csv: valid row 1: latencyP50Ms: p50 latency is above the p95 latency (4000 ms)" in result.err
+    traces = ipw("traces", empty, "--json").json["traces"]
+    assert traces[0]["cacheHitRate"] is None and traces[1]["cacheHitRate"] == float(GOOD_ROWS[1]["cacheHitRate"])
+    (imported,) = ipw("traces", empty, "--imports", "--json").json["imports"]
+    assert imported["details"]["warningsAcceptedBecause"] == "vendor swapped the columns; confirmed by mail"
+    assert imported["details"]["warnings"][0]["column"] == "latencyP50Ms"
+    again = ipw("import", empty, source, "--allow-duplicate", "--json")
+    assert [(w["row"], w["column"]) for w in again.json["warnings"]] == [(1, "latencyP50Ms")]

@@ -78,9 +78,9 @@ def test_nullable_fields_may_be_unobserved(field):
 
 def test_defaults_are_marked():
     row = make_trace_row(valid(cacheHitRate="", batchEligible=None), ALIASES)
-    assert row["cacheHitRate"] == 0.0
+    assert row["cacheHitRate"] is None  # not observed: never a measured-looking 0
     assert row["batchEligible"] is False
-    assert row.defaulted == {"cacheHitRate", "batchEligible"}
+    assert row.defaulted == {"batchEligible"}
 
 
 @pytest.mark.parametrize("text, expected", [("yes", True), ("No", False), ("1", True), ("0", False),

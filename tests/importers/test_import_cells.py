@@ -66,7 +66,7 @@ def test_vectorised_validation_matches_make_trace_row():
 
 
 @pytest.mark.parametrize(("field", "given", "expected"), [
-    ("cacheHitRate", "35%", 0.35), ("cacheHitRate", "", 0.0), ("costUsd", "", None), ("costUsd", " 0.5 ", 0.5),
+    ("cacheHitRate", "35%", 0.35), ("cacheHitRate", "", None), ("costUsd", "", None), ("costUsd", " 0.5 ", 0.5),
     ("batchEligible", "yes", True), ("route", "self-hosted-gpu-stack", "Self-hosted GPU stack"),
     ("concurrency", 4, 4.0),
 ])

@@ -185,8 +185,8 @@ def test_blank_optional_fields_take_null_or_default(write):
                                                       costUsd="")])))
     assert parsed.ok
     (values,) = parsed.rows()
-    assert values[6] == 0.0 and values[7] is False and values[11] is None and values[14] is None
-    assert values[17] == "cacheHitRate,batchEligible"
+    assert values[6] is None and values[7] is False and values[11] is None and values[14] is None
+    assert values[17] == "batchEligible"  # a blank cache hit rate is not observed, not a default 0
 
 
 def test_missing_kit_column_is_reported_at_the_header_row(write):
@@ -206,7 +206,7 @@ def test_set_values_fill_missing_columns_and_declare_not_observed(write):
                           set_values={"concurrency": "4", "costUsd": "", "cacheHitRate": ""})
     assert parsed.ok
     (values,) = parsed.rows()
-    assert values[8] == 4.0 and values[14] is None and values[6] == 0.0 and values[17] == "cacheHitRate"
+    assert values[8] == 4.0 and values[14] is None and values[6] is None and values[17] is None
 
 
 def test_set_value_fills_blank_cells_and_a_different_value_is_a_row_error(write):

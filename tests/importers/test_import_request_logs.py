@@ -34,8 +34,9 @@ def test_requests_csv_is_aggregated_per_group(fixture):
     assert support["cacheHitRate"] == 0.25               # (500 + 300 + 0 + 200) / 4000
     assert support["acceptedOutputRate"] == 0.6           # 3 of 5; the failed request is not accepted
     assert support["costUsd"] == pytest.approx(0.0084)    # mean over all 5 requests
-    decode = [200 / 0.9, 200 / 1.88, 200 / 2.86, 200 / 3.84]
-    assert support["outputTokensPerSecond"] == pytest.approx(sum(decode) / 4)
+    # 1000 / mean time per output token after the first: (latency - ttft) / (200 - 1) per request
+    per_token_ms = [900 / 199, 1880 / 199, 2860 / 199, 3840 / 199]
+    assert support["outputTokensPerSecond"] == pytest.approx(1000 / (sum(per_token_ms) / 4))
     assert (support["requestCount"], support["failedRequests"]) == (5, 1)
     assert invoice["route"] == "Dedicated endpoint" and invoice["latencyP95Ms"] == 5000.0
     assert invoice["cacheHitRate"] == 0.5 and invoice["acceptedOutputRate"] == 1.0

@@ -283,3 +283,21 @@ def test_a_read_only_document_refuses_to_import(qtbot, document, tmp_path, error
     dialog.set_paths([bad_csv(tmp_path)])
     assert not dialog.start_parse()
     assert errors and "someone else" in errors[0][1]
+
+
+def test_a_row_with_p50_above_p95_is_a_warning_in_the_preview_not_a_refusal(qtbot, dialog, tmp_path):
+    rows = good_rows(3)
+    rows[1][FIELD_NAMES.index("latencyP50Ms")] = "30000"  # above its p95 of 28200
+    assert read(qtbot, dialog, [write_csv(tmp_path / "odd.csv", rows)]) == "preview"
+    text = dialog.summary_label.text()
+    assert "Warning</b>, valid row 2, latencyP50Ms: p50 latency is above the p95 latency (28200 ms)" in text
+    assert dialog.problem_model.rowCount() == 0 and dialog.import_button.isEnabled()
+
+
+def test_a_blank_cache_hit_rate_previews_as_not_observed(qtbot, dialog, tmp_path):
+    rows = good_rows(2)
+    rows[0][FIELD_NAMES.index("cacheHitRate")] = ""
+    assert read(qtbot, dialog, [write_csv(tmp_path / "blank.csv", rows)]) == "preview"
+    column = 1 + FIELD_NAMES.index("cacheHitRate")  # after the File column
+    assert dialog.preview_table.horizontalHeaderItem(column).text() == "cacheHitRate"
+    assert [dialog.preview_table.item(r, column).text() for r in range(2)] == ["not observed", "0.35"]

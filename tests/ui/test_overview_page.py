@@ -128,8 +128,13 @@ def test_later_parts_say_not_available_yet(page):
 
 
 def test_signed_workbook_shows_sign_off_and_banner(page, document):
-    document.workbook.signoff = SignOff("Dana", "CFO", "approve", "", "2026-11-28", "ab" * 32,
+    from desktop.exports.content import content_fingerprint
+    document.workbook.signoff = SignOff("Dana", "CFO", "approve", "", "2026-11-28", "",
                                         "2026-11-28T10:00:00+00:00")
+    # the fingerprint of the content as signed (a made-up one would show the sign-off as TAMPERED)
+    fingerprint = content_fingerprint(document.store, document.workbook, document.playbook)
+    document.workbook.signoff = replace(document.workbook.signoff, fingerprint=fingerprint)
+    document.changed.emit("signoff")
     page.refresh()
     assert "Signed off" in page.panels["signoff"].state.text() and "Dana" in page.panels["signoff"].state.text()
     assert page.banner.isVisibleTo(page)

@@ -85,6 +85,11 @@ def test_columns_are_the_import_the_sixteen_fields_then_extras(document):
     assert model.fields()[17:] == ["provenance", "gpuUtilization", "rack"]
     assert model.headerData(0, Qt.Orientation.Horizontal) == "Import"
     assert "ms" in model.headerData(column(model, "ttftMs"), Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    # the playbook's words in the header, the field name first in the tooltip
+    assert model.headerData(column(model, "costUsd"), Qt.Orientation.Horizontal) == "Cost (USD)"
+    assert model.headerData(column(model, "acceptedOutputRate"), Qt.Orientation.Horizontal) == "Accepted output rate"
+    assert model.headerData(column(model, "costUsd"), Qt.Orientation.Horizontal,
+                            Qt.ItemDataRole.ToolTipRole).startswith("costUsd")
     last = model.rowCount() - 1
     assert model.data(model.index(last, column(model, "rack"))) == "r1"
     assert model.headerData(last, Qt.Orientation.Vertical) == str(model.row_id(last))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from desktop.importers.benchmarks.keys import Found, Keyed, number
+from desktop.importers.benchmarks.keys import Found, Keyed, number, per_stream_rate
 from desktop.importers.records import Cell, Record
 
 # ---- Public API
@@ -57,7 +57,7 @@ def _benchmark(doc: Keyed, bench: Keyed, row: int, notes: list[str]) -> Record:
             _once(notes, f"{field} not measured in some GuideLLM benchmark ({metric}.successful."
                          f"{'.'.join(stat)} missing); left empty")
     requests = _successful_requests(bench)
-    _per_stream(cells, metrics, requests, notes)
+    _per_stream(cells, metrics, notes)
     _cache_hit(cells, requests, notes)
     _concurrency(cells, bench, notes)
     model = _model(doc, bench)
@@ -84,22 +84,17 @@ def _successful_requests(bench: Keyed) -> Found | None:
     return None
 
 
-def _per_stream(cells: dict[str, Cell], metrics: Keyed, requests: Found | None, notes: list[str]) -> None:
-    """Per-stream tokens/s: mean of the per-request values; else 1000 / mean time per output token."""
-    if requests:
-        values = [number(Keyed(r).get("output_tokens_per_second")) for r in requests.value if isinstance(r, dict)]
-        values = [v for v in values if v is not None]
-        if values:
-            mean = sum(values) / len(values)
-            cells["outputTokensPerSecond"] = Cell(mean, f"{requests.path}[].output_tokens_per_second (mean)", mean)
-            _once(notes, "outputTokensPerSecond (per stream) computed as the mean of the per-request "
-                         "output_tokens_per_second (sampled requests)")
-            return
-    tpot = metrics.at("time_per_output_token_ms", "successful", "mean")
-    if tpot:
-        ms = number(tpot)
-        cells["outputTokensPerSecond"] = Cell(1000.0 / ms if ms else tpot.value, f"1000 / {tpot.path}", tpot.value)
-        _once(notes, "outputTokensPerSecond (per stream) derived as 1000 / time_per_output_token_ms mean")
+def _per_stream(cells: dict[str, Cell], metrics: Keyed, notes: list[str]) -> None:
+    """GuideLLM's time_per_output_token_ms counts the wait for the first token in some versions (0.3: the
+    whole request over its tokens) and its per-request output_tokens_per_second does too; its
+    inter_token_latency_ms is the decode time per token after the first, which the one definition uses."""
+    per_stream = per_stream_rate(metrics.at("inter_token_latency_ms", "successful", "mean"), notes)
+    if per_stream is not None:
+        cells["outputTokensPerSecond"] = per_stream
+    else:
+        cells["outputTokensPerSecond"] = Cell(None, "inter_token_latency_ms.successful.mean")
+        _once(notes, "outputTokensPerSecond not measured in some GuideLLM benchmark (inter_token_latency_ms "
+                     "missing); left empty")
 
 
 def _cache_hit(cells: dict[str, Cell], requests: Found | None, notes: list[str]) -> None:

@@ -129,6 +129,29 @@ def ratio(numerator: Found | None, denominator: Found | None) -> Cell | None:
     return Cell(value=top / bottom, column=column, raw=top / bottom)
 
 
+PER_STREAM_NOTE = ("outputTokensPerSecond (per stream) = 1000 / mean time per output token after the first "
+                   "(decode time per token), the same definition for every tool; taken from {path}")
+
+
+def per_stream_rate(found: Found | None, notes: list[str], *, to_ms: float = 1.0) -> Cell | None:
+    """Per-stream output tokens/s, one definition for every tool: 1000 / mean time per output token after
+    the first (vLLM's and SGLang's TPOT, GuideLLM's, AIPerf's and GenAI-Perf's inter-token latency,
+    inference-perf's time_per_output_token, llmperf's inter_token_latency_s). `to_ms` converts the
+    source's unit to milliseconds. A tool's own per-user throughput is a mean of per-request ratios (or
+    counts the first token), so it is kept only as an extra, never used for this field."""
+    if found is None:
+        return None
+    ms = number(found)
+    if ms is None:
+        value = found.value  # not a number: validation names the cell
+    else:
+        value = 1000.0 / (ms * to_ms) if ms > 0 else None
+    note = PER_STREAM_NOTE.format(path=found.path)
+    if note not in notes:
+        notes.append(note)
+    return Cell(value, f"1000 / {found.path}", found.value)
+
+
 def linear_percentile(values: list[float], q: float) -> float:
     """numpy's default ('linear') percentile, for per-request lists in result files."""
     ordered = sorted(values)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from desktop.importers.benchmarks.keys import Found, Keyed, linear_percentile, number, ratio
+from desktop.importers.benchmarks.keys import Found, Keyed, linear_percentile, number, per_stream_rate, ratio
 from desktop.importers.records import Cell, Record
 
 # ---- Public API
@@ -73,12 +73,9 @@ def _common(doc: Keyed, record: Record, notes: list[str], *, tool: str) -> None:
     ttft = doc.get("median_ttft_ms", "p50_ttft_ms")
     if ttft:
         cells["ttftMs"] = ttft.cell()
-    tpot = doc.get("mean_tpot_ms")
-    tpot_ms = number(tpot)
-    if tpot is not None:
-        per_stream = 1000.0 / tpot_ms if tpot_ms else tpot.value
-        cells["outputTokensPerSecond"] = Cell(per_stream, f"1000 / {tpot.path}", tpot.value)
-        _once(notes, f"{tool}: outputTokensPerSecond (per stream) derived as 1000 / mean_tpot_ms")
+    per_stream = per_stream_rate(doc.get("mean_tpot_ms"), notes)
+    if per_stream is not None:
+        cells["outputTokensPerSecond"] = per_stream
     aggregate = doc.get("output_throughput")
     if aggregate:
         cells["outputTokensPerSecondAggregate"] = aggregate.cell()

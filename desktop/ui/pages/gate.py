@@ -26,7 +26,8 @@ from desktop.ui.widgets import dialogs
 from desktop.ui.widgets.banner import Banner
 from desktop.ui.widgets.checklist import ChecklistItemEditor
 from desktop.ui.widgets.editors import CommitTextEdit
-from desktop.ui.widgets.evidence import open_file_safely
+from desktop.domain.evidence import EvidenceCheck
+from desktop.ui.widgets.evidence import confirm_outside_path, open_file_safely
 from desktop.ui.widgets.facts import GateFactsPanel
 from desktop.ui.widgets.verdict import VerdictEditor
 
@@ -204,6 +205,11 @@ class GatePage(Page):
             return False
         path = evidence_files.locate(ref, self.document.path)
         state = evidence_files.check(ref, self.document.path)
+        if state is EvidenceCheck.OUTSIDE:
+            if path is None or not confirm_outside_path(self, path):
+                return False
+            state = evidence_files.check(ref, self.document.path)
+            self.refresh()
         if path is None or not path.is_file():
             self._refuse(DomainError(f"{ref.path} is not found" + (
                 "; use 'Save embedded copy' to get the copy kept in the workbook" if ref.embedded else "")))

@@ -118,6 +118,10 @@ class SignOffPanel(PendingPanel):
         signoff = document.workbook.signoff
         if signoff is None:
             text = "This workbook is <b>not signed off</b>."
+        elif document.tampered:
+            text = (f"{theme.span('problem', 'TAMPERED', bold=True)}: signed off by {html.escape(signoff.approver)} "
+                    f"({html.escape(signoff.role)}) on {html.escape(signoff.date)}, but the content was changed "
+                    "afterwards: the sign-off no longer holds. Run Verify on the Sign-off page.")
         else:
             text = (f"<b>Signed off</b> by {signoff.approver} ({signoff.role}) on {signoff.date}: "
                     f"{signoff.decision.replace('-', ' ')}. Fingerprint {signoff.fingerprint[:16]}…")
@@ -176,8 +180,7 @@ class OverviewPage(Page):
         self.resume.clicked.connect(self._on_resume_clicked)
         self.banner = QLabel()
         self.banner.setWordWrap(True)
-        text, background, border = theme.banner_colours("warning")
-        self.banner.setStyleSheet(f"color: {text}; background: {background}; border: 1px solid {border}; padding: 6px;")
+        self._style_banner()
         self.banner.hide()
         header = QHBoxLayout()
         header.addWidget(self.heading, 1)
@@ -267,9 +270,17 @@ class OverviewPage(Page):
         for panel in self.panels.values():
             panel.refresh(self.document)
         reason = self.document.read_only_reason or (
+            "TAMPERED: the content changed after sign-off; read-only until the sign-off is revoked."
+            if self.document.tampered else
             "Signed off: read-only until the sign-off is revoked." if workbook.signed else "")
+        self._style_banner()  # the palette may have changed since
         self.banner.setText(reason)
         self.banner.setVisible(bool(reason))
+
+    def _style_banner(self) -> None:
+        text, background, border = theme.banner_colours("warning")
+        self.banner.setStyleSheet(f"background: {background}; color: {text}; border: 1px solid {border}; "
+                                  "padding: 6px;")
 
     def focus_order(self) -> list[QWidget]:
         """The page's controls in reading order: the decision row, the left column, then readiness."""

@@ -277,6 +277,7 @@ class SignoffPage(Page):
         document = self.document
         signoff = document.workbook.signoff
         if signoff is None:
+            self.state_banner.set_kind("info")
             text = ("<b>Draft, not signed off.</b> Exports are marked DRAFT and carry the fingerprint below; "
                     "the approver can sign off exactly the draft they read.")
             if document.read_only_reason:
@@ -285,6 +286,17 @@ class SignoffPage(Page):
             self.signed_label.setText("The workbook is not signed off.")
             return
         decision = DECISIONS.get(signoff.decision, signoff.decision)
+        if document.tampered:
+            self.state_banner.set_kind("error")
+            self.state_banner.show_message(
+                f"<b>TAMPERED</b>: signed off ({html.escape(decision)}) by {html.escape(signoff.approver)} on "
+                f"{html.escape(signoff.date)}, but the content was changed afterwards and no longer matches the "
+                "signed fingerprint. The sign-off does not hold; run Verify, or revoke it and sign again.")
+            self._show_signoff_in_form(signoff)
+            self.signed_label.setText(f"TAMPERED: {decision} by {signoff.approver} ({signoff.role}), {signoff.date}; "
+                                      "the content changed since.")
+            return
+        self.state_banner.set_kind("info")
         key = (f" Signed with key {signing.key_fingerprint(signoff.public_key)}." if signoff.signature and
                signoff.public_key else " Fingerprint only (no key signature).")
         self.state_banner.show_message(

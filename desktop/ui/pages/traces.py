@@ -318,7 +318,8 @@ class TracesPage(Page):
         root = self.view.rootIndex()
         lines = []
         if len(rows) > 1:
-            lines.append("\t".join(self.model.headerData(c, Qt.Orientation.Horizontal) for c in columns))
+            keys = self.model.fields()  # field names, so that a pasted table imports again as a trace table
+            lines.append("\t".join("Import" if keys[c] == IMPORT_COLUMN else keys[c] for c in columns))
         for row in rows.tolist():
             cells = []
             for column in columns:

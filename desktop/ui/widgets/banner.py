@@ -25,6 +25,12 @@ class Banner(QFrame):
         layout.addWidget(self.label)
         self.setVisible(False)
 
+    def set_kind(self, kind: str) -> None:
+        """'warning', 'error' or 'info': the colours of the frame (a sign-off banner turns red when tampered)."""
+        if kind != self.kind:
+            self.kind = kind
+            self._apply_colours()
+
     def _apply_colours(self) -> None:
         text, background, border = theme.banner_colours(self.kind)
         self.setStyleSheet(f"QFrame#banner {{ background: {background}; border: 1px solid {border}; "

@@ -20,7 +20,8 @@ from desktop.domain.workbook import EvidenceRef
 from desktop.ui import settings, theme
 from desktop.ui.widgets import dialogs
 
-_STATE_ROLES = {EvidenceCheck.UNCHANGED: "ok", EvidenceCheck.CHANGED: "problem", EvidenceCheck.MISSING: "problem"}
+_STATE_ROLES = {EvidenceCheck.UNCHANGED: "ok", EvidenceCheck.CHANGED: "problem", EvidenceCheck.MISSING: "problem",
+                EvidenceCheck.OUTSIDE: "warning"}
 
 
 def describe(ref: EvidenceRef) -> str:
@@ -165,3 +166,17 @@ def open_file_safely(parent: QWidget | None, path: Path, state: EvidenceCheck) -
     if not dialogs.confirm(parent, "Open evidence", f"Open {path} with the system's viewer?{warning}"):
         return False
     return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
+def confirm_outside_path(parent: QWidget | None, path: Path) -> bool:
+    """Ask once before the app reads an evidence path outside the workbook's folder (a received workbook's
+    sender chose it); remote, device and non-file paths are refused without asking."""
+    from desktop.storage import evidence_places
+    if evidence_places.is_remote_or_device(str(path)):
+        dialogs.inform(parent, "Open evidence", f"{path} is a network, URL or device path; the app never opens it.")
+        return False
+    if not dialogs.confirm(parent, "Evidence outside the workbook's folder",
+                           f"{path} is outside the workbook's folder, so it was not checked. Received "
+                           "workbooks can name any file on this computer. Check and open this file?"):
+        return False
+    return evidence_places.confirm(path)

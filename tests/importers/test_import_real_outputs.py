@@ -1,0 +1,141 @@
+"""Files written by the real benchmark tools (tests/fixtures/importers/real/, see its README) import with the
+values the tools wrote. Every expected number below is copied from the README's tables, which were read from
+the tools' own fields (and match their console summaries), not from the importer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from desktop.importers import parse_source
+
+REAL = Path(__file__).resolve().parents[1] / "fixtures" / "importers" / "real"
+USER = {"route": "Self-hosted GPU stack", "provider": "mock server", "workload": "fixtures",
+        "batchEligible": "false", "acceptedOutputRate": "0.8", "costUsd": "", "reviewMinutes": ""}
+# (model, concurrency, input tokens, output tokens, TTFT p50, latency p50, latency p95, 1000 / ITL, output tok/s)
+GUIDELLM = {
+    "0.3.1": [("mock-llm", 2, 70.20, 32.00, 50.17, 222.55, 454.48, 158.94, 228.78),
+              ("mock-llm", 8, 70.40, 32.00, 61.12, 292.80, 603.32, 173.35, 663.22)],
+    "0.6.1": [("mock-llm", 2, 56.35, 29.15, 43.80, 198.22, 241.37, 188.81, 300.79),
+              ("mock-llm", 8, 58.35, 29.95, 52.77, 222.63, 272.32, 182.44, 924.77)],
+    "0.8.1": [("mock-llm", 2, 58.25, 30.75, 54.40, 194.37, 505.07, 143.30, 220.37),
+              ("mock-llm", 8, 60.65, 30.30, 47.03, 208.36, 244.54, 189.41, 956.30)],
+}
+AIPERF = {2: ("mock-llm", 2, 64.00, 41.40, 52.32, 199.77, 329.73, 242.37, 358.37),
+          8: ("mock-llm", 8, 64.00, 42.00, 50.81, 225.82, 292.89, 242.95, 1230.16)}
+INFERENCE_PERF = {2: ("mock-llm", 2, 59.45, 29.10, 45.50, 172.58, 235.20, 299.35, 432.28),
+                  8: ("mock-llm", 8, 58.90, 28.65, 44.26, 173.43, 204.12, 303.95, 723.11)}
+# SGLang 0.5.23 bench_serving.jsonl, one line per run (the model is not recorded: given with --set)
+SGLANG = [("mock-llm", 2, 64.00, 32.00, 44.89, 217.92, 273.19, 174.81, 285.79),
+          ("mock-llm", 8, 64.00, 32.00, 47.26, 181.66, 205.22, 229.30, 1113.02)]
+# vLLM 0.33.0 bench serve --save-result with e2el percentiles (vllm-c2.json, vllm-c8.json)
+VLLM = {2: ("mock-llm", 2, 53.15, 30.40, 44.24, 167.80, 185.18, 239.37, 361.84),
+        8: ("mock-llm", 8, 53.15, 31.10, 45.33, 171.62, 184.46, 239.25, 1206.68)}
+FIELDS = ("model", "concurrency", "inputTokens", "outputTokens", "ttftMs", "latencyP50Ms", "latencyP95Ms",
+          "outputTokensPerSecond", "outputTokensPerSecondAggregate")
+
+
+def check(row, expected):
+    for name, value in zip(FIELDS, expected):
+        if isinstance(value, str):
+            assert row[name] == value, name
+        else:  # the README rounds to two decimals
+            assert row[name] == pytest.approx(value, abs=0.006), name
+
+
+def rows(path, **extra):
+    parsed = parse_source(path, set_values={**USER, **extra})
+    assert parsed.ok, parsed.problem_lines()
+    return parsed, parsed.preview()
+
+
+@pytest.mark.parametrize("version", sorted(GUIDELLM))
+def test_guidellm_every_layout_gives_one_row_per_concurrency(version):
+    parsed, found = rows(REAL / f"guidellm-{version}" / "benchmarks.json")
+    assert parsed.format == "guidellm" and len(found) == 2
+    for row, expected in zip(found, GUIDELLM[version]):
+        check(row, expected)
+    assert any(note.startswith("outputTokensPerSecond (per stream) = 1000 / mean time per output token")
+               for note in parsed.notes)
+
+
+@pytest.mark.parametrize("concurrency", sorted(AIPERF))
+def test_aiperf_0_13_summary_records_model_and_concurrency(concurrency):
+    """Refused before: 'model: is not recorded', 'concurrency: is not recorded' (issue 13)."""
+    parsed, (row,) = rows(REAL / "aiperf-0.13.0" / f"c{concurrency}" / "profile_export_aiperf.json")
+    assert parsed.format == "aiperf"
+    check(row, AIPERF[concurrency])
+
+
+@pytest.mark.parametrize("concurrency", sorted(INFERENCE_PERF))
+def test_inference_perf_0_7_stage_file_with_server_token_counts(concurrency):
+    """Refused before: 'inputTokens: is not recorded'; the output tokens are the server's, not output_len."""
+    parsed, (row,) = rows(REAL / "inference-perf-0.7.0" / f"c{concurrency}" / "stage_0_lifecycle_metrics.json",
+                          model="mock-llm")  # the model is in config.yaml, not in the result file
+    assert parsed.format == "inference-perf"
+    check(row, INFERENCE_PERF[concurrency])
+    assert row["cacheHitRate"] is None  # inference-perf writes 0 cached tokens when the server reports none
+
+
+def test_sglang_current_layout_with_p95_and_total_input_tokens():
+    parsed = parse_source(REAL / "sglang-0.5.23" / "bench_serving.jsonl", set_values=USER)
+    assert [(p.row, p.column) for p in parsed.problems] == [(0, "model")]  # SGLang records no model id
+    parsed, found = rows(REAL / "sglang-0.5.23" / "bench_serving.jsonl", model="mock-llm")
+    assert parsed.format == "sglang" and len(found) == 2
+    for row, expected in zip(found, SGLANG):
+        check(row, expected)
+
+
+def test_inference_perf_summary_of_a_run_still_asks_for_concurrency():
+    parsed = parse_source(REAL / "inference-perf-0.7.0" / "c2" / "summary_lifecycle_metrics.json",
+                          set_values={**USER, "model": "mock-llm"})
+    assert [(p.row, p.column) for p in parsed.problems] == [(0, "concurrency")]
+
+
+@pytest.mark.parametrize(("tool", "name", "summary"), [
+    ("aiperf-0.13.0", "profile_export.jsonl", AIPERF),
+    ("inference-perf-0.7.0", "per_request_lifecycle_metrics.json", INFERENCE_PERF),
+])
+@pytest.mark.parametrize("concurrency", [2, 8])
+def test_per_request_file_aggregates_to_the_tools_own_summary(tool, name, summary, concurrency):
+    """One trace row per (model, concurrency); p50/p95 within 1% of the tool's own summary; model and
+    concurrency from the tool's files beside the per-request file."""
+    parsed, (row,) = rows(REAL / tool / f"c{concurrency}" / name)
+    assert parsed.format == "requests"
+    model, configured, _, _, _, p50, p95, per_stream, _ = summary[concurrency]
+    assert row["model"] == model and row["concurrency"] == configured
+    assert row["latencyP50Ms"] == pytest.approx(p50, rel=0.01)
+    assert row["latencyP95Ms"] == pytest.approx(p95, rel=0.01)
+    assert row["requestCount"] == 20 and row["failedRequests"] == 0
+    if tool.startswith("aiperf"):  # AIPerf's inter-token latency is (latency - TTFT) / (tokens - 1) per request
+        assert row["outputTokensPerSecond"] == pytest.approx(per_stream, rel=0.01)
+    assert any("beside the per-request file" in note for note in parsed.notes)
+
+
+def test_per_request_file_alone_asks_for_model_and_concurrency(tmp_path):
+    lonely = tmp_path / "profile_export.jsonl"
+    lonely.write_bytes((REAL / "aiperf-0.13.0" / "c2" / "profile_export.jsonl").read_bytes())
+    parsed = parse_source(lonely, set_values=USER)
+    assert sorted(p.column for p in parsed.problems) == ["concurrency", "model"]
+    row = parse_source(lonely, set_values={**USER, "model": "mock-llm", "concurrency": "2"}).preview()[0]
+    assert row["latencyP50Ms"] == pytest.approx(199.77, abs=0.006)
+
+
+@pytest.mark.parametrize("concurrency", sorted(AIPERF))
+def test_aiperf_csv_export_gives_the_json_values_to_its_two_decimals(concurrency):
+    """Refused before (no trace header); the CSV keeps two decimals, so the per-stream rate (1000 / ITL with
+    ITL rounded to 4.13 / 4.12 ms) is within 0.5% of the JSON's."""
+    parsed, (row,) = rows(REAL / "aiperf-0.13.0" / f"c{concurrency}" / "profile_export_aiperf.csv")
+    assert parsed.format == "aiperf"
+    model, configured, *numbers = AIPERF[concurrency]
+    assert (row["model"], row["concurrency"]) == (model, configured)  # from the JSON beside it
+    for name, value in zip(FIELDS[2:], numbers):
+        assert row[name] == pytest.approx(value, rel=0.005 if name == "outputTokensPerSecond" else 0, abs=0.006)
+
+
+@pytest.mark.parametrize("concurrency", sorted(VLLM))
+def test_vllm_bench_serve_current_layout(concurrency):
+    parsed, (row,) = rows(REAL / "vllm-0.33.0" / f"vllm-c{concurrency}.json")
+    assert parsed.format == "vllm"
+    check(row, VLLM[concurrency])
