@@ -141,7 +141,7 @@ def aggregate(frame: pl.DataFrame, headers: list[str], header_row: int, *, sourc
 
 def table_from_records(frame: pl.DataFrame, rows: list[int]) -> RawTable:
     """JSON request records (nested objects flattened) as a text table numbered by line or element."""
-    frame = _flatten(frame)
+    frame = flatten_structs(frame)
     dropped = [c for c, t in frame.schema.items() if isinstance(t, (pl.List, pl.Array, pl.Object))]
     frame = frame.drop(dropped)
     headers = list(frame.columns)
@@ -408,7 +408,8 @@ def _json_column(series: pl.Series) -> pl.Series:
     return series.cast(pl.String)
 
 
-def _flatten(frame: pl.DataFrame) -> pl.DataFrame:
+def flatten_structs(frame: pl.DataFrame) -> pl.DataFrame:
+    """Nested JSON objects as flat columns named `outer.inner`, to any depth."""
     while True:
         structs = [c for c, t in frame.schema.items() if isinstance(t, pl.Struct)]
         if not structs:

@@ -23,6 +23,7 @@ from typing import Any
 import polars as pl
 
 from desktop.importers.benchmarks.keys import Keyed
+from desktop.importers.request_log import flatten_structs
 
 # ---- Constants
 
@@ -69,7 +70,7 @@ def _column(frame: pl.DataFrame, name: str) -> pl.Expr | None:
 
 
 def _aiperf(frame: pl.DataFrame, notes: list[str]) -> pl.DataFrame:
-    flat = _flat(frame)
+    flat = flatten_structs(frame)
     selected: dict[str, pl.Expr] = {}
     for target, metric in (("latency_ms", "request_latency"), ("ttft_ms", "time_to_first_token"),
                            ("input_tokens", "input_sequence_length"),
@@ -96,7 +97,7 @@ def _aiperf(frame: pl.DataFrame, notes: list[str]) -> pl.DataFrame:
 
 
 def _inference_perf(frame: pl.DataFrame, notes: list[str]) -> pl.DataFrame:
-    flat = _flat(frame)
+    flat = flatten_structs(frame)
 
     def first(*names: str) -> pl.Expr | None:
         present = [pl.col(n).cast(pl.Float64) for n in names if n in flat.columns]
@@ -124,17 +125,6 @@ def _inference_perf(frame: pl.DataFrame, notes: list[str]) -> pl.DataFrame:
                  "(seconds) read as latency and TTFT; input and output tokens are the server's usage counts, "
                  "the client's counts where the server gave none")
     return flat.select([expr.alias(name) for name, expr in selected.items() if expr is not None])
-
-
-def _flat(frame: pl.DataFrame) -> pl.DataFrame:
-    while True:
-        structs = [c for c, t in frame.schema.items() if isinstance(t, pl.Struct)]
-        if not structs:
-            return frame
-        for column in structs:
-            fields = [f.name for f in frame.schema[column].fields]
-            frame = frame.with_columns(pl.col(column).struct.rename_fields([f"{column}.{f}" for f in fields]))
-            frame = frame.unnest(column)
 
 
 def _read_json_beside(path: Path | None, name: str) -> Any:
