@@ -98,6 +98,14 @@ def test_shows_what_is_being_signed(window, sample_path, capsys):
     assert "Draft" in page.state_banner.label.text()
 
 
+def test_the_approver_sees_the_plans_monthly_total_and_saving(qtbot, window):
+    page = page_of(window)
+    window.show_page("signoff")
+    # the sample plan, as `ipw plan` prints it: $1,081,805.11 a month, $2,588.12 less than the baseline
+    qtbot.waitUntil(lambda: "$1,081,805.11" in page.plan_line.text(), timeout=30_000)
+    assert "3 workloads" in page.plan_line.text() and "$2,588.12" in page.plan_line.text()
+
+
 def test_draft_fingerprint_warning(window):
     page = page_of(window)
     page.draft_edit.setText(group_fingerprint(page.current_fingerprint()))

@@ -25,7 +25,7 @@ from desktop.exports.verify import audit_problems, audit_status_text
 from desktop.services.signoff import DECISIONS, group_fingerprint, normalize_fingerprint
 from desktop.ui import theme
 from desktop.ui.pages.base import Page, scrolling
-from desktop.ui.pages.signoff_parts import fill_table as _fill, look_read_only as _look_read_only, table as _table
+from desktop.ui.pages.signoff_parts import PlanLine, fill_table as _fill, look_read_only as _look_read_only, table as _table
 from desktop.ui.widgets import dialogs
 from desktop.ui.widgets.banner import Banner
 
@@ -65,6 +65,8 @@ class SignoffPage(Page):
         # -- what is being signed ------------------------------------------------------------------
         signed_box = QGroupBox("What is being signed")
         signed_layout = QVBoxLayout(signed_box)
+        self.plan_line = PlanLine()
+        signed_layout.addWidget(self.plan_line)
         self.route_label = QLabel()
         self.route_label.setWordWrap(True)
         self.route_label.setTextFormat(Qt.TextFormat.RichText)
@@ -247,6 +249,7 @@ class SignoffPage(Page):
             return
         self.message.clear()
         workbook = document.workbook
+        self.plan_line.follow(document)
         try:
             self.decision = build_decision(document.store, workbook, self.playbook)
         except DomainError as exc:

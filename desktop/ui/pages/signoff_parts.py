@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHeaderView, QLineEdit, QPlainTextEdit, QTableWidget,
-                               QTableWidgetItem)
+from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHeaderView, QLabel, QLineEdit, QPlainTextEdit,
+                               QTableWidget, QTableWidgetItem)
+
+from desktop.exports.plan_text import total_usd, totals_lines
+from desktop.ui.plan_state import plan_state
 
 
 def look_read_only(widget: QLineEdit | QPlainTextEdit, read_only: bool) -> None:
@@ -53,3 +58,43 @@ def fill_table(table: QTableWidget, rows: list[list[str]], colours: dict[tuple[i
     table.resizeRowsToContents()
     height = sum(table.rowHeight(r) for r in range(table.rowCount()))
     table.setFixedHeight(height + table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth() + 2)
+
+
+class PlanLine(QLabel):
+    """One line on the Sign-off page: the plan's monthly total and saving, so the approver signs the money too.
+
+    It follows the document's shared plan (computed in the background by ui/plan_state, never here)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setAccessibleName("The plan being signed")
+        self._state = None
+
+    def follow(self, document) -> None:
+        state = plan_state(document)
+        if state is not self._state:
+            if self._state is not None:
+                try:
+                    self._state.updated.disconnect(self.show_plan)
+                except (RuntimeError, TypeError):
+                    pass
+            self._state = state
+            state.updated.connect(self.show_plan)
+        if state.plan is not None:
+            self.show_plan(state.plan)
+        else:
+            self.setText("Plan: <i>working it out…</i>")
+
+    def show_plan(self, plan) -> None:
+        workloads = plan.get("workloads") or []
+        if not workloads or total_usd(plan) is None:
+            self.setText("Plan: <i>no monthly total yet</i> (see the Plan page for what it needs)")
+            return
+        totals = dict(totals_lines(plan))
+        self.setText(f"<span style='font-size:12pt'>Plan: <b>{html.escape(totals['Plan, per month'])}</b> a month"
+                     f"</span> for {len(workloads)} workload{'s' if len(workloads) != 1 else ''}, saving "
+                     f"<b>{html.escape(totals['Saving against the baseline, per month'])}</b> a month against "
+                     "Managed API only (routes per workload on the Plan page)")
