@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -92,3 +94,31 @@ def export_data(path: Path) -> Any:
 
 def set_gate(path: Path, *args: str) -> None:
     assert main(["gate", str(path), *args]) == 0
+
+
+# ---- LibreOffice: recalculating an exported workbook as a finance partner's spreadsheet would
+
+def soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+_RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
+ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">
+<value>0</value></prop></item>
+</oor:items>
+"""
+
+
+def recalculate(source: Path, out_dir: Path, profile: Path) -> Path:
+    """Open `source` in headless LibreOffice (its own profile, set to always recalculate) and save it again."""
+    (profile / "user").mkdir(parents=True, exist_ok=True)
+    (profile / "user" / "registrymodifications.xcu").write_text(_RECALC_ALWAYS, encoding="utf-8")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run([soffice(), f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+                             "--convert-to", "xlsx", "--outdir", str(out_dir), str(source)],
+                            capture_output=True, text=True, timeout=180)
+    converted = out_dir / source.name
+    assert result.returncode == 0 and converted.exists(), result.stderr + result.stdout
+    return converted

@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
-from export_helpers import (HOSTILE_TEXTS, add_rows, base_row, export_data, new_sample, rich_sample,
-                            set_gate)
+from export_helpers import (HOSTILE_TEXTS, add_rows, base_row, export_data, new_sample, recalculate, rich_sample,
+                            set_gate, soffice)
 
 from desktop.cli import main
 from desktop.exports import excel
@@ -251,30 +250,7 @@ def test_a_failed_export_leaves_no_file_and_keeps_the_previous_one(sample_path, 
 
 # ---------------------------------------------------------------------------------------------- LibreOffice
 
-def _soffice() -> str | None:
-    return shutil.which("soffice") or shutil.which("libreoffice")
 
-
-_RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
-<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
- xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">
-<value>0</value></prop></item>
-</oor:items>
-"""
-
-
-def _recalculate(source: Path, out_dir: Path, profile: Path) -> Path:
-    """Open `source` in headless LibreOffice (its own profile, set to always recalculate) and save it again."""
-    (profile / "user").mkdir(parents=True, exist_ok=True)
-    (profile / "user" / "registrymodifications.xcu").write_text(_RECALC_ALWAYS, encoding="utf-8")
-    out_dir.mkdir(exist_ok=True)
-    result = subprocess.run([_soffice(), f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-                             "--convert-to", "xlsx", "--outdir", str(out_dir), str(source)],
-                            capture_output=True, text=True, timeout=180)
-    converted = out_dir / source.name
-    assert result.returncode == 0 and converted.exists(), result.stderr + result.stdout
-    return converted
 
 
 def _set_cell_number(xlsx: Path, sheet_xml: str, ref: str, value: float) -> None:
@@ -290,7 +266,7 @@ def _set_cell_number(xlsx: Path, sheet_xml: str, ref: str, value: float) -> None
             archive.writestr(name, data)
 
 
-@pytest.mark.skipif(_soffice() is None, reason="LibreOffice (soffice) is not installed; packaging/debian-packages."
+@pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) is not installed; packaging/debian-packages."
                                                "txt lists libreoffice-calc-nogui so CI has it")
 @pytest.mark.parametrize("rows_per_sheet", [excel.TRACE_ROWS_PER_SHEET, 4])
 def test_libreoffice_recalculates_the_metrics_formulas_to_ipw_metrics(rich_path, tmp_path, capsys, rows_per_sheet):
@@ -304,7 +280,7 @@ def test_libreoffice_recalculates_the_metrics_formulas_to_ipw_metrics(rich_path,
     target_ref = _summary_value(summary, "Target p95 latency (ms)").coordinate
     _set_cell_number(out, "xl/worksheets/sheet1.xml", rate_ref, 90.0)
     _set_cell_number(out, "xl/worksheets/sheet1.xml", target_ref, 12_500.0)
-    converted = _recalculate(out, tmp_path / "recalculated", tmp_path / "lo-profile")
+    converted = recalculate(out, tmp_path / "recalculated", tmp_path / "lo-profile")
 
     assert main(["metrics", str(rich_path), "--json", "--reviewer-rate", "90", "--target-p95-ms", "12500"]) == 0
     expected = json.loads(capsys.readouterr().out)
@@ -348,12 +324,12 @@ def test_libreoffice_recalculates_the_metrics_formulas_to_ipw_metrics(rich_path,
             assert value in ("#N/A", None), route
 
 
-@pytest.mark.skipif(_soffice() is None, reason="LibreOffice (soffice) is not installed; packaging/debian-packages."
+@pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) is not installed; packaging/debian-packages."
                                                "txt lists libreoffice-calc-nogui so CI has it")
 def test_the_export_opens_in_libreoffice_without_errors(sample_path, tmp_path):
     out = _export(sample_path, tmp_path / "open.xlsx")
     profile = tmp_path / "lo-open"
-    result = subprocess.run([_soffice(), f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+    result = subprocess.run([soffice(), f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
                              "--convert-to", "pdf", "--outdir", str(tmp_path / "pdf"), str(out)],
                             capture_output=True, text=True, timeout=180, env={**os.environ})
     assert result.returncode == 0, result.stderr

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from export_helpers import new_sample
+from export_helpers import new_sample, recalculate, soffice
 
 from desktop.cli import main
 from desktop.domain.formatting import DisplayCurrency, format_money
@@ -45,9 +45,6 @@ HAND_PLAN = {
                   {"label": "Plan", "kind": "end", "amountUsd": 2000.0}],
 }
 
-
-def _soffice() -> str | None:
-    return shutil.which("soffice") or shutil.which("libreoffice")
 
 
 def _pdftotext() -> str | None:
@@ -126,32 +123,13 @@ def sample(tmp_path):
     return new_sample(tmp_path / "sample.ipwb")
 
 
-_RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
-<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
- xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">
-<value>0</value></prop></item>
-</oor:items>
-"""
-
-
-def _recalculate(source: Path, out_dir: Path, profile: Path) -> Path:
-    """Open `source` in headless LibreOffice (its own profile, set to always recalculate) and save it again."""
-    (profile / "user").mkdir(parents=True, exist_ok=True)
-    (profile / "user" / "registrymodifications.xcu").write_text(_RECALC_ALWAYS, encoding="utf-8")
-    result = subprocess.run([_soffice(), f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-                             "--convert-to", "xlsx", "--outdir", str(out_dir), str(source)],
-                            capture_output=True, text=True, timeout=180)
-    converted = out_dir / source.name
-    assert result.returncode == 0 and converted.exists(), result.stderr + result.stdout
-    return converted
 
 
 def _label_row(ws, label: str) -> int:
     return next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == label)
 
 
-@pytest.mark.skipif(_soffice() is None, reason="LibreOffice (soffice) is not installed; packaging/debian-packages."
+@pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) is not installed; packaging/debian-packages."
                                                "txt lists libreoffice-calc-nogui so CI has it")
 def test_plan_sheet_recalculated_after_a_volume_edit_equals_ipw_plan_with_that_volume(sample, tmp_path, capsys):
     """A finance partner lowers support-policy's volume from 100,000 to 60,000 in the Plan sheet; LibreOffice
@@ -170,7 +148,7 @@ def test_plan_sheet_recalculated_after_a_volume_edit_equals_ipw_plan_with_that_v
     ws.cell(row, 2).value = 60_000
     edited = tmp_path / "edited.xlsx"
     book.save(edited)
-    recalculated = openpyxl.load_workbook(_recalculate(edited, tmp_path / "out", tmp_path / "lo"), data_only=True)["Plan"]
+    recalculated = openpyxl.load_workbook(recalculate(edited, tmp_path / "out", tmp_path / "lo"), data_only=True)["Plan"]
 
     copy = tmp_path / "copy.ipwb"
     shutil.copyfile(sample, copy)
@@ -270,9 +248,9 @@ def test_a_workload_without_a_qualifying_route_is_said_not_hidden(sample, tmp_pa
     assert "the monthly total is not known while a workload has no priced route" in first
     line = next(x for x in md.read_text(encoding="utf-8").splitlines() if x.startswith("| support-policy |"))
     assert "| no qualifying route |" in line and "| not known |" in line and "| Not priced |" in line
-    if _soffice() is None:  # the sheet's own formulas recalculated: no route, and no total rather than a zero
+    if soffice() is None:  # the sheet's own formulas recalculated: no route, and no total rather than a zero
         return
-    ws = openpyxl.load_workbook(_recalculate(xlsx, tmp_path / "out", tmp_path / "lo"), data_only=True)["Plan"]
+    ws = openpyxl.load_workbook(recalculate(xlsx, tmp_path / "out", tmp_path / "lo"), data_only=True)["Plan"]
     row = next(r for r in range(1, ws.max_row + 1)
                if ws.cell(r, 1).value == "support-policy" and isinstance(ws.cell(r, 2).value, (int, float)))
     assert ws.cell(row, 5).value == "no qualifying route"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtWidgets import QMessageBox
 
 from desktop.resources import playbook
 from desktop.ui.document import Document
+from desktop.ui.main_window import MainWindow
 
 
 @pytest.fixture(autouse=True)
@@ -21,3 +23,16 @@ def document(qapp):
     document = Document.new(playbook(), sample=True)
     yield document
     document.close()
+
+
+@pytest.fixture
+def sample_window_on_overview(qtbot):
+    """The main window on an untitled copy of the sample, at 1280x800, showing the Overview (closing it
+    discards the changes instead of asking)."""
+    win = MainWindow(playbook(), Document.new(playbook(), sample=True))
+    win.ask_save_changes = lambda: QMessageBox.StandardButton.Discard
+    qtbot.addWidget(win)
+    win.resize(1280, 800)
+    win.show()
+    win.show_page("overview")
+    return win

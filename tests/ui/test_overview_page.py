@@ -4,14 +4,11 @@ from dataclasses import replace
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
 
 from desktop.domain.gates import set_item, set_verdict
 from desktop.domain.workbook import GateStatus, ItemState, SignOff
 from desktop.resources import playbook
 from desktop.ui import commands
-from desktop.ui.document import Document
-from desktop.ui.main_window import MainWindow
 from desktop.ui.pages.overview import OverviewPage, OverviewPanel, context_lines
 
 GATES = [g.slug for g in playbook().gates]
@@ -28,15 +25,8 @@ def page(qtbot, document):
 
 
 @pytest.fixture
-def window(qtbot):
-    doc = Document.new(playbook(), sample=True)
-    win = MainWindow(playbook(), doc)
-    win.ask_save_changes = lambda: QMessageBox.StandardButton.Discard
-    qtbot.addWidget(win)
-    win.resize(1280, 800)
-    win.show()
-    win.show_page("overview")
-    return win
+def window(sample_window_on_overview):
+    return sample_window_on_overview
 
 
 def edit_gate(document, slug, change):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
 
 from desktop.domain.formatting import DisplayCurrency, format_money
 from desktop.domain.workbook import PlanLever
@@ -13,7 +12,6 @@ from desktop.resources import playbook
 from desktop.services.plan import run_plan
 from desktop.storage.trace_store import open_worker_connection
 from desktop.ui.document import Document
-from desktop.ui.main_window import MainWindow
 from desktop.ui.pages.plan import COLUMNS, PlanPage
 from desktop.ui.plan_state import plan_state, snapshot
 
@@ -171,15 +169,8 @@ def test_a_read_only_workbook_offers_no_edits(qtbot, page, document):
 
 
 @pytest.fixture
-def window(qtbot):
-    doc = Document.new(playbook(), sample=True)
-    win = MainWindow(playbook(), doc)
-    win.ask_save_changes = lambda: QMessageBox.StandardButton.Discard
-    qtbot.addWidget(win)
-    win.resize(1280, 800)
-    win.show()
-    win.show_page("overview")
-    return win
+def window(sample_window_on_overview):
+    return sample_window_on_overview
 
 
 def test_plan_follows_economics_in_the_navigation_and_the_overview_shows_the_plan_total(qtbot, window):
