@@ -279,7 +279,7 @@ class ImportDialog(ImportPages, QDialog):
             if len(source.notes) > 6:
                 parts.append(f"{len(source.notes) - 6} more notes (kept in the import's provenance)")
             for warning in source.warnings[:6]:
-                parts.append("<b style='color:#8a5a00'>Warning</b>, valid row "
+                parts.append(theme.span("warning", "Warning", bold=True) + ", valid row "
                              + html.escape(f"{warning.row}, {warning.column}: {warning.reason} "
                                            f"(value {warning.value!r})"))
             if len(source.warnings) > 6:
