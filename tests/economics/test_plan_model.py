@@ -133,15 +133,7 @@ def test_capacity_workload_is_erlang_c_replicas_times_gpu_hour_times_hours(playb
     Erlang C: with 27 slots the 95th-percentile wait is ln(C/0.05) / (27/8.5 - 3) > 10 s; with 28 slots it is
     under 10 s (computed below with the closed form), so 28 slots = 4 replicas of 8.
     Monthly = 4 replicas x 1 GPU x $2.50 (saved dedicated scenario) x 730 h = $7,300; review 0 minutes = $0."""
-    volume = SECONDS_PER_MONTH * 1.0
-    workbook = workbook_for(playbook, [("agent", volume)])
-    rows = [row(1, "agent", "Dedicated endpoint", provider="Fireworks", model="llama", concurrency=8.0,
-                outputTokens=400.0, ttftMs=500.0, outputTokensPerSecond=50.0, latencyP95Ms=10_000.0,
-                acceptedOutputRate=1.0, reviewMinutes=0.0, costUsd=None)]
-    scenario = make_scenario("h100", "dedicated", {"gpuHourUsd": 2.5, "gpus": 1, "tokensPerSecond": 1000,
-                                                   "utilization": 0.5}, "2026-12-01T00:00:00Z")
-    plan = plan_for(playbook, workbook, rows, scenarios=[scenario])
-    agent = plan.workload("agent")
+    agent = capacity_case(playbook)
     slots = slots_for(3.0, 8.5, 10.0)
     assert slots == 28  # the hand-worked value above, from the closed form
     dedicated = agent.candidate("dedicated-hosted-endpoint")

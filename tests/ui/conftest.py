@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
+from desktop.cli import main as ipw
 from desktop.resources import playbook
 from desktop.ui.document import Document
 from desktop.ui.main_window import MainWindow
@@ -14,6 +15,14 @@ from desktop.ui.main_window import MainWindow
 def _every_test_here_uses_the_application(qapp):
     """The tests in tests/ui drive Qt objects (a Document alone owns timers, which need the application's
     event dispatcher), so each one runs with the application and is marked gui."""
+
+
+@pytest.fixture
+def sample_path(tmp_path):
+    """A sample workbook file written by `ipw new --sample` (modules with their own sample_path override it)."""
+    path = tmp_path / "sample.ipwb"
+    assert ipw(["new", str(path), "--sample"]) == 0
+    return path
 
 
 @pytest.fixture

@@ -18,13 +18,6 @@ from desktop.ui.main_window import MainWindow
 
 
 @pytest.fixture
-def sample_path(tmp_path):
-    path = tmp_path / "sample.ipwb"
-    assert ipw(["new", str(path), "--sample"]) == 0
-    return path
-
-
-@pytest.fixture
 def window(qtbot, sample_path):
     win = MainWindow(playbook(), Document.open(playbook(), sample_path))
     win.ask_save_changes = lambda: QMessageBox.StandardButton.Discard

@@ -27,13 +27,6 @@ def mode(path):
     return stat.S_IMODE(os.stat(path).st_mode)
 
 
-@pytest.fixture
-def sample_path(tmp_path):
-    path = tmp_path / "sample.ipwb"
-    assert ipw(["new", str(path), "--sample"]) == 0
-    return path
-
-
 def open_window(qtbot, path):
     window = MainWindow(playbook(), Document.open(playbook(), path))
     qtbot.addWidget(window)
