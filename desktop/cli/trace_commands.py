@@ -98,6 +98,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                         for import_id, s in zip(import_ids, parsed)],
             "problems": [p.as_dict() for p in problems],
             "warnings": [w.as_dict() for s in parsed for w in s.warnings],
+            "warningCount": sum(s.warning_count for s in parsed),
             "error": refused,
         })
     else:
@@ -107,6 +108,12 @@ def cmd_import(args: argparse.Namespace) -> int:
             for warning in source.warnings:
                 sys.stderr.write(f"warning: {warning.source}: valid row {warning.row}: {warning.column}: "
                                  f"{warning.reason} (value {warning.value!r})\n")
+            if source.warnings_omitted:
+                from desktop.services.imports import warnings_not_listed
+
+                where = f"the import's provenance (ipw traces {args.file} --imports --json)"
+                sys.stderr.write("warning: " + warnings_not_listed(source, len(source.warnings),
+                                                                   imported=not refused, where=where) + "\n")
         for import_id, source in zip(import_ids, parsed):
             print(f"imported {source.rows_valid} of {source.rows_read} rows from {source.source} "
                   f"({source.format}) as import {import_id}")

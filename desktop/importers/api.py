@@ -71,7 +71,8 @@ def parse_source(path: Path | str, *, format: str = "auto", sheet: str | None = 
             parsed = _parse(source, format=format, sheet=sheet, set_values=set_values,
                             decimal_comma=decimal_comma, route_aliases=route_aliases, limits=limits or Limits(),
                             ticker=ticker.sub(0.1, 1.0))
-            parsed.warnings = plausibility_warnings(parsed.valid, parsed.source)
+            parsed.warnings, warning_count = plausibility_warnings(parsed.valid, parsed.source)
+            parsed.warnings_omitted = warning_count - len(parsed.warnings)
             aggregated = sql_aggregate.provenance_note(parsed.valid)
             if aggregated:
                 parsed.notes.insert(0, aggregated)
