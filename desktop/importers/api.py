@@ -247,10 +247,10 @@ def _csv_summary(source: SourceFile, fmt: str, *, set_values, route_aliases,
     except UnicodeDecodeError:
         raise ImportFailed(f"{source.name} is not UTF-8 text") from None
     notes = [f"{benchmarks.TOOL_NAMES[fmt]} CSV export: the statistics table read as the tool's JSON summary"]
-    beside = per_request.aiperf_settings_beside(source.path)
-    for name, value in beside.items():
-        notes.append(f"{name} = {value!r}, read from profile_export_aiperf.json beside the CSV (the CSV does not "
-                     f"hold it)")
+    found = per_request.aiperf_settings_beside(source.path)
+    for name, (value, where) in found.items():
+        notes.append(f"{name} = {value!r}, read from {where} beside the CSV (the CSV does not hold it)")
+    beside = {name: value for name, (value, _) in found.items()}
     records = benchmarks.read(fmt, [(1, document)], notes, source.name)
     ticker(0.7)
     given = resolve_set_values({**beside, **(set_values or {})}, route_aliases)
@@ -313,6 +313,9 @@ def _json(source: SourceFile, format: str, limits: Limits, *, set_values, route_
         return _json_requests(source, text, document, lines, set_values=set_values, route_aliases=route_aliases,
                               ticker=ticker, tool=tool)
     if fmt is None:
+        reason = per_request.why_not_per_request(document)
+        if reason:
+            raise ImportFailed(f"{source.name}: {reason}")
         keys = ", ".join(list(document)[:8]) if isinstance(document, dict) else type(document).__name__
         raise ImportFailed(f"{source.name}: JSON not recognised as a result of vLLM, llmperf, SGLang, GenAI-Perf, "
                            f"AIPerf, GuideLLM or inference-perf, nor as a request log (it starts with: {keys}). "

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop.importers import parse_source
+from desktop.importers import ImportFailed, parse_source
 
 REAL = Path(__file__).resolve().parents[1] / "fixtures" / "importers" / "real"
 USER = {"route": "Self-hosted GPU stack", "provider": "mock server", "workload": "fixtures",
@@ -38,6 +38,9 @@ SGLANG = [("mock-llm", 2, 64.00, 32.00, 44.89, 217.92, 273.19, 174.81, 285.79),
 # vLLM 0.33.0 bench serve --save-result with e2el percentiles (vllm-c2.json, vllm-c8.json)
 VLLM = {2: ("mock-llm", 2, 53.15, 30.40, 44.24, 167.80, 185.18, 239.37, 361.84),
         8: ("mock-llm", 8, 53.15, 31.10, 45.33, 171.62, 184.46, 239.25, 1206.68)}
+# GenAI-Perf 0.0.16 (perf_analyzer from tritonclient 2.51.0), profile_export_genai_perf.json
+GENAI_PERF = {2: ("mock-llm", 2, 64.00, 41.70, 42.82, 184.54, 250.01, 286.55, 425.17),
+              8: ("mock-llm", 8, 64.00, 41.80, 41.08, 209.59, 229.98, 243.94, 1296.24)}
 FIELDS = ("model", "concurrency", "inputTokens", "outputTokens", "ttftMs", "latencyP50Ms", "latencyP95Ms",
           "outputTokensPerSecond", "outputTokensPerSecondAggregate")
 
@@ -159,3 +162,29 @@ def test_inference_perf_0_6_per_request_records_without_computed_metrics():
     assert row["ttftMs"] == pytest.approx(INFERENCE_PERF_0_6[8][4], rel=0.01)
     assert row["inputTokens"] == pytest.approx(INFERENCE_PERF_0_6[8][2], abs=0.006)  # the server's counts
     assert any("0.6 layout" in note for note in parsed.notes)
+
+
+@pytest.mark.parametrize("concurrency", sorted(GENAI_PERF))
+def test_genai_perf_summary_records_model_and_concurrency(concurrency):
+    parsed, (row,) = rows(REAL / "genai-perf-0.0.16" / f"c{concurrency}" / "profile_export_genai_perf.json")
+    assert parsed.format == "genai-perf"
+    check(row, GENAI_PERF[concurrency])
+
+
+@pytest.mark.parametrize("concurrency", sorted(GENAI_PERF))
+def test_genai_perf_csv_gives_the_json_values_with_model_and_concurrency_from_the_json_beside_it(concurrency):
+    """Refused before: model and concurrency 'not recorded', and c8's quoted total "1,296.24" 'must be a number'."""
+    parsed, (row,) = rows(REAL / "genai-perf-0.0.16" / f"c{concurrency}" / "profile_export_genai_perf.csv")
+    assert parsed.format == "genai-perf"
+    model, configured, *numbers = GENAI_PERF[concurrency]
+    assert (row["model"], row["concurrency"]) == (model, configured)
+    for name, value in zip(FIELDS[2:], numbers):
+        assert row[name] == pytest.approx(value, rel=0.005 if name == "outputTokensPerSecond" else 0, abs=0.006)
+    assert any("read from profile_export_genai_perf.json beside the CSV" in note for note in parsed.notes)
+
+
+def test_genai_perf_raw_export_is_refused_with_the_reason_and_the_file_to_import_instead():
+    with pytest.raises(ImportFailed) as refused:
+        parse_source(REAL / "genai-perf-0.0.16" / "c2" / "profile_export.json", set_values=USER)
+    assert "no token counts" in refused.value.message
+    assert "import the profile_export_genai_perf.json (or .csv) written beside it instead" in refused.value.message

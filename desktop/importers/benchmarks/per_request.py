@@ -51,6 +51,20 @@ def detect_per_request(document: Any) -> str | None:
     return None
 
 
+def why_not_per_request(document: Any) -> str | None:
+    """Why a per-request file the app recognises cannot be imported, or None. perf_analyzer's raw export
+    (GenAI-Perf's profile_export.json) holds request and response timestamps but no token counts: GenAI-Perf
+    counts tokens with the tokenizer when it writes its summary, and guessing them from the streamed chunks
+    would be a different measurement."""
+    experiments = document.get("experiments") if isinstance(document, dict) else None
+    if isinstance(experiments, list) and experiments and isinstance(experiments[0], dict) \
+            and isinstance(experiments[0].get("requests"), list):
+        return ("perf_analyzer's raw export (GenAI-Perf's profile_export.json): it records request and response "
+                "times but no token counts, which GenAI-Perf works out with the tokenizer for its summary; import "
+                "the profile_export_genai_perf.json (or .csv) written beside it instead")
+    return None
+
+
 def request_columns(tool: str, frame: pl.DataFrame, source_path: Path | None,
                     notes: list[str]) -> tuple[pl.DataFrame, dict[str, Any]]:
     """(the records as request-log columns, values read from the tool's files beside this one)."""
@@ -160,17 +174,23 @@ def _read_json_beside(path: Path | None, name: str) -> Any:
         return None
 
 
-def aiperf_settings_beside(path: Path | None) -> dict[str, Any]:
-    """Model and concurrency from the profile_export_aiperf.json beside `path`, where it is there."""
-    return {name: value for name, (value, _) in _aiperf_beside(path).items()}
+def aiperf_settings_beside(path: Path | None) -> dict[str, tuple[Any, str]]:
+    """Model and concurrency, each with the file it was read from: the JSON summary beside `path` (a CSV
+    export's own JSON, e.g. profile_export_genai_perf.json beside profile_export_genai_perf.csv, else AIPerf's
+    profile_export_aiperf.json), where it is there."""
+    if path is not None and path.suffix.casefold() == ".csv":
+        found = _aiperf_beside(path, path.with_suffix(".json").name)
+        if found:
+            return found
+    return _aiperf_beside(path)
 
 
-def _aiperf_beside(path: Path | None) -> dict[str, tuple[Any, str]]:
+def _aiperf_beside(path: Path | None, name: str = "profile_export_aiperf.json") -> dict[str, tuple[Any, str]]:
     from desktop.importers.benchmarks.summaries import aiperf_run_settings
-    document = _read_json_beside(path, "profile_export_aiperf.json")
+    document = _read_json_beside(path, name)
     if not isinstance(document, dict):
         return {}
-    return {name: (value, "profile_export_aiperf.json") for name, value in aiperf_run_settings(document).items()}
+    return {setting: (value, name) for setting, value in aiperf_run_settings(document).items()}
 
 
 def _inference_perf_beside(path: Path | None) -> dict[str, tuple[Any, str]]:
