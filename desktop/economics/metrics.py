@@ -9,9 +9,12 @@ keeps this fast for hundreds of thousands of them.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import polars as pl
 
 DEFAULT_FALLBACK_ROUTE = "Managed API only"
 NO_ACCEPTED_OUTPUTS = "no accepted outputs"
@@ -90,11 +93,13 @@ class MetricsReport:
     reviewer_rate_usd_per_hour: float | None
     target_p95_ms: float | None
     fallback_route: str
-    traces: tuple[TraceMetrics, ...]
+    traces: Sequence[TraceMetrics]  # a tuple here; a lazy view over `frame` from `compute_metrics_frame`
     groups: tuple[GroupMetrics, ...]
     workloads: tuple[WorkloadMetrics, ...]
     best: tuple[BestAtTarget, ...]
     routes: tuple[RouteMeasures, ...]
+    # The trace rows with their metric columns (see desktop.economics.metrics_frame), when computed columnar.
+    frame: pl.DataFrame | None = field(default=None, repr=False, compare=False)
     _best_index: dict = field(default_factory=dict, repr=False, compare=False)
 
     def best_at_target(self, workload: str, route: str) -> BestAtTarget | None:
