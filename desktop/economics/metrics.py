@@ -9,7 +9,7 @@ keeps this fast for hundreds of thousands of them.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -110,9 +110,8 @@ class MetricsReport:
     def route(self, name: str) -> RouteMeasures | None:
         return next((r for r in self.routes if r.route == name), None)
 
-    def to_json(self, detail: bool = False) -> dict[str, Any]:
-        """`traces`, `groups` and `workloads` as `ipw metrics --json` prints them; `detail` adds the reasons."""
-        traces = []
+    def trace_entries(self, detail: bool = False) -> Iterator[dict[str, Any]]:
+        """Each row's `ipw metrics --json` entry, one at a time (a million rows are written as they come)."""
         for t in self.traces:
             entry = {"id": t.id}
             entry.update((k, _clean(v)) for k, v in t.row.items() if k != "id")
@@ -122,7 +121,11 @@ class MetricsReport:
             if detail:
                 entry["costPerAcceptedOutputReason"] = t.cost_reason
                 entry["costBasis"] = t.cost_basis
-            traces.append(entry)
+            yield entry
+
+    def to_json(self, detail: bool = False, traces: bool = True) -> dict[str, Any]:
+        """`traces`, `groups` and `workloads` as `ipw metrics --json` prints them; `detail` adds the reasons;
+        `traces=False` leaves the per-row array out (`ipw metrics --summary`)."""
         groups = []
         for g in self.groups:
             entry = {
@@ -138,7 +141,8 @@ class MetricsReport:
             groups.append(entry)
         workloads = [{"workload": w.workload, "batchDisplacementShare": w.batch_displacement_share}
                      for w in self.workloads]
-        return {"traces": traces, "groups": groups, "workloads": workloads}
+        result = {"traces": list(self.trace_entries(detail))} if traces else {}
+        return {**result, "groups": groups, "workloads": workloads}
 
 
 def metrics_json(report: MetricsReport, recommendation: Any, detail: bool = False) -> dict[str, Any]:

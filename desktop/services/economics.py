@@ -49,8 +49,7 @@ def _trace_frame(store: WorkbookStore):
     try:
         from desktop.storage.trace_frame import read_trace_frame
     except ImportError:  # TEMPORARY until the lead's trace_frame lands on main
-        from desktop.economics.metrics_frame import rows_to_frame
-        return rows_to_frame(list(store.iter_traces()))
+        return list(store.iter_traces())
     return read_trace_frame(store)
 
 
