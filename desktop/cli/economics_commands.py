@@ -47,7 +47,8 @@ def register(subparsers: Any) -> None:
                          help="target p95 latency for this run (default: the workbook's)")
     metrics.add_argument("--detail", action="store_true", help="with --json: add the reasons behind nulls")
     metrics.add_argument("--summary", action="store_true",
-                         help="leave out the per-row metrics (with --json: the \"traces\" array)")
+                         help="leave out what has an entry per trace row: the per-row metrics and each "
+                              "group's p95 by concurrency (with --json: \"traces\" and \"p95LatencyMsByConcurrency\")")
     metrics.set_defaults(func=cmd_metrics)
 
     calc = subparsers.add_parser(
@@ -130,7 +131,8 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     with reading(args.file) as (store, workbook):
         economics = load_economics(store, workbook, playbook(), **options)
     if args.json:
-        data = economics.report.to_json(detail=args.detail, traces=False)
+        data = economics.report.to_json(detail=args.detail, per_row=not args.summary)
+        data.pop("traces", None)
         data["recommendation"] = economics.recommendation.to_json(detail=args.detail)
         data["reviewerRateUsdPerHour"] = economics.reviewer_rate
         data["targetP95Ms"] = economics.target_p95_ms
@@ -192,8 +194,11 @@ def metrics_lines(path: Path, economics: Economics, options: dict[str, Any], sum
     for g in report.groups:
         best = (f"{format_money(g.best_cost_per_accepted_output_at_target)} (row #{g.best_row_id})"
                 if g.best_cost_per_accepted_output_at_target is not None else f"none: {g.reason}")
-        p95 = ", ".join(f"{fmt(c)}: {fmt(ms)} ms" for c, ms in g.p95_latency_ms_by_concurrency) or "none"
         lines.append(f"  {g.workload} | {g.route} | {g.provider} {g.model}")
+        if summary:  # one pair per measured row: left out with the rows
+            lines.append(f"      best {best}; fallback {g.fallback_route}")
+            continue
+        p95 = ", ".join(f"{fmt(c)}: {fmt(ms)} ms" for c, ms in g.p95_latency_ms_by_concurrency) or "none"
         lines.append(f"      best {best}; p95 by concurrency {p95}; fallback {g.fallback_route}")
     lines += ["", "Batch displacement share"]
     lines += [f"  {w.workload}: {format_percent(w.batch_displacement_share)} ({w.batch_eligible_rows} of {w.rows} rows)"

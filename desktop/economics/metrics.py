@@ -123,14 +123,16 @@ class MetricsReport:
                 entry["costBasis"] = t.cost_basis
             yield entry
 
-    def to_json(self, detail: bool = False, traces: bool = True) -> dict[str, Any]:
-        """`traces`, `groups` and `workloads` as `ipw metrics --json` prints them; `detail` adds the reasons;
-        `traces=False` leaves the per-row array out (`ipw metrics --summary`)."""
+    def to_json(self, detail: bool = False, per_row: bool = True) -> dict[str, Any]:
+        """`traces`, `groups` and `workloads` as `ipw metrics --json` prints them; `detail` adds the reasons.
+        `per_row=False` (`ipw metrics --summary`) leaves out the arrays with an entry per trace row: `traces`
+        and each group's `p95LatencyMsByConcurrency` (a million rows make each of them tens of megabytes)."""
         groups = []
         for g in self.groups:
             entry = {
                 "workload": g.workload, "route": g.route, "provider": g.provider, "model": g.model,
-                "p95LatencyMsByConcurrency": [[_whole(c), ms] for c, ms in g.p95_latency_ms_by_concurrency],
+                **({"p95LatencyMsByConcurrency": [[_whole(c), ms] for c, ms in g.p95_latency_ms_by_concurrency]}
+                   if per_row else {}),
                 "bestCostPerAcceptedOutputAtTarget": g.best_cost_per_accepted_output_at_target,
                 "bestRowId": g.best_row_id, "cacheHitRate": g.cache_hit_rate, "batchEligible": g.batch_eligible,
                 "retryRate": g.retry_rate, "gpuUtilization": g.gpu_utilization, "fallbackRoute": g.fallback_route,
@@ -141,7 +143,7 @@ class MetricsReport:
             groups.append(entry)
         workloads = [{"workload": w.workload, "batchDisplacementShare": w.batch_displacement_share}
                      for w in self.workloads]
-        result = {"traces": list(self.trace_entries(detail))} if traces else {}
+        result = {"traces": list(self.trace_entries(detail))} if per_row else {}
         return {**result, "groups": groups, "workloads": workloads}
 
 

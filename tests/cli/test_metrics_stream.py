@@ -1,6 +1,6 @@
 """`ipw metrics --json` writes its per-row array in batches, byte for byte what one `json.dumps` of the whole
 object by the per-row reference (`compute_metrics` over `iter_traces` row dicts) prints; `--summary` leaves
-the per-row array out."""
+out the arrays with an entry per row (traces, each group's p95 by concurrency)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from desktop.resources import playbook
 from desktop.services.economics import load_inputs
 
 
-def reference_json(path, detail: bool, with_traces: bool = True) -> str:
+def reference_json(path, detail: bool, with_traces: bool = True) -> str:  # with_traces=False: --summary
     """The whole object as the per-row reference computes it, dumped at once the way `print_json` does."""
     with reading(path) as (store, workbook):
         rows = list(store.iter_traces())
@@ -31,6 +31,8 @@ def reference_json(path, detail: bool, with_traces: bool = True) -> str:
     data = report.to_json(detail)
     if not with_traces:
         del data["traces"]
+        for group in data["groups"]:
+            del group["p95LatencyMsByConcurrency"]
     data["recommendation"] = recommendation.to_json(detail)
     data["reviewerRateUsdPerHour"] = context.reviewer_rate_usd_per_hour
     data["targetP95Ms"] = context.target_p95_ms
@@ -61,7 +63,9 @@ def test_summary_leaves_the_per_row_array_out(ipw, sample):
     assert result.code == 0, result.err
     assert result.out == reference_json(sample, False, with_traces=False)
     assert "traces" not in result.json and len(result.json["groups"]) == 8  # eight rows, no two in one group
+    assert all("p95LatencyMsByConcurrency" not in group for group in result.json["groups"])
 
     text = ipw("metrics", sample, "--summary").out
     assert "#1 " not in text and "per-row metrics left out: --summary; 8 rows" in text
+    assert "p95 by concurrency" not in text and "fallback Managed API only" in text
     assert "Recommended route: Managed API only" in text
