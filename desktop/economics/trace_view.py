@@ -107,6 +107,10 @@ class LatencyPairs(Sequence[tuple[float, float]]):
         self._source, self._group = source, group
         self._arrays: tuple[Any, Any] | None = None
 
+    def arrays(self) -> tuple[Any, Any]:
+        """(concurrency, p95 ms) as two numpy arrays, sorted by concurrency then p95."""
+        return self._pair_arrays()
+
     def _pair_arrays(self) -> tuple[Any, Any]:
         if self._arrays is None:
             self._arrays = self._source.arrays(self._group)
