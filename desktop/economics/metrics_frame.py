@@ -34,6 +34,10 @@ EXTRA_NUMBERS = ("retryRate", "gpuUtilization")  # extras the metrics read: colu
 KEYS = ("workload", "route", "provider", "model")
 _TRUE_TEXT = ("true", "yes", "y", "1")
 _INDEX = "__index"
+SLICE_ROWS = 200_000  # rows whose per-row metrics are computed together
+# The inputs the group, workload and route tables read after the per-row metrics are computed.
+_USED_LATER = {"__p95", "__concurrency", "__hit", "__batch", "__retry", "__util", "__output", "__workload",
+               "__route", "__provider", "__model"}
 
 
 def rows_to_frame(rows: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
@@ -69,12 +73,26 @@ def compute_metrics_frame(frame: pl.DataFrame, reviewer_rate_usd_per_hour: float
     rate, target = reviewer_rate_usd_per_hour, target_p95_ms
     if modelled_cost is None:
         modelled_cost = pl.repeat(None, frame.height, dtype=pl.Float64, eager=True)
-    work = frame.with_columns(modelled_cost.cast(pl.Float64).alias(MODELLED),
-                              pl.int_range(pl.len(), dtype=pl.Int64).alias(_INDEX),
-                              constant_column(60.0, frame.height).alias("__sixty"))
-    work = (work.lazy().with_columns(**_inputs(frame)).with_columns(**_row_values(rate))
-            .with_columns(**_row_metrics()).collect().rechunk())  # later selects and group_bys then share,
-    # rather than each copying the columns it reads into one chunk
+    inputs = _inputs(frame)
+    values = _row_values(rate)
+    metrics = _row_metrics()
+    # Only the new columns are computed, a slice of rows at a time (the expressions' intermediate columns
+    # then never span a million rows), and made contiguous; the frame's own columns are shared, not copied.
+    modelled_cost = modelled_cost.cast(pl.Float64)
+    shared = {name: expr for name, expr in inputs.items() if expr.meta.is_column()}  # a column as it is
+    computed = [name for name in inputs if name not in shared and name in _USED_LATER]
+    parts = [frame.slice(start, SLICE_ROWS).lazy().with_columns(
+                 modelled_cost.slice(start, SLICE_ROWS).alias(MODELLED),
+                 pl.int_range(start, start + pl.len(), dtype=pl.Int64).alias(_INDEX),
+                 constant_column(60.0, min(SLICE_ROWS, frame.height - start)).alias("__sixty"))
+             .with_columns(**inputs).with_columns(**values).with_columns(**metrics)
+             .select(MODELLED, _INDEX, *computed, *metrics).collect()
+             for start in range(0, max(frame.height, 1), SLICE_ROWS)]
+    added = pl.concat(parts, rechunk=True)
+    del parts
+    kept = frame.drop([c for c in added.columns if c in frame.columns])
+    work = pl.concat([kept, frame.select(*(expr.alias(name) for name, expr in shared.items())), added],
+                     how="horizontal")
     report_frame = work.select(*[c for c in frame.columns if c not in METRIC_COLUMNS], *METRIC_COLUMNS)
     ids = _Ids(frame, rows)
     groups, best = _groups(work, target, fallback_route, ids)
@@ -91,6 +109,8 @@ def number_column(frame: pl.DataFrame, name: str) -> pl.Expr:
     if name not in frame.columns:
         return _extranumber_column(frame, name) if name in EXTRA_NUMBERS else pl.lit(None, dtype=pl.Float64)
     dtype = frame.schema[name]
+    if dtype == pl.Float64:
+        return pl.col(name)
     if dtype.is_numeric():
         return pl.col(name).cast(pl.Float64)
     if dtype == pl.String:

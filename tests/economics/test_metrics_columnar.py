@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 
 from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME, Kind
+from desktop.economics import metrics_frame
 from desktop.economics.catalog import bundled_catalog
 from desktop.economics.metrics import compute_metrics
 from desktop.economics.metrics_frame import METRIC_COLUMNS, compute_metrics_frame, rows_to_frame
@@ -112,6 +113,17 @@ def test_columnar_metrics_equal_the_reference(seed):
     assert per_row(stored) == per_row(expected)
     assert stored.frame.columns[-len(METRIC_COLUMNS):] == list(METRIC_COLUMNS)
     assert stored.frame["costPerAcceptedOutput"].to_list() == [t.cost_per_accepted_output for t in expected.traces]
+
+
+@pytest.mark.parametrize("seed", range(0, WORKBOOKS, 20))
+def test_metrics_computed_in_slices_of_rows_equal_the_reference(seed, monkeypatch):
+    """A million rows are computed a slice at a time; slices of 7 rows give the same report."""
+    monkeypatch.setattr(metrics_frame, "SLICE_ROWS", 7)
+    rows = random_rows(random.Random(seed))
+    expected = compute_metrics(rows, 60.0, 2000.0)
+    sliced = compute_metrics_frame(stored_frame(rows), 60.0, 2000.0)
+    assert summary(sliced) == summary(expected)
+    assert per_row(sliced) == per_row(expected)
 
 
 @pytest.mark.parametrize("seed", range(0, WORKBOOKS, 10))
