@@ -101,7 +101,19 @@ class ModelledCosts(Mapping[Any, ModelledCost]):
 
     def __getitem__(self, row_id: Any) -> ModelledCost:
         at = self._where()[row_id]
-        provider, model, key, cost = self._table.row(at)[2:6]
+        return self._build(row_id, *self._table.row(at)[2:6])
+
+    def items(self) -> Iterator[tuple[Any, ModelledCost]]:  # type: ignore[override]
+        """Every (row id, cost), built in one pass over the table rather than looked up one by one."""
+        ids = iter(self._id_list())
+        for provider, model, key, cost in self._table.select("provider", "model", "key", "cost").iter_rows():
+            row_id = next(ids)
+            yield row_id, self._build(row_id, provider, model, key, cost)
+
+    def values(self) -> Iterator[ModelledCost]:  # type: ignore[override]
+        return (cost for _, cost in self.items())
+
+    def _build(self, row_id: Any, provider: str, model: str, key: str | None, cost: float | None) -> ModelledCost:
         entry = self._entries.get(key) if key is not None else None
         if entry is None:
             return ModelledCost(row_id, None, None, False, (), f"no token price for {provider} {model} in the catalog",
