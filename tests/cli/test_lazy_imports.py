@@ -65,12 +65,16 @@ def sample(tmp_path, ipw):
     return path
 
 
-def test_info_on_the_sample_loads_nothing_heavy(sample):
-    probe("info", sample)  # a first run may compute and cache what the fingerprint rests on
-    code, output, modules = probe("info", sample)
-    assert code == 0 and "signed off:     no" in output, output
+def test_info_on_the_sample_loads_nothing_heavy(sample, tmp_path, ipw):
+    code, output, modules = probe("info", sample)  # the traces hash is recorded when the file is created
+    assert code == 0 and "traces:         8" in output and "signed off:     no" in output, output
     assert heavy_in(modules) == []
     assert sorted(m for m in modules if m.startswith(("desktop.importers", "desktop.cli.economics"))) == []
+    assert ipw("template", "--csv", tmp_path / "t.csv").code == 0
+    assert ipw("import", sample, tmp_path / "t.csv", "--allow-duplicate").code == 0  # and again at each edit
+    code, output, modules = probe("info", sample)
+    assert code == 0 and "traces:         11" in output, output
+    assert heavy_in(modules) == []
 
 
 def test_verify_of_an_exported_memo_loads_no_numpy_polars_or_qt(sample, tmp_path, ipw):
