@@ -25,7 +25,7 @@ from typing import Any
 import polars as pl
 
 from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME, Kind
-from desktop.storage.workbook_file import VISIBLE, WorkbookStore
+from desktop.storage.workbook_file import VISIBLE_SCAN, WorkbookStore
 
 _BATCH = 65_536
 _MAX_REAL = "1.7976931348623157e308"
@@ -56,8 +56,6 @@ def _economics_select(name: str) -> str:
             f"THEN CAST({column} AS REAL) END")
 
 
-# The unary + keeps SQLite from reading through the import index (and sorting a million ids afterwards).
-_VISIBLE_IN_ID_ORDER = "traces.active = 1 AND +traces.import_id IN (SELECT id FROM imports WHERE active = 1)"
 
 
 def _sentinel(name: str) -> str:
@@ -80,7 +78,7 @@ def _query(select: list[str]) -> str:
     values = ["0", "0", *map(_sentinel, FIELD_NAMES), "''", "0"][:len(select)]
     sentinel = ", ".join(f"{value} AS c{i}" for i, value in enumerate(values))
     return (f"SELECT {sentinel} UNION ALL SELECT * FROM (SELECT {', '.join(select)} FROM traces "
-            f"WHERE {_VISIBLE_IN_ID_ORDER} ORDER BY traces.id)")
+            f"WHERE {VISIBLE_SCAN} ORDER BY traces.id)")
 
 
 _ECONOMICS_QUERY = _query(["traces.id", "traces.import_id", *map(_economics_select, FIELD_NAMES), "traces.extras"])

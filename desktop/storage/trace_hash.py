@@ -23,7 +23,7 @@ from typing import Any
 
 from desktop.domain.canonical import canonical_bytes, canonicalise
 from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME, Kind
-from desktop.storage.workbook_file import TRACES_HASH_KEY, VISIBLE, WorkbookStore
+from desktop.storage.workbook_file import TRACES_HASH_KEY, VISIBLE_SCAN, WorkbookStore
 
 RECORD_KEY = TRACES_HASH_KEY
 _SORTED_FIELDS = tuple(sorted(FIELD_NAMES))
@@ -33,7 +33,7 @@ _PLAIN_TEXT = r"^[ !#-\[\]-~]*$"
 
 
 def _visible_shape(store: WorkbookStore) -> tuple[int, int]:
-    count, highest = store.conn.execute(f"SELECT count(*), max(id) FROM traces WHERE {VISIBLE}").fetchone()
+    count, highest = store.conn.execute(f"SELECT count(*), max(id) FROM traces WHERE {VISIBLE_SCAN}").fetchone()
     return int(count), int(highest or 0)
 
 
