@@ -35,6 +35,7 @@ def run_new(path: Path, sample: bool = False, progress: Progress = NO_PROGRESS) 
     store = open_store(Path(path), writable=True)
     try:
         refresh_traces_hash(store)
+        decision_fingerprint(store, store.load(book), book)  # and its decision parts, for the first `ipw info`
     finally:
         store.close()
     return Path(path)

@@ -23,18 +23,13 @@ from typing import Any
 
 from desktop.domain.canonical import canonical_bytes, canonicalise
 from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME, Kind
-from desktop.storage.workbook_file import TRACES_HASH_KEY, VISIBLE_SCAN, WorkbookStore
+from desktop.storage.workbook_file import TRACES_HASH_KEY, WorkbookStore
 
 RECORD_KEY = TRACES_HASH_KEY
 _SORTED_FIELDS = tuple(sorted(FIELD_NAMES))
 _SLICE = 65_536
 # JSON leaves these characters as they are; any other (quote, backslash, control, non-ASCII) goes the row way.
 _PLAIN_TEXT = r"^[ !#-\[\]-~]*$"
-
-
-def _visible_shape(store: WorkbookStore) -> tuple[int, int]:
-    count, highest = store.conn.execute(f"SELECT count(*), max(id) FROM traces WHERE {VISIBLE_SCAN}").fetchone()
-    return int(count), int(highest or 0)
 
 
 def stored_traces_hash(store: WorkbookStore) -> tuple[str, int] | None:
@@ -47,7 +42,7 @@ def stored_traces_hash(store: WorkbookStore) -> tuple[str, int] | None:
         sha, count, highest = str(record["sha256"]), int(record["count"]), int(record["maxId"])
     except (ValueError, KeyError, TypeError):
         return None
-    if len(sha) != 64 or (count, highest) != _visible_shape(store):
+    if len(sha) != 64 or (count, highest) != store.visible_shape():
         return None
     return sha, count
 
@@ -64,7 +59,7 @@ def refresh_traces_hash(store: WorkbookStore) -> tuple[str, int]:
     if stored is not None:
         return stored
     sha, count = compute_traces_hash(store)
-    _, highest = _visible_shape(store)
+    _, highest = store.visible_shape()
     with store.transaction():
         store.set_meta(RECORD_KEY, json.dumps({"sha256": sha, "count": count, "maxId": highest}))
     return sha, count

@@ -66,13 +66,15 @@ def sample(tmp_path, ipw):
 
 
 def test_info_on_the_sample_loads_nothing_heavy(sample, tmp_path, ipw):
-    code, output, modules = probe("info", sample)  # the traces hash is recorded when the file is created
+    code, output, modules = probe("info", sample)  # the traces hash and decision parts are kept by `ipw new`
     assert code == 0 and "traces:         8" in output and "signed off:     no" in output, output
     assert heavy_in(modules) == []
     assert sorted(m for m in modules if m.startswith(("desktop.importers", "desktop.cli.economics"))) == []
     assert ipw("template", "--csv", tmp_path / "t.csv").code == 0
     assert ipw("import", sample, tmp_path / "t.csv", "--allow-duplicate").code == 0  # and again at each edit
-    code, output, modules = probe("info", sample)
+    code, output, modules = probe("info", sample)  # new rows: the economics in the fingerprint are computed once
+    assert code == 0 and "traces:         11" in output, output
+    code, output, modules = probe("info", sample)  # and then kept in the user's cache folder
     assert code == 0 and "traces:         11" in output, output
     assert heavy_in(modules) == []
 
