@@ -66,13 +66,22 @@ def refresh_traces_hash(store: WorkbookStore) -> tuple[str, int]:
 
 
 def compute_traces_hash(store: WorkbookStore) -> tuple[str, int]:
-    """Hash every visible row now (column-wise where the stored types allow, else row by row)."""
-    from desktop.storage.trace_frame import read_exact_frame
+    """Hash every visible row now, a part at a time (bounded memory): column-wise where the part's stored types
+    allow, row by row for a part holding a cell of another type. Both write the same bytes."""
+    from desktop.storage.trace_frame import iter_exact_parts
 
-    frame = read_exact_frame(store)
-    if frame is not None:
-        return frame_content_hash(frame), frame.height
-    return rows_content_hash(store.iter_traces())
+    digest = hashlib.sha256()
+    count = 0
+    for frame, first, last in iter_exact_parts(store):
+        if frame is not None:
+            for start in range(0, frame.height, _SLICE):
+                digest.update(_slice_bytes(frame.slice(start, _SLICE)))
+            count += frame.height
+        else:
+            for row in store.iter_traces(after_id=first - 1, up_to_id=last):
+                digest.update(_row_bytes({k: v for k, v in row.items() if k not in ("id", "importId")}))
+                count += 1
+    return digest.hexdigest(), count
 
 
 def rows_content_hash(rows: Any) -> tuple[str, int]:

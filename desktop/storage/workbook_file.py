@@ -176,10 +176,12 @@ class WorkbookStore:
                               ((import_id, *row, int(active)) for row in rows))
         return self.conn.total_changes - before
 
-    def iter_traces(self) -> Iterator[dict[str, Any]]:
-        """Active trace rows as dicts: id, importId, the sixteen fields, extras by name."""
+    def iter_traces(self, after_id: int | None = None, up_to_id: int | None = None) -> Iterator[dict[str, Any]]:
+        """Active trace rows as dicts: id, importId, the sixteen fields, extras by name (those with an id
+        above `after_id` and up to `up_to_id` when given)."""
         columns = ", ".join(f'"{c}"' for c in ("id", "import_id", *FIELD_NAMES, "extras"))
-        cursor = self.conn.execute(f"SELECT {columns} FROM traces WHERE {VISIBLE} ORDER BY id")
+        bounds = "".join(f" AND id {op} {int(v)}" for op, v in ((">", after_id), ("<=", up_to_id)) if v is not None)
+        cursor = self.conn.execute(f"SELECT {columns} FROM traces WHERE {VISIBLE}{bounds} ORDER BY id")
         boolean_positions = [i + 2 for i, n in enumerate(FIELD_NAMES) if FIELDS_BY_NAME[n].kind is Kind.BOOLEAN]
         for record in cursor:
             values = list(record)

@@ -103,3 +103,22 @@ def test_a_damaged_record_is_ignored(tmp_path, record):
     with store.transaction():
         store.set_meta(trace_hash.RECORD_KEY, record)
     assert trace_hash.current_traces_hash(store) == (traces_content_hash(store.iter_traces()), 8)
+
+
+def test_parts_of_a_long_table_hash_as_one_whatever_path_each_part_takes(tmp_path, monkeypatch):
+    rows = [_random_row(random.Random(i)) for i in range(700)]
+    rows[350]["latencyP95Ms"] = "n/a"  # one part holds a cell of another type: that part goes row by row
+    store = _workbook_with(tmp_path, rows)
+    from desktop.storage import trace_frame
+
+    real = trace_frame.iter_exact_parts
+    parts = []
+
+    def small_parts(store, rows=262_144):
+        for part in real(store, rows=128):
+            parts.append(part[0] is None)
+            yield part
+
+    monkeypatch.setattr(trace_frame, "iter_exact_parts", small_parts)
+    assert trace_hash.compute_traces_hash(store) == (traces_content_hash(store.iter_traces()), 708)
+    assert len(parts) == 6 and parts.count(True) == 1
