@@ -122,3 +122,24 @@ def test_parts_of_a_long_table_hash_as_one_whatever_path_each_part_takes(tmp_pat
     monkeypatch.setattr(trace_frame, "iter_exact_parts", small_parts)
     assert trace_hash.compute_traces_hash(store) == (traces_content_hash(store.iter_traces()), 708)
     assert len(parts) == 6 and parts.count(True) == 1
+
+
+def test_a_saved_working_copy_carries_a_current_record(tmp_path):
+    from desktop.storage.working_copy import WorkingCopy
+
+    store = _workbook_with(tmp_path, [_random_row(random.Random(9)) for _ in range(30)])
+    store.close()
+    (tmp_path / "recovery").mkdir()
+    copy = WorkingCopy.of_file(tmp_path / "w.ipwb", tmp_path / "recovery")
+    try:
+        row_id = copy.store.conn.execute("SELECT max(id) FROM traces").fetchone()[0]
+        with copy.store.transaction():
+            trace_store.write_cell(copy.store, row_id, "reviewMinutes", 1.5)
+        copy.save_to(tmp_path / "saved.ipwb")
+    finally:
+        copy.discard()
+    saved = open_store(tmp_path / "saved.ipwb", writable=False)
+    try:
+        assert trace_hash.stored_traces_hash(saved) == (traces_content_hash(saved.iter_traces()), 38)
+    finally:
+        saved.close()
