@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.domain.errors import DomainError
+from desktop.domain.formatting import format_count
 from desktop.domain.progress import NO_PROGRESS, Progress
 from desktop.importers.preflight import MACRO_NOTE
 from desktop.resources import playbook
@@ -68,16 +69,46 @@ def warnings_not_listed(source: Any, listed: int, *, imported: bool, where: str 
     """The line that ends a list of `listed` of a source's plausibility warnings: how many more there are and
     where they are kept. The provenance keeps the warnings the importer lists (at most
     plausibility.MAX_WARNINGS) and the count of all; past that cap the others are counted, not kept."""
-    more = source.warning_count - listed
-    noun = "warning" if more == 1 else "warnings"
-    total = source.warning_count
+    more = f"{_plural(source.warning_count - listed, 'more plausibility warning')} not listed"
+    total = format_count(source.warning_count)
     if not imported:
-        return f"{source.source}: {more:,} more plausibility {noun} not listed ({total:,} in all); nothing was imported"
-    kept = len(source.warnings)
+        return f"{source.source}: {more} ({total} in all); nothing was imported"
     if not source.warnings_omitted:
-        return f"{source.source}: {more:,} more plausibility {noun} not listed; all {total:,} are kept in {where}"
-    return (f"{source.source}: {more:,} more plausibility {noun} not listed ({total:,} in all); {where} keeps "
-            f"the first {kept:,} and the count of all {total:,}")
+        return f"{source.source}: {more}; all {total} are kept in {where}"
+    return (f"{source.source}: {more} ({total} in all); {where} keeps the first "
+            f"{format_count(len(source.warnings))} and the count of all {total}")
+
+
+def is_request_log(source: Any) -> bool:
+    """A source of one row per request (a request log, a benchmark's per-request file), aggregated into a
+    few trace rows: its rows read are requests, its valid rows are trace rows."""
+    return source.format == "requests"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{format_count(count)} {word}{'' if count == 1 else 's'}"
+
+
+def source_counts(source: Any) -> str:
+    """What reading one source found, before anything is stored: '3 rows read, 2 valid, 1 rejected', or for a
+    request log '5,000,000 requests read, 12 rejected, summarised into 864 trace rows'."""
+    if is_request_log(source):
+        return (f"{_plural(source.rows_read, 'request')} read, {format_count(source.rows_rejected)} rejected, "
+                f"summarised into {_plural(source.rows_valid, 'trace row')}")
+    return (f"{_plural(source.rows_read, 'row')} read, {format_count(source.rows_valid)} valid, "
+            f"{format_count(source.rows_rejected)} rejected")
+
+
+def import_outcome(source: Any) -> str:
+    """What storing one source brought in, as `ipw import` and the import dialog say it: 'imported 3 of 3
+    rows'; a request log 'summarised 5,000,000 requests into 864 trace rows' (never 'imported 864 of
+    5000000 rows', which reads as if rows were dropped); requests rejected show as '4,990 of 5,000 requests'."""
+    if is_request_log(source):
+        used = source.rows_read - source.rows_rejected
+        requests = _plural(used, "request") if not source.rows_rejected \
+            else f"{format_count(used)} of {_plural(source.rows_read, 'request')}"
+        return f"summarised {requests} into {_plural(source.rows_valid, 'trace row')}"
+    return f"imported {format_count(source.rows_valid)} of {_plural(source.rows_read, 'row')}"
 
 
 def duplicates(store: WorkbookStore, parsed: Sequence[Any]) -> list[tuple[Any, dict[str, Any]]]:
