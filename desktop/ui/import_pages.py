@@ -223,7 +223,7 @@ class ImportPages:
         problems_layout.setContentsMargins(0, 0, 0, 0)
         self.problems_label = QLabel()
         problems_layout.addWidget(self.problems_label)
-        self.problem_model = ProblemModel(parent=self)
+        self.problem_model = ProblemModel(parent=self, settable=SET_FIELDS)
         self.problem_view = QTableView()
         self.problem_view.setModel(self.problem_model)
         self.problem_view.setAccessibleName("Problems")

@@ -4,6 +4,7 @@ gives the header as written in the file and the field's name as files and `--set
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -12,15 +13,33 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from desktop.domain.trace import FIELDS_BY_NAME, KNOWN_EXTRA_FIELDS
 from desktop.ui.trace_model import field_label, field_tooltip
 
+# The importers word a missing field for the command line ("(--set costUsd=VALUE)"); the dialog gives such
+# values in its own box, so for the fields that box holds the reason says where to tick instead.
+_SET_HINT = re.compile(r"\(--set (?P<name>\w+)=(?P<value>VALUE)?\)")
+
+
+def dialog_reason(reason: str, settable: Sequence[str]) -> str:
+    """`reason` with its `--set FIELD=...` hints, for the fields in `settable`, said as the dialog's own step."""
+    def hint(match: re.Match[str]) -> str:
+        name = match.group("name")
+        if name not in settable:
+            return match.group(0)
+        where = f"tick '{field_label(name)}' under Values for fields the files do not record"
+        return f"({where})" if match.group("value") else f"({where} and leave its value empty)"
+    return _SET_HINT.sub(hint, reason)
+
 
 class ProblemModel(QAbstractTableModel):
-    """Every problem of every source: file, row, column, value, reason (up to the importers' cap each)."""
+    """Every problem of every source: file, row, column, value, reason (up to the importers' cap each).
+
+    `settable`: the fields the dialog can give one value for; reasons say to tick them instead of `--set`."""
 
     HEADERS = ("File", "Row", "Column", "Value", "Reason")
 
-    def __init__(self, problems: Sequence[Any] = (), parent=None) -> None:
+    def __init__(self, problems: Sequence[Any] = (), parent=None, *, settable: Sequence[str] = ()) -> None:
         super().__init__(parent)
         self.problems = list(problems)
+        self.settable = tuple(settable)
         self._mappings: Mapping[str, Mapping[str, str]] = {}
 
     def set_problems(self, problems: Sequence[Any], mappings: Mapping[str, Mapping[str, str]] | None = None) -> None:
@@ -65,7 +84,7 @@ class ProblemModel(QAbstractTableModel):
             return "(file)" if problem.row == 0 else str(problem.row)
         if column == 3:
             return "" if problem.value is None else str(problem.value)
-        return problem.reason
+        return dialog_reason(problem.reason, self.settable)
 
     def _column(self, problem: Any, *, tooltip: bool) -> str:
         field = self.field_of(problem)

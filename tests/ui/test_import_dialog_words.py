@@ -87,6 +87,19 @@ def test_a_field_the_file_does_not_record_is_named_in_the_playbooks_words(qtbot,
     assert model.data(model.index(row, 1)) == "1"  # the header row, where the column is missing
     assert model.data(model.index(row, 2), Qt.ItemDataRole.ToolTipRole) == \
         "costUsd (USD per request), may be not observed"
+    assert model.data(model.index(row, 4)) == (
+        "column missing: add it, give one value for every row (tick 'Cost (USD)' under Values for fields the files "
+        "do not record), or declare it not observed (tick 'Cost (USD)' under Values for fields the files do not "
+        "record and leave its value empty)")
+    assert "--set costUsd=VALUE" in model.data(model.index(row, 4), Qt.ItemDataRole.ToolTipRole)  # as ipw import says it
+
+
+def test_a_field_the_dialog_cannot_give_keeps_the_command_line_hint(qtbot, dialog, tmp_path):
+    lacking = [name for name in FIELD_NAMES if name != "model"]
+    assert read(qtbot, dialog, [write_csv(tmp_path / "nomodel.csv", [GOOD], header=lacking)]) == "preview"
+    model = dialog.problem_model
+    (row,) = [r for r in range(model.rowCount()) if model.data(model.index(r, 2)) == "Model"]
+    assert "(--set model=VALUE)" in model.data(model.index(row, 4))
 
 
 def test_preview_headers_use_the_playbooks_words_with_the_field_name_in_the_tooltip(qtbot, dialog, tmp_path):
