@@ -91,7 +91,8 @@ def test_a_field_the_file_does_not_record_is_named_in_the_playbooks_words(qtbot,
         "column missing: add it, give one value for every row (tick 'Cost (USD)' under Values for fields the files "
         "do not record), or declare it not observed (tick 'Cost (USD)' under Values for fields the files do not "
         "record and leave its value empty)")
-    assert "--set costUsd=VALUE" in model.data(model.index(row, 4), Qt.ItemDataRole.ToolTipRole)  # as ipw import says it
+    tooltip = model.data(model.index(row, 4), Qt.ItemDataRole.ToolTipRole)
+    assert "--set costUsd=VALUE" in tooltip  # the tooltip keeps the words ipw import prints
 
 
 def test_a_field_the_dialog_cannot_give_keeps_the_command_line_hint(qtbot, dialog, tmp_path):
