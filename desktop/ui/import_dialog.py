@@ -296,6 +296,10 @@ class ImportDialog(ImportPages, QDialog):
                    + " Cancel and fix the files, or import only the valid rows (the choice is recorded).")
         if valid == 0:
             verdict += " <b>No valid row to import.</b>"
+        warned = sum(source.warning_count for source in parsed)
+        if warned:
+            verdict += ("<br>" + theme.span("warning", f"{warned:,} plausibility warning(s).", bold=True)
+                        + " To import these rows, say below why they are right (the reason is recorded).")
         repeated = duplicates(self.document.store, parsed)
         if repeated:
             verdict += "<br>" + theme.span("warning", "Imported before:", bold=True) + " " + html.escape(", ".join(

@@ -76,8 +76,8 @@ class ProblemModel(QAbstractTableModel):
         column = index.column()
         if column == 2:
             return self._column(problem, tooltip=role == Qt.ItemDataRole.ToolTipRole)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return str(problem)
+        if role == Qt.ItemDataRole.ToolTipRole:  # the whole line, for a reason wider than its cell
+            return str(problem).replace(problem.reason, dialog_reason(problem.reason, self.settable))
         if column == 0:
             return problem.source
         if column == 1:
