@@ -24,11 +24,13 @@ from typing import Any
 import polars as pl
 
 from desktop.importers.benchmarks.keys import Keyed
+from desktop.importers import spend_logs
 from desktop.importers.request_log import flatten_structs
 
 # ---- Constants
 
-PER_REQUEST_TOOLS = {"aiperf": "AIPerf profile_export.jsonl", "inference-perf": "inference-perf per-request file"}
+PER_REQUEST_TOOLS = {"aiperf": "AIPerf profile_export.jsonl", "inference-perf": "inference-perf per-request file",
+                     "litellm": spend_logs.LABEL}
 _SIBLING_BYTES = 16 * 1024 * 1024
 _TIME_TO_MS = {"ms": 1.0, "s": 1000.0, "sec": 1000.0, "us": 1e-3, "ns": 1e-6}
 
@@ -36,10 +38,13 @@ _TIME_TO_MS = {"ms": 1.0, "s": 1000.0, "sec": 1000.0, "us": 1e-3, "ns": 1e-6}
 # ---- Public API
 
 def detect_per_request(document: Any) -> str | None:
-    """'aiperf' or 'inference-perf' when the (first) record is one of their per-request records."""
+    """'aiperf', 'inference-perf' or 'litellm' (a LiteLLM spend-log row) when the (first) record is one of their
+    per-request records."""
     sample = document[0] if isinstance(document, list) and document else document
     if not isinstance(sample, dict):
         return None
+    if spend_logs.is_spend_log_row(sample):
+        return "litellm"
     metrics = sample.get("metrics")
     if isinstance(sample.get("metadata"), dict) and isinstance(metrics, dict) and any(
             isinstance(v, dict) and "value" in v for v in metrics.values()):
@@ -68,6 +73,8 @@ def why_not_per_request(document: Any) -> str | None:
 def request_columns(tool: str, frame: pl.DataFrame, source_path: Path | None,
                     notes: list[str]) -> tuple[pl.DataFrame, dict[str, Any]]:
     """(the records as request-log columns, values read from the tool's files beside this one)."""
+    if tool == "litellm":  # a proxy's log: no run settings written beside it
+        return spend_logs.spend_log_columns(frame, notes), {}
     if tool == "aiperf":
         columns = _aiperf(frame, notes)
         found = _aiperf_beside(source_path)
