@@ -1,4 +1,5 @@
-"""Per-request files of benchmark tools, turned into request-log columns and aggregated by the request-log path.
+"""Per-request files of benchmark tools (and LiteLLM spend-log rows, see spend_logs.py), turned into request-log
+columns and aggregated by the request-log path.
 
 AIPerf's `profile_export.jsonl` (one object per request: `metadata`, `metrics.<name>.{value, unit}`) and
 inference-perf's `per_request_lifecycle_metrics.json` (a list: `computed_metrics` in seconds, `info` with the
