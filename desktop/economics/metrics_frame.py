@@ -69,7 +69,10 @@ def compute_metrics_frame(frame: pl.DataFrame, reviewer_rate_usd_per_hour: float
                           rows: Sequence[Mapping[str, Any]] | None = None) -> MetricsReport:
     """`compute_metrics` over a trace frame. `modelled_cost` (USD per request, aligned with the frame's rows,
     null where none) fills costUsd only where it was not observed. `rows`, when the frame was made from row
-    dicts, are the dicts `report.traces` hands back."""
+    dicts, are the dicts `report.traces` hands back.
+
+    The frame should hold each column in one chunk (as `read_trace_frame` gives it): the report's frame shares
+    its columns, and selecting from many small chunks would copy them."""
     rate, target = reviewer_rate_usd_per_hour, target_p95_ms
     if modelled_cost is None:
         modelled_cost = pl.repeat(None, frame.height, dtype=pl.Float64, eager=True)

@@ -84,7 +84,7 @@ def reference_comparison(rows: int) -> None:
         reference = compute_metrics(store.iter_traces(), 60.0, 20_000.0)
         per_row = time.perf_counter() - start
         start = time.perf_counter()
-        columnar = compute_metrics_frame(read_trace_frame(store).rechunk(), 60.0, 20_000.0)
+        columnar = compute_metrics_frame(read_trace_frame(store), 60.0, 20_000.0)
         frame_s = time.perf_counter() - start
     same = (reference.groups, reference.workloads, reference.best, reference.routes) == (
         columnar.groups, columnar.workloads, columnar.best, columnar.routes)
