@@ -131,8 +131,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     with reading(args.file) as (store, workbook):
         economics = load_economics(store, workbook, playbook(), **options)
     if args.json:
-        data = economics.report.to_json(detail=args.detail, per_row=not args.summary)
-        data.pop("traces", None)
+        data = economics.report.to_json(detail=args.detail, per_row=not args.summary, traces=False)
         data["recommendation"] = economics.recommendation.to_json(detail=args.detail)
         data["reviewerRateUsdPerHour"] = economics.reviewer_rate
         data["targetP95Ms"] = economics.target_p95_ms
