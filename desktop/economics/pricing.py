@@ -75,11 +75,11 @@ class ModelledCosts(Mapping[Any, ModelledCost]):
 
     def __init__(self, table: pl.DataFrame, cost_usd: pl.Series, entries: Mapping[str, TokenPrice],
                  ids: Sequence[Any] | None) -> None:
-        self._table = table  # rows without observed cost: __index, id, provider, model, key, cost, reason kind
+        self._table = table  # the rows without an observed cost: __index, id, provider, model, key, cost
         self.cost_usd = cost_usd
         self._entries = entries
         self._ids = ids
-        self._positions: dict[Any, int] | None = None
+        self._positions: Mapping[Any, int] | None = None
 
     def _id_list(self) -> list[Any]:
         if self._ids is not None:
