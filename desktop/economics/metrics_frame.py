@@ -195,7 +195,8 @@ def _inputs(frame: pl.DataFrame, given: Mapping[str, pl.Series] = {}) -> dict[st
         "__cost": number_column(frame, "costUsd"), "__accepted": number_column(frame, "acceptedOutputRate"),
         "__review": number_column(frame, "reviewMinutes"), "__hit": number_column(frame, "cacheHitRate"),
         "__input": number_column(frame, "inputTokens"), "__output": number_column(frame, "outputTokens"),
-        "__tps": number_column(frame, "outputTokensPerSecond"), "__concurrency": or_zero(number_column(frame, "concurrency")),
+        "__tps": number_column(frame, "outputTokensPerSecond"),
+        "__concurrency": or_zero(number_column(frame, "concurrency")),
         "__p95": number_column(frame, "latencyP95Ms"),
         "__util": pl.col("__util") if "__util" in given else number_column(frame, "gpuUtilization"),
         "__retry": pl.col("__retry") if "__retry" in given else number_column(frame, "retryRate"),
@@ -379,5 +380,5 @@ def _routes(work: pl.DataFrame, ids: _Ids) -> tuple[RouteMeasures, ...]:
                  for name, rows, util_sum, util_rows, index, headroom, concurrency in table.iter_rows())
 
 
-__all__ = ["METRIC_COLUMNS", "ROW_COLUMNS", "compute_metrics_frame", "constant_column", "number_column", "or_zero", "rows_to_frame",
-           "text_column"]
+__all__ = ["METRIC_COLUMNS", "ROW_COLUMNS", "compute_metrics_frame", "constant_column", "extra_numbers", "number_column",
+           "or_zero", "rows_to_frame", "text_column"]
