@@ -131,8 +131,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     with reading(args.file) as (store, workbook):
         economics = load_economics(store, workbook, playbook(), **options)
     if args.json:
-        data = economics.report.to_json(detail=args.detail, per_row=not args.summary)
-        data.pop("traces", None)
+        data = economics.report.to_json(detail=args.detail, per_row=not args.summary, traces=False)
         data["recommendation"] = economics.recommendation.to_json(detail=args.detail)
         data["reviewerRateUsdPerHour"] = economics.reviewer_rate
         data["targetP95Ms"] = economics.target_p95_ms
@@ -156,15 +155,39 @@ def print_json_with_rows(data: dict[str, Any], key: str, rows: Iterable[dict[str
     written = False
     rows = iter(rows)
     while batch := list(islice(rows, JSON_ROWS_PER_WRITE)):
-        text = json.dumps(no_nan(batch), ensure_ascii=False, allow_nan=False, indent=2)
-        # The batch as a list is "[\n  {...},\n  {...}\n]"; inside the object its entries sit two deeper.
-        body = text[2:-2].replace("\n", "\n  ")
-        write((",\n  " if written else "\n  ").encode("utf-8") + body.encode("utf-8"))
+        write(((",\n" if written else "\n") + ",\n".join(map(_row_json, batch))).encode("utf-8"))
         written = True
     write(b"\n  ],\n" if written else b"],\n")
-    rest = json.dumps(no_nan(data), ensure_ascii=False, allow_nan=False, indent=2)
-    write(rest[2:].encode("utf-8") + b"\n")
+    # The rest as it comes from the encoder too: a million rows' p95 pairs are millions of small strings.
+    pending: list[str] = []
+    size, skip = 0, len("{\n")  # the object's opening is written above
+    for chunk in json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=2).iterencode(no_nan(data)):
+        if skip:
+            chunk, skip = chunk[skip:], max(0, skip - len(chunk))
+        pending.append(chunk)
+        size += len(chunk)
+        if size >= 1 << 20:
+            write("".join(pending).encode("utf-8"))
+            pending, size = [], 0
+    write("".join(pending).encode("utf-8") + b"\n")
     sys.stdout.flush()
+
+
+# A flat row (scalars only) in the indented layout, through the C encoder: with `indent` set, json encodes in
+# Python, several times slower; the separators give the same text for a dict two levels deep.
+_FLAT_ROW = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",\n      ", ": "))
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _row_json(row: dict[str, Any]) -> str:
+    """One row as `print_json` writes it inside the array: four spaces in, its keys six."""
+    if row and all(isinstance(value, _SCALARS) for value in row.values()):
+        try:
+            return "    {\n      " + _FLAT_ROW.encode(row)[1:-1] + "\n    }"
+        except ValueError:  # NaN or an infinity: print_json writes null
+            pass
+    text = json.dumps(no_nan(row), ensure_ascii=False, allow_nan=False, indent=2)
+    return "    " + text.replace("\n", "\n    ")
 
 
 def metrics_lines(path: Path, economics: Economics, options: dict[str, Any], summary: bool = False) -> list[str]:

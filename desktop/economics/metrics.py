@@ -126,10 +126,11 @@ class MetricsReport:
                 entry["costBasis"] = t.cost_basis
             yield entry
 
-    def to_json(self, detail: bool = False, per_row: bool = True) -> dict[str, Any]:
+    def to_json(self, detail: bool = False, per_row: bool = True, traces: bool = True) -> dict[str, Any]:
         """`traces`, `groups` and `workloads` as `ipw metrics --json` prints them; `detail` adds the reasons.
         `per_row=False` (`ipw metrics --summary`) leaves out the arrays with an entry per trace row: `traces`
-        and each group's `p95LatencyMsByConcurrency` (a million rows make each of them tens of megabytes)."""
+        and each group's `p95LatencyMsByConcurrency` (a million rows make each of them tens of megabytes);
+        `traces=False` leaves out `traces` only (for a caller writing `trace_entries` as they come)."""
         groups = []
         for g in self.groups:
             entry = {
@@ -146,7 +147,7 @@ class MetricsReport:
             groups.append(entry)
         workloads = [{"workload": w.workload, "batchDisplacementShare": w.batch_displacement_share}
                      for w in self.workloads]
-        result = {"traces": list(self.trace_entries(detail))} if per_row else {}
+        result = {"traces": list(self.trace_entries(detail))} if per_row and traces else {}
         return {**result, "groups": groups, "workloads": workloads}
 
 

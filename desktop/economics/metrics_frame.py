@@ -69,22 +69,29 @@ def compute_metrics_frame(frame: pl.DataFrame, reviewer_rate_usd_per_hour: float
                           rows: Sequence[Mapping[str, Any]] | None = None) -> MetricsReport:
     """`compute_metrics` over a trace frame. `modelled_cost` (USD per request, aligned with the frame's rows,
     null where none) fills costUsd only where it was not observed. `rows`, when the frame was made from row
-    dicts, are the dicts `report.traces` hands back."""
+    dicts, are the dicts `report.traces` hands back.
+
+    The frame should hold each column in one chunk (as `read_trace_frame` gives it): the report's frame shares
+    its columns, and selecting from many small chunks would copy them."""
     rate, target = reviewer_rate_usd_per_hour, target_p95_ms
     if modelled_cost is None:
         modelled_cost = pl.repeat(None, frame.height, dtype=pl.Float64, eager=True)
-    inputs = _inputs(frame)
+    given = {alias: column for alias, name in (("__util", "gpuUtilization"), ("__retry", "retryRate"))
+             if (column := extra_numbers(frame, name)) is not None}
+    inputs = _inputs(frame, given)
     values = _row_values(rate)
     metrics = _row_metrics()
     # Only the new columns are computed, a slice of rows at a time (the expressions' intermediate columns
     # then never span a million rows), and made contiguous; the frame's own columns are shared, not copied.
     modelled_cost = modelled_cost.cast(pl.Float64)
-    shared = {name: expr for name, expr in inputs.items() if expr.meta.is_column()}  # a column as it is
+    shared = {name: expr for name, expr in inputs.items()  # a column of the frame as it is
+              if expr.meta.is_column() and name not in given}
     computed = [name for name in inputs if name not in shared and name in _USED_LATER]
     parts = [frame.slice(start, SLICE_ROWS).lazy().with_columns(
                  modelled_cost.slice(start, SLICE_ROWS).alias(MODELLED),
                  pl.int_range(start, start + pl.len(), dtype=pl.Int64).alias(_INDEX),
-                 constant_column(60.0, min(SLICE_ROWS, frame.height - start)).alias("__sixty"))
+                 constant_column(60.0, min(SLICE_ROWS, frame.height - start)).alias("__sixty"),
+                 *(column.slice(start, SLICE_ROWS).alias(alias) for alias, column in given.items()))
              .with_columns(**inputs).with_columns(**values).with_columns(**metrics)
              .select(MODELLED, _INDEX, *computed, *metrics).collect()
              for start in range(0, max(frame.height, 1), SLICE_ROWS)]
@@ -122,6 +129,23 @@ def _extra_number(frame: pl.DataFrame, name: str) -> pl.Expr:
     if "extras" not in frame.columns or frame.schema["extras"] != pl.String:
         return pl.lit(None, dtype=pl.Float64)
     return _parsed(pl.col("extras").str.json_path_match(f"$.{name}"))
+
+
+def extra_numbers(frame: pl.DataFrame, name: str) -> pl.Series | None:
+    """`as_number` of an extra held in the extras JSON, as a column; None when it is a column of its own.
+    Only the rows whose extras name it are parsed (JSON parsing is the slow part; most rows have no extras
+    or other ones)."""
+    if name in frame.columns:
+        return None
+    if "extras" not in frame.columns or frame.schema["extras"] != pl.String:
+        return pl.repeat(None, frame.height, dtype=pl.Float64, eager=True)
+    naming = frame.select(pl.col("extras").str.contains(f'"{name}"', literal=True).fill_null(False)).to_series()
+    result = pl.repeat(None, frame.height, dtype=pl.Float64, eager=True)
+    if naming.any():
+        where = naming.arg_true()
+        parsed = frame.select(pl.col("extras").gather(where)).select(_extra_number(frame, name)).to_series()
+        result = result.scatter(where, parsed)
+    return result
 
 
 def _parsed(text: pl.Expr) -> pl.Expr:
@@ -164,14 +188,19 @@ def or_zero(value: pl.Expr) -> pl.Expr:
     return pl.when(value.is_null() | (value == 0)).then(pl.lit(0.0)).otherwise(value)
 
 
-def _inputs(frame: pl.DataFrame) -> dict[str, pl.Expr]:
+def _inputs(frame: pl.DataFrame, given: Mapping[str, pl.Series] = {}) -> dict[str, pl.Expr]:
+    """The reference's reading of each value, as expressions; `given` names inputs already computed as columns
+    (added to the frame under those names)."""
     return {
         "__cost": number_column(frame, "costUsd"), "__accepted": number_column(frame, "acceptedOutputRate"),
         "__review": number_column(frame, "reviewMinutes"), "__hit": number_column(frame, "cacheHitRate"),
         "__input": number_column(frame, "inputTokens"), "__output": number_column(frame, "outputTokens"),
-        "__tps": number_column(frame, "outputTokensPerSecond"), "__concurrency": or_zero(number_column(frame, "concurrency")),
-        "__p95": number_column(frame, "latencyP95Ms"), "__util": number_column(frame, "gpuUtilization"),
-        "__retry": number_column(frame, "retryRate"), "__batch": _flag_column(frame, "batchEligible"),
+        "__tps": number_column(frame, "outputTokensPerSecond"),
+        "__concurrency": or_zero(number_column(frame, "concurrency")),
+        "__p95": number_column(frame, "latencyP95Ms"),
+        "__util": pl.col("__util") if "__util" in given else number_column(frame, "gpuUtilization"),
+        "__retry": pl.col("__retry") if "__retry" in given else number_column(frame, "retryRate"),
+        "__batch": _flag_column(frame, "batchEligible"),
         **{f"__{key}": text_column(frame, key) for key in KEYS},
     }
 
@@ -351,5 +380,5 @@ def _routes(work: pl.DataFrame, ids: _Ids) -> tuple[RouteMeasures, ...]:
                  for name, rows, util_sum, util_rows, index, headroom, concurrency in table.iter_rows())
 
 
-__all__ = ["METRIC_COLUMNS", "ROW_COLUMNS", "compute_metrics_frame", "constant_column", "number_column", "or_zero", "rows_to_frame",
-           "text_column"]
+__all__ = ["METRIC_COLUMNS", "ROW_COLUMNS", "compute_metrics_frame", "constant_column", "extra_numbers", "number_column",
+           "or_zero", "rows_to_frame", "text_column"]

@@ -75,11 +75,11 @@ class ModelledCosts(Mapping[Any, ModelledCost]):
 
     def __init__(self, table: pl.DataFrame, cost_usd: pl.Series, entries: Mapping[str, TokenPrice],
                  ids: Sequence[Any] | None) -> None:
-        self._table = table  # rows without observed cost: __index, id, provider, model, key, cost, reason kind
+        self._table = table  # the rows without an observed cost: __index, id, provider, model, key, cost
         self.cost_usd = cost_usd
         self._entries = entries
         self._ids = ids
-        self._positions: dict[Any, int] | None = None
+        self._positions: Mapping[Any, int] | None = None
 
     def _id_list(self) -> list[Any]:
         if self._ids is not None:
@@ -170,7 +170,8 @@ def modelled_costs_frame(frame: pl.DataFrame, catalog: Catalog | None = None,
         pl.int_range(pl.len(), dtype=pl.Int64).alias("__index"),
         (pl.col("id") if "id" in frame.columns else pl.lit(None)).alias("id"),
         text_column(frame, "provider").alias("provider"), text_column(frame, "model").alias("model"),
-        number_column(frame, "costUsd").alias("__observed"), or_zero(number_column(frame, "cacheHitRate")).alias("__hit"),
+        number_column(frame, "costUsd").alias("__observed"),
+        or_zero(number_column(frame, "cacheHitRate")).alias("__hit"),
         or_zero(number_column(frame, "inputTokens")).alias("__in"),
         or_zero(number_column(frame, "outputTokens")).alias("__out"),
         constant_column(1e6, frame.height).alias("__million"),

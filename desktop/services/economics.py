@@ -40,17 +40,10 @@ def load_economics(store: WorkbookStore, workbook: Workbook, playbook: Playbook 
     `override` replaces the recorded one for this computation (e.g. to preview an override).
     """
     inputs = load_inputs(store)
-    return compute_economics(_contiguous(read_trace_frame(store)), workbook, scenarios=inputs.scenarios,
+    return compute_economics(read_trace_frame(store), workbook, scenarios=inputs.scenarios,
                              override=inputs.override if override is UNSET else override,
                              catalog=inputs.catalog, playbook=playbook, reviewer_rate=reviewer_rate,
                              target_p95_ms=target_p95_ms, problems=inputs.problems)
-
-
-def _contiguous(frame):
-    """The frame in one chunk per column. The driver hands back a thousand small record batches; computing on
-    them is slower, and every select over them copies them into one chunk anyway, while the chunked frame is
-    still referenced (1M rows: +375 MB)."""
-    return frame.rechunk() if max(frame.n_chunks("all"), default=1) > 1 else frame
 
 
 def run_economics(database: Path, workbook: Workbook, playbook: Playbook,

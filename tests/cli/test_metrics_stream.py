@@ -69,3 +69,18 @@ def test_summary_leaves_the_per_row_array_out(ipw, sample):
     assert "#1 " not in text and "per-row metrics left out: --summary; 8 rows" in text
     assert "p95 by concurrency" not in text and "fallback Managed API only" in text
     assert "Recommended route: Managed API only" in text
+
+
+def test_rows_of_any_shape_are_written_as_print_json_writes_them(capsys, monkeypatch):
+    """Flat rows go through the fast encoder; nested values, NaN, infinities, empty rows, text with quotes,
+    newlines and non-ASCII through the indented one; both give print_json's bytes."""
+    from desktop.cli.common import print_json
+
+    rows = [{"id": 1, "a": 0.1, "b": None, "c": True, "d": "x\n\"y\" é"}, {"id": 2, "nested": {"k": [1, {}]}},
+            {"id": 3, "nan": float("nan"), "inf": float("-inf")}, {}, {"id": 5, "list": []}, {"id": 6, "big": 1e300}]
+    data = {"groups": [{"g": 1}], "empty": {}, "n": None}
+    monkeypatch.setattr(economics_commands, "JSON_ROWS_PER_WRITE", 4)
+    economics_commands.print_json_with_rows(data, "traces", rows)
+    streamed = capsys.readouterr().out
+    print_json({"traces": rows, **data})
+    assert streamed == capsys.readouterr().out

@@ -157,9 +157,10 @@ class ChartData:
 
     def trace_frame(self) -> pl.DataFrame:
         """The rows in the workload filter as columns: `index` (the row's position in `report.traces`, where its
-        id and row dict are built on demand), `workload`, `route`, `p95`, `cost` (per accepted output) and
-        `reason` (why that cost is null), `basis` (observed or modelled) and the numbers in `_NUMBERS`. Read from the report's frame; a report of row objects (the
-        per-row reference, a test's stand-in) is turned into the same columns."""
+        id and row dict are built on demand), `workload`, `route`, `p95`, `cost` (per accepted output),
+        `reason` (why that cost is null), `basis` (observed or modelled) and the numbers in `_NUMBERS`. Read
+        from the report's frame; a report of row objects (the per-row reference, a test's stand-in) is turned
+        into the same columns."""
         frame = getattr(self.report, "frame", None)
         if frame is not None:
             from desktop.economics.metrics_frame import COST, COST_BASIS, COST_REASON, number_column, text_column
