@@ -112,3 +112,20 @@ def test_an_unreadable_timestamp_is_a_problem_on_its_line(tmp_path):
     parsed = parse_source(write_rows(tmp_path / "spend.jsonl", rows), set_values={**ASKED, "concurrency": "2"})
     assert [(p.row, p.column, p.reason) for p in parsed.problems] == [
         (5, "latency_ms", "is required for a successful request")]
+
+
+def test_a_json_array_export_with_iso_timestamps_reads_the_same(tmp_path):
+    # A database's JSON export of the table: one array, timestamps as 2026-12-06T18:59:22.336472Z
+    rows = rows_of("spend-logs-c8.jsonl")
+    for row in rows:
+        for key in ("startTime", "endTime", "completionStartTime"):
+            row[key] = row[key].replace(" ", "T").replace("+00:00", "Z")
+    path = tmp_path / "spend.json"
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    parsed = parse_source(path, set_values={**ASKED, "concurrency": "8"})
+    assert parsed.ok, parsed.problem_lines()
+    (trace,) = parsed.preview()
+    _, _, _, _, p50, p95, _, ttft, _ = README[8]
+    assert trace["latencyP50Ms"] == pytest.approx(p50, abs=0.0006)
+    assert trace["latencyP95Ms"] == pytest.approx(p95, abs=0.0006)
+    assert trace["ttftMs"] == pytest.approx(ttft, abs=0.0006)
