@@ -79,6 +79,17 @@ def test_info_on_the_sample_loads_nothing_heavy(sample, tmp_path, ipw):
     assert heavy_in(modules) == []
 
 
+def test_info_computes_the_economics_once_when_nothing_is_cached_then_loads_nothing_heavy(sample, tmp_path,
+                                                                                          monkeypatch):
+    cache = tmp_path / "empty-cache"
+    monkeypatch.setenv("IPW_USER_CACHE_DIR", str(cache))  # what ipw new cached is not there
+    first = probe("info", sample)  # computes the economics (it may load what that needs) and caches them
+    assert first[0] == 0 and any(path.is_file() for path in cache.rglob("*")), first[1]
+    code, output, modules = probe("info", sample)
+    assert code == 0 and output == first[1]
+    assert heavy_in(modules) == []
+
+
 def test_verify_of_an_exported_memo_loads_no_numpy_polars_or_qt(sample, tmp_path, ipw):
     memo = tmp_path / "memo.pdf"
     assert ipw("export", sample, "--pdf", memo).code == 0
