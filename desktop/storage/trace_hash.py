@@ -48,8 +48,34 @@ def stored_traces_hash(store: WorkbookStore) -> tuple[str, int] | None:
 
 
 def current_traces_hash(store: WorkbookStore) -> tuple[str, int]:
-    """(sha256, count) of the visible rows: the stored record when current, else computed now."""
-    return stored_traces_hash(store) or compute_traces_hash(store)
+    """(sha256, count) of the visible rows: the stored record when current, else the one computed for this very
+    file before (a file without a record, e.g. written by an older version, opened read-only), else computed now."""
+    stored = stored_traces_hash(store)
+    if stored is not None:
+        return stored
+    identity = _file_identity(store)
+    if identity is not None:
+        from desktop.storage import derived_cache
+
+        known = derived_cache.get("traces-hash", identity)
+        if isinstance(known, list) and len(known) == 2 and isinstance(known[0], str) and isinstance(known[1], int):
+            return known[0], known[1]
+    sha, count = compute_traces_hash(store)
+    if identity is not None:
+        derived_cache.put("traces-hash", identity, [sha, count])
+    return sha, count
+
+
+def _file_identity(store: WorkbookStore) -> str | None:
+    """The cache key of the store's file as it is now, when it is a file nobody is writing through this store."""
+    from desktop.storage.workbook_file import _file_identity as identity_of
+
+    if store.path is None or store.conn.in_transaction or not store.path.exists():
+        return None
+    try:
+        return identity_of(store.path)
+    except OSError:
+        return None
 
 
 def refresh_traces_hash(store: WorkbookStore) -> tuple[str, int]:

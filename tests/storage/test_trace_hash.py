@@ -143,3 +143,27 @@ def test_a_saved_working_copy_carries_a_current_record(tmp_path):
         assert trace_hash.stored_traces_hash(saved) == (traces_content_hash(saved.iter_traces()), 38)
     finally:
         saved.close()
+
+
+def test_a_file_without_a_record_is_hashed_once_per_version(tmp_path, monkeypatch):
+    store = _workbook_with(tmp_path, [_random_row(random.Random(11)) for _ in range(12)])  # no record, as old files
+    store.close()
+    reader = open_store(tmp_path / "w.ipwb", writable=False)
+    expected = (traces_content_hash(reader.iter_traces()), 20)
+    computed = []
+    real = trace_hash.compute_traces_hash
+    monkeypatch.setattr(trace_hash, "compute_traces_hash", lambda s: computed.append(1) or real(s))
+    assert trace_hash.current_traces_hash(reader) == expected
+    assert trace_hash.current_traces_hash(reader) == expected
+    assert computed == [1]  # the second answer came from the user's cache
+    reader.close()
+    conn = sqlite3.connect(tmp_path / "w.ipwb")
+    conn.execute('UPDATE traces SET "reviewMinutes" = 9.5 WHERE id = 1')  # a new version of the file
+    conn.commit()
+    conn.close()
+    reader = open_store(tmp_path / "w.ipwb", writable=False)
+    try:
+        assert trace_hash.current_traces_hash(reader) == (traces_content_hash(reader.iter_traces()), 20)
+        assert computed == [1, 1]
+    finally:
+        reader.close()
