@@ -135,52 +135,46 @@ def frame_content_hash(frame: Any) -> str:
 
 
 def _slice_bytes(part: Any) -> bytes:
+    """The slice's rows as canonical JSON lines, joined. One polars pass writes every row whose values polars
+    writes as Python would; rows holding any other value (a number below 1e-4 or from 1e16 up, a text that JSON
+    escapes or that is not ASCII, extra fields) are written by the row-dict code instead."""
     import polars as pl
 
-    texts = pl.DataFrame({name: _field_text(part, name) for name in _SORTED_FIELDS})
     pieces: list[Any] = []
+    odd: list[Any] = [pl.col("extras").is_not_null()]
     for i, name in enumerate(_SORTED_FIELDS):
-        pieces.append(pl.lit(("{" if i == 0 else ",") + encode_basestring(name) + ":"))
-        pieces.append(pl.col(name))
+        text, unusual = _field_expressions(name)
+        pieces += [pl.lit(("{" if i == 0 else ",") + encode_basestring(name) + ":"), text]
+        odd.append(unusual)
     pieces.append(pl.lit("}\n"))
-    lines = texts.select(pl.concat_str(pieces)).to_series()
-    with_extras = part["extras"].is_not_null().arg_true()
-    if len(with_extras):
+    result = part.select(pl.concat_str(pieces).alias("line"), pl.any_horizontal(odd).alias("odd"))
+    lines = result["line"]
+    unusual_rows = result["odd"].arg_true()
+    if len(unusual_rows):
         from desktop.storage.trace_frame import frame_rows
 
-        rows = frame_rows(part[with_extras])
         texts = [_row_bytes({k: v for k, v in row.items() if k not in ("id", "importId")}).decode("utf-8")
-                 for row in rows]
-        lines = lines.scatter(with_extras, texts)
+                 for row in frame_rows(part[unusual_rows])]
+        lines = lines.scatter(unusual_rows, texts)
     return lines.str.join("").item().encode("utf-8")
 
 
-def _field_text(part: Any, name: str) -> Any:
-    """One column's canonical JSON text per row (numbers as quoted shortest decimals), as a String Series."""
+def _field_expressions(name: str) -> tuple[Any, Any]:
+    """(canonical JSON text of the column when the value is usual, whether the value is unusual)."""
     import polars as pl
 
-    column = part[name]
+    column = pl.col(name)
     kind = FIELDS_BY_NAME[name].kind
     if kind is Kind.BOOLEAN:
-        text = pl.select(pl.when(column).then(pl.lit("true")).when(column.not_()).then(pl.lit("false"))
-                         .otherwise(pl.lit("null"))).to_series()
-        return text
+        text = pl.when(column).then(pl.lit("true")).when(column.not_()).then(pl.lit("false")).otherwise(pl.lit("null"))
+        return text, pl.lit(False)
     if kind in (Kind.ROUTE, Kind.TEXT):
-        plain = column.str.contains(_PLAIN_TEXT).fill_null(True)
-        text = pl.select(pl.when(column.is_null()).then(pl.lit("null"))
-                         .otherwise(pl.lit('"') + column + pl.lit('"'))).to_series()
-        odd = (~plain).arg_true()
-        if len(odd):
-            text = text.scatter(odd, [encode_basestring(canonicalise(v)) for v in column[odd].to_list()])
-        return text
-    numbers = column.cast(pl.Float64)
-    magnitude = numbers.abs()
-    odd_mask = (((magnitude < 1e-4) & (magnitude > 0)) | (magnitude >= 1e16) | ~numbers.is_finite()).fill_null(False)
-    digits = numbers.cast(pl.String).str.strip_suffix(".0")
-    text = pl.select(pl.when(numbers.is_null()).then(pl.lit("null"))
-                     .when(numbers == 0).then(pl.lit('"0"'))  # -0.0 too
-                     .otherwise(pl.lit('"') + digits + pl.lit('"'))).to_series()
-    odd = odd_mask.arg_true()
-    if len(odd):
-        text = text.scatter(odd, [json.dumps(canonicalise(v)) for v in numbers[odd].to_list()])
-    return text
+        text = pl.when(column.is_null()).then(pl.lit("null")).otherwise(pl.lit('"') + column + pl.lit('"'))
+        return text, ~column.str.contains(_PLAIN_TEXT).fill_null(True)
+    number = column.cast(pl.Float64)
+    magnitude = number.abs()
+    unusual = (((magnitude < 1e-4) & (magnitude > 0)) | (magnitude >= 1e16) | ~number.is_finite()).fill_null(False)
+    text = (pl.when(number.is_null()).then(pl.lit("null"))
+            .when(number == 0).then(pl.lit('"0"'))  # -0.0 too
+            .otherwise(pl.lit('"') + number.cast(pl.String).str.strip_suffix(".0") + pl.lit('"')))
+    return text, unusual
