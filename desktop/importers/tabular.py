@@ -199,6 +199,18 @@ def combine(decisions: Decisions, parts: list[Part]) -> TableResult:
                        mapping=decisions.mapping, dropped=decisions.dropped, notes=notes)
 
 
+def column_roles(table: RawTable) -> dict[str, str]:
+    """From the header alone, what each raw column feeds: 'text' (a route, boolean or text field), 'number',
+    'percent' (a number field whose header says %), or 'other' (an extra, a blank header, a dropped column)."""
+    targets = _plan(table, {}, "")[0]
+    roles = {f"c{index}": "other" for index in range(len(table.headers))}
+    for target in targets.values():
+        if target.column:
+            roles[target.column] = ("percent" if target.match and target.match.percent else "number") \
+                if _numeric(target.spec) else "text"
+    return roles
+
+
 # ---- Private API
 
 _VOCABULARY = None

@@ -55,7 +55,7 @@ def insert_trace_frame(conn: sqlite3.Connection, import_id: int, frame: pl.DataF
     raises Cancelled between chunks when it asks to stop (the caller's transaction then rolls back).
     """
     progress = progress or NO_PROGRESS
-    frame = frame.select([pl.col(name).cast(dtype) for name, dtype in _DTYPES.items()])
+    frame = frame.select(list(_DTYPES))
     _detach_finished(conn)
     if frame.height < SMALL_ROWS or _attached_count(conn) >= _attach_limit(conn):
         return _insert_bound(conn, import_id, frame, active, progress)
@@ -72,6 +72,13 @@ def insert_trace_frame(conn: sqlite3.Connection, import_id: int, frame: pl.DataF
 
 # ---- Private API
 
+def _chunks(frame: pl.DataFrame):
+    """Slices of CHUNK_ROWS rows in storage types, cast one slice at a time: a frame whose text columns are
+    categoricals (a large import) would take several times its size as plain text all at once."""
+    for chunk in frame.iter_slices(CHUNK_ROWS):
+        yield chunk.select([pl.col(name).cast(dtype) for name, dtype in _DTYPES.items()])
+
+
 def _column_list() -> str:
     return ", ".join(f'"{name}"' for name in ("import_id", *TRACE_INSERT_COLUMNS, "active"))
 
@@ -82,7 +89,7 @@ def _insert_bound(conn: sqlite3.Connection, import_id: int, frame: pl.DataFrame,
     marks = ", ".join("?" * (len(TRACE_INSERT_COLUMNS) + 2))
     sql = f"INSERT INTO traces ({_column_list()}) VALUES ({marks})"
     before = conn.total_changes
-    for chunk in frame.iter_slices(CHUNK_ROWS):
+    for chunk in _chunks(frame):
         check_cancelled(progress)
         columns = [series.to_list() for series in chunk.iter_columns()]
         conn.executemany(sql, zip([import_id] * chunk.height, *columns, [int(active)] * chunk.height))
@@ -105,7 +112,7 @@ def _stage(scratch: Path, frame: pl.DataFrame, progress: Progress) -> None:
                     statement.set_sql_query(pragma)
                     statement.execute_update()
             mode = adbc.INGEST_OPTION_MODE_CREATE
-            for chunk in frame.iter_slices(CHUNK_ROWS):
+            for chunk in _chunks(frame):
                 check_cancelled(progress)
                 with adbc.AdbcStatement(connection) as statement:
                     statement.set_options(**{adbc.INGEST_OPTION_TARGET_TABLE: SCRATCH_TABLE,
