@@ -1,6 +1,6 @@
 """A large delimited trace table read and checked a piece at a time, so memory stays bounded.
 
-A UTF-8 file over STREAM_BYTES is cut at line breaks outside quotes into pieces of about PIECE_BYTES.
+A file over STREAM_BYTES (UTF-8 on disk, or text already in memory) is cut at line breaks outside quotes into pieces of about PIECE_BYTES.
 
 Pass 1 reads each piece and keeps only its witnesses: the few cells per column on which the decisions that
 need every row turn (`tabular.decide`): every distinct text of a route, boolean or text column and of a '%'
@@ -19,9 +19,10 @@ do not correspond one to one (quoted line breaks, blank lines): row numbers then
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import polars as pl
 
@@ -46,11 +47,10 @@ _CATEGORICAL = [spec.name for spec in TRACE_FIELDS if spec.kind in (Kind.ROUTE, 
 
 def validate_in_pieces(text: TextInput, guess: HeaderGuess, *, source: str, set_values: Mapping[str, Any] | None,
                        decimal_comma: bool | None, route_aliases: Mapping[str, str], ticker: FractionTicker,
-                       piece_bytes: int = PIECE_BYTES) -> TableResult | None:
+                       piece_bytes: int | None = None) -> TableResult | None:
     """The same result as reading the whole table and `validate_table`, or None (see the module docstring)."""
-    if not isinstance(text.source, Path):
-        return None
-    path = text.source
+    path, piece_bytes = text.source, piece_bytes or PIECE_BYTES
+    size = path.stat().st_size if isinstance(path, Path) else len(path)
     template = empty_table(text, guess)
     roles = column_roles(template)
     comma_possible = decimal_comma is True or (decimal_comma is None and guess.delimiter == ";")
@@ -60,7 +60,7 @@ def validate_in_pieces(text: TextInput, guess: HeaderGuess, *, source: str, set_
             bounds.append((start, end))
             witnesses.append(frame.select(_witness_expressions(roles, comma_possible)))
             rows += frame.height
-            ticker(0.4 * end / max(path.stat().st_size, 1))
+            ticker(0.4 * end / max(size, 1))
     except (pl.exceptions.PolarsError, _NoCut):
         return None
     if rows != text.lines - guess.line:
@@ -90,10 +90,15 @@ class _NoCut(Exception):
     """No line break outside quotes within a piece."""
 
 
-def _header_end(path: Path, header_line: int) -> int:
+def _open(source: Path | bytes) -> BinaryIO:
+    """The file on disk, or the text already in memory (a small or a converted file)."""
+    return open(source, "rb") if isinstance(source, Path) else io.BytesIO(source)
+
+
+def _header_end(path: Path | bytes, header_line: int) -> int:
     """The byte offset just after the header's last line (polars' skip_lines counts the same line breaks)."""
     offset, seen = 0, 0
-    with open(path, "rb") as handle:
+    with _open(path) as handle:
         while seen < header_line:
             block = handle.read(MiB)
             if not block:
@@ -110,9 +115,10 @@ def _header_end(path: Path, header_line: int) -> int:
     return offset
 
 
-def _pieces(path: Path, guess: HeaderGuess, start: int, piece_bytes: int) -> Iterator[tuple[int, int, pl.DataFrame]]:
-    size = path.stat().st_size
-    with open(path, "rb") as handle:
+def _pieces(path: Path | bytes, guess: HeaderGuess, start: int,
+            piece_bytes: int) -> Iterator[tuple[int, int, pl.DataFrame]]:
+    size = path.stat().st_size if isinstance(path, Path) else len(path)
+    with _open(path) as handle:
         while start < size:
             handle.seek(start)
             block = handle.read(piece_bytes)
@@ -133,8 +139,8 @@ def _cut(block: bytes) -> int:
     raise _NoCut()
 
 
-def _read(path: Path, start: int, end: int, guess: HeaderGuess) -> pl.DataFrame:
-    with open(path, "rb") as handle:
+def _read(path: Path | bytes, start: int, end: int, guess: HeaderGuess) -> pl.DataFrame:
+    with _open(path) as handle:
         handle.seek(start)
         return _parse(handle.read(end - start), guess)
 
