@@ -44,6 +44,7 @@ def stage_import(store: WorkbookStore, *, source: str, format: str, sha256: str,
     import_id = store.add_import(source=source, format=format, sha256=sha256, size=size, rows_read=rows_read,
                                  rows_imported=rows.height, rows_rejected=rows_rejected, details=details,
                                  original=original, active=active)
+    store.traces_changed()
     insert_trace_frame(store.conn, import_id, rows, active=True, progress=progress)
     return import_id
 
