@@ -30,7 +30,7 @@ from desktop.domain.progress import FractionTicker
 from desktop.domain.trace import TRACE_FIELDS, Kind
 from desktop.importers import cells
 from desktop.importers.result import MAX_PROBLEMS
-from desktop.importers.tabular import ROW, RawTable, TableResult, column_roles, combine, decide, validate_part
+from desktop.importers.tabular import ROW, TableResult, column_roles, combine, decide, validate_part
 from desktop.importers.textfile import HeaderGuess, TextInput, empty_table
 
 # ---- Constants

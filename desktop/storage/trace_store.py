@@ -8,7 +8,7 @@ switches it off) by flipping one flag. A row is visible when it is active and it
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 

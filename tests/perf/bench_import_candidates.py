@@ -6,10 +6,11 @@ connection, as `ipw import` does; the timing includes the commit (synchronous=FU
 
 - (a) row tuples: `ParsedSource.rows()` (polars `iter_rows`) into `executemany`, the path before issue 16;
 - (b) column batches: per slice of the frame, the columns as lists zipped into tuples for `executemany`;
-- (c) ADBC bulk ingest: the frame's Arrow stream bound with `AdbcStatement.bind_stream` (no pyarrow) into a
-  table of a private scratch SQLite file, then `ATTACH` + `INSERT INTO traces SELECT ...` in the workbook's
-  transaction (a second connection to the workbook itself could not write while that transaction holds
-  the lock, and two copies of SQLite must not share one file);
+- (c) ADBC bulk ingest, the shipped path (desktop/storage/trace_ingest.py): the frame's Arrow stream bound
+  with `AdbcStatement.bind_stream` (no pyarrow) into a table of a private scratch SQLite file, then `ATTACH`
+  + `INSERT INTO traces SELECT ...` chunk by chunk in the workbook's transaction (a second connection to the
+  workbook itself could not write while that transaction holds the lock, and two copies of SQLite must not
+  share one file);
 - (d) `json_each`: each column of a batch passed as one JSON array, rows assembled by SQLite itself.
 
 Also polars.read_csv of the source as the yardstick, and the parse alone. Prints min/median/max of N runs.
@@ -55,34 +56,9 @@ def column_batches(store, import_id: int, parsed) -> None:
 
 
 def adbc_ingest(store, import_id: int, parsed) -> None:
-    import adbc_driver_manager as adbc
-    import adbc_driver_sqlite
+    from desktop.storage.trace_ingest import insert_trace_frame
 
-    with tempfile.TemporaryDirectory() as folder:
-        scratch = Path(folder) / "staged.sqlite"
-        database = adbc_driver_sqlite.connect(str(scratch))
-        connection = adbc.AdbcConnection(database)
-        try:
-            for pragma in ("PRAGMA journal_mode = OFF", "PRAGMA synchronous = OFF"):
-                with adbc.AdbcStatement(connection) as statement:
-                    statement.set_sql_query(pragma)
-                    statement.execute_update()
-            frame = parsed.valid.with_columns(pl.col("batchEligible").cast(pl.Int64))
-            with adbc.AdbcStatement(connection) as statement:
-                statement.set_options(**{adbc.INGEST_OPTION_TARGET_TABLE: "staged",
-                                         adbc.INGEST_OPTION_MODE: adbc.INGEST_OPTION_MODE_CREATE})
-                statement.bind_stream(frame.__arrow_c_stream__())
-                statement.execute_update()
-        finally:
-            connection.close()
-            database.close()
-        store.conn.execute("ATTACH DATABASE ? AS staged", (str(scratch),))
-        try:
-            fields = ", ".join(f'"{c}"' for c in TRACE_INSERT_COLUMNS)
-            store.conn.execute(f"INSERT INTO traces ({_columns_sql()}) SELECT ?, {fields}, 1 FROM staged.staged",
-                               (import_id,))
-        finally:
-            store.conn.execute("DETACH DATABASE staged")
+    insert_trace_frame(store.conn, import_id, parsed.valid, active=True)
 
 
 def json_each_columns(store, import_id: int, parsed) -> None:
