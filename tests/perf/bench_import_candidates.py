@@ -11,7 +11,10 @@ connection, as `ipw import` does; the timing includes the commit (synchronous=FU
   + `INSERT INTO traces SELECT ...` chunk by chunk in the workbook's transaction (a second connection to the
   workbook itself could not write while that transaction holds the lock, and two copies of SQLite must not
   share one file);
-- (d) `json_each`: each column of a batch passed as one JSON array, rows assembled by SQLite itself.
+- tried and dropped: each column of a batch passed as one JSON array and rows assembled by SQLite with
+  `json_each` + `json_extract` (json_extract parses the whole array again for every cell: quadratic; it did
+  not finish 3 runs at 200,000 rows in 5 minutes); SQLite's own CSV reader is not reachable from Python's
+  sqlite3.
 
 Also polars.read_csv of the source as the yardstick, and the parse alone. Prints min/median/max of N runs.
 
@@ -20,7 +23,6 @@ Run: .venv/bin/python -m tests.perf.bench_import_candidates [rows] [runs]
 
 from __future__ import annotations
 
-import json
 import shutil
 import statistics
 import sys
@@ -61,21 +63,10 @@ def adbc_ingest(store, import_id: int, parsed) -> None:
     insert_trace_frame(store.conn, import_id, parsed.valid, active=True)
 
 
-def json_each_columns(store, import_id: int, parsed) -> None:
-    names = TRACE_INSERT_COLUMNS
-    picks = ", ".join(f"json_extract(?{i + 2}, '$[' || k.key || ']')" for i in range(len(names)))
-    sql = (f"INSERT INTO traces ({_columns_sql()}) SELECT ?1, {picks}, 1 "
-           f"FROM json_each(?2) AS k")
-    for batch in parsed.valid.iter_slices(BATCH):
-        arrays = [json.dumps(series.to_list()) for series in batch.iter_columns()]
-        store.conn.execute(sql, (import_id, *arrays))
-
-
 CANDIDATES: dict[str, Callable] = {
     "(a) row tuples -> executemany": tuples_rows,
     "(b) column batches -> executemany": column_batches,
     "(c) ADBC ingest + INSERT SELECT": adbc_ingest,
-    "(d) json_each column arrays": json_each_columns,
 }
 
 
