@@ -10,16 +10,16 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import polars as pl
+from typing import TYPE_CHECKING, Any
 
 from desktop.domain.errors import FieldError
 from desktop.domain.progress import Progress
 from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME, KNOWN_EXTRA_FIELDS, Kind, check_value
-from desktop.storage.trace_ingest import insert_trace_frame
 from desktop.storage.workbook_file import VISIBLE, WorkbookStore, _configure_for_writing, _connect, now_utc
+
+if TYPE_CHECKING:
+    import numpy as np
+    import polars as pl
 
 FILTER_FIELDS = ("route", "provider", "model", "workload")
 
@@ -44,6 +44,8 @@ def stage_import(store: WorkbookStore, *, source: str, format: str, sha256: str,
     import_id = store.add_import(source=source, format=format, sha256=sha256, size=size, rows_read=rows_read,
                                  rows_imported=rows.height, rows_rejected=rows_rejected, details=details,
                                  original=original, active=active)
+    from desktop.storage.trace_ingest import insert_trace_frame  # polars and the driver load only to import
+
     store.traces_changed()
     insert_trace_frame(store.conn, import_id, rows, active=True, progress=progress)
     return import_id
@@ -139,6 +141,8 @@ def _where(filters: dict[str, str] | None) -> tuple[str, list[Any]]:
 def ordered_ids(store: WorkbookStore, *, sort_field: str | None = None, descending: bool = False,
                 filters: dict[str, str] | None = None) -> np.ndarray:
     """Visible row ids in display order, as a numpy array (no Python object per row is kept)."""
+    import numpy as np  # here, not at the top: verifying or exporting a workbook needs no numpy
+
     where, params = _where(filters)
     order = "traces.id"
     if sort_field in FIELDS_BY_NAME:
