@@ -102,6 +102,8 @@ class ParsedSource:
         sheet: the sheet read, and sheet_names all sheets of the workbook (spreadsheets only).
         header_row: the row holding the header (tabular sources only).
         warnings: plausibility warnings on valid rows; row = the row's place among the valid rows.
+        valid: the valid rows, columns OUTPUT_COLUMNS typed as output_schema() says, except that a CSV read
+            in pieces (desktop/importers/pieces.py) keeps route, provider, model and workload as categoricals.
     """
 
     source: str

@@ -4,6 +4,11 @@ Readers (`textfile`, `sheets`) hand over a `RawTable`: every cell as text, plus 
 sees. This module maps headers to fields, applies units, values given for the whole source (`--set`),
 decimal commas and percentages, and returns the valid rows and a problem for every bad cell. Each field is
 one polars expression, so a million rows cost a few column passes, not a million Python calls.
+
+What must see every row (the decimal comma, '%' columns, the distinct texts of route and boolean columns,
+the kind of each extra) is decided once (`decide`); rows are then checked under those decisions
+(`validate_part`), all at once or a piece at a time (`desktop.importers.pieces`), and `combine` joins the
+parts as if the rows had been checked together.
 """
 
 from __future__ import annotations
