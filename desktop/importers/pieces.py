@@ -36,7 +36,9 @@ from desktop.importers.textfile import HeaderGuess, TextInput, empty_table
 # ---- Constants
 
 MiB = 1024 * 1024
-STREAM_BYTES = 256 * MiB  # below this the whole file is read at once (faster, and memory is not at stake)
+# Up to this (about a million kit rows) the whole file is read at once: ~12% faster than in pieces, and its peak
+# (about 5.5x the file: 643 MB for the 116 MiB million-row file) stays under the 800 MB a 5M-row import may take.
+STREAM_BYTES = 128 * MiB
 PIECE_BYTES = 4 * MiB
 _MAX_CUT_TRIES = 10_000  # line breaks tried, from a piece's end back, for one outside quotes
 _COMMA_DECIMAL = r"^\s*[+-]?[0-9]+,[0-9]+"  # as tabular._decide_decimal_comma looks for it
