@@ -101,7 +101,8 @@ class ParsedSource:
         notes: provenance remarks (unit conversions, computed percentiles, defaults).
         sheet: the sheet read, and sheet_names all sheets of the workbook (spreadsheets only).
         header_row: the row holding the header (tabular sources only).
-        warnings: plausibility warnings on valid rows; row = the row's place among the valid rows.
+        warnings: plausibility warnings on valid rows; row = the row's place among the valid rows (at most
+            plausibility.MAX_WARNINGS; warnings_omitted counts the others, warning_count all of them).
         valid: the valid rows, columns OUTPUT_COLUMNS typed as output_schema() says, except that a CSV read
             in pieces (desktop/importers/pieces.py) keeps route, provider, model and workload as categoricals.
     """
@@ -124,10 +125,15 @@ class ParsedSource:
     problems_omitted: int = 0
     # Implausible values in valid rows (p50 above p95, a unit slip): shown, never a reason to refuse.
     warnings: list[Problem] = field(default_factory=list)
+    warnings_omitted: int = 0
 
     @property
     def rows_valid(self) -> int:
         return self.valid.height
+
+    @property
+    def warning_count(self) -> int:
+        return len(self.warnings) + self.warnings_omitted
 
     @property
     def ok(self) -> bool:
