@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from desktop.importers import benchmarks, columnar, request_log, sql_aggregate
+from desktop.importers import benchmarks, columnar, pieces, request_log, sql_aggregate
 from desktop.importers.benchmarks import csv_summary, per_request
 from desktop.importers.detect import classifier, json_kind
 from desktop.importers.amplification import check_columns, check_line_lengths
@@ -228,6 +228,12 @@ def _delimited(source: SourceFile, format: str, decimal_comma: bool | None, *, s
     if guess.kind == "requests":
         return _request_csv(source, text, guess, decimal_comma, set_values=set_values,
                             route_aliases=route_aliases, ticker=ticker)
+    fmt = "tsv" if guess.delimiter == "\t" else "csv"
+    if source.size > pieces.STREAM_BYTES:  # memory bounded by a piece, not by the file
+        result = pieces.validate_in_pieces(text, guess, source=source.name, set_values=set_values,
+                                           decimal_comma=decimal_comma, route_aliases=route_aliases, ticker=ticker)
+        if result is not None:
+            return _assemble(source, fmt, result, header_row=guess.line)
     try:
         table = read_table(text, guess, ticker.sub(0.0, 0.4))
     except NotUtf8:
@@ -235,7 +241,6 @@ def _delimited(source: SourceFile, format: str, decimal_comma: bool | None, *, s
         table = read_table(text, guess, ticker.sub(0.0, 0.4))
     result = validate_table(table, source=source.name, set_values=set_values, decimal_comma=decimal_comma,
                             route_aliases=route_aliases, ticker=ticker.sub(0.4, 1.0))
-    fmt = "tsv" if guess.delimiter == "\t" else "csv"
     return _assemble(source, fmt, result, header_row=table.header_row)
 
 

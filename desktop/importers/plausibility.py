@@ -23,7 +23,6 @@ MAX_TOKENS_PER_REQUEST = 10_000_000.0
 # A value a thousand times the file's median (or a thousandth of it) is a unit slip, not a workload mix.
 ORDERS_OFF = 1000.0
 MAX_WARNINGS = 200
-_WHERE = "__where"
 
 
 # ---- Public API
@@ -33,7 +32,6 @@ def plausibility_warnings(valid: pl.DataFrame, source: str) -> tuple[list[Proble
     of them; and how many there are in all (one per flagged value)."""
     if valid.height == 0:
         return [], 0
-    frame = valid.with_row_index(_WHERE, offset=1)
     checks: list[tuple[str, pl.Expr, str]] = [
         ("latencyP50Ms", pl.col("latencyP50Ms") > pl.col("latencyP95Ms"),
          "p50 latency is above the p95 latency ({other:g} ms): percentiles out of order"),
@@ -46,25 +44,27 @@ def plausibility_warnings(valid: pl.DataFrame, source: str) -> tuple[list[Proble
     for name in ("inputTokens", "outputTokens"):
         checks.append((name, pl.col(name) > MAX_TOKENS_PER_REQUEST,
                        f"more than {MAX_TOKENS_PER_REQUEST:,.0f} tokens in one request"))
+    # the medians one column at a time: each sorts a copy of its column, and millions of rows are common
+    medians = {name: valid.select(pl.col(name).filter(pl.col(name) > 0).median()).item()
+               for name in ("inputTokens", "outputTokens", "costUsd")}
     if valid.height >= 3:
         for name in ("inputTokens", "outputTokens", "costUsd"):
-            median = pl.col(name).filter(pl.col(name) > 0).median()
+            median = pl.lit(medians[name], pl.Float64)
             off = (pl.col(name) > median * ORDERS_OFF) | ((pl.col(name) > 0) & (pl.col(name) < median / ORDERS_OFF))
             checks.append((name, off.fill_null(False),
                            "orders of magnitude away from the file's median ({median:g}): a unit slip?"))
     others = {"latencyP50Ms": "latencyP95Ms", "ttftMs": "latencyP50Ms"}
-    flagged = frame.select(
-        _WHERE, *sorted({name for name, _, _ in checks} | set(others.values())),
-        *[pl.col(name).filter(pl.col(name) > 0).median().alias(f"median:{name}")
-          for name in ("inputTokens", "outputTokens", "costUsd")],
+    flagged = valid.select(
+        *sorted({name for name, _, _ in checks} | set(others.values())),
         *[check.fill_null(False).alias(f"flag:{index}") for index, (_, check, _) in enumerate(checks)])
     warnings: list[Problem] = []
     for index, (name, _, reason) in enumerate(checks):
-        hits = flagged.filter(pl.col(f"flag:{index}"))
-        for row in hits.head(MAX_WARNINGS).iter_rows(named=True):
+        # the first hits by position: filtering first would copy every flagged row of a large file
+        positions = flagged.get_column(f"flag:{index}").arg_true().head(MAX_WARNINGS)
+        for position, row in zip(positions.to_list(), flagged[positions].iter_rows(named=True), strict=True):
             other = row.get(others.get(name, name))
-            text = reason.format(other=other or 0.0, median=row.get(f"median:{name}") or 0.0)
-            warnings.append(Problem(source, row[_WHERE], name, row[name], text))
+            text = reason.format(other=other or 0.0, median=medians.get(name) or 0.0)
+            warnings.append(Problem(source, position + 1, name, row[name], text))
     warnings.sort(key=lambda p: (p.row, p.column))
     total = sum(int(flagged.get_column(f"flag:{index}").sum()) for index in range(len(checks)))
     return warnings[:MAX_WARNINGS], total

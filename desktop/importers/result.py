@@ -103,6 +103,8 @@ class ParsedSource:
         header_row: the row holding the header (tabular sources only).
         warnings: plausibility warnings on valid rows; row = the row's place among the valid rows (at most
             plausibility.MAX_WARNINGS; warnings_omitted counts the others, warning_count all of them).
+        valid: the valid rows, columns OUTPUT_COLUMNS typed as output_schema() says, except that a CSV read
+            in pieces (desktop/importers/pieces.py) keeps route, provider, model and workload as categoricals.
     """
 
     source: str

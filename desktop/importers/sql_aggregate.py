@@ -137,6 +137,9 @@ def provenance_note(valid: pl.DataFrame, extras_column: str = "extras") -> str |
     """'aggregated from N requests by the shipped query, dialect X' when the rows carry the query's tag."""
     if extras_column not in valid.columns or valid.height == 0:
         return None
+    first = valid.get_column(extras_column)[0]
+    if not first or QUERY_TAG not in first:  # a trace table: no need to read a million rows' extras
+        return None
     total, dialects = 0, set()
     for text in valid.get_column(extras_column).to_list():
         extras = json.loads(text or "{}")

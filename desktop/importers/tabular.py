@@ -4,6 +4,11 @@ Readers (`textfile`, `sheets`) hand over a `RawTable`: every cell as text, plus 
 sees. This module maps headers to fields, applies units, values given for the whole source (`--set`),
 decimal commas and percentages, and returns the valid rows and a problem for every bad cell. Each field is
 one polars expression, so a million rows cost a few column passes, not a million Python calls.
+
+What must see every row (the decimal comma, '%' columns, the distinct texts of route and boolean columns,
+the kind of each extra) is decided once (`decide`); rows are then checked under those decisions
+(`validate_part`), all at once or a piece at a time (`desktop.importers.pieces`), and `combine` joins the
+parts as if the rows had been checked together.
 """
 
 from __future__ import annotations
@@ -106,6 +111,46 @@ def resolve_set_values(set_values: Mapping[str, Any] | None,
 def validate_table(table: RawTable, *, source: str, set_values: Mapping[str, Any] | None,
                    decimal_comma: bool | None, route_aliases: Mapping[str, str], ticker: FractionTicker) -> TableResult:
     """Map, convert and check every cell; see the module docstring."""
+    decisions = decide(table, source=source, set_values=set_values, decimal_comma=decimal_comma,
+                       route_aliases=route_aliases)
+    ticker(0.2)
+    part = validate_part(table.frame, table.broken_rows, decisions, source=source, route_aliases=route_aliases,
+                         problem_budget=MAX_PROBLEMS)
+    ticker(0.8)
+    return combine(decisions, [part])
+
+
+@dataclass
+class Decisions:
+    """What holds for the whole table and is decided once: the mapping, decimal comma, lookups, extra kinds."""
+
+    targets: dict[str, _Target]
+    extras: list[tuple[str, str]]
+    header_problems: list[Problem]
+    mapping: dict[str, str]
+    dropped: list[str]
+    notes: list[str]
+    comma: bool
+    lookups: dict[str, cells.Lookup]
+    kinds: dict[str, str]
+
+
+@dataclass
+class Part:
+    """The outcome for some of the rows (all of them, or one piece of a large file)."""
+
+    valid: pl.DataFrame
+    problems: list[Problem]
+    problem_cells: int   # bad cells in all, listed or not
+    rows_read: int
+    rows_rejected: int
+    cleaned: int         # text cells that lost control characters
+
+
+def decide(table: RawTable, *, source: str, set_values: Mapping[str, Any] | None, decimal_comma: bool | None,
+           route_aliases: Mapping[str, str]) -> Decisions:
+    """The decisions that need every row: made on `table.frame`, the whole table or its witnesses
+    (`desktop.importers.pieces`)."""
     given = resolve_set_values(set_values, route_aliases)
     targets, extras, header_problems, mapping, dropped = _plan(table, given, source)
     table.frame = _numbers_as_text_unless_numeric(table.frame, targets)
@@ -116,27 +161,59 @@ def validate_table(table: RawTable, *, source: str, set_values: Mapping[str, Any
     comma = _decide_decimal_comma(frame, targets, table.delimiter, decimal_comma, notes)
     header_problems += _percent_ambiguity(frame, targets, table, source)
     lookups = _lookups(frame, targets, route_aliases)
-    ticker(0.2)
-    checked, keys = _check(table, targets, extras, lookups, comma, padded=set())
+    kinds = extra_kinds(frame, extras, comma)
+    return Decisions(targets, extras, header_problems, mapping, dropped, notes, comma, lookups, kinds)
+
+
+def validate_part(frame: pl.DataFrame, broken_rows: dict[int, tuple[str, Any, str]], decisions: Decisions, *,
+                  source: str, route_aliases: Mapping[str, str], problem_budget: int) -> Part:
+    """Check the rows of `frame` (raw cells and ROW) under `decisions`; Problem objects only for the bad rows
+    whose running count of bad cells stays within `problem_budget`."""
+    targets, extras, lookups, comma = decisions.targets, decisions.extras, decisions.lookups, decisions.comma
+    frame = _numbers_as_text_unless_numeric(frame, targets)
+    checked, keys = _check(frame, broken_rows, targets, extras, lookups, comma, padded=set())
     padded = _padded_numbers(checked, targets)
     if padded:  # numbers written with spaces around them: parse those columns again, stripped
-        checked, keys = _check(table, targets, extras, lookups, comma, padded)
-    ticker(0.6)
+        checked, keys = _check(frame, broken_rows, targets, extras, lookups, comma, padded)
     rows_read = checked.height - int(checked.get_column(_BLANK).sum())
-    if header_problems:
+    if decisions.header_problems:
         valid = empty_output()
     else:
-        kinds = extra_kinds(frame, extras, comma)
         valid = checked.lazy().filter(~pl.col(_ANY_BAD) & ~pl.col(_BLANK)).select(
-            _output(targets, extras, kinds, comma)).collect()
-    ticker(0.8)
+            _output(targets, extras, decisions.kinds, comma)).collect()
     needed = [ROW, *{t.column for t in targets.values() if t.column}, *(f"b:{k}" for k in keys)]
     bad_rows = checked.lazy().filter(pl.col(_ANY_BAD) & ~pl.col(_BLANK)).select(needed).collect()
-    problems, omitted = _problems(bad_rows, targets, keys, source, comma, route_aliases, table.broken_rows)
-    _note_cleaning(frame, targets, extras, lookups, notes)
+    problems, cells_in_all = _problems(bad_rows, targets, keys, source, comma, route_aliases, broken_rows,
+                                       problem_budget)
+    return Part(valid=valid, problems=problems, problem_cells=cells_in_all, rows_read=rows_read,
+                rows_rejected=bad_rows.height, cleaned=_cleaned_cells(frame, targets, extras, lookups))
+
+
+def combine(decisions: Decisions, parts: list[Part]) -> TableResult:
+    """One result from the parts, in row order, as if the rows had been checked at once."""
+    rows_read = sum(p.rows_read for p in parts)
+    problems = [problem for part in parts for problem in part.problems]
+    omitted = sum(p.problem_cells for p in parts) - len(problems)
+    notes = list(decisions.notes)
+    _note_cleaning(sum(p.cleaned for p in parts), decisions.targets, notes)
+    valid = parts[0].valid if len(parts) == 1 else pl.concat([p.valid for p in parts], rechunk=False)
+    header_problems = decisions.header_problems
     return TableResult(valid=valid, problems=header_problems + problems, problems_omitted=omitted,
-                       rows_read=rows_read, rows_rejected=rows_read if header_problems else bad_rows.height,
-                       mapping=mapping, dropped=dropped, notes=notes)
+                       rows_read=rows_read,
+                       rows_rejected=rows_read if header_problems else sum(p.rows_rejected for p in parts),
+                       mapping=decisions.mapping, dropped=decisions.dropped, notes=notes)
+
+
+def column_roles(table: RawTable) -> dict[str, str]:
+    """From the header alone, what each raw column feeds: 'text' (a route, boolean or text field), 'number',
+    'percent' (a number field whose header says %), or 'other' (an extra, a blank header, a dropped column)."""
+    targets = _plan(table, {}, "")[0]
+    roles = {f"c{index}": "other" for index in range(len(table.headers))}
+    for target in targets.values():
+        if target.column:
+            roles[target.column] = ("percent" if target.match and target.match.percent else "number") \
+                if _numeric(target.spec) else "text"
+    return roles
 
 
 # ---- Private API
@@ -237,20 +314,21 @@ def _is_text(frame: pl.DataFrame, column: str) -> bool:
     return frame.schema[column] == pl.String
 
 
-def _check(table: RawTable, targets: dict[str, _Target], extras: list[tuple[str, str]],
-           lookups: dict[str, cells.Lookup], comma: bool, padded: set[str]) -> tuple[pl.DataFrame, list[str]]:
+def _check(frame: pl.DataFrame, broken_rows: dict[int, tuple[str, Any, str]], targets: dict[str, _Target],
+           extras: list[tuple[str, str]], lookups: dict[str, cells.Lookup], comma: bool,
+           padded: set[str]) -> tuple[pl.DataFrame, list[str]]:
     """Parsed values (r:), bad flags (b:) and row flags, in one polars query.
 
     Successive steps so that each cell is parsed once (polars runs a step's columns in parallel); the bad
     flags read the parsed values back by name. Values of bad cells are not nulled: their rows are left out.
     """
     parsed, bads = _expressions(targets, lookups, comma, padded)
-    if table.broken_rows:
-        bads[_BROKEN] = pl.col(ROW).is_in(list(table.broken_rows))
-    data_columns = [c for c in table.frame.columns if c != ROW]
+    if broken_rows:
+        bads[_BROKEN] = pl.col(ROW).is_in(list(broken_rows))
+    data_columns = [c for c in frame.columns if c != ROW]
     blank = pl.all_horizontal([pl.col(c).is_null() for c in data_columns]) if data_columns else pl.lit(True)
     any_bad = pl.any_horizontal([pl.col(f"b:{k}") for k in bads]) if bads else pl.lit(False)
-    checked = (table.frame.lazy()
+    checked = (frame.lazy()
                .with_columns([v.alias(f"r:{n}") for n, v in parsed.items()]
                              + [cells.blank_to_null(c).alias(f"t:{c}") for c, _ in extras])
                .with_columns([b.alias(f"b:{k}") for k, b in bads.items()] + [blank.alias(_BLANK)])
@@ -431,8 +509,9 @@ def _typed_extra(column: str, kind: str, comma: bool) -> pl.Expr:
 
 def _problems(bad_rows: pl.DataFrame, targets: dict[str, _Target], keys: list[str], source: str, comma: bool,
               route_aliases: Mapping[str, str],
-              broken: dict[int, tuple[str, Any, str]]) -> tuple[list[Problem], int]:
-    """Every bad cell as a Problem, sorted by row; objects only for the first MAX_PROBLEMS."""
+              broken: dict[int, tuple[str, Any, str]], budget: int) -> tuple[list[Problem], int]:
+    """Every bad cell as a Problem, sorted by row, and how many bad cells there are in all; objects only
+    for the rows whose running count of bad cells stays within `budget`."""
     if not keys or bad_rows.height == 0:
         return [], 0
     flags = [f"b:{key}" for key in keys]
@@ -440,7 +519,7 @@ def _problems(bad_rows: pl.DataFrame, targets: dict[str, _Target], keys: list[st
         pl.sum_horizontal([pl.col(c).cast(pl.Int32) for c in flags]).alias("__count")).with_columns(
         pl.col("__count").cum_sum().alias("__upto"))
     total = int(counted.get_column("__count").sum() or 0)
-    kept = counted.filter(pl.col("__upto") <= MAX_PROBLEMS)
+    kept = counted.filter(pl.col("__upto") <= budget)
     problems: list[Problem] = []
     for key in keys:
         if key == _BROKEN:
@@ -459,7 +538,7 @@ def _problems(bad_rows: pl.DataFrame, targets: dict[str, _Target], keys: list[st
             shown = text.strip() if isinstance(text, str) and text.strip() else None
             problems.append(Problem(source, row, target.label, shown, reason))
     problems.sort(key=lambda p: p.row)
-    return problems, total - len(problems)
+    return problems, total
 
 
 def _as_written(raw: Any) -> str | None:
@@ -483,11 +562,14 @@ def _reason(kind: str, target: _Target, text: str | None, comma: bool, route_ali
                              route_aliases=route_aliases)
 
 
-def _note_cleaning(frame: pl.DataFrame, targets: dict[str, _Target], extras: list[tuple[str, str]],
-                   lookups: dict[str, cells.Lookup], notes: list[str]) -> None:
+def _cleaned_cells(frame: pl.DataFrame, targets: dict[str, _Target], extras: list[tuple[str, str]],
+                   lookups: dict[str, cells.Lookup]) -> int:
     counts = [pl.col(targets[n].column).is_in(lookup.cleaned).sum() for n, lookup in lookups.items() if lookup.cleaned]
     counts += [pl.col(column).str.contains(cells.CONTROL_PATTERN).sum() for column, _ in extras]
-    count = frame.select(pl.sum_horizontal(counts)).item() if counts and frame.height else 0
+    return int(frame.select(pl.sum_horizontal(counts)).item() or 0) if counts and frame.height else 0
+
+
+def _note_cleaning(count: int, targets: dict[str, _Target], notes: list[str]) -> None:
     if count:
         notes.append(f"control characters removed from {count} text cells")
     for target in targets.values():

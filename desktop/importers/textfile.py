@@ -126,9 +126,17 @@ def read_table(text: TextInput, guess: HeaderGuess, ticker: FractionTicker) -> R
             raise NotUtf8() from None
         frame, broken = _read_with_csv_module(text, guess, width)
     ticker(1.0)
+    table = empty_table(text, guess)
+    table.frame, table.broken_rows = frame, broken
+    return table
+
+
+def empty_table(text: TextInput, guess: HeaderGuess) -> RawTable:
+    """The table's header, labels and notes, with no rows yet (columns c0..cN as text, and ROW)."""
+    schema: dict[str, pl.DataType] = {f"c{i}": pl.String for i in range(len(guess.cells))}
     labels = [cell.strip() or f"column {i + 1}" for i, cell in enumerate(guess.cells)]
-    return RawTable(frame=frame, headers=list(guess.cells), labels=labels, header_row=guess.line,
-                    delimiter=guess.delimiter, notes=list(text.notes), broken_rows=broken)
+    return RawTable(frame=pl.DataFrame(schema={**schema, ROW: pl.Int64}), headers=list(guess.cells),
+                    labels=labels, header_row=guess.line, delimiter=guess.delimiter, notes=list(text.notes))
 
 
 class NotUtf8(Exception):

@@ -164,8 +164,8 @@ def run_store(store: WorkbookStore, parsed: Sequence[Any], options: ImportOption
         progress.stage(f"Storing {source.source}", source.rows_valid)
         ids.append(stage_import(
             store, source=source.source, format=source.format, sha256=source.sha256, size=source.size,
-            rows_read=source.rows_read, rows_rejected=source.rows_rejected, rows=source.rows(),
-            rows_expected=source.rows_valid, details=details, original=original, active=active,
+            rows_read=source.rows_read, rows_rejected=source.rows_rejected, rows=source.valid,
+            details=details, original=original, active=active,
             progress=progress))
     return ids
 

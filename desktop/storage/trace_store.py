@@ -8,20 +8,20 @@ switches it off) by flipping one flag. A row is visible when it is active and it
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desktop.domain.errors import FieldError
-from desktop.domain.progress import NO_PROGRESS, Progress, check_cancelled
+from desktop.domain.progress import Progress
 from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME, KNOWN_EXTRA_FIELDS, Kind, check_value
 from desktop.storage.workbook_file import VISIBLE, WorkbookStore, _configure_for_writing, _connect, now_utc
 
 if TYPE_CHECKING:
     import numpy as np
+    import polars as pl
 
 FILTER_FIELDS = ("route", "provider", "model", "workload")
-INSERT_BATCH = 50_000
 
 
 def open_worker_connection(database: Path) -> WorkbookStore:
@@ -33,27 +33,21 @@ def open_worker_connection(database: Path) -> WorkbookStore:
 
 
 def stage_import(store: WorkbookStore, *, source: str, format: str, sha256: str, size: int, rows_read: int,
-                 rows_rejected: int, rows: Iterable[tuple[Any, ...]], rows_expected: int,
-                 details: dict[str, Any], original: bytes | None, active: bool,
-                 progress: Progress | None = None) -> int:
-    """Insert one import and its rows inside the caller's transaction; returns the import id.
+                 rows_rejected: int, rows: pl.DataFrame, details: dict[str, Any], original: bytes | None,
+                 active: bool, progress: Progress | None = None) -> int:
+    """Insert one import and its rows (a frame with columns named TRACE_INSERT_COLUMNS) inside the caller's
+    transaction; returns the import id.
 
-    Advances `progress` by the rows written, batch by batch. Raises Cancelled when `progress` asks to stop
+    Advances `progress` by the rows written, chunk by chunk. Raises Cancelled when `progress` asks to stop
     (the caller's transaction then rolls back).
     """
     import_id = store.add_import(source=source, format=format, sha256=sha256, size=size, rows_read=rows_read,
-                                 rows_imported=rows_expected, rows_rejected=rows_rejected, details=details,
+                                 rows_imported=rows.height, rows_rejected=rows_rejected, details=details,
                                  original=original, active=active)
-    progress = progress or NO_PROGRESS
-    batch: list[tuple[Any, ...]] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= INSERT_BATCH:
-            progress.advance(store.add_traces(import_id, batch))
-            batch.clear()
-            check_cancelled(progress)
-    if batch:
-        progress.advance(store.add_traces(import_id, batch))
+    from desktop.storage.trace_ingest import insert_trace_frame  # polars and the driver load only to import
+
+    store.traces_changed()
+    insert_trace_frame(store.conn, import_id, rows, active=True, progress=progress)
     return import_id
 
 

@@ -1,3 +1,4 @@
+import polars as pl
 import pytest
 
 from desktop.domain.errors import FieldError
@@ -5,6 +6,7 @@ from desktop.domain.progress import Cancelled, NoProgress
 from desktop.domain.sample import sample_traces, sample_workbook
 from desktop.resources import playbook
 from desktop.storage import trace_store
+from desktop.storage.schema import TRACE_INSERT_COLUMNS
 from desktop.storage.workbook_file import create_workbook_file, open_store, trace_row_values
 
 
@@ -19,11 +21,15 @@ def store(tmp_path):
 
 
 def _stage(store, active):
-    rows = [trace_row_values(r) for r in sample_traces(playbook())]
+    rows = _frame([trace_row_values(r) for r in sample_traces(playbook())])
     with store.transaction():
         return trace_store.stage_import(store, source="x.csv", format="csv", sha256="ab" * 32, size=10,
-                                        rows_read=3, rows_rejected=0, rows=rows, rows_expected=3, details={},
+                                        rows_read=3, rows_rejected=0, rows=rows, details={},
                                         original=b"bytes", active=active)
+
+
+def _frame(rows):
+    return pl.DataFrame(rows, schema=list(TRACE_INSERT_COLUMNS), orient="row", infer_schema_length=None)
 
 
 SAMPLE_ROWS = 3 + 5  # the sample: the playbook's three template rows and five illustrative rows
@@ -50,11 +56,11 @@ class CancelAtOnce(NoProgress):
 
 
 def test_cancelled_staging_rolls_back(store):
-    rows = [trace_row_values(r) for r in sample_traces(playbook())] * 40_000
+    rows = _frame([trace_row_values(r) for r in sample_traces(playbook())] * 40_000)
     with pytest.raises(Cancelled):
         with store.transaction():
             trace_store.stage_import(store, source="big.csv", format="csv", sha256="cd" * 32, size=1,
-                                     rows_read=len(rows), rows_rejected=0, rows=rows, rows_expected=len(rows),
+                                     rows_read=rows.height, rows_rejected=0, rows=rows,
                                      details={}, original=None, active=True, progress=CancelAtOnce())
     assert store.trace_count() == SAMPLE_ROWS
     assert len(store.imports()) == 1
