@@ -17,7 +17,7 @@ import math
 import os
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ TARGET_COLOR = QColor(TARGET_HEX)
 FORECAST_COLOR = QColor(FORECAST_HEX)
 AXIS_PEN = CHART_AXIS
 TEXT_PEN = CHART_TEXT
+MAX_DRAWN_POINTS = 2_000  # per scatter series on screen: enough to show the cloud, quick to draw and repaint
 _DRAWN: weakref.WeakKeyDictionary[pg.PlotItem, Any] = weakref.WeakKeyDictionary()  # plot -> the model it shows
 
 
@@ -164,6 +165,22 @@ def legend_below(plot: pg.PlotItem) -> pg.LegendItem:
 
 
 # ---- Drawing: prepared FigureData into pyqtgraph items (GUI thread)
+def thinned_for_drawing(fd: FigureData, limit: int = MAX_DRAWN_POINTS) -> FigureData:
+    """`fd` with each scatter series cut to at most `limit` evenly spaced points, for drawing (no Qt: the
+    Economics page's worker calls it). The figure's series (its data table) and its hover points keep every
+    point, so hovering and "Copy data" still find any row."""
+    if all(len(xs) <= limit for _name, _color, xs, _ys in fd.scatters):
+        return fd
+    scatters = []
+    for name, color, xs, ys in fd.scatters:
+        if len(xs) > limit:
+            keep = np.unique(np.linspace(0, len(xs) - 1, limit).round().astype(np.int64))
+            xs, ys = np.asarray(xs)[keep], np.asarray(ys)[keep]
+        scatters.append((name, color, xs, ys))
+    return replace(fd, scatters=tuple(scatters))
+
+
+
 def _prepare(plot: pg.PlotItem, title: str, *, log: tuple[bool, bool] = (False, False),
              legend_at: tuple[int, int] = (-10, 10), units: tuple[str | None, str | None] = (None, None)) -> None:
     """Clear `plot` for a figure; `legend_at` is the legend's offset (negative: from the right/bottom)."""
@@ -467,4 +484,5 @@ def render_figure(kind: str, report: MetricsReport, workbook: Workbook, path: Pa
 
 
 __all__ = ["FIGURES", "ChartData", "Figure", "FigureData", "HoverSpot", "HoverPoints", "figure_data", "draw_figure",
-           "build_figure", "render_figure", "export_plot", "cost_volume_model", "usd", "count"]
+           "build_figure", "render_figure", "export_plot", "cost_volume_model", "usd", "count", "thinned_for_drawing",
+           "MAX_DRAWN_POINTS"]

@@ -21,6 +21,7 @@ from desktop.domain.playbook import Gate, Playbook
 from desktop.domain.workbook import GateAssessment, GateStatus, ItemState
 from desktop.storage import evidence as evidence_files
 from desktop.ui import commands, settings
+from desktop.ui.economics_state import economics_state
 from desktop.ui.pages.base import Page, scrolling
 from desktop.ui.widgets import dialogs
 from desktop.ui.widgets.banner import Banner
@@ -162,7 +163,18 @@ class GatePage(Page):
 
     def bind(self, document) -> None:  # noqa: D102 (Page API)
         self.message.clear()
+        state = economics_state(document)  # the economics facts fill in when the shared result lands
+        state.updated.connect(self._on_economics)
+        state.failed.connect(self._on_economics)
         super().bind(document)
+
+    def _on_economics(self, *_outcome) -> None:
+        if self.document is None:
+            return
+        if self.isVisible():
+            self.facts.refresh(self.document)
+        else:
+            self._stale = True
 
     def attach_file(self, number: int, path: Path) -> None:
         """Attach `path` as item `number`'s evidence, by reference (fingerprint, size, time, path)."""
