@@ -2,9 +2,10 @@
 view: the Overview's cards, the gate facts, the Economics page, the calculators and the plan.
 
 One `EconomicsState` per document (`economics_state(document)`). Its result is cached in memory by what the
-economics depend on (`content_key`): the document's table-stored inputs (traces, scenarios, the override, the
-catalog: a generation counter moved by the document's change signals for those parts) and the decision parts
-the computation reads (buyer context, gates, readiness scores). Switching pages or reopening the Economics page
+economics depend on (`content_key`): the traces (a generation counter moved by the document's "traces"
+signal, which every trace edit and import sends), the saved scenarios, the override and the catalog entries as
+stored (small tables, read again after their change signals), and the decision parts the computation reads
+(buyer context, gates, readiness scores). Switching pages or reopening the Economics page
 finds the result for the current key and does no work; an undo back to an earlier state finds that state's
 result among the last few kept.
 
@@ -28,13 +29,15 @@ from desktop.domain.playbook import Playbook
 from desktop.domain.progress import check_cancelled
 from desktop.domain.workbook import Workbook
 from desktop.services.economics import Economics, run_economics
+from desktop.storage import economics_store
 from desktop.ui.document import Document
 from desktop.ui.tasks import TaskRunner
 
 DEBOUNCE_MS = 80  # a burst of edits (typing, undo held down) starts one computation
 KEPT_RESULTS = 4  # the states an undo or redo most likely returns to
 COMPUTING_TEXT = "computing\u2026"
-TABLE_PARTS = frozenset({"all", "traces", "scenarios", "recommendation", "catalog"})  # stored outside the Workbook
+TRACE_PARTS = frozenset({"all", "traces"})
+INPUT_PARTS = frozenset({"all", "scenarios", "recommendation", "catalog"})  # small tables: read for the key
 DECISION_PARTS = frozenset({"context", "scores"})  # plus "gate:<slug>"
 _states: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -81,7 +84,8 @@ class EconomicsState(QObject):
         self.document = document
         self.error: str | None = None
         self.computations = 0  # background computations started (for tests and the benchmark)
-        self._generation = 0  # moves with every change to the table-stored inputs
+        self._generation = 0  # moves with every change to the traces
+        self._inputs: tuple[Any, ...] | None = None  # scenarios, override, catalog entries as stored (read lazily)
         self._kept: list[tuple[tuple[Any, ...], EconomicsFacts]] = []  # newest last
         self._error_key: tuple[Any, ...] | None = None
         self._task_key: tuple[Any, ...] | None = None
@@ -99,7 +103,12 @@ class EconomicsState(QObject):
     def content_key(self) -> tuple[Any, ...]:
         """What the economics of the document depend on, as it is now."""
         workbook = self.document.workbook
-        return (self._generation, workbook.context, tuple(workbook.gates.values()), tuple(workbook.scores.values()))
+        if self._inputs is None:
+            store = self.document.store
+            self._inputs = (tuple(economics_store.list_scenarios(store)), economics_store.get_override(store),
+                            tuple(economics_store.catalog_overrides(store)))
+        return (self._generation, self._inputs, workbook.context, tuple(workbook.gates.values()),
+                tuple(workbook.scores.values()))
 
     def current(self) -> EconomicsFacts | None:
         """The result for the document as it is now, or None while it is (to be) computed. Never computes."""
@@ -157,9 +166,11 @@ class EconomicsState(QObject):
             self.busyChanged.emit(busy)
 
     def _on_changed(self, part: str) -> None:
-        if part in TABLE_PARTS:
+        if part in TRACE_PARTS:
             self._generation += 1
-        elif part not in DECISION_PARTS and not part.startswith("gate:"):
+        if part in INPUT_PARTS:
+            self._inputs = None
+        if part not in TRACE_PARTS | INPUT_PARTS | DECISION_PARTS and not part.startswith("gate:"):
             return
         facts = self.current()
         if facts is not None:  # back to a state already computed (an undo): no work
