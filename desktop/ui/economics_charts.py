@@ -43,6 +43,8 @@ FORECAST_COLOR = QColor(FORECAST_HEX)
 AXIS_PEN = CHART_AXIS
 TEXT_PEN = CHART_TEXT
 MAX_DRAWN_POINTS = 2_000  # per scatter series on screen: enough to show the cloud, quick to draw and repaint
+MAX_DRAWN_CURVES = 24  # more (one per trace group at scale) are drawn as one item per colour
+MAX_HOVER_SPOTS = 500  # more are looked up with numpy rather than one by one
 _DRAWN: weakref.WeakKeyDictionary[pg.PlotItem, Any] = weakref.WeakKeyDictionary()  # plot -> the model it shows
 
 
@@ -166,19 +168,44 @@ def legend_below(plot: pg.PlotItem) -> pg.LegendItem:
 
 # ---- Drawing: prepared FigureData into pyqtgraph items (GUI thread)
 def thinned_for_drawing(fd: FigureData, limit: int = MAX_DRAWN_POINTS) -> FigureData:
-    """`fd` with each scatter series cut to at most `limit` evenly spaced points, for drawing (no Qt: the
-    Economics page's worker calls it). The figure's series (its data table) and its hover points keep every
-    point, so hovering and "Copy data" still find any row."""
-    if all(len(xs) <= limit for _name, _color, xs, _ys in fd.scatters):
-        return fd
-    scatters = []
-    for name, color, xs, ys in fd.scatters:
-        if len(xs) > limit:
-            keep = np.unique(np.linspace(0, len(xs) - 1, limit).round().astype(np.int64))
-            xs, ys = np.asarray(xs)[keep], np.asarray(ys)[keep]
-        scatters.append((name, color, xs, ys))
-    return replace(fd, scatters=tuple(scatters))
+    """`fd` made quick to draw and hover, whatever the number of trace rows (no Qt: the Economics page's worker
+    calls it). Each scatter series keeps at most `limit` evenly spaced points; more than MAX_DRAWN_CURVES
+    curves are drawn as one item per style (their points joined, a gap between curves); more than
+    MAX_HOVER_SPOTS point spots are looked up as arrays. The figure's series (its data table) and its hover
+    texts keep every point, so hovering and "Copy data" still find any row."""
+    changes: dict[str, Any] = {}
+    if any(len(xs) > limit for _name, _color, xs, _ys in fd.scatters):
+        scatters = []
+        for name, color, xs, ys in fd.scatters:
+            if len(xs) > limit:
+                keep = np.unique(np.linspace(0, len(xs) - 1, limit).round().astype(np.int64))
+                xs, ys = np.asarray(xs)[keep], np.asarray(ys)[keep]
+            scatters.append((name, color, xs, ys))
+        changes["scatters"] = tuple(scatters)
+    if len(fd.curves) > MAX_DRAWN_CURVES:
+        changes["curves"] = _merged_curves(fd.curves)
+    if fd.hover_points is None and len(fd.hover) > MAX_HOVER_SPOTS and not any(spot.rect for spot in fd.hover):
+        texts = [spot.text for spot in fd.hover]
+        changes["hover_points"] = HoverPoints(np.array([spot.x for spot in fd.hover], float),
+                                              np.array([spot.y for spot in fd.hover], float), texts.__getitem__)
+        changes["hover"] = ()
+    return replace(fd, **changes) if changes else fd
 
+
+def _merged_curves(curves: Sequence[Any]) -> tuple[Any, ...]:
+    """One curve per (colour, width, symbols, dotted), the curves' points joined with a NaN gap between them
+    (drawn with connect="finite"); the legend entry is the first one the style had."""
+    styles: dict[tuple[Any, ...], list[Any]] = {}
+    for curve in curves:
+        styles.setdefault((curve.color, curve.width, curve.symbols, curve.dotted), []).append(curve)
+    merged = []
+    for (_color, _width, _symbols, _dotted), group in styles.items():
+        gap = np.array([np.nan])
+        xs = np.concatenate([part for c in group for part in (np.asarray(c.xs, float), gap)][:-1])
+        ys = np.concatenate([part for c in group for part in (np.asarray(c.ys, float), gap)][:-1])
+        legend = next((c.legend for c in group if c.legend is not None), None)
+        merged.append(replace(group[0], xs=xs, ys=ys, legend=legend))
+    return tuple(merged)
 
 
 def _prepare(plot: pg.PlotItem, title: str, *, log: tuple[bool, bool] = (False, False),
@@ -286,13 +313,15 @@ def draw_figure(fd: FigureData, plot: pg.PlotItem | None = None) -> Figure:
     for curve in fd.curves:
         if curve.dotted:
             pen = pg.mkPen(curve.color, width=curve.width, style=Qt.PenStyle.DotLine)
-            item = pg.PlotDataItem(curve.xs, curve.ys, pen=pen)
+            item = pg.PlotDataItem(curve.xs, curve.ys, pen=pen, connect="finite")
         elif curve.symbols:
             color = QColor(curve.color)
             item = pg.PlotDataItem(curve.xs, curve.ys, pen=pg.mkPen(color, width=curve.width), symbol="o",
-                                   symbolSize=8, symbolBrush=pg.mkBrush(color), symbolPen=pg.mkPen(color.darker(130)))
+                                   symbolSize=8, symbolBrush=pg.mkBrush(color), symbolPen=pg.mkPen(color.darker(130)),
+                                   connect="finite")
         else:
-            item = pg.PlotDataItem(curve.xs, curve.ys, pen=pg.mkPen(QColor(curve.color), width=curve.width))
+            item = pg.PlotDataItem(curve.xs, curve.ys, pen=pg.mkPen(QColor(curve.color), width=curve.width),
+                                   connect="finite")
         plot.addItem(item)
         if curve.legend is not None:
             plot.legend.addItem(item, curve.legend)
@@ -485,4 +514,4 @@ def render_figure(kind: str, report: MetricsReport, workbook: Workbook, path: Pa
 
 __all__ = ["FIGURES", "ChartData", "Figure", "FigureData", "HoverSpot", "HoverPoints", "figure_data", "draw_figure",
            "build_figure", "render_figure", "export_plot", "cost_volume_model", "usd", "count", "thinned_for_drawing",
-           "MAX_DRAWN_POINTS"]
+           "MAX_DRAWN_POINTS", "MAX_DRAWN_CURVES", "MAX_HOVER_SPOTS"]
