@@ -194,7 +194,8 @@ def thinned_for_drawing(fd: FigureData, limit: int = MAX_DRAWN_POINTS) -> Figure
 
 def _merged_curves(curves: Sequence[Any]) -> tuple[Any, ...]:
     """One curve per (colour, width, symbols, dotted), the curves' points joined with a NaN gap between them
-    (drawn with connect="finite"); the legend entry is the first one the style had."""
+    (drawn with connect="finite"); the legend entry is the first one the style had. A merged curve of more
+    than MAX_DRAWN_POINTS points is drawn without symbols."""
     styles: dict[tuple[Any, ...], list[Any]] = {}
     for curve in curves:
         styles.setdefault((curve.color, curve.width, curve.symbols, curve.dotted), []).append(curve)
@@ -204,7 +205,8 @@ def _merged_curves(curves: Sequence[Any]) -> tuple[Any, ...]:
         xs = np.concatenate([part for c in group for part in (np.asarray(c.xs, float), gap)][:-1])
         ys = np.concatenate([part for c in group for part in (np.asarray(c.ys, float), gap)][:-1])
         legend = next((c.legend for c in group if c.legend is not None), None)
-        merged.append(replace(group[0], xs=xs, ys=ys, legend=legend))
+        symbols = group[0].symbols and len(xs) <= MAX_DRAWN_POINTS  # each symbol is an item: lines only past that
+        merged.append(replace(group[0], xs=xs, ys=ys, legend=legend, symbols=symbols))
     return tuple(merged)
 
 

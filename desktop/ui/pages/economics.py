@@ -45,6 +45,7 @@ from desktop.ui.tasks import TaskRunner
 
 ALL_WORKLOADS = "All workloads"
 KEPT_FILTERS = 4  # prepared plots kept per workload filter for the economics shown
+MAX_FIGURE_ROWS = 40  # key figures listed on the page
 UPDATING_TEXT = "Updating\u2026"
 
 
@@ -89,9 +90,15 @@ def _parse(text: str) -> float | None:
     return value
 
 
-def figures_table(rows: list[tuple[str, str]]) -> str:
+def figures_table(rows: list[tuple[str, str]], limit: int = MAX_FIGURE_ROWS) -> str:
+    """The key figures as a table; past `limit` rows (one p95 per trace group at scale) a last line says how
+    many more there are: a label with thousands of rows takes seconds to lay out on the GUI thread."""
+    shown = rows[:limit]
     cells = "".join(f"<tr><td style='padding:2px 10px 2px 0'>{html.escape(label)}</td>"
-                    f"<td style='padding:2px 0'><b>{html.escape(value)}</b></td></tr>" for label, value in rows)
+                    f"<td style='padding:2px 0'><b>{html.escape(value)}</b></td></tr>" for label, value in shown)
+    if len(rows) > limit:
+        cells += (f"<tr><td colspan='2' style='padding:2px 0'><i>\u2026 and {len(rows) - limit:,} more (each "
+                  "workload, route and model's p95 is in the latency plot)</i></td></tr>")
     return f"<table cellspacing='0'>{cells}</table>"
 
 
