@@ -185,9 +185,9 @@ def thinned_for_drawing(fd: FigureData, limit: int = MAX_DRAWN_POINTS) -> Figure
     if len(fd.curves) > MAX_DRAWN_CURVES:
         changes["curves"] = _merged_curves(fd.curves)
     if fd.hover_points is None and len(fd.hover) > MAX_HOVER_SPOTS and not any(spot.rect for spot in fd.hover):
-        texts = [spot.text for spot in fd.hover]
-        changes["hover_points"] = HoverPoints(np.array([spot.x for spot in fd.hover], float),
-                                              np.array([spot.y for spot in fd.hover], float), texts.__getitem__)
+        spots = fd.hover  # worded only when hovered: a spot's text may be made on demand
+        changes["hover_points"] = HoverPoints(np.array([spot.x for spot in spots], float),
+                                              np.array([spot.y for spot in spots], float), lambda i: spots[i].text)
         changes["hover"] = ()
     return replace(fd, **changes) if changes else fd
 
