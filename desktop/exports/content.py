@@ -227,23 +227,31 @@ class Decision:
 
 
 def build_decision(store: WorkbookStore, workbook: Workbook, playbook: Playbook, *,
-                   rows: list[dict[str, Any]] | None = None) -> Decision:
+                   rows: list[dict[str, Any]] | None = None, recompute_traces_hash: bool = False) -> Decision:
     """Compute the decision content of `workbook` (its sign-off as it stands) with the store's traces,
     saved scenarios, recommendation override and catalog (`desktop.economics.analysis` over what
-    `desktop.storage.economics_store.load_inputs` reads)."""
+    `desktop.storage.economics_store.load_inputs` reads).
+
+    The traces hash is the one kept up to date at write time (`desktop.storage.trace_hash`) unless
+    `recompute_traces_hash` (the auditor's `ipw verify`, which must not trust what the file says of itself)."""
     from desktop.economics.analysis import compute_economics
     from desktop.economics.catalog import bundled_catalog
     from desktop.storage.economics_store import load_inputs
 
+    from desktop.storage.trace_hash import compute_traces_hash, current_traces_hash
+
     if rows is None:
+        traces_hash, trace_count = (compute_traces_hash if recompute_traces_hash else current_traces_hash)(store)
         rows = list(store.iter_traces())
+    else:
+        traces_hash, trace_count = traces_content_hash(rows), len(rows)
     inputs = load_inputs(store, bundled_catalog())
     economics = compute_economics(rows, workbook, scenarios=inputs.scenarios, override=inputs.override,
                                   catalog=inputs.catalog, playbook=playbook, problems=inputs.problems)
     scenarios = sorted(economics.scenarios, key=lambda s: (s.name, s.kind))
     content = decision_content(
-        workbook, playbook, schema_version=SCHEMA_VERSION, traces_hash=traces_content_hash(rows),
-        trace_count=len(rows), imports=store.imports(),
+        workbook, playbook, schema_version=SCHEMA_VERSION, traces_hash=traces_hash,
+        trace_count=trace_count, imports=store.imports(),
         scenarios=[s.to_json() for s in scenarios],
         catalog_entries=catalog_entries_used(scenarios, economics.catalog, economics.modelled),
         recommendation=recommendation_content(economics.recommendation),

@@ -30,6 +30,7 @@ from desktop.storage.schema import APPLICATION_ID, SCHEMA_VERSION, TRACE_INSERT_
 SQLITE_MAGIC = b"SQLite format 3\x00"
 # A trace row counts when it is active and its import is active (see desktop/storage/trace_store.py).
 VISIBLE = "traces.active = 1 AND traces.import_id IN (SELECT id FROM imports WHERE active = 1)"
+TRACES_HASH_KEY = "tracesContentHash"  # the meta record of desktop.storage.trace_hash
 
 
 def now_utc() -> str:
@@ -146,8 +147,14 @@ class WorkbookStore:
              json.dumps(details or {}, sort_keys=True), blob_sha, int(active)))
         return int(cursor.lastrowid)
 
+    def traces_changed(self) -> None:
+        """Drop the stored trace content hash (inside the caller's transaction): the visible rows change.
+        Every write to trace rows or to whether an import is switched on calls this (desktop.storage.trace_hash)."""
+        self.conn.execute("DELETE FROM meta WHERE key = ?", (TRACES_HASH_KEY,))
+
     def add_traces(self, import_id: int, rows: Iterable[tuple[Any, ...]], *, active: bool = True) -> int:
         """Insert rows given in TRACE_INSERT_COLUMNS order (inside the caller's transaction)."""
+        self.traces_changed()
         columns = ", ".join(f'"{c}"' for c in ("import_id", *TRACE_INSERT_COLUMNS, "active"))
         marks = ", ".join("?" * (len(TRACE_INSERT_COLUMNS) + 2))
         before = self.conn.total_changes
