@@ -39,6 +39,8 @@ COMPUTING_TEXT = "computing\u2026"
 TRACE_PARTS = frozenset({"all", "traces"})
 INPUT_PARTS = frozenset({"all", "scenarios", "recommendation", "catalog"})  # small tables: read for the key
 DECISION_PARTS = frozenset({"context", "scores"})  # plus "gate:<slug>"
+LOCKED_TEXT = "database is locked"  # another connection writes (or switches the journal) just then
+LOCK_RETRIES = 20  # a background read that met a momentary lock is tried again, this many times at most
 _states: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -88,6 +90,7 @@ class EconomicsState(QObject):
         self._inputs: tuple[Any, ...] | None = None  # scenarios, override, catalog entries as stored (read lazily)
         self._kept: list[tuple[tuple[Any, ...], EconomicsFacts]] = []  # newest last
         self._error_key: tuple[Any, ...] | None = None
+        self._lock_retries = 0
         self._task_key: tuple[Any, ...] | None = None
         self._runner = TaskRunner(self, on_done=self._on_done, on_failed=self._on_failed,
                                   on_finished=self._on_finished)
@@ -201,6 +204,7 @@ class EconomicsState(QObject):
         self._runner.start(compute_economics_facts, database, snapshot(document.workbook), document.playbook)
 
     def _on_done(self, facts: EconomicsFacts) -> None:
+        self._lock_retries = 0
         self.remember(self._task_key, facts)
         if self._task_key == self.content_key():
             self.error = self._error_key = None
@@ -208,6 +212,10 @@ class EconomicsState(QObject):
             self.updated.emit(facts)
 
     def _on_failed(self, message: str) -> None:
+        if is_momentary_lock(message) and self._lock_retries < LOCK_RETRIES:
+            self._lock_retries += 1
+            return  # still busy: `_on_finished` starts it again after the debounce
+        self._lock_retries = 0
         if self._task_key == self.content_key():
             self.error, self._error_key = message, self._task_key
             self._set_busy(False)
@@ -216,6 +224,12 @@ class EconomicsState(QObject):
     def _on_finished(self) -> None:
         if not self._runner.busy and self._busy and not self._debounce.isActive():
             self.request()  # the state moved on while the task ran (or it was cancelled): compute again
+
+
+def is_momentary_lock(message: str) -> bool:
+    """Whether a background read failed only because another connection held the working copy just then (worth
+    trying again shortly, not telling the officer)."""
+    return LOCKED_TEXT in message
 
 
 def economics_state(document: Document) -> EconomicsState:
@@ -227,5 +241,5 @@ def economics_state(document: Document) -> EconomicsState:
     return state
 
 
-__all__ = ["COMPUTING_TEXT", "EconomicsFacts", "EconomicsState", "compute_economics_facts", "economics_state",
+__all__ = ["COMPUTING_TEXT", "LOCK_RETRIES", "is_momentary_lock", "EconomicsFacts", "EconomicsState", "compute_economics_facts", "economics_state",
            "snapshot"]

@@ -22,10 +22,12 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from desktop.domain.progress import check_cancelled
 from desktop.services.traces import RouteUtilization, route_utilization
 from desktop.ui.document import Document
+from desktop.ui.economics_state import LOCK_RETRIES, is_momentary_lock
 from desktop.ui.tasks import TaskRunner
 
 TRACE_PARTS = frozenset({"all", "traces"})
 COUNTING_TEXT = "counting\u2026"
+RETRY_MS = 250
 _states: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -68,6 +70,7 @@ class TraceSummaryState(QObject):
         self._task_generation = -1
         self._latest: tuple[int, TraceSummary] | None = None
         self._failed_generation = -1
+        self._lock_retries = 0
         self._runner = TaskRunner(self, on_done=self._on_done, on_failed=self._on_failed,
                                   on_finished=self._on_finished)
         self._soon = QTimer(self)  # after the current event (the window's construction) has finished
@@ -109,12 +112,23 @@ class TraceSummaryState(QObject):
         self._runner.start(summarise_traces, database)
 
     def _on_done(self, summary: TraceSummary) -> None:
+        self._lock_retries = 0
         self._latest = (self._task_generation, summary)
         if self._task_generation == self._generation:
             self.updated.emit(summary)
 
-    def _on_failed(self, _message: str) -> None:
+    def _on_failed(self, message: str) -> None:
+        if is_momentary_lock(message) and self._lock_retries < LOCK_RETRIES:
+            self._lock_retries += 1
+            self._failed_generation = self._task_generation  # `_on_finished` waits; tried again shortly
+            QTimer.singleShot(RETRY_MS, self._retry)
+            return
         self._failed_generation = self._task_generation  # not retried until the traces change again
+
+    def _retry(self) -> None:
+        if self._failed_generation == self._generation:
+            self._failed_generation = -1
+            self._start()
 
     def _on_finished(self) -> None:
         if (not self._runner.busy and self.current() is None and not self._soon.isActive()

@@ -99,6 +99,7 @@ def test_the_window_paints_before_the_economics_and_every_panel_fills_in_when_th
     window.show_page("economics")
     page = window.pages["economics"]
     assert page.updating.isVisible() and page.economics is None and page.busy
+    assert page.summary.text() == page.figures_label.text() == "<i>Computing\u2026</i>"
 
     gate.release.set()
     settle(qtbot, window)

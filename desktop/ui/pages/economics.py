@@ -38,7 +38,7 @@ from desktop.ui import economics_facts  # noqa: F401 - registers the economics g
 from desktop.ui.calculators import CalculatorsWidget
 from desktop.ui.document import Document
 from desktop.ui.economics_charts import FIGURES, ChartData, FigureData, figure_data, thinned_for_drawing
-from desktop.ui.economics_state import EconomicsFacts, EconomicsState, economics_state
+from desktop.ui.economics_state import COMPUTING_TEXT, EconomicsFacts, EconomicsState, economics_state
 from desktop.ui.pages.base import Page
 from desktop.ui.pages.economics_views import ChartView, RecommendationPanel, error_style
 from desktop.ui.tasks import TaskRunner
@@ -232,8 +232,11 @@ class EconomicsPage(Page):
         self.state.request()
         if self.state.error is not None and not self.state.busy:
             self.show_failure(self.state.error)
-        else:
-            self.updating.show()
+            return
+        self.updating.show()
+        if self.economics is None:  # nothing shown yet: say what is happening rather than show blanks
+            self.summary.setText(f"<i>{COMPUTING_TEXT.capitalize()}</i>")
+            self.figures_label.setText(f"<i>{COMPUTING_TEXT.capitalize()}</i>")
 
     @property
     def busy(self) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
                                QLabel, QLineEdit, QPlainTextEdit, QPushButton, QToolButton, QVBoxLayout, QWidget)
@@ -25,7 +25,7 @@ from desktop.exports.verify import audit_problems, audit_status_text
 from desktop.services.signoff import DECISIONS, group_fingerprint, normalize_fingerprint
 from desktop.ui import theme
 from desktop.ui.pages.base import Page, scrolling
-from desktop.ui.economics_state import snapshot
+from desktop.ui.economics_state import LOCK_RETRIES, is_momentary_lock, snapshot
 from desktop.ui.tasks import TaskRunner
 from desktop.ui.pages.signoff_parts import (PlanLine, compute_decision, fill_table as _fill,
                                             look_read_only as _look_read_only, table as _table)
@@ -48,6 +48,7 @@ class SignoffPage(Page):
         self.computing = False  # the decision content is being computed in the background
         self._decision_rows = 0
         self._draft_fingerprint: str | None = None
+        self._lock_retries = 0
         self._decision_runner = TaskRunner(self, on_done=self._on_decision, on_failed=self._on_decision_failed)
 
         content = QWidget()
@@ -258,7 +259,8 @@ class SignoffPage(Page):
         self.plan_line.follow(document)
         # the decision content reads every trace row: computed in the background, "computing…" meanwhile
         self.decision, self._draft_fingerprint, self.computing = None, None, True
-        self._decision_runner.start(compute_decision, document.copy.database, snapshot(workbook), self.playbook)
+        self._lock_retries = 0
+        self._start_decision()
         self._show_state()
         self._show_content()
         self._show_audit()
@@ -271,6 +273,11 @@ class SignoffPage(Page):
     def current_fingerprint(self) -> str | None:
         return self.decision.fingerprint if self.decision else None
 
+    def _start_decision(self) -> None:
+        document = self.document
+        self._decision_runner.start(compute_decision, document.copy.database, snapshot(document.workbook),
+                                    self.playbook)
+
     def _on_decision(self, result: tuple[Decision, int]) -> None:
         self.decision, self._decision_rows = result
         self.computing = False
@@ -282,6 +289,11 @@ class SignoffPage(Page):
         self._update_draft_warning()
 
     def _on_decision_failed(self, message: str) -> None:
+        if is_momentary_lock(message) and self._lock_retries < LOCK_RETRIES and self.document is not None:
+            self._lock_retries += 1  # another connection held the working copy just then: again shortly
+            QTimer.singleShot(250, lambda: self.computing and self.document is not None and self._start_decision())
+            return
+        self._lock_retries = 0
         self.decision, self.computing = None, False
         self.message.show_message(html.escape(f"The decision content cannot be computed: {message}"))
         self._show_content()
