@@ -212,3 +212,25 @@ def test_many_curves_draw_as_one_item_per_colour_and_many_spots_hover_by_lookup(
     figure = draw_figure(thin)
     assert figure.hover_text(1.0, 15.2, (0.1, 0.3)) == "curve 5"
     assert made == [5]
+
+
+def test_a_momentary_lock_is_tried_again_instead_of_shown(qtbot, document, monkeypatch):
+    import sqlite3
+
+    compute = economics_state.compute_economics_facts
+    tries: list[int] = []
+
+    def locked_twice(database, workbook, book, control):
+        tries.append(1)
+        if len(tries) <= 2:
+            raise sqlite3.OperationalError("database is locked")
+        return compute(database, workbook, book, control)
+
+    monkeypatch.setattr(economics_state, "compute_economics_facts", locked_twice)
+    failures: list[str] = []
+    state = state_of(document)
+    state.failed.connect(failures.append)
+    window = open_window(qtbot, document)
+    settle(qtbot, window)
+    assert len(tries) == 3 and failures == [] and state.error is None
+    assert f"${INVOICE_COST_AT_60:.4f} per accepted output" in window.pages["overview"].panels["figures"].text()
