@@ -107,7 +107,7 @@ def compute_metrics_frame(frame: pl.DataFrame, reviewer_rate_usd_per_hour: float
 def number_column(frame: pl.DataFrame, name: str) -> pl.Expr:
     """`as_number` of a column: numbers as floats, numeric text parsed (finite only), anything else null."""
     if name not in frame.columns:
-        return _extranumber_column(frame, name) if name in EXTRA_NUMBERS else pl.lit(None, dtype=pl.Float64)
+        return _extra_number(frame, name) if name in EXTRA_NUMBERS else pl.lit(None, dtype=pl.Float64)
     dtype = frame.schema[name]
     if dtype == pl.Float64:
         return pl.col(name)
@@ -118,7 +118,7 @@ def number_column(frame: pl.DataFrame, name: str) -> pl.Expr:
     return pl.lit(None, dtype=pl.Float64)
 
 
-def _extranumber_column(frame: pl.DataFrame, name: str) -> pl.Expr:
+def _extra_number(frame: pl.DataFrame, name: str) -> pl.Expr:
     if "extras" not in frame.columns or frame.schema["extras"] != pl.String:
         return pl.lit(None, dtype=pl.Float64)
     return _parsed(pl.col("extras").str.json_path_match(f"$.{name}"))
