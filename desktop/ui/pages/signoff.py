@@ -279,22 +279,19 @@ class SignoffPage(Page):
                                     self.playbook)
 
     def _on_decision(self, result: tuple[Decision, int]) -> None:
-        self.decision, self._decision_rows = result
-        self.computing = False
+        (self.decision, self._decision_rows), self.computing = result, False
         # what a draft fingerprint typed in the form is compared with (the form is closed while signed)
         signed = self.document is not None and self.document.workbook.signed
         self._draft_fingerprint = self.decision.fingerprint if not signed else None
-        self._show_content()
-        self._update_form()
-        self._update_draft_warning()
+        for show in (self._show_content, self._update_form, self._update_draft_warning):
+            show()
 
     def _on_decision_failed(self, message: str) -> None:
         if is_momentary_lock(message) and self._lock_retries < LOCK_RETRIES and self.document is not None:
             self._lock_retries += 1  # another connection held the working copy just then: again shortly
             QTimer.singleShot(250, lambda: self.computing and self.document is not None and self._start_decision())
             return
-        self._lock_retries = 0
-        self.decision, self.computing = None, False
+        self.decision, self.computing, self._lock_retries = None, False, 0
         self.message.show_message(html.escape(f"The decision content cannot be computed: {message}"))
         self._show_content()
         self._update_form()
