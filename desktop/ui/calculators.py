@@ -236,9 +236,11 @@ class CalculatorPanel(QWidget):
 
     def _catalog(self) -> Any:
         if self.document is not None:
-            from desktop.ui.economics_facts import document_economics
-            try:
-                return document_economics(self.document).catalog
+            from desktop.services.economics import load_inputs
+            from desktop.ui.economics_facts import cached_economics
+            try:  # the shared result's catalog, else the stored one (a small read: no traces)
+                economics = cached_economics(self.document)
+                return economics.catalog if economics is not None else load_inputs(self.document.store).catalog
             except Exception:  # noqa: BLE001 - the bundled catalog still lets the officer calculate
                 pass
         from desktop.economics.catalog import bundled_catalog

@@ -17,7 +17,7 @@ import math
 import os
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,9 @@ TARGET_COLOR = QColor(TARGET_HEX)
 FORECAST_COLOR = QColor(FORECAST_HEX)
 AXIS_PEN = CHART_AXIS
 TEXT_PEN = CHART_TEXT
+MAX_DRAWN_POINTS = 2_000  # per scatter series on screen: enough to show the cloud, quick to draw and repaint
+MAX_DRAWN_CURVES = 24  # more (one per trace group at scale) are drawn as one item per colour
+MAX_HOVER_SPOTS = 500  # more are looked up with numpy rather than one by one
 _DRAWN: weakref.WeakKeyDictionary[pg.PlotItem, Any] = weakref.WeakKeyDictionary()  # plot -> the model it shows
 
 
@@ -164,6 +167,49 @@ def legend_below(plot: pg.PlotItem) -> pg.LegendItem:
 
 
 # ---- Drawing: prepared FigureData into pyqtgraph items (GUI thread)
+def thinned_for_drawing(fd: FigureData, limit: int = MAX_DRAWN_POINTS) -> FigureData:
+    """`fd` made quick to draw and hover, whatever the number of trace rows (no Qt: the Economics page's worker
+    calls it). Each scatter series keeps at most `limit` evenly spaced points; more than MAX_DRAWN_CURVES
+    curves are drawn as one item per style (their points joined, a gap between curves); more than
+    MAX_HOVER_SPOTS point spots are looked up as arrays. The figure's series (its data table) and its hover
+    texts keep every point, so hovering and "Copy data" still find any row."""
+    changes: dict[str, Any] = {}
+    if any(len(xs) > limit for _name, _color, xs, _ys in fd.scatters):
+        scatters = []
+        for name, color, xs, ys in fd.scatters:
+            if len(xs) > limit:
+                keep = np.unique(np.linspace(0, len(xs) - 1, limit).round().astype(np.int64))
+                xs, ys = np.asarray(xs)[keep], np.asarray(ys)[keep]
+            scatters.append((name, color, xs, ys))
+        changes["scatters"] = tuple(scatters)
+    if len(fd.curves) > MAX_DRAWN_CURVES:
+        changes["curves"] = _merged_curves(fd.curves)
+    if fd.hover_points is None and len(fd.hover) > MAX_HOVER_SPOTS and not any(spot.rect for spot in fd.hover):
+        spots = fd.hover  # worded only when hovered: a spot's text may be made on demand
+        changes["hover_points"] = HoverPoints(np.array([spot.x for spot in spots], float),
+                                              np.array([spot.y for spot in spots], float), lambda i: spots[i].text)
+        changes["hover"] = ()
+    return replace(fd, **changes) if changes else fd
+
+
+def _merged_curves(curves: Sequence[Any]) -> tuple[Any, ...]:
+    """One curve per (colour, width, symbols, dotted), the curves' points joined with a NaN gap between them
+    (drawn with connect="finite"); the legend entry is the first one the style had. A merged curve of more
+    than MAX_DRAWN_POINTS points is drawn without symbols."""
+    styles: dict[tuple[Any, ...], list[Any]] = {}
+    for curve in curves:
+        styles.setdefault((curve.color, curve.width, curve.symbols, curve.dotted), []).append(curve)
+    merged = []
+    for (_color, _width, _symbols, _dotted), group in styles.items():
+        gap = np.array([np.nan])
+        xs = np.concatenate([part for c in group for part in (np.asarray(c.xs, float), gap)][:-1])
+        ys = np.concatenate([part for c in group for part in (np.asarray(c.ys, float), gap)][:-1])
+        legend = next((c.legend for c in group if c.legend is not None), None)
+        symbols = group[0].symbols and len(xs) <= MAX_DRAWN_POINTS  # each symbol is an item: lines only past that
+        merged.append(replace(group[0], xs=xs, ys=ys, legend=legend, symbols=symbols))
+    return tuple(merged)
+
+
 def _prepare(plot: pg.PlotItem, title: str, *, log: tuple[bool, bool] = (False, False),
              legend_at: tuple[int, int] = (-10, 10), units: tuple[str | None, str | None] = (None, None)) -> None:
     """Clear `plot` for a figure; `legend_at` is the legend's offset (negative: from the right/bottom)."""
@@ -269,13 +315,15 @@ def draw_figure(fd: FigureData, plot: pg.PlotItem | None = None) -> Figure:
     for curve in fd.curves:
         if curve.dotted:
             pen = pg.mkPen(curve.color, width=curve.width, style=Qt.PenStyle.DotLine)
-            item = pg.PlotDataItem(curve.xs, curve.ys, pen=pen)
+            item = pg.PlotDataItem(curve.xs, curve.ys, pen=pen, connect="finite")
         elif curve.symbols:
             color = QColor(curve.color)
             item = pg.PlotDataItem(curve.xs, curve.ys, pen=pg.mkPen(color, width=curve.width), symbol="o",
-                                   symbolSize=8, symbolBrush=pg.mkBrush(color), symbolPen=pg.mkPen(color.darker(130)))
+                                   symbolSize=8, symbolBrush=pg.mkBrush(color), symbolPen=pg.mkPen(color.darker(130)),
+                                   connect="finite")
         else:
-            item = pg.PlotDataItem(curve.xs, curve.ys, pen=pg.mkPen(QColor(curve.color), width=curve.width))
+            item = pg.PlotDataItem(curve.xs, curve.ys, pen=pg.mkPen(QColor(curve.color), width=curve.width),
+                                   connect="finite")
         plot.addItem(item)
         if curve.legend is not None:
             plot.legend.addItem(item, curve.legend)
@@ -467,4 +515,5 @@ def render_figure(kind: str, report: MetricsReport, workbook: Workbook, path: Pa
 
 
 __all__ = ["FIGURES", "ChartData", "Figure", "FigureData", "HoverSpot", "HoverPoints", "figure_data", "draw_figure",
-           "build_figure", "render_figure", "export_plot", "cost_volume_model", "usd", "count"]
+           "build_figure", "render_figure", "export_plot", "cost_volume_model", "usd", "count", "thinned_for_drawing",
+           "MAX_DRAWN_POINTS", "MAX_DRAWN_CURVES", "MAX_HOVER_SPOTS"]

@@ -1,17 +1,18 @@
-"""The economics of the open document, cached, and where the GUI shows it outside the Economics page.
+"""Where the GUI shows the open document's economics outside the Economics page, from the one shared,
+cached result of `desktop.ui.economics_state` (computed in the background, never here).
 
-- `document_economics(document)`: metrics and recommendation of the open workbook, recomputed only when
-  the working copy or the decision parts changed (so gate panels, the overview and the Economics page
-  share one computation per change).
+- `cached_economics(document)`: the shared economics for the document as it is now, or None while computed;
+  `document_economics(document)` computes them in place when not ready (scripts and tests only).
 - Gate facts providers for Utilization proof, Memory and context fit, Fallback economics (and the trace
-  figures of Demand shape), registered with `desktop.ui.gate_facts` when this module is imported.
-- `install_overview_panels(overview_page)`: the Overview's "Recommended route" and "Key figures" panels.
+  figures of Demand shape), registered with `desktop.ui.gate_facts` when this module is imported; they say
+  "computing…" until the result lands.
+- `install_overview_panels(overview_page)`: the Overview's "Recommended route" and "Key figures" panels,
+  which say "computing…" and fill in when the result lands.
 """
 
 from __future__ import annotations
 
 import html
-import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -22,58 +23,50 @@ from desktop.economics.gate_facts import gate_facts as economics_gate_facts
 from desktop.services.economics import Economics, load_economics
 from desktop.ui import gate_facts as registry, theme
 from desktop.ui.document import Document
+from desktop.ui.economics_state import COMPUTING_TEXT, EconomicsFacts, economics_state
 
 STATUS_MAP = {"ok": "ok", "warn": "warning", "none": "info"}
 ECONOMICS_GATES = ("utilization-proof", "memory-and-context-fit", "fallback-economics")
 TRACE_FACTS_ELSEWHERE = ("Accepted output tokens/s",)  # shown by desktop.ui.trace_facts
 DEMAND_SHAPE_TRACE_FACTS = ("Batch-eligible share", "Peak configured concurrency")
 
-_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _key(document: Document) -> tuple[Any, ...]:
-    workbook = document.workbook
-    return (id(document.store), document.store.conn.total_changes, workbook.context,
-            tuple(workbook.gates.values()), tuple(workbook.scores.values()), workbook.signoff)
-
-
 def economics_key(document: Document) -> tuple[Any, ...]:
-    """What the cached economics of `document` depend on, as it is now (taken before a background run)."""
-    return _key(document)
-
-
-def remember(document: Document, key: tuple[Any, ...], economics: Economics) -> None:
-    """Keep economics computed elsewhere (the Economics page's worker) for the state `key` was taken from,
-    so the gate panels and the overview reuse them instead of recomputing on the GUI thread."""
-    if key == _key(document):
-        _cache[document] = (key, economics)
+    """What the shared economics of `document` depend on, as it is now (see desktop.ui.economics_state)."""
+    return economics_state(document).content_key()
 
 
 def cached_economics(document: Document) -> Economics | None:
     """The open document's economics if computed for its state as it is now, else None (never computes)."""
-    cached = _cache.get(document)
-    return cached[1] if cached is not None and cached[0] == _key(document) else None
+    facts = economics_state(document).current()
+    return facts.economics if facts is not None else None
 
 
 def document_economics(document: Document) -> Economics:
-    """The open document's economics; recomputed when its store or decision parts changed."""
-    key = _key(document)
-    cached = _cache.get(document)
-    if cached is not None and cached[0] == key:
-        return cached[1]
-    economics = load_economics(document.store, document.workbook, document.playbook)
-    _cache[document] = (key, economics)
-    return economics
-
-
-def forget(document: Document) -> None:
-    _cache.pop(document, None)
+    """The open document's economics, computed here and now when the shared result is not ready: for scripts
+    and tests only; the views use `economics_state(document)`, which never computes on the GUI thread."""
+    state = economics_state(document)
+    facts = state.current()
+    if facts is None:
+        key = state.content_key()
+        economics = load_economics(document.store, document.workbook, document.playbook)
+        facts = EconomicsFacts(economics, tuple(key_figures(economics)))
+        state.remember(key, facts)
+    return facts.economics
 
 
 # ---- gate facts -------------------------------------------------------------------------------------
 
 def facts_for(slug: str, document: Document, keep: Callable[[str], bool] | None = None) -> list[registry.Fact]:
-    economics = document_economics(document)
+    """The gate's economics facts from the shared result; while that is computed, one fact saying so (the
+    gate page refreshes its panel when the result lands)."""
+    state = economics_state(document)
+    facts = state.current()
+    if facts is None:
+        state.request()
+        if state.error is not None and not state.busy:
+            return [registry.Fact("Economics", f"cannot be computed: {state.error}", "problem")]
+        return [registry.Fact("Economics", COMPUTING_TEXT)]
+    economics = facts.economics
     facts = economics_gate_facts(slug, economics.workbook, economics.report, economics.scenarios,
                                  economics.catalog, economics.playbook, economics.override)
     return [registry.Fact(f.label, f.value, STATUS_MAP.get(f.status, "info"))
@@ -191,6 +184,7 @@ def _panel_class(kind: str) -> type:
             title = "Recommended route" if kind == "recommendation" else "Key figures"
             super().__init__(title, parent)
             self.kind = kind
+            self.state: Any = None
             self.setAccessibleName(title)
             self.body = QLabel()
             self.body.setWordWrap(True)
@@ -206,20 +200,45 @@ def _panel_class(kind: str) -> type:
             layout.addWidget(self.link, 0, Qt.AlignmentFlag.AlignLeft)
 
         def refresh(self, document: Document) -> None:
-            try:
-                economics = document_economics(document)
-            except Exception as exc:  # the overview must open even when the economics cannot be computed
-                self.body.setText(f"<i>Cannot compute the economics:</i> {html.escape(str(exc))}")
+            """Show the shared result for the document as it is now, or "computing…" until it lands."""
+            state = economics_state(document)
+            if state is not self.state:
+                self._follow(state)
+            facts = state.current()
+            if facts is not None:
+                self.show_facts(facts)
                 return
+            state.request()
+            if state.error is not None and not state.busy:
+                self.show_failure(state.error)
+            else:
+                self.body.setText(f"<i>{COMPUTING_TEXT.capitalize()}</i>")
+
+        def _follow(self, state: Any) -> None:
+            if self.state is not None:
+                for signal, slot in ((self.state.updated, self.show_facts), (self.state.failed, self.show_failure)):
+                    try:
+                        signal.disconnect(slot)
+                    except (RuntimeError, TypeError):
+                        pass
+            self.state = state
+            state.updated.connect(self.show_facts)
+            state.failed.connect(self.show_failure)
+
+        def show_facts(self, facts: EconomicsFacts) -> None:
             if self.kind == "recommendation":
-                self.body.setText(recommendation_html(economics))
+                self.body.setText(recommendation_html(facts.economics))
                 return
-            rows = key_figures(economics)[:8]
+            rows = facts.key_figures[:8]
             if not rows:
                 self.body.setText("<i>No figures yet:</i> import traces with cost, acceptance and p95 latency.")
                 return
             self.body.setText("<br>".join(f"{html.escape(label)}: <b>{html.escape(value)}</b>"
                                           for label, value in rows))
+
+        def show_failure(self, message: str) -> None:
+            # the overview must open even when the economics cannot be computed
+            self.body.setText(f"<i>Cannot compute the economics:</i> {html.escape(message)}")
 
         def text(self) -> str:
             return self.body.text()

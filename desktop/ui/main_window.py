@@ -17,6 +17,7 @@ from desktop.services.tamper import TAMPERED_TEXT
 from desktop.ui import settings, theme, welcome
 from desktop.ui.document import Document, ReadOnlyTargetError
 from desktop.ui.navigation import Navigation
+from desktop.ui.trace_summary import trace_summary_state
 from desktop.ui.widgets.banner import Banner
 from desktop.ui.pages.base import Page
 from desktop.ui.wizard import AssessmentWizard
@@ -208,6 +209,9 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._update_status()
         self.navigation.update_status(document, self.playbook)
+        trace_summary_state(document).updated.connect(
+            lambda _summary, d=document: d is self.document and self.navigation.update_status(d, self.playbook,
+                                                                                               "traces"))
         self.documentReplaced.emit()
 
     def _on_document_changed(self, part: str) -> None:

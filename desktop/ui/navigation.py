@@ -63,7 +63,6 @@ class Navigation(QListWidget):
         self.setFixedWidth(236)
         self.setStyleSheet("QListWidget::item { padding: 3px 8px; }")
         self._titles: dict[str, str] = {}
-        self._trace_rows: int | None = None
 
     # ---- Public API ---------------------------------------------------------------------------------
     def build(self, titles: dict[str, str]) -> None:
@@ -95,8 +94,8 @@ class Navigation(QListWidget):
         raise KeyError(key)
 
     def update_status(self, document, playbook, part: str = "all") -> None:
-        """Show each page's status from `document` (called on every change; the trace rows are counted again
-        only when `part` says they changed)."""
+        """Show each page's status from `document` (called on every change, and when the background trace
+        count lands: desktop.ui.trace_summary)."""
         workbook = document.workbook
         total_gates = len(playbook.gates)
         for row in range(self.count()):
@@ -127,11 +126,16 @@ class Navigation(QListWidget):
                 item.setText(f"{title}   {scored}/{len(workbook.scores)}")
                 spoken = f"{title}: {scored} of {len(workbook.scores)} dimensions scored"
             elif key == "traces":
-                if part in ("all", "traces") or self._trace_rows is None:
-                    self._trace_rows = document.store.trace_count()  # one COUNT, not a row read
-                rows = self._trace_rows
-                item.setText(f"{title}   {rows:,}")
-                spoken = f"{title}: {rows:,} trace row(s)"
+                from desktop.ui.trace_summary import trace_summary_state
+
+                state = trace_summary_state(document)  # counted in the background, never here
+                summary = state.current() or state.latest()
+                if summary is None:
+                    item.setText(title)
+                    spoken = f"{title}: counting the trace rows"
+                else:
+                    item.setText(f"{title}   {summary.count:,}")
+                    spoken = f"{title}: {summary.count:,} trace row(s)"
             elif key == "signoff":
                 signed = workbook.signed
                 item.setText(f"{title}   \u2713 signed" if signed else title)

@@ -1,9 +1,10 @@
 """The decision plan of the open document, computed in the background and shared by every view of it.
 
 One `PlanState` per document (`plan_state(document)`): a change to the workbook (a lever, a constraint, the
-context, traces) starts a short debounce, then one background task computes the plan over its own
-connection to the working copy with the workbook as it is at that moment; a newer change cancels the
-running one, and only the latest result is delivered. The Plan page and the Overview's plan card both
+context, traces) starts a short debounce, then one background task computes the plan from the document's
+shared economics (desktop.ui.economics_state: computed once per state, never here; the plan waits for them
+when they are being computed) with the workbook as it is at that moment; a newer change cancels the running
+one, and only the latest result is delivered. The Plan page and the Overview's plan card both
 listen to `updated`, so a change is computed once, never on the GUI thread.
 
 The plan arrives as the JSON object `ipw plan --json` prints (desktop.economics.plan / services.plan), the
@@ -25,7 +26,8 @@ from desktop.domain.playbook import Playbook
 from desktop.domain.progress import Cancelled
 from desktop.domain.workbook import Workbook
 from desktop.ui.document import Document
-from desktop.ui.economics_facts import cached_economics, economics_key, remember
+from desktop.ui.economics_facts import cached_economics, economics_key
+from desktop.ui.economics_state import economics_state, snapshot
 from desktop.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -33,12 +35,6 @@ log = logging.getLogger(__name__)
 DEBOUNCE_MS = 120
 PLAN_PARTS = ("all", "context", "plan", "traces", "scores", "recommendation", "catalog", "scenarios")
 _states: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def snapshot(workbook: Workbook) -> Workbook:
-    """The workbook as it is now, for the worker: later edits on the GUI thread do not reach it."""
-    return Workbook(workbook.context, dict(workbook.gates), dict(workbook.scores), workbook.signoff,
-                    list(workbook.audit), workbook.plan)
 
 
 def compute_plan(database: Path, workbook: Workbook, playbook: Playbook, sensitivity: bool, economics: Any,
@@ -95,6 +91,10 @@ class PlanState(QObject):
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(DEBOUNCE_MS)
         self._debounce.timeout.connect(self._start)
+        self._waiting = False  # for the shared economics of the current state (never computed here)
+        economics = economics_state(document)
+        economics.updated.connect(self._on_economics)
+        economics.failed.connect(self._on_economics_failed)
         document.changed.connect(self._on_changed)
         self._debounce.start()
 
@@ -127,18 +127,28 @@ class PlanState(QObject):
         self._task_generation = self._generation
         key = economics_key(document)
         economics = self._economics[1] if self._economics is not None and self._economics[0] == key else None
-        if economics is None:  # the Economics page's worker may have loaded them for this state already
+        if economics is None:  # the one shared computation (economics_state) for this state
             economics = cached_economics(document)
+        if economics is None:  # not landed yet: the plan starts when it does
+            self._waiting = True
+            economics_state(document).request()
+            return
+        self._waiting = False
         self._task_key = key
         self._runner.start(compute_plan, database, snapshot(document.workbook), document.playbook, True, economics)
+
+    def _on_economics(self, _facts: Any) -> None:
+        if self._waiting and not self._debounce.isActive() and not self._runner.busy:
+            self._start()
+
+    def _on_economics_failed(self, message: str) -> None:
+        if self._waiting:
+            self._waiting = False
+            self._fail(self._generation, message)
 
     def _on_done(self, result: tuple[Any, dict[str, Any]]) -> None:
         economics, plan = result
         self._economics = (self._task_key, economics)  # a lever edit next time needs no storage access
-        try:  # the gate panels and the overview's economics panels reuse them instead of loading on the GUI thread
-            remember(self.document, self._task_key, economics)
-        except sqlite3.Error:  # the document was closed meanwhile
-            pass
         self._apply(self._task_generation, plan)
 
     def _on_failed(self, message: str) -> None:
@@ -163,7 +173,7 @@ class PlanState(QObject):
     def _done(self) -> None:
         if self._runner.busy:
             return
-        if self._pending and not self._debounce.isActive():
+        if self._pending and not self._debounce.isActive() and not self._waiting:
             self._start()  # a change came in while it ran
 
     def wait(self, ms: int = 60_000) -> bool:

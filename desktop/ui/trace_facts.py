@@ -6,19 +6,19 @@ measured at, and the concurrency the traces cover (configured, and the measured 
 recorded one as `concurrencyMeasured`). The labels say "from traces" so they stay apart from the facts the
 economics pages register for the same gate.
 
-The figures come from two SQL aggregates over the visible rows (`desktop.services.traces`), cached per
-document until its working copy changes, so a gate page showing a million-row workbook does not re-scan it
-on every unrelated edit.
+The figures come from two SQL aggregates over the visible rows (`desktop.services.traces`), run in the
+background by `desktop.ui.trace_summary` when the traces change, so a gate page showing a million-row
+workbook neither scans it on the GUI thread nor again on every unrelated edit.
 """
 
 from __future__ import annotations
 
-import weakref
 from typing import TYPE_CHECKING
 
 from desktop.domain.formatting import NOT_OBSERVED, format_count
-from desktop.services.traces import RouteUtilization, change_marker, route_utilization
+from desktop.services.traces import RouteUtilization
 from desktop.ui.gate_facts import Fact, register_gate_facts
+from desktop.ui.trace_summary import COUNTING_TEXT, trace_summary_state
 
 if TYPE_CHECKING:
     from desktop.ui.document import Document
@@ -55,28 +55,13 @@ def facts_for(routes: list[RouteUtilization]) -> list[Fact]:
     return facts
 
 
-class _Cache:
-    """Facts per document, recomputed when its working copy changed since (any write through the GUI's
-    connection moves `total_changes`; a commit by another connection moves `PRAGMA data_version`)."""
-
-    def __init__(self) -> None:
-        self._facts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-    def get(self, document: Document) -> list[Fact]:
-        key = change_marker(document.store)
-        cached = self._facts.get(document)
-        if cached is None or cached[0] != key:
-            cached = (key, facts_for(route_utilization(document.store)))
-            self._facts[document] = cached
-        return cached[1]
-
-
-_cache = _Cache()
-
-
 def utilization_facts(document: Document) -> list[Fact]:
-    """The Utilization proof panel's trace figures (empty when there are no traces)."""
-    return list(_cache.get(document))
+    """The Utilization proof panel's trace figures (empty when there are no traces; "counting…" while the
+    background count runs: the gate page refreshes its panel when it lands)."""
+    summary = trace_summary_state(document).current()
+    if summary is None:
+        return [Fact("Figures from traces", COUNTING_TEXT)]
+    return facts_for(list(summary.routes))
 
 
 register_gate_facts(SLUG, utilization_facts)

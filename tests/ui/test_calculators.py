@@ -115,10 +115,11 @@ def test_memory_fit_verdict_and_catalog_lists(panel):
     assert p.result.fits is False and p.result_text()["verdict"].startswith("Does not fit")
 
 
-def test_saved_memory_scenario_appears_in_its_gate_panel_and_undo_removes_it(window, calculators, document):
+def test_saved_memory_scenario_appears_in_its_gate_panel_and_undo_removes_it(qtbot, window, calculators, document):
     gate_page = window.pages["gate:memory-and-context-fit"]
     gate_page.refresh()
-    assert "No data yet" in gate_page.facts.text()
+    window.show_page("gate:memory-and-context-fit")  # the facts fill in when the shared economics land
+    qtbot.waitUntil(lambda: "No data yet" in gate_page.facts.text(), timeout=30_000)
     p = calculators.show_calculator("memory")
     p.set_values(EXAMPLES["memory"])
     p.name_edit.setText("70B on 2 x H100")
@@ -129,18 +130,19 @@ def test_saved_memory_scenario_appears_in_its_gate_panel_and_undo_removes_it(win
     assert document.is_modified()
 
     window.show_page("gate:memory-and-context-fit")
+    qtbot.waitUntil(lambda: "Memory fit" in gate_page.facts.text(), timeout=30_000)
     text = gate_page.facts.text()
     assert "Memory fit (scenario '70B on 2 x H100'): Fits: 24 concurrent sequence(s) of 8,192 tokens" in text
     assert "Weights: 70.55 GB" in text
 
     document.undo_stack.undo()
     assert economics_store.list_scenarios(document.store) == []
-    assert "No data yet" in gate_page.facts.text()
+    assert "No data yet" in gate_page.facts.text()  # the state before the save: computed already, no wait
     document.undo_stack.redo()
-    assert "70B on 2 x H100" in gate_page.facts.text()
+    assert "70B on 2 x H100" in gate_page.facts.text()  # likewise
 
 
-def test_saved_fallback_and_dedicated_scenarios_reach_their_gates(window, calculators, document):
+def test_saved_fallback_and_dedicated_scenarios_reach_their_gates(qtbot, window, calculators, document):
     p = calculators.show_calculator("fallback")
     p.set_values(EXAMPLES["fallback"])
     p.name_edit.setText("15% to frontier")
@@ -151,7 +153,8 @@ def test_saved_fallback_and_dedicated_scenarios_reach_their_gates(window, calcul
     assert d.save_scenario()
     blend = 0.85 * 2.84 + 0.15 * 3.76
     window.show_page("gate:fallback-economics")
-    assert f"${blend:,.2f} with 15% to the fallback" in window.pages["gate:fallback-economics"].facts.text()
+    qtbot.waitUntil(lambda: f"${blend:,.2f} with 15% to the fallback" in
+                    window.pages["gate:fallback-economics"].facts.text(), timeout=30_000)
     window.show_page("gate:utilization-proof")
     assert "Break-even utilization (dedicated, scenario 'H100 at 2.69'): 26%" in \
         window.pages["gate:utilization-proof"].facts.text()

@@ -62,7 +62,7 @@ def _key(key):
     return QKeyEvent(QEvent.Type.KeyPress, key, Qt.KeyboardModifier.NoModifier)
 
 
-def test_gate_rows_show_verdict_and_evidence_count_live_in_text_and_for_screen_readers(window):
+def test_gate_rows_show_verdict_and_evidence_count_live_in_text_and_for_screen_readers(qtbot, window):
     nav = window.navigation
     row = nav.row_of("gate:utilization-proof")
     gate = window.document.workbook.gates["utilization-proof"]
@@ -80,7 +80,8 @@ def test_gate_rows_show_verdict_and_evidence_count_live_in_text_and_for_screen_r
     window.document.undo_stack.undo()
     assert "verdict not assessed" in nav.item(row).data(Qt.ItemDataRole.AccessibleTextRole)
     traces = nav.item(nav.row_of("traces"))
-    assert traces.text() == "Traces   8" and "8 trace row(s)" in traces.toolTip()  # 3 template + 5 sample rows
+    qtbot.waitUntil(lambda: traces.text() == "Traces   8", timeout=30_000)  # counted in the background
+    assert "8 trace row(s)" in traces.toolTip()  # 3 template + 5 sample rows
     signoff = nav.item(nav.row_of("signoff"))
     assert signoff.text() == "Sign-off" and "not signed off yet" in signoff.toolTip()
     readiness = nav.item(nav.row_of("readiness"))

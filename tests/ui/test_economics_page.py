@@ -291,7 +291,7 @@ def test_figures_say_so_when_there_is_nothing_to_draw(qtbot):
         document.close()
 
 
-def test_overview_panels_show_the_recommendation_and_key_figures(window, document):
+def test_overview_panels_show_the_recommendation_and_key_figures(qtbot, window, document):
     from desktop.ui.economics_facts import install_overview_panels
 
     overview = window.pages["overview"]
@@ -305,7 +305,7 @@ def test_overview_panels_show_the_recommendation_and_key_figures(window, documen
         lambda store: economics_store.set_override(store, RecommendationOverride("owned-hardware", "board decision")),
         "recommendation")
     window.show_page("overview")
-    assert "Officer override" in overview.panels["recommendation"].text()
+    qtbot.waitUntil(lambda: "Officer override" in overview.panels["recommendation"].text(), timeout=30_000)
 
 
 # ---- background computation ---------------------------------------------------------------------------
@@ -325,22 +325,22 @@ def no_review(rate):
 def test_a_change_while_computing_ends_with_the_figures_of_the_latest_state(qtbot, page, document, monkeypatch):
     import threading
 
-    from desktop.ui.pages import economics as economics_page
+    from desktop.ui import economics_state
 
     release = threading.Event()
     started: list[float] = []
-    compute = economics_page.compute_in_worker
+    compute = economics_state.compute_economics_facts
 
-    def held(database, workbook, book, workload, control):
+    def held(database, workbook, book, control):
         started.append(workbook.context.reviewer_rate_usd_per_hour)
         if len(started) == 1:
             release.wait(10)  # the first computation is still running when the next change comes in
-        return compute(database, workbook, book, workload, control)
+        return compute(database, workbook, book, control)
 
-    monkeypatch.setattr(economics_page, "compute_in_worker", held)
+    monkeypatch.setattr(economics_state, "compute_economics_facts", held)
     view = page.charts["cost-by-route"]
     set_rate(page, "0")
-    qtbot.waitUntil(lambda: page._compute_runner.busy and started == [0.0], timeout=10_000)
+    qtbot.waitUntil(lambda: page.state._runner.busy and started == [0.0], timeout=10_000)
     assert page.updating.isVisible() and page.busy
     assert bar_heights(view) == pytest.approx(sorted(COSTS.values()))  # the last figures stay meanwhile
     set_rate(page, "30")
@@ -354,16 +354,16 @@ def test_a_change_while_computing_ends_with_the_figures_of_the_latest_state(qtbo
 
 
 def test_a_burst_of_changes_is_computed_once(qtbot, page, document, monkeypatch):
-    from desktop.ui.pages import economics as economics_page
+    from desktop.ui import economics_state
 
     rates: list[float] = []
-    compute = economics_page.compute_in_worker
+    compute = economics_state.compute_economics_facts
 
-    def counted(database, workbook, book, workload, control):
+    def counted(database, workbook, book, control):
         rates.append(workbook.context.reviewer_rate_usd_per_hour)
-        return compute(database, workbook, book, workload, control)
+        return compute(database, workbook, book, control)
 
-    monkeypatch.setattr(economics_page, "compute_in_worker", counted)
+    monkeypatch.setattr(economics_state, "compute_economics_facts", counted)
     for rate in ("10", "20", "40"):
         set_rate(page, rate)
     assert page.updating.isVisible()

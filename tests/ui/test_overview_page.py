@@ -97,7 +97,7 @@ def test_rows_refresh_when_shown_after_changes_elsewhere(page, document):
     assert page.gate_rows["demand-shape"].verdict.text() == "Failed"
 
 
-def test_readiness_chart_and_trace_count(page, document):
+def test_readiness_chart_and_trace_count(qtbot, page, document):
     assert page.chart.heights() == [float(d.reference_score) for d in playbook().readiness]
     assert page.chart.threshold() == 70.0
     document.push(commands.set_score(document, replace(document.workbook.scores["fallback-design"], score=None),
@@ -105,7 +105,7 @@ def test_readiness_chart_and_trace_count(page, document):
     assert page.chart.heights()[3] == 0.0
     assert "1 not yet scored" in page.readiness_summary.text()
     # the sample: the playbook's three template rows and five illustrative rows
-    assert page.trace_count.text() == "<b>8</b> trace rows in this workbook."
+    qtbot.waitUntil(lambda: page.trace_count.text() == "<b>8</b> trace rows in this workbook.", timeout=30_000)
     assert document.store.trace_count() == 8
 
 

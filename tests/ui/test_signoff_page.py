@@ -51,6 +51,7 @@ def window(qtbot, sample_path):
     win.resize(1280, 800)
     win.show()
     win.show_page("signoff")
+    settle(qtbot, win)
     yield win
     try:
         win.document.close()
@@ -60,6 +61,11 @@ def window(qtbot, sample_path):
 
 def page_of(window):
     return window.pages["signoff"]
+
+
+def settle(qtbot, window):
+    """Wait for the decision content the page computes in the background (it reads every trace row)."""
+    qtbot.waitUntil(lambda: not page_of(window).computing, timeout=30_000)
 
 
 def _cells(table):
@@ -185,7 +191,7 @@ def test_sign_with_my_key_creates_one_after_asking(window, sample_path, answers,
     assert "Signed with key" in page.state_banner.label.text()
 
 
-def test_revoke_records_who_and_why_and_allows_edits(window, sample_path, answers):
+def test_revoke_records_who_and_why_and_allows_edits(qtbot, window, sample_path, answers):
     page = page_of(window)
     document = window.document
     _fill_form(page)
@@ -204,6 +210,8 @@ def test_revoke_records_who_and_why_and_allows_edits(window, sample_path, answer
     assert verify_path(sample_path).exit_code == 4  # saved: a draft again
     document.push(commands.set_context(document, replace(document.workbook.context, title="Reworked")))
     assert document.workbook.context.title == "Reworked"
+    assert not page.sign_button.isEnabled()  # until the new content's fingerprint is known
+    settle(qtbot, window)
     assert page.sign_button.isEnabled()
     document.undo_stack.undo()  # leave nothing unsaved for the window's close
 
@@ -214,6 +222,7 @@ def test_untitled_workbook_is_saved_before_signing(qtbot, answers, monkeypatch):
     qtbot.addWidget(win)
     win.show()
     win.show_page("signoff")
+    settle(qtbot, win)
     page = page_of(win)
     _fill_form(page)
     monkeypatch.setattr(win, "on_save_as", lambda: False)

@@ -233,9 +233,17 @@ def test_import_button_opens_the_dialog(qtbot, page):
 
 # ---- the Utilization proof panel -----------------------------------------------------------------------
 
-def test_utilization_proof_facts_come_from_the_traces(page, document):
+def trace_figures(qtbot, document):
+    """The Utilization proof's trace facts once the background count has landed (desktop.ui.trace_summary)."""
+    from desktop.ui.trace_summary import trace_summary_state
+
+    qtbot.waitUntil(lambda: trace_summary_state(document).current() is not None, timeout=30_000)
+    return {f.label: f.value for f in gate_facts.gate_facts("utilization-proof", document)}
+
+
+def test_utilization_proof_facts_come_from_the_traces(qtbot, page, document):
     assert trace_facts.utilization_facts in gate_facts.providers_for("utilization-proof")
-    facts = {f.label: f.value for f in gate_facts.gate_facts("utilization-proof", document)}
+    facts = trace_figures(qtbot, document)
     # the sample's Managed frontier API rows, tokens/s per stream x concurrency x acceptance: template #1
     # 48 x 4 x 0.84 = 161.28; illustrative #4 52 x 1 x 0.84 = 43.68, #6 64 x 16 x 0.80 = 819.2, #7 60 x 8 x 0.82 = 393.6
     value = facts["Accepted output tokens/s from traces, Managed frontier API"]
@@ -243,8 +251,8 @@ def test_utilization_proof_facts_come_from_the_traces(page, document):
     assert facts["Concurrency from traces, Managed frontier API"] == "configured 1 to 16"
     row_6 = next(r for r in range(page.model.rowCount()) if page.model.row_id(r) == 6)
     page.model.setData(cell(page, row_6, "acceptedOutputRate"), "0.5")  # 64 x 16 x 0.5 = 512, still the highest
-    facts = {f.label: f.value for f in gate_facts.gate_facts("utilization-proof", document)}
+    facts = trace_figures(qtbot, document)
     assert facts["Accepted output tokens/s from traces, Managed frontier API"].startswith("512 tokens/s")
     page.select_import(1)
     page.delete_import_button.click()
-    assert not [f for f in gate_facts.gate_facts("utilization-proof", document) if "from traces" in f.label]
+    assert not [label for label in trace_figures(qtbot, document) if "from traces" in label]

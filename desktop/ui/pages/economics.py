@@ -6,20 +6,19 @@ values, a workload filter narrows them, and each can be saved as PNG or SVG. The
 p95 fields edit the buyer context through the undoable set_context command; the override is undoable too.
 
 With many trace rows the metrics and recommendation take seconds, so the page never computes them on the
-GUI thread: a change starts a short debounce timer, then a background task reads the traces over its own
-connection to the working copy and computes the economics and key figures. A newer change supersedes a
-running computation (its result is ignored); the last figures stay on screen meanwhile, with "Updating...".
-The same worker also prepares what each plot draws (`economics_charts.figure_data`: plain numbers and
-arrays) for the workload filter chosen when it started; a change of the filter prepares them again in a
-background task. The GUI thread only turns prepared figure data into pyqtgraph items: the plots are redrawn
-only while the Plots tab is shown, one per event-loop turn.
+GUI thread: it shows the document's shared result (desktop.ui.economics_state: one background computation
+per workbook state, cached, shared with the Overview, the gate facts and the plan), so reopening the page does
+no work. While a change is computed the last figures stay on screen with "Updating...". What each plot draws
+(`economics_charts.figure_data`: plain numbers and arrays, scatter plots thinned to a bounded number of
+points) is prepared in a background task for the economics shown and the workload filter, kept per filter;
+the GUI thread only turns prepared figure data into pyqtgraph items, one plot per event-loop turn and only
+while the Plots tab is shown. Hover texts are worded only for the point hovered.
 """
 
 from __future__ import annotations
 
 import html
 import math
-import sqlite3
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -31,31 +30,26 @@ from PySide6.QtWidgets import (QComboBox, QFrame, QGridLayout, QGroupBox, QHBoxL
 from desktop.domain.errors import DomainError
 from desktop.domain.playbook import Playbook
 from desktop.domain.progress import check_cancelled
-from desktop.domain.workbook import Workbook
 from desktop.services import traces
-from desktop.services.economics import Economics, run_economics
+from desktop.services.economics import Economics
 from desktop.services.workers import gc_paused
 from desktop.ui import commands, theme
-from desktop.ui import economics_facts  # also registers the economics gate facts providers
+from desktop.ui import economics_facts  # noqa: F401 - registers the economics gate facts providers
 from desktop.ui.calculators import CalculatorsWidget
 from desktop.ui.document import Document
-from desktop.ui.economics_charts import FIGURES, ChartData, FigureData, figure_data
+from desktop.ui.economics_charts import FIGURES, ChartData, FigureData, figure_data, thinned_for_drawing
+from desktop.ui.economics_state import COMPUTING_TEXT, EconomicsFacts, EconomicsState, economics_state
 from desktop.ui.pages.base import Page
 from desktop.ui.pages.economics_views import ChartView, RecommendationPanel, error_style
 from desktop.ui.tasks import TaskRunner
 
 ALL_WORKLOADS = "All workloads"
-DEBOUNCE_MS = 80  # a burst of changes (typing, undo held down) starts one computation
+KEPT_FILTERS = 4  # prepared plots kept per workload filter for the economics shown
+MAX_FIGURE_ROWS = 16  # key figures listed on the page (a long rich-text label is slow to lay out)
 UPDATING_TEXT = "Updating\u2026"
 
 
-# ---- the background computation ---------------------------------------------------------------------
-
-def snapshot(workbook: Workbook) -> Workbook:
-    """The workbook as it is now, for the worker (edits made meanwhile do not reach it)."""
-    return Workbook(workbook.context, dict(workbook.gates), dict(workbook.scores), workbook.signoff,
-                    list(workbook.audit), workbook.plan)
-
+# ---- the plots' data, prepared on a worker thread
 
 def chart_data_for(economics: Economics, workload: str | None) -> ChartData:
     return ChartData(economics.report, economics.workbook, economics.playbook, economics.scenarios,
@@ -63,27 +57,19 @@ def chart_data_for(economics: Economics, workload: str | None) -> ChartData:
 
 
 def prepare_figures(economics: Economics, workload: str | None, control: Any = None) -> dict[str, FigureData]:
-    """What every plot draws for `workload` (None: all), as plain data; runs on a worker thread."""
+    """What every plot draws for `workload` (None: all), as plain data thinned for drawing; runs on a worker
+    thread."""
     data = chart_data_for(economics, workload)
     figures: dict[str, FigureData] = {}
     with gc_paused():
         for kind in FIGURES:
             check_cancelled(control)  # superseded by a newer computation
-            figures[kind] = figure_data(kind, data)
+            figures[kind] = thinned_for_drawing(figure_data(kind, data))
     return figures
 
 
-def compute_in_worker(database: Path, workbook: Workbook, playbook: Playbook, workload: str | None,
-                      control: Any) -> tuple[Economics, list[tuple[str, str]], dict[str, FigureData]]:
-    """Read the traces over the worker's own connection; compute the economics, the key figures and what
-    each plot draws for `workload` (the filter chosen when the computation started)."""
-    economics = run_economics(database, workbook, playbook, control)
-    figures = economics_facts.key_figures(economics)
-    return economics, figures, prepare_figures(economics, workload, control)
-
-
 def prepare_in_worker(economics: Economics, workload: str | None, control: Any) -> dict[str, FigureData]:
-    """The plots' data for another workload filter (the economics unchanged)."""
+    """The plots' data for the economics shown and a workload filter."""
     return prepare_figures(economics, workload, control)
 
 
@@ -104,9 +90,15 @@ def _parse(text: str) -> float | None:
     return value
 
 
-def figures_table(rows: list[tuple[str, str]]) -> str:
+def figures_table(rows: list[tuple[str, str]], limit: int = MAX_FIGURE_ROWS) -> str:
+    """The key figures as a table; past `limit` rows (one p95 per trace group at scale) a last line says how
+    many more there are: a label with thousands of rows takes seconds to lay out on the GUI thread."""
+    shown = rows[:limit]
     cells = "".join(f"<tr><td style='padding:2px 10px 2px 0'>{html.escape(label)}</td>"
-                    f"<td style='padding:2px 0'><b>{html.escape(value)}</b></td></tr>" for label, value in rows)
+                    f"<td style='padding:2px 0'><b>{html.escape(value)}</b></td></tr>" for label, value in shown)
+    if len(rows) > limit:
+        cells += (f"<tr><td colspan='2' style='padding:2px 0'><i>\u2026 and {len(rows) - limit:,} more (each "
+                  "workload, route and model's p95 is in the latency plot)</i></td></tr>")
     return f"<table cellspacing='0'>{cells}</table>"
 
 
@@ -118,26 +110,15 @@ class EconomicsPage(Page):
         self.playbook = playbook
         self.economics: Economics | None = None
         self.key_figure_rows: list[tuple[str, str]] = []
-        self._generation = 0  # bumped by every change; a result of an older generation is ignored
-        # one computation at a time; a newer one cancels the one under way (its result is never delivered)
-        self._compute_runner = TaskRunner(self, on_done=self._on_computed, on_failed=self._on_compute_failed,
-                                          on_finished=self._task_done)
-        self._computing: tuple[int, Document, Any, str | None] | None = None  # what the latest one is for
-        self._pending = False  # a change not yet reflected in the figures
+        self.state: EconomicsState | None = None  # the document's shared economics
         self._plots_stale = False
         self._draw_queue: list[str] = []
         self._draw_figures: dict[str, FigureData] = {}
-        # what the plots draw, prepared off the GUI thread, and for which (economics, workload filter)
-        self._prepared: dict[str, FigureData] | None = None
-        self._prepared_for: tuple[Economics, str | None] | None = None
-        # preparing the plots for another workload filter
+        # what the plots draw, prepared off the GUI thread, per workload filter, for the economics shown
+        self._prepared: dict[str | None, dict[str, FigureData]] = {}
         self._figure_runner = TaskRunner(self, on_done=self._on_figures_prepared, on_failed=self._on_figures_failed,
                                          on_finished=self._figures_done)
         self._figures_for: tuple[Economics, str | None] | None = None
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(DEBOUNCE_MS)
-        self._debounce.timeout.connect(self._start_computation)
         self._draw_timer = QTimer(self)  # draws the next queued plot, letting events through in between
         self._draw_timer.setSingleShot(True)
         self._draw_timer.setInterval(0)
@@ -223,14 +204,16 @@ class EconomicsPage(Page):
 
     # ---- Page API
     def bind(self, document: Document) -> None:
-        # The calculators read the catalog from the document's economics: they are filled when the
-        # background computation has put them in the shared cache (see `_apply`), not here.
+        # The calculators read the catalog from the document's shared economics: they are refreshed when
+        # those land (see `show_facts`), not here.
         for panel in self.calculators.panels.values():
             panel.document = document
+        self._follow(economics_state(document))
         super().bind(document)
 
     def refresh(self) -> None:
-        """Show the context fields now and recompute the economics in the background (debounced)."""
+        """Show the context fields now, and the shared economics for the document as it is now: at once
+        when computed already (no work), else when they land ("Updating..." meanwhile)."""
         document = self.document
         if document is None:
             return
@@ -242,88 +225,73 @@ class EconomicsPage(Page):
         self.rate_edit.setReadOnly(not editable)
         self.target_edit.setReadOnly(not editable)
         self.recommendation.document = document
-        self._generation += 1  # whatever is computing now is out of date
-        self._compute_runner.cancel()
-        self._pending = True
+        facts = self.state.current()
+        if facts is not None:
+            self.show_facts(facts)
+            return
+        self.state.request()
+        if self.state.error is not None and not self.state.busy:
+            self.show_failure(self.state.error)
+            return
         self.updating.show()
-        self._debounce.start()
+        if self.economics is None:  # nothing shown yet: say what is happening rather than show blanks
+            self.summary.setText(f"<i>{COMPUTING_TEXT.capitalize()}</i>")
+            self.figures_label.setText(f"<i>{COMPUTING_TEXT.capitalize()}</i>")
 
     @property
     def busy(self) -> bool:
         """True until the figures shown match the document's latest state (computed, and drawn if shown)."""
-        return (self._pending or self._debounce.isActive() or self._compute_runner.busy
-                or self._figure_runner.busy or bool(self._draw_queue))
+        return ((self.state is not None and self.state.busy) or self._figure_runner.busy or bool(self._draw_queue)
+                or (self.state is not None and self.state.current() is not None
+                    and self.state.current().economics is not self.economics))
 
-    def _start_computation(self) -> None:
+    def _follow(self, state: EconomicsState) -> None:
+        if state is self.state:
+            return
+        if self.state is not None:
+            for signal, slot in ((self.state.updated, self.show_facts), (self.state.failed, self.show_failure)):
+                try:
+                    signal.disconnect(slot)
+                except (RuntimeError, TypeError):
+                    pass
+        self.state = state
+        state.updated.connect(self.show_facts)
+        state.failed.connect(self.show_failure)
+
+    def show_facts(self, facts: EconomicsFacts) -> None:
+        """Show the shared economics (the document's as it is now)."""
         document = self.document
-        if document is None:
+        if document is None or _closed(document):
             return
-        if _closed(document):  # closed meanwhile
-            self._pending = False
-            self.updating.hide()
-            return
-        generation = self._generation
-        key = economics_facts.economics_key(document)
-        workload = self.workload()
-        self._computing = (generation, document, key, workload)
-        self._compute_runner.start(compute_in_worker, document.copy.database, snapshot(document.workbook),
-                                   document.playbook, workload)
-
-    def _on_computed(self, result: tuple[Economics, list[tuple[str, str]], dict[str, FigureData]]) -> None:
-        generation, document, key, workload = self._computing
-        self._apply(generation, document, key, *result, workload=workload)
-
-    def _on_compute_failed(self, message: str) -> None:
-        self._failed(self._computing[0], message)
-
-    def _task_done(self) -> None:
-        if self._compute_runner.busy:
-            return
-        if self.document is not None and self._pending and not self._debounce.isActive():
-            self._start_computation()  # the latest computation was cancelled or out of date: compute again
-
-    def _apply(self, generation: int, document: Document, key: Any, economics: Economics,
-               figures: list[tuple[str, str]], prepared: dict[str, FigureData] | None = None, *,
-               workload: str | None = None) -> None:
-        if generation != self._generation or document is not self.document:
-            return  # superseded by a newer change
-        try:
-            economics_facts.remember(document, key, economics)
-        except sqlite3.Error:  # the document was closed meanwhile
-            self._pending = False
-            self.updating.hide()
-            return
-        self._pending = False
         self.updating.hide()
+        if facts.economics is self.economics:
+            return  # shown already: nothing to redo
+        economics = facts.economics
         self.economics = economics
-        self.key_figure_rows = figures
-        self._prepared = prepared
-        self._prepared_for = (economics, workload) if prepared is not None else None
+        self.key_figure_rows = list(facts.key_figures)
+        self._prepared = {}
         self._fill_workloads()
         rec = economics.recommendation
         self.summary.setText(f"Recommended: <b>{html.escape(rec.route_name)}</b>, fallback "
                              f"<b>{html.escape(rec.fallback_name)}</b>"
                              + (" <i>(officer override)</i>" if rec.override and rec.override.route else ""))
         self.recommendation.show_economics(document, economics)
-        self.calculators.refresh()  # reads the economics just remembered: no second computation
-        self.figures_label.setText(figures_table(figures) if figures else
+        self.calculators.refresh()  # reads the shared economics: no second computation
+        self.figures_label.setText(figures_table(self.key_figure_rows) if self.key_figure_rows else
                                    "<i>No figures yet: import traces with cost, acceptance and p95 latency.</i>")
         self.redraw()
 
-    def _failed(self, generation: int, message: str) -> None:
-        if generation != self._generation:
-            return
-        self._pending = False
+    def show_failure(self, message: str) -> None:
         self.updating.hide()
         if self.document is None or _closed(self.document):
             return
         # e.g. an edited rule table that no longer matches the playbook
         self.economics = None
-        self._prepared = self._prepared_for = None
+        self._prepared = {}
         self._draw_queue.clear()
         self.summary.setText(f"<span style='{error_style()}'>The economics cannot be computed: "
                              f"{html.escape(message)}</span>")
-        self.calculators.refresh()  # they fall back to the bundled catalog
+        self.calculators.refresh()  # they fall back to the stored catalog
 
     def wait_updated(self, ms: int = 60_000) -> bool:
         """Process events until the figures match the latest state (for scripts; tests use qtbot.waitUntil)."""
@@ -331,8 +299,7 @@ class EconomicsPage(Page):
 
         deadline = QDeadlineTimer(ms)
         while self.busy and not deadline.hasExpired():
-            for runner in (self._compute_runner, self._figure_runner):
-                runner.wait(20)
+            self._figure_runner.wait(20)
             QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
         return not self.busy
 
@@ -362,7 +329,7 @@ class EconomicsPage(Page):
     def redraw(self) -> None:
         """Redraw the plots from the current figures, one plot per event-loop turn; only while the Plots tab
         is shown (otherwise when it is next shown). The GUI thread only draws: the plots' data come prepared
-        from the worker, or, for another workload filter, are prepared first in a background task."""
+        from a background task for the economics shown and the workload filter."""
         if self.economics is None:
             return
         if not self.isVisible() or self.tabs.currentWidget() is not self.charts_scroll:
@@ -370,41 +337,40 @@ class EconomicsPage(Page):
             self._draw_queue.clear()
             return
         self._plots_stale = False
-        prepared_for = self._prepared_for
-        if (self._prepared is None or prepared_for is None or prepared_for[0] is not self.economics
-                or prepared_for[1] != self.workload()):
+        prepared = self._prepared.get(self.workload())
+        if prepared is None:
             self._draw_queue.clear()
             self._start_figures()
             return
-        self._draw_figures = self._prepared
+        self._draw_figures = prepared
         self._draw_queue = list(self.charts)
         self._draw_timer.start()
 
     def _start_figures(self) -> None:
         """Prepare the plots' data for the current economics and workload filter in the background."""
-        self._figures_for = (self.economics, self.workload())
-        self._figure_runner.start(prepare_in_worker, *self._figures_for)
+        wanted = (self.economics, self.workload())
+        if self._figure_runner.busy and self._figures_for is not None and self._figures_for[0] is wanted[0] \
+                and self._figures_for[1] == wanted[1]:
+            return  # under way
+        self._figures_for = wanted
+        self._figure_runner.start(prepare_in_worker, *wanted)
 
     def _on_figures_prepared(self, figures: dict[str, FigureData]) -> None:
-        self._figures_ready(*self._figures_for, figures)
+        economics, workload = self._figures_for
+        if economics is self.economics:
+            if len(self._prepared) >= KEPT_FILTERS:
+                self._prepared.pop(next(iter(self._prepared)))
+            self._prepared[workload] = figures
 
     def _on_figures_failed(self, message: str) -> None:
-        self._figures_failed(*self._figures_for, message)
-
-    def _figures_ready(self, economics: Economics, workload: str | None, figures: dict[str, FigureData]) -> None:
-        if economics is self.economics:
-            self._prepared, self._prepared_for = figures, (economics, workload)
-
-    def _figures_failed(self, economics: Economics, workload: str | None, message: str) -> None:
+        economics, workload = self._figures_for
         if economics is not self.economics:
             return
-        self._prepared, self._prepared_for = {}, (economics, workload)  # draw nothing rather than retry forever
+        self._prepared[workload] = {}  # draw nothing rather than retry forever
         self.summary.setText(f"<span style='{error_style()}'>The plots cannot be drawn: {html.escape(message)}</span>")
 
     def _figures_done(self) -> None:
-        if self._figure_runner.busy:
-            return
-        if not self._pending:  # else the computation under way redraws when it is done
+        if not self._figure_runner.busy:
             self.redraw()
 
     def _draw_next(self) -> None:

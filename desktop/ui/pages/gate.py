@@ -21,7 +21,9 @@ from desktop.domain.playbook import Gate, Playbook
 from desktop.domain.workbook import GateAssessment, GateStatus, ItemState
 from desktop.storage import evidence as evidence_files
 from desktop.ui import commands, settings
+from desktop.ui.economics_state import economics_state
 from desktop.ui.pages.base import Page, scrolling
+from desktop.ui.trace_summary import trace_summary_state
 from desktop.ui.widgets import dialogs
 from desktop.ui.widgets.banner import Banner
 from desktop.ui.widgets.checklist import ChecklistItemEditor
@@ -162,7 +164,19 @@ class GatePage(Page):
 
     def bind(self, document) -> None:  # noqa: D102 (Page API)
         self.message.clear()
+        # the economics and trace facts fill in when the background results land
+        for signal in (economics_state(document).updated, economics_state(document).failed,
+                       trace_summary_state(document).updated):
+            signal.connect(self._on_background_facts)
         super().bind(document)
+
+    def _on_background_facts(self, *_outcome) -> None:
+        if self.document is None:
+            return
+        if self.isVisible():
+            self.facts.refresh(self.document)
+        else:
+            self._stale = True
 
     def attach_file(self, number: int, path: Path) -> None:
         """Attach `path` as item `number`'s evidence, by reference (fingerprint, size, time, path)."""

@@ -17,6 +17,7 @@ from desktop.ui.charts import ReadinessChart, readiness_bars
 from desktop.ui.document import Document
 from desktop.ui.pages.base import Page, scrolling
 from desktop.ui.pages.readiness import readiness_summary
+from desktop.ui.trace_summary import COUNTING_TEXT, trace_summary_state
 
 # ---- Constants
 WIZARD_STEP_KEY = "wizardStep"  # the ui_state key where the wizard remembers the officer's page
@@ -171,6 +172,7 @@ class OverviewPage(Page):
     def __init__(self, playbook: Playbook, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.playbook = playbook
+        self._trace_state = None
         self.sig_page_requested.connect(self._on_page_requested)
         self.heading = QLabel()
         self.heading.setWordWrap(True)
@@ -265,8 +267,7 @@ class OverviewPage(Page):
         self._show_gates(workbook)
         self.chart.set_data(readiness_bars(self.playbook, workbook), workbook.context.readiness_threshold)
         self.readiness_summary.setText(readiness_summary(workbook, self.playbook))
-        count = self.document.store.trace_count()
-        self.trace_count.setText(f"<b>{count:,}</b> trace row{'s' if count != 1 else ''} in this workbook.")
+        self._show_trace_count()
         for panel in self.panels.values():
             panel.refresh(self.document)
         reason = self.document.read_only_reason or (
@@ -276,6 +277,21 @@ class OverviewPage(Page):
         self._style_banner()  # the palette may have changed since
         self.banner.setText(reason)
         self.banner.setVisible(bool(reason))
+
+    def _show_trace_count(self, *_summary) -> None:
+        """The visible rows, counted in the background (desktop.ui.trace_summary): "counting…" until then."""
+        if self.document is None:
+            return
+        state = trace_summary_state(self.document)
+        if state is not self._trace_state:
+            self._trace_state = state
+            state.updated.connect(self._show_trace_count)
+        summary = state.current() or state.latest()
+        if summary is None:
+            self.trace_count.setText(f"Trace rows: <i>{COUNTING_TEXT}</i>")
+            return
+        count = summary.count
+        self.trace_count.setText(f"<b>{count:,}</b> trace row{'s' if count != 1 else ''} in this workbook.")
 
     def _style_banner(self) -> None:
         text, background, border = theme.banner_colours("warning")

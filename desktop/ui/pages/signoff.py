@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
                                QLabel, QLineEdit, QPlainTextEdit, QPushButton, QToolButton, QVBoxLayout, QWidget)
@@ -20,12 +20,15 @@ from desktop.domain.formatting import NOT_OBSERVED, format_money, format_percent
 from desktop.domain.playbook import Playbook
 from desktop.domain.workbook import GateStatus
 from desktop.exports import pdf_signature, signing
-from desktop.exports.content import Decision, build_decision
+from desktop.exports.content import Decision
 from desktop.exports.verify import audit_problems, audit_status_text
 from desktop.services.signoff import DECISIONS, group_fingerprint, normalize_fingerprint
 from desktop.ui import theme
 from desktop.ui.pages.base import Page, scrolling
-from desktop.ui.pages.signoff_parts import PlanLine, fill_table as _fill, look_read_only as _look_read_only, table as _table
+from desktop.ui.economics_state import LOCK_RETRIES, is_momentary_lock, snapshot
+from desktop.ui.tasks import TaskRunner
+from desktop.ui.pages.signoff_parts import (PlanLine, compute_decision, fill_table as _fill,
+                                            look_read_only as _look_read_only, table as _table)
 from desktop.ui.widgets import dialogs
 from desktop.ui.widgets.banner import Banner
 
@@ -42,7 +45,11 @@ class SignoffPage(Page):
         self.title = "Sign-off & Export"
         self.setAccessibleName("Sign-off and export")
         self.decision: Decision | None = None
+        self.computing = False  # the decision content is being computed in the background
+        self._decision_rows = 0
         self._draft_fingerprint: str | None = None
+        self._lock_retries = 0
+        self._decision_runner = TaskRunner(self, on_done=self._on_decision, on_failed=self._on_decision_failed)
 
         content = QWidget()
         column = QVBoxLayout(content)
@@ -250,13 +257,10 @@ class SignoffPage(Page):
         self.message.clear()
         workbook = document.workbook
         self.plan_line.follow(document)
-        try:
-            self.decision = build_decision(document.store, workbook, self.playbook)
-        except DomainError as exc:
-            self.decision = None
-            self.message.show_message(html.escape(f"The decision content cannot be computed: {exc}"))
-        # what a draft fingerprint typed in the form is compared with (the form is closed while signed)
-        self._draft_fingerprint = self.decision.fingerprint if self.decision and not workbook.signed else None
+        # the decision content reads every trace row: computed in the background, "computing…" meanwhile
+        self.decision, self._draft_fingerprint, self.computing = None, None, True
+        self._lock_retries = 0
+        self._start_decision()
         self._show_state()
         self._show_content()
         self._show_audit()
@@ -268,6 +272,29 @@ class SignoffPage(Page):
 
     def current_fingerprint(self) -> str | None:
         return self.decision.fingerprint if self.decision else None
+
+    def _start_decision(self) -> None:
+        document = self.document
+        self._decision_runner.start(compute_decision, document.copy.database, snapshot(document.workbook),
+                                    self.playbook)
+
+    def _on_decision(self, result: tuple[Decision, int]) -> None:
+        (self.decision, self._decision_rows), self.computing = result, False
+        # what a draft fingerprint typed in the form is compared with (the form is closed while signed)
+        signed = self.document is not None and self.document.workbook.signed
+        self._draft_fingerprint = self.decision.fingerprint if not signed else None
+        for show in (self._show_content, self._update_form, self._update_draft_warning):
+            show()
+
+    def _on_decision_failed(self, message: str) -> None:
+        if is_momentary_lock(message) and self._lock_retries < LOCK_RETRIES and self.document is not None:
+            self._lock_retries += 1  # another connection held the working copy just then: again shortly
+            QTimer.singleShot(250, lambda: self.computing and self.document is not None and self._start_decision())
+            return
+        self.decision, self.computing, self._lock_retries = None, False, 0
+        self.message.show_message(html.escape(f"The decision content cannot be computed: {message}"))
+        self._show_content()
+        self._update_form()
 
     # ---- Private API --------------------------------------------------------------------------------
     def _show_details(self, shown: bool) -> None:
@@ -340,7 +367,7 @@ class SignoffPage(Page):
                 f"<span style='font-size:12pt'>Recommended route: <b>{html.escape(rec.route_name)}</b></span>"
                 f" &nbsp; Fallback: <b>{html.escape(rec.fallback_name)}</b><br>{html.escape(basis)}{override}")
         else:
-            self.route_label.setText("Recommended route: not available")
+            self.route_label.setText(f"Recommended route: {'<i>computing…</i>' if self.computing else 'not available'}")
 
         rows, colours = [], {}
         for r, gate in enumerate(self.playbook.gates):
@@ -384,23 +411,24 @@ class SignoffPage(Page):
                 utilization += f" against a dedicated break-even of {format_percent(numbers.dedicated_break_even_utilization)}"
             memory = numbers.memory_verdict or "no memory scenario saved"
             self.numbers_label.setText(f"{utilization}. Memory fit: {memory}. "
-                                       f"{len(decision.rows):,} trace row(s).")
+                                       f"{self._decision_rows:,} trace row(s).")
         else:
             self.numbers_label.setText("")
         _fill(self.metrics_table, rows, colours)
 
         signoff = workbook.signoff
-        if decision is None:
-            self.fingerprint_label.setText("not available")
-        elif signoff is None:
-            self.fingerprint_caption.setText("<b>Draft fingerprint:</b>")
-            self.fingerprint_label.setText(group_fingerprint(decision.fingerprint))
-        else:
+        if signoff is not None:  # what was signed is recorded: shown at once, compared when computed
             self.fingerprint_caption.setText("<b>Signed fingerprint:</b>")
             text = group_fingerprint(signoff.fingerprint)
-            if signoff.fingerprint != decision.fingerprint:
+            if decision is not None and signoff.fingerprint != decision.fingerprint:
                 text += "  (the content now differs: run Verify)"
             self.fingerprint_label.setText(text)
+        elif decision is None:
+            self.fingerprint_caption.setText("<b>Draft fingerprint:</b>")
+            self.fingerprint_label.setText("computing…" if self.computing else "not available")
+        else:
+            self.fingerprint_caption.setText("<b>Draft fingerprint:</b>")
+            self.fingerprint_label.setText(group_fingerprint(decision.fingerprint))
 
     def _show_audit(self) -> None:
         log = self.document.workbook.audit

@@ -1,16 +1,40 @@
-"""Pieces of the Sign-off page: its read-only tables, and text fields that look read-only once signed."""
+"""Pieces of the Sign-off page: its read-only tables, text fields that look read-only once signed, and the
+decision content computed on a worker thread (it reads every trace row: seconds at a million)."""
 
 from __future__ import annotations
 
 import html
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHeaderView, QLabel, QLineEdit, QPlainTextEdit,
                                QTableWidget, QTableWidgetItem)
 
+from desktop.domain.playbook import Playbook
+from desktop.domain.progress import check_cancelled
+from desktop.domain.workbook import Workbook
 from desktop.exports.plan_text import total_usd, totals_lines
 from desktop.ui.plan_state import plan_state
+
+
+def compute_decision(database: Path, workbook: Workbook, playbook: Playbook, control: Any) -> tuple[Any, int]:
+    """(the decision content of `workbook` without its row list, the number of trace rows), over the worker's
+    own connection to the working copy `database` (runs on a worker thread)."""
+    from desktop.exports.content import build_decision
+    from desktop.storage.trace_store import open_worker_connection
+
+    check_cancelled(control)
+    store = open_worker_connection(database)
+    try:
+        decision = build_decision(store, workbook, playbook)
+    finally:
+        store.close()
+    check_cancelled(control)
+    rows = decision.rows
+    return replace(decision, rows=[]), len(rows) if rows is not None else 0
 
 
 def look_read_only(widget: QLineEdit | QPlainTextEdit, read_only: bool) -> None:
