@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from json.encoder import encode_basestring
 from typing import Any
@@ -25,6 +25,7 @@ from desktop.domain.errors import DomainError
 from desktop.domain.playbook import Playbook
 from desktop.domain.trace import FIELD_NAMES
 from desktop.domain.workbook import AuditEntry, Workbook
+from desktop.exports.trace_frame_interim import frame_rows, rows_frame
 from desktop.storage.schema import SCHEMA_VERSION
 from desktop.storage.workbook_file import WorkbookStore
 
@@ -185,6 +186,34 @@ def audit_anchor(log: Sequence[AuditEntry], signed: bool) -> dict[str, Any]:
     return {"entries": len(kept), "headHash": kept[-1].entry_hash if kept else GENESIS}
 
 
+class TraceRows(Sequence):
+    """The trace rows of a Decision as row dicts (`WorkbookStore.iter_traces`'s form), built only for the rows
+    read: `len()` costs nothing and iterating converts one batch of columns at a time, so callers that want
+    a count or a few rows never hold a million dicts."""
+
+    _BATCH = 20_000
+
+    def __init__(self, frame: Any) -> None:
+        self._frame = frame
+
+    def __len__(self) -> int:
+        return self._frame.height
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return list(frame_rows(self._frame[index]))
+        height = self._frame.height
+        if index < 0:
+            index += height
+        if not 0 <= index < height:
+            raise IndexError("trace row index out of range")
+        return next(frame_rows(self._frame.slice(index, 1)))
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for start in range(0, self._frame.height, self._BATCH):
+            yield from frame_rows(self._frame.slice(start, self._BATCH))
+
+
 @dataclass
 class Decision:
     """The decision content of a workbook and what it was computed from.
@@ -192,19 +221,29 @@ class Decision:
     Attributes:
         content: the decision content (a dict; `canonical_bytes(content)` is what is hashed and signed).
         fingerprint: SHA-256 of the canonical bytes, 64 hex digits.
-        rows: the active trace rows (dicts as `WorkbookStore.iter_traces` gives them).
+        frame: the active trace rows as a polars DataFrame in id order (`desktop.storage.trace_frame` form:
+            id, importId, the sixteen fields, extras as JSON text or null); exports read its columns.
         economics: desktop.economics.analysis.Economics (report, recommendation, scenarios, override, catalog,
             modelled costs, problems).
     """
 
     content: dict[str, Any]
     fingerprint: str
-    rows: list[dict[str, Any]]
+    frame: Any
     economics: Any
 
     @property
     def canonical(self) -> bytes:
         return canonical_bytes(self.content)
+
+    @property
+    def trace_count(self) -> int:
+        return self.frame.height
+
+    @property
+    def rows(self) -> TraceRows:
+        """The trace rows as dicts, built on access (for small callers and tests; exports read `frame`)."""
+        return TraceRows(self.frame)
 
     @property
     def metrics(self) -> Any:
@@ -223,11 +262,10 @@ class Decision:
 
     def with_content(self, content: dict[str, Any]) -> Decision:
         """The same computation with other content (e.g. the sign-off block filled in)."""
-        return Decision(content, hashlib.sha256(canonical_bytes(content)).hexdigest(), self.rows, self.economics)
+        return Decision(content, hashlib.sha256(canonical_bytes(content)).hexdigest(), self.frame, self.economics)
 
 
-def build_decision(store: WorkbookStore, workbook: Workbook, playbook: Playbook, *,
-                   rows: list[dict[str, Any]] | None = None) -> Decision:
+def build_decision(store: WorkbookStore, workbook: Workbook, playbook: Playbook) -> Decision:
     """Compute the decision content of `workbook` (its sign-off as it stands) with the store's traces,
     saved scenarios, recommendation override and catalog (`desktop.economics.analysis` over what
     `desktop.storage.economics_store.load_inputs` reads)."""
@@ -235,21 +273,23 @@ def build_decision(store: WorkbookStore, workbook: Workbook, playbook: Playbook,
     from desktop.economics.catalog import bundled_catalog
     from desktop.storage.economics_store import load_inputs
 
-    if rows is None:
-        rows = list(store.iter_traces())
+    rows = list(store.iter_traces())
+    traces_hash, trace_count = traces_content_hash(rows), len(rows)
+    frame = rows_frame(rows)
     inputs = load_inputs(store, bundled_catalog())
     economics = compute_economics(rows, workbook, scenarios=inputs.scenarios, override=inputs.override,
                                   catalog=inputs.catalog, playbook=playbook, problems=inputs.problems)
+    del rows
     scenarios = sorted(economics.scenarios, key=lambda s: (s.name, s.kind))
     content = decision_content(
-        workbook, playbook, schema_version=SCHEMA_VERSION, traces_hash=traces_content_hash(rows),
-        trace_count=len(rows), imports=store.imports(),
+        workbook, playbook, schema_version=SCHEMA_VERSION, traces_hash=traces_hash,
+        trace_count=trace_count, imports=store.imports(),
         scenarios=[s.to_json() for s in scenarios],
         catalog_entries=catalog_entries_used(scenarios, economics.catalog, economics.modelled),
         recommendation=recommendation_content(economics.recommendation),
         override=_override_json(economics.override),
         audit=audit_anchor(workbook.audit, workbook.signed))
-    return Decision(content, hashlib.sha256(canonical_bytes(content)).hexdigest(), rows, economics)
+    return Decision(content, hashlib.sha256(canonical_bytes(content)).hexdigest(), frame, economics)
 
 
 def decision_content_for(store: WorkbookStore, workbook: Workbook, playbook: Playbook) -> dict[str, Any]:
