@@ -270,6 +270,23 @@ def _export(path: Path, data: ExportData, layouts: list[Layout], summary: Layout
         book.close()
 
 
+def _formula_sheet_class() -> type:
+    """A worksheet that takes this module's formulas as written.
+
+    xlsxwriter runs some 30 regular expressions over every formula to add `_xlfn.` prefixes to newer
+    functions (milliseconds for the long aggregate formulas, thousands of them for a workbook with many
+    groups). Every formula this module writes uses only functions that need no prefix, so the Metrics
+    sheets skip that step.
+    """
+    from xlsxwriter.worksheet import Worksheet
+
+    class FormulaSheet(Worksheet):
+        def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
+            return formula[1:] if formula.startswith("=") else formula
+
+    return FormulaSheet
+
+
 def _write_content_sheet(book: Any, data: ExportData) -> None:
     """The canonical content (ASCII JSON, in chunks under the cell limit) and the manifest, very hidden."""
     ws = book.add_worksheet(CONTENT_SHEET)
@@ -347,7 +364,7 @@ def _write_traces_and_metrics(book: Any, formats: _Formats, data: ExportData, pa
     metrics_header = formats["header"]
     for k, ((traces_name, metrics_name), size) in enumerate(zip(names, sizes)):
         tws = book.add_worksheet(traces_name)
-        mws = book.add_worksheet(metrics_name)
+        mws = book.add_worksheet(metrics_name, worksheet_class=_formula_sheet_class())
         widths = {i: 14 for i in range(len(positions))}
         widths.update({0: 9, 1: 8, 2: 26, 3: 16, 4: 26, 5: 22})
         _setup_sheet(tws, None, paper=paper, mark=mark, widths=widths, freeze=(FIRST_DATA_ROW, 2),
@@ -422,18 +439,18 @@ def _write_aggregates(mws: Any, formats: _Formats, formulas: MetricsFormulas, co
     """Row `offset` of the three aggregate blocks: counts as formulas, lowest costs as array formulas, each with
     the value it has at the workbook's rate and target (what a reader shows before recalculating)."""
     text_fmt, fmt_int, usd = formats["plain"], formats["int"], formats["usd"]
-    array = mws._write_array_formula
+    array, formula = mws._write_array_formula, mws._write_formula
     if offset < len(keys.routes):
         name = keys.routes[offset]
         key = offset + 1
         c = columns.route
         measures = report.route(name)
-        mws.write_string(r, c, clean_text(name), formats["strong"])
-        mws.write_formula(r, c + 1, formulas.count(0, key), fmt_int, measures.rows if measures else 0)
+        mws._write_string(r, c, clean_text(name), formats["strong"])
+        formula(r, c + 1, formulas.count(0, key), fmt_int, measures.rows if measures else 0)
         lowest = cached.route_lowest.get(name)
         array(r, c + 2, r, c + 2, formulas.lowest(0, key, False, None, "NA()"), usd,
               lowest if lowest is not None else "#N/A")
-        mws.write_formula(r, c + 3, formulas.counted(0, key, True), fmt_int, cached.route_costed_at_target.get(name, 0))
+        formula(r, c + 3, formulas.counted(0, key, True), fmt_int, cached.route_costed_at_target.get(name, 0))
         lowest = cached.route_lowest_at_target.get(name)
         array(r, c + 4, r, c + 4, formulas.lowest(0, key, True, cell_ref(r, c + 3), "NA()"), usd,
               lowest if lowest is not None else "#N/A")
@@ -442,11 +459,11 @@ def _write_aggregates(mws: Any, formats: _Formats, formulas: MetricsFormulas, co
         key = offset + 1
         best = report.best_at_target(workload, route)
         c = columns.wr
-        mws.write_string(r, c, clean_text(workload), text_fmt)
-        mws.write_string(r, c + 1, clean_text(route), text_fmt)
+        mws._write_string(r, c, clean_text(workload), text_fmt)
+        mws._write_string(r, c + 1, clean_text(route), text_fmt)
         rows = sum(g.rows for g in report.groups if (g.workload, g.route) == (workload, route))
-        mws.write_formula(r, c + 2, formulas.count(1, key), fmt_int, rows)
-        mws.write_formula(r, c + 3, formulas.counted(1, key, True), fmt_int,
+        formula(r, c + 2, formulas.count(1, key), fmt_int, rows)
+        formula(r, c + 3, formulas.counted(1, key, True), fmt_int,
                           cached.at_target.get((workload, route), 0))
         value = best.cost_per_accepted_output if best else None
         array(r, c + 4, r, c + 4, formulas.lowest(1, key, True, cell_ref(r, c + 3), '""'), usd,
@@ -456,9 +473,9 @@ def _write_aggregates(mws: Any, formats: _Formats, formulas: MetricsFormulas, co
         key = offset + 1
         c = columns.group
         for i, value in enumerate(keys.groups[offset]):
-            mws.write_string(r, c + i, clean_text(value), text_fmt)
-        mws.write_formula(r, c + 4, formulas.count(2, key), fmt_int, group.rows)
-        mws.write_formula(r, c + 5, formulas.counted(2, key, True), fmt_int, cached.at_target.get(keys.groups[offset], 0))
+            mws._write_string(r, c + i, clean_text(value), text_fmt)
+        formula(r, c + 4, formulas.count(2, key), fmt_int, group.rows)
+        formula(r, c + 5, formulas.counted(2, key, True), fmt_int, cached.at_target.get(keys.groups[offset], 0))
         value = group.best_cost_per_accepted_output_at_target
         array(r, c + 6, r, c + 6, formulas.lowest(2, key, True, cell_ref(r, c + 5), '""'), usd,
               value if value is not None else "")

@@ -37,7 +37,7 @@ def rows_frame(rows: Sequence[Mapping[str, Any]]) -> Any:
         columns.append(_series(name, [r.get(name) for r in rows], dtype))
     extras = []
     for row in rows:
-        extra = {k: v for k, v in row.items() if k not in _KEYS} if len(row) > len(_KEYS) else None
+        extra = {k: v for k, v in row.items() if k not in _KEYS} if not _KEYS.issuperset(row) else None
         extras.append(json.dumps(extra, ensure_ascii=False) if extra else None)
     columns.append(pl.Series("extras", extras, dtype=pl.String))
     return pl.DataFrame(columns)

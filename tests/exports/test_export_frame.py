@@ -1,0 +1,99 @@
+"""The export data path keeps the trace frame: rows as a lazy view, per-row metrics computed column-wise."""
+
+from __future__ import annotations
+
+import math
+
+import openpyxl
+import polars as pl
+import pytest
+from export_helpers import HOSTILE_TEXTS, add_rows, base_row, export_data, rich_sample
+
+from desktop.cli.common import reading
+from desktop.economics.metrics import as_number
+from desktop.exports.excel import export_xlsx
+from desktop.exports.excel_rows import _numbers, aggregate_keys, aggregate_values, metric_frame
+from desktop.exports.trace_frame_interim import frame_rows, rows_frame
+
+
+@pytest.fixture
+def rich_path(tmp_path):
+    path = rich_sample(tmp_path / "rich.ipwb")
+    rows = [base_row(provider=text, model=f"m{i}", **{"=cmd|' /C calc'!A0": text, **({"region": "eu"} if i else {})})
+            for i, text in enumerate(HOSTILE_TEXTS)]
+    add_rows(path, rows, source="hostile extras")
+    return path
+
+
+def test_decision_rows_are_the_stores_rows_built_on_access(rich_path):
+    data = export_data(rich_path)
+    with reading(rich_path) as (store, _):
+        expected = list(store.iter_traces())
+    rows = data.decision.rows
+    assert len(rows) == data.decision.trace_count == data.frame.height == len(expected) == 26
+    assert list(rows) == expected
+    assert rows[0] == expected[0] and rows[-1] == expected[-1] and rows[3:5] == expected[3:5]
+    assert any(len(r) > 18 for r in expected)  # extras came back as keys
+    with pytest.raises(IndexError):
+        rows[len(expected)]
+
+
+def test_rows_frame_keeps_mixed_values_of_a_hostile_column():
+    rows = [{"id": 1, "importId": 1, "costUsd": 0.5, "route": "r", "batchEligible": True},
+            {"id": 2, "importId": 1, "costUsd": "n/a", "route": 7, "batchEligible": False, "note": "x"}]
+    from desktop.domain.trace import FIELD_NAMES
+
+    expected = [{"id": r["id"], "importId": 1, **{n: r.get(n) for n in FIELD_NAMES},
+                 **({"note": "x"} if r["id"] == 2 else {})} for r in rows]
+    frame = rows_frame(rows)
+    assert frame["costUsd"].dtype == pl.Object and frame["inputTokens"].dtype == pl.Float64
+    assert list(frame_rows(frame)) == expected
+
+
+def test_numbers_follow_as_number_for_every_column_kind():
+    texts = ["1.5", " 2 ", "", "abc", "inf", "-0.25", None, "1e3"]
+    assert _numbers(pl.Series(texts)).to_list() == [as_number(t) for t in texts]
+    mixed = [1, 2.5, "3", None, True, "x"]
+    assert _numbers(pl.Series(mixed, dtype=pl.Object)).to_list() == [as_number(v) for v in mixed]
+    assert _numbers(pl.Series([1, None, 3])).to_list() == [1.0, None, 3.0]
+
+
+def test_aggregate_cached_values_equal_the_reference(rich_path, tmp_path):
+    """The aggregate blocks' cached values (what a reader shows before recalculating) against values
+    worked out row by row from the reference report."""
+    data = export_data(rich_path)
+    report = data.metrics
+    target = report.target_p95_ms
+    keys = aggregate_keys(report, data.playbook)
+    values = aggregate_values(metric_frame(data.frame, report, data.decision.modelled, keys), target)
+    lowest: dict = {}
+    lowest_at_target: dict = {}
+    at_target: dict = {}
+    for t in report.traces:
+        cost, p95 = t.cost_per_accepted_output, as_number(t.row.get("latencyP95Ms"))
+        if cost is None:
+            continue
+        route = str(t.row["route"])
+        lowest[route] = min(lowest.get(route, math.inf), cost)
+        if p95 is not None and p95 <= target:
+            lowest_at_target[route] = min(lowest_at_target.get(route, math.inf), cost)
+            for key in ((str(t.row["workload"]), route),
+                        (str(t.row["workload"]), route, str(t.row["provider"]), str(t.row["model"]))):
+                at_target[key] = at_target.get(key, 0) + 1
+    assert values.route_lowest == lowest and values.route_lowest_at_target == lowest_at_target
+    assert values.at_target == at_target
+
+    out = tmp_path / "cached.xlsx"
+    export_xlsx(out, data)
+    ws = openpyxl.load_workbook(out, data_only=True)["Metrics"]
+    for offset, route in enumerate(keys.routes):
+        r = 5 + offset
+        assert ws[f"A{r}"].value == route
+        assert ws[f"C{r}"].value == (pytest.approx(lowest[route], rel=1e-15) if route in lowest else "#N/A")
+        assert ws[f"D{r}"].value == sum(v for k, v in at_target.items() if len(k) == 2 and k[1] == route)
+    for offset, group in enumerate(report.groups):
+        r = 5 + offset
+        assert ws[f"Q{r}"].value == group.rows
+        assert ws[f"R{r}"].value == at_target.get((group.workload, group.route, group.provider, group.model), 0)
+        best = group.best_cost_per_accepted_output_at_target
+        assert ws[f"S{r}"].value == (None if best is None else pytest.approx(best, rel=1e-15))
