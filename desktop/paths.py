@@ -76,6 +76,14 @@ def user_config_dir() -> Path:
     return path
 
 
+def user_cache_dir() -> Path:
+    """Per-user results that can be recomputed at any time (desktop.storage.derived_cache)."""
+    override = os.environ.get("IPW_USER_CACHE_DIR")
+    path = Path(override) if override else Path(platformdirs.user_cache_dir(APP_NAME, APP_AUTHOR))
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
 def recovery_dir() -> Path:
     """Working copies of open workbooks: user-only (0700), as the copies are (0600), since they hold the
     workbook's content and other local users must not read them."""

@@ -115,3 +115,6 @@ def editing(path: Path) -> Iterator[tuple[WorkbookStore, Workbook]]:
         with store.transaction():
             yield store, workbook
             store.write_document(workbook)
+        # Kept up to date at write time, so describing the workbook never rehashes its rows.
+        from desktop.storage.trace_hash import refresh_traces_hash
+        refresh_traces_hash(store)

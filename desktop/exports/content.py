@@ -25,7 +25,6 @@ from desktop.domain.errors import DomainError
 from desktop.domain.playbook import Playbook
 from desktop.domain.trace import FIELD_NAMES
 from desktop.domain.workbook import AuditEntry, Workbook
-from desktop.exports.trace_frame_interim import frame_rows, rows_frame
 from desktop.storage.schema import SCHEMA_VERSION
 from desktop.storage.workbook_file import WorkbookStore
 
@@ -187,9 +186,10 @@ def audit_anchor(log: Sequence[AuditEntry], signed: bool) -> dict[str, Any]:
 
 
 class TraceRows(Sequence):
-    """The trace rows of a Decision as row dicts (`WorkbookStore.iter_traces`'s form), built only for the rows
-    read: `len()` costs nothing and iterating converts one batch of columns at a time, so callers that want
-    a count or a few rows never hold a million dicts."""
+    """The trace rows of a Decision as row dicts (`desktop.storage.trace_frame.frame_rows`), built only for the
+    rows read: `len()` costs nothing and iterating converts one batch at a time, so callers that want a count
+    or a few rows never hold a million dicts. Values are the economics' reading (a cell that is not a finite
+    number is null); the exports show the stored values (`desktop.exports.shown_traces`)."""
 
     _BATCH = 20_000
 
@@ -200,6 +200,8 @@ class TraceRows(Sequence):
         return self._frame.height
 
     def __getitem__(self, index: Any) -> Any:
+        from desktop.storage.trace_frame import frame_rows
+
         if isinstance(index, slice):
             return list(frame_rows(self._frame[index]))
         height = self._frame.height
@@ -210,6 +212,8 @@ class TraceRows(Sequence):
         return next(frame_rows(self._frame.slice(index, 1)))
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
+        from desktop.storage.trace_frame import frame_rows
+
         for start in range(0, self._frame.height, self._BATCH):
             yield from frame_rows(self._frame.slice(start, self._BATCH))
 
@@ -221,8 +225,8 @@ class Decision:
     Attributes:
         content: the decision content (a dict; `canonical_bytes(content)` is what is hashed and signed).
         fingerprint: SHA-256 of the canonical bytes, 64 hex digits.
-        frame: the active trace rows as a polars DataFrame in id order (`desktop.storage.trace_frame` form:
-            id, importId, the sixteen fields, extras as JSON text or null); exports read its columns.
+        frame: the active trace rows as the economics read them, a polars DataFrame in id order
+            (`desktop.storage.trace_frame.read_trace_frame`).
         economics: desktop.economics.analysis.Economics (report, recommendation, scenarios, override, catalog,
             modelled costs, problems).
     """
@@ -265,21 +269,25 @@ class Decision:
         return Decision(content, hashlib.sha256(canonical_bytes(content)).hexdigest(), self.frame, self.economics)
 
 
-def build_decision(store: WorkbookStore, workbook: Workbook, playbook: Playbook) -> Decision:
+def build_decision(store: WorkbookStore, workbook: Workbook, playbook: Playbook, *,
+                   recompute_traces_hash: bool = False) -> Decision:
     """Compute the decision content of `workbook` (its sign-off as it stands) with the store's traces,
     saved scenarios, recommendation override and catalog (`desktop.economics.analysis` over what
-    `desktop.storage.economics_store.load_inputs` reads)."""
+    `desktop.storage.economics_store.load_inputs` reads).
+
+    The traces hash is the one kept up to date at write time (`desktop.storage.trace_hash`) unless
+    `recompute_traces_hash` (the auditor's `ipw verify`, which must not trust what the file says of itself)."""
     from desktop.economics.analysis import compute_economics
     from desktop.economics.catalog import bundled_catalog
     from desktop.storage.economics_store import load_inputs
+    from desktop.storage.trace_frame import read_trace_frame
+    from desktop.storage.trace_hash import compute_traces_hash, current_traces_hash
 
-    rows = list(store.iter_traces())
-    traces_hash, trace_count = traces_content_hash(rows), len(rows)
-    frame = rows_frame(rows)
+    traces_hash, trace_count = (compute_traces_hash if recompute_traces_hash else current_traces_hash)(store)
+    frame = read_trace_frame(store)
     inputs = load_inputs(store, bundled_catalog())
-    economics = compute_economics(rows, workbook, scenarios=inputs.scenarios, override=inputs.override,
+    economics = compute_economics(frame, workbook, scenarios=inputs.scenarios, override=inputs.override,
                                   catalog=inputs.catalog, playbook=playbook, problems=inputs.problems)
-    del rows
     scenarios = sorted(economics.scenarios, key=lambda s: (s.name, s.kind))
     content = decision_content(
         workbook, playbook, schema_version=SCHEMA_VERSION, traces_hash=traces_hash,

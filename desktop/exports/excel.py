@@ -329,10 +329,10 @@ def _add_chart(book: Any, summary: Any, chart: tuple[int, int]) -> None:
 def _write_traces_and_metrics(book: Any, formats: _Formats, data: ExportData, paper: int, mark: str | None,
                               rate_ref: str, target_ref: str, rows_per_sheet: int, progress: Progress
                               ) -> tuple[int, int] | None:
-    """Traces sheets and Metrics sheets from the trace frame's columns; returns the chart's data rows."""
-    frame = data.frame
+    """Traces sheets and Metrics sheets from the trace frames' columns; returns the chart's data rows."""
+    shown = data.trace_frame
     report = data.metrics
-    total = frame.height
+    total = shown.height
     progress.stage("Writing the trace rows", 2 * total)
     tick = progress_ticker(progress)
     positions, labels = trace_columns(data.extra_fields)
@@ -344,7 +344,7 @@ def _write_traces_and_metrics(book: Any, formats: _Formats, data: ExportData, pa
     formulas = MetricsFormulas(columns, rate_ref, target_ref,
                                 [(t, m, n) for (t, m), n in zip(names, sizes)])
     keys = aggregate_keys(report, data.playbook)
-    metrics = metric_frame(frame, report, data.decision.modelled or {}, keys)
+    metrics = metric_frame(data.frame, report, data.decision.modelled or {}, keys)
     cached = aggregate_values(metrics, report.target_p95_ms)
 
     trace_styles = []
@@ -407,7 +407,7 @@ def _write_traces_and_metrics(book: Any, formats: _Formats, data: ExportData, pa
             tws.write_string(FIRST_DATA_ROW, 0, "No trace rows are imported.", formats["note"])
 
         start = k * rows_per_sheet
-        write_trace_rows(tws, frame.slice(start, size), data.extra_fields, FIRST_DATA_ROW, trace_styles, text_fmt,
+        write_trace_rows(tws, shown.slice(start, size), data.extra_fields, FIRST_DATA_ROW, trace_styles, text_fmt,
                          cleaned, tick)
         aggregate_rows = 0 if k else max(len(keys.routes), len(keys.workload_routes), len(keys.groups))
 

@@ -60,6 +60,7 @@ class ExportData:
         manifest: fingerprint, status, signature and public key (embedded beside the content).
         imports: the store's active imports (provenance for the Assumptions sheet and the memo).
         extra_fields: names of the extra trace fields, in order, for the Traces sheet.
+        trace_frame: the trace rows with their stored values, as the Traces sheet shows them (polars).
         audit_problems: breaks in the audit log's hash chain, in words (empty when intact).
     """
 
@@ -74,6 +75,7 @@ class ExportData:
     audit_problems: list[str] = field(default_factory=list)
     source: Path | None = None
     plan: dict[str, Any] | None = None  # the decision plan as `ipw plan --json --sensitivity` prints it
+    trace_frame: Any = None  # the trace rows with their stored values (`desktop.exports.shown_traces`)
 
     @property
     def fingerprint(self) -> str:
@@ -89,7 +91,7 @@ class ExportData:
 
     @property
     def frame(self) -> Any:
-        """The trace rows as a polars DataFrame (`desktop.exports.content.Decision.frame`)."""
+        """The trace rows as the economics read them (`desktop.exports.content.Decision.frame`)."""
         return self.decision.frame
 
     @property
@@ -183,6 +185,7 @@ def gather(store: WorkbookStore, workbook: Workbook, playbook: Playbook, *, prog
     """Read the trace rows, compute metrics, recommendation and decision content once for all exports."""
     from desktop.exports.content import build_decision
     from desktop.exports.plan_data import export_plan
+    from desktop.exports.shown_traces import shown_trace_frame
     from desktop.storage.trace_store import extra_field_names
 
     if progress is not None:
@@ -196,7 +199,8 @@ def gather(store: WorkbookStore, workbook: Workbook, playbook: Playbook, *, prog
     return ExportData(playbook=playbook, workbook=workbook, decision=decision, canonical=json.loads(raw),
                       canonical_bytes=raw, manifest=make_manifest(workbook, decision.fingerprint, exported_at),
                       imports=store.imports(), extra_fields=extra, audit_problems=chain_problems(workbook.audit),
-                      source=store.path, plan=export_plan(decision.economics, workbook))
+                      source=store.path, plan=export_plan(decision.economics, workbook),
+                      trace_frame=shown_trace_frame(store))
 
 
 def _base_row_keys() -> set[str]:

@@ -227,7 +227,7 @@ def verify_store(store: WorkbookStore, playbook: Playbook, path: Path | None = N
 
     signer = {"approver": signoff.approver, "role": signoff.role, "decision": signoff.decision,
               "date": signoff.date, "conditions": signoff.conditions, "signedAt": signoff.signed_at}
-    decision = build_decision(store, workbook, playbook)
+    decision = build_decision(store, workbook, playbook, recompute_traces_hash=True)  # never the stored record
     current = decision.canonical
     checks: list[Check] = []
     differences: list[str] = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 from desktop.domain.errors import DomainError
 from desktop.domain.playbook import Playbook
 from desktop.domain.workbook import Workbook
-from desktop.exports.content import content_fingerprint
+from desktop.exports.decision_cache import decision_fingerprint
 from desktop.storage.workbook_file import WorkbookStore
 
 DRAFT, SIGNED, TAMPERED = "draft", "signed", "tampered"
@@ -26,7 +26,7 @@ def signoff_state(store: WorkbookStore, workbook: Workbook, playbook: Playbook) 
     if signoff is None:
         return DRAFT
     try:
-        current = content_fingerprint(store, workbook, playbook)
+        current = decision_fingerprint(store, workbook, playbook)
     except DomainError:  # content that cannot even be computed is not what was signed
         return TAMPERED
     return SIGNED if current == signoff.fingerprint else TAMPERED

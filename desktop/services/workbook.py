@@ -11,7 +11,7 @@ from desktop.domain.gates import gate_progress
 from desktop.domain.progress import NO_PROGRESS, Progress
 from desktop.domain.sample import sample_traces, sample_workbook
 from desktop.domain.workbook import Workbook
-from desktop.exports.content import content_fingerprint
+from desktop.exports.decision_cache import decision_fingerprint
 from desktop.resources import playbook
 from desktop.storage.codec import context_to_dict
 from desktop.storage.schema import SCHEMA_VERSION
@@ -52,7 +52,7 @@ def workbook_summary(store: WorkbookStore, workbook: Workbook) -> dict[str, Any]
         "signed": workbook.signed,
         # the fingerprint of the content as it stands (a draft's, or the signed-off content recomputed);
         # signedFingerprint is the one stored at sign-off (they differ only if the file was tampered with)
-        "fingerprint": content_fingerprint(store, workbook, book),
+        "fingerprint": decision_fingerprint(store, workbook, book),
         "signedFingerprint": workbook.signoff.fingerprint if workbook.signoff else None,
     }
 

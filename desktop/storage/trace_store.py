@@ -58,10 +58,12 @@ def stage_import(store: WorkbookStore, *, source: str, format: str, sha256: str,
 
 def set_imports_active(store: WorkbookStore, import_ids: Sequence[int], active: bool) -> None:
     """Switch whole imports on or off (inside the caller's transaction); O(1) in the number of rows."""
+    store.traces_changed()
     store.conn.executemany("UPDATE imports SET active = ? WHERE id = ?", [(int(active), i) for i in import_ids])
 
 
 def set_rows_active(store: WorkbookStore, row_ids: Sequence[int], active: bool) -> None:
+    store.traces_changed()
     store.conn.executemany("UPDATE traces SET active = ? WHERE id = ?", [(int(active), i) for i in row_ids])
 
 
@@ -106,6 +108,7 @@ def write_cell(store: WorkbookStore, row_id: int, field: str, value: Any) -> Non
     if row is None:
         raise FieldError("id", row_id, "is not a trace row")
     edited = json.loads(row[0] or "{}")
+    store.traces_changed()
     if field not in edited:
         edited[field] = {"imported": read_cell(store, row_id, field), "editedAt": now_utc()}
     elif edited[field]["imported"] == value:

@@ -30,6 +30,10 @@ from desktop.storage.schema import APPLICATION_ID, SCHEMA_VERSION, TRACE_INSERT_
 SQLITE_MAGIC = b"SQLite format 3\x00"
 # A trace row counts when it is active and its import is active (see desktop/storage/trace_store.py).
 VISIBLE = "traces.active = 1 AND traces.import_id IN (SELECT id FROM imports WHERE active = 1)"
+# The same rows for a whole-table pass: the unary + keeps SQLite from going through the import index (and then
+# sorting or counting a million ids one lookup at a time); twice as fast for counts and id-ordered reads.
+VISIBLE_SCAN = "traces.active = 1 AND +traces.import_id IN (SELECT id FROM imports WHERE active = 1)"
+TRACES_HASH_KEY = "tracesContentHash"  # the meta record of desktop.storage.trace_hash
 
 
 def now_utc() -> str:
@@ -130,7 +134,7 @@ class WorkbookStore:
 
     # -- traces and imports -------------------------------------------------------------------------
     def trace_count(self) -> int:
-        return self.conn.execute(f"SELECT count(*) FROM traces WHERE {VISIBLE}").fetchone()[0]
+        return self.conn.execute(f"SELECT count(*) FROM traces WHERE {VISIBLE_SCAN}").fetchone()[0]
 
     def add_import(self, *, source: str, format: str, sha256: str, size: int, rows_read: int,
                    rows_imported: int, rows_rejected: int, details: dict[str, Any] | None = None,
@@ -146,8 +150,14 @@ class WorkbookStore:
              json.dumps(details or {}, sort_keys=True), blob_sha, int(active)))
         return int(cursor.lastrowid)
 
+    def traces_changed(self) -> None:
+        """Drop the stored trace content hash (inside the caller's transaction): the visible rows change.
+        Every write to trace rows or to whether an import is switched on calls this (desktop.storage.trace_hash)."""
+        self.conn.execute("DELETE FROM meta WHERE key = ?", (TRACES_HASH_KEY,))
+
     def add_traces(self, import_id: int, rows: Iterable[tuple[Any, ...]], *, active: bool = True) -> int:
         """Insert rows given in TRACE_INSERT_COLUMNS order (inside the caller's transaction)."""
+        self.traces_changed()
         columns = ", ".join(f'"{c}"' for c in ("import_id", *TRACE_INSERT_COLUMNS, "active"))
         marks = ", ".join("?" * (len(TRACE_INSERT_COLUMNS) + 2))
         before = self.conn.total_changes

@@ -13,7 +13,8 @@ from desktop.cli.common import reading
 from desktop.economics.metrics import as_number
 from desktop.exports.excel import export_xlsx
 from desktop.exports.excel_rows import _numbers, aggregate_keys, aggregate_values, metric_frame
-from desktop.exports.trace_frame_interim import frame_rows, rows_frame
+from desktop.exports.shown_traces import rows_frame
+from desktop.storage.trace_frame import frame_rows
 
 
 @pytest.fixture

@@ -1,20 +1,30 @@
-"""Trace rows <-> the trace frame, until `desktop.storage.trace_frame` (read column-wise from SQLite) lands.
+"""The trace rows as the Traces sheets show them: every stored value exactly, so `ipw verify` can hash the
+sheets back to the content's trace hash.
 
-The frame's form is that module's: "id", "importId" (Int64), the sixteen fields in FIELD_NAMES order
-(text String, batchEligible Boolean, numbers Float64; a column holding values of mixed types, which only a
-hostile file has, keeps them as Python objects), "extras" (the row's extras as JSON text, or null).
+The economics read the rows with anything but a finite number as null (`read_trace_frame`); the sheets must
+show what is stored. `read_exact_frame` reads that column-wise; a file whose cells hold values of another
+type than their column's (written by another tool) takes the row path, its columns kept as Python objects.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME, Kind
+from desktop.storage.workbook_file import WorkbookStore
 
 _TYPED = {Kind.TEXT: "String", Kind.ROUTE: "String", Kind.BOOLEAN: "Boolean"}
 _KEYS = frozenset(("id", "importId", *FIELD_NAMES))
+
+
+def shown_trace_frame(store: WorkbookStore) -> Any:
+    """Visible rows in id order with their stored values: id, importId, the sixteen fields, extras (JSON)."""
+    from desktop.storage.trace_frame import read_exact_frame
+
+    frame = read_exact_frame(store)
+    return frame if frame is not None else rows_frame(list(store.iter_traces()))
 
 
 def _series(name: str, values: list[Any], dtype: Any) -> Any:
@@ -22,12 +32,12 @@ def _series(name: str, values: list[Any], dtype: Any) -> Any:
 
     try:
         return pl.Series(name, values, dtype=dtype, strict=True)
-    except (TypeError, ValueError, pl.exceptions.PolarsError):
+    except (TypeError, ValueError, OverflowError, pl.exceptions.PolarsError):
         return pl.Series(name, values, dtype=pl.Object)
 
 
 def rows_frame(rows: Sequence[Mapping[str, Any]]) -> Any:
-    """The frame of trace rows as `WorkbookStore.iter_traces` gives them."""
+    """The frame of trace rows as `WorkbookStore.iter_traces` gives them, a column of mixed values as objects."""
     import polars as pl
 
     columns = [_series("id", [r.get("id") for r in rows], pl.Int64),
@@ -41,14 +51,3 @@ def rows_frame(rows: Sequence[Mapping[str, Any]]) -> Any:
         extras.append(json.dumps(extra, ensure_ascii=False) if extra else None)
     columns.append(pl.Series("extras", extras, dtype=pl.String))
     return pl.DataFrame(columns)
-
-
-def frame_rows(frame: Any) -> Iterator[dict[str, Any]]:
-    """The frame's rows as `WorkbookStore.iter_traces` gives them."""
-    names = ["id", "importId", *FIELD_NAMES]
-    columns = [frame[name].to_list() for name in names]
-    for values, extras in zip(zip(*columns), frame["extras"].to_list()):
-        row = dict(zip(names, values))
-        if extras:
-            row.update(json.loads(extras))
-        yield row

@@ -1,0 +1,78 @@
+"""The decision fingerprint without recomputing the economics when nothing they rest on has changed.
+
+`ipw info`, the tamper banner and the sign-off's draft fingerprint describe a workbook; for a million trace rows
+the recommendation inside the decision content takes seconds to compute. Its economics-derived parts (the
+usable scenarios, catalog entries used, the recommendation and the override as applied) depend only on the
+trace rows (their content hash, kept at write time), the buyer context, the gates and readiness, the saved
+scenarios, override and catalog overrides, the bundled catalog and this program's version. Those go into a key;
+the parts are kept under it in the user's cache folder (`desktop.storage.derived_cache`), and the content is put
+together from them. A miss computes everything once (`build_decision`) and keeps the parts.
+
+`ipw verify` does not come here: the auditor's check recomputes everything from the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from typing import Any
+
+from desktop import __version__, paths
+from desktop.domain.canonical import canonical_bytes, decision_content
+from desktop.domain.playbook import Playbook
+from desktop.domain.workbook import Workbook
+from desktop.storage import derived_cache
+from desktop.storage.schema import SCHEMA_VERSION
+from desktop.storage.trace_hash import current_traces_hash
+from desktop.storage.workbook_file import WorkbookStore
+
+KIND = "decision-parts"
+PARTS = ("scenarios", "catalogEntries", "recommendation", "override")
+
+
+@cache
+def _bundled_catalog_digest() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(paths.resource("catalog").glob("*")):
+        if path.is_file():
+            digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _content(store: WorkbookStore, workbook: Workbook, playbook: Playbook, traces: tuple[str, int],
+             parts: dict[str, Any] | None) -> dict[str, Any]:
+    from desktop.exports.content import audit_anchor
+
+    parts = parts or {}
+    return decision_content(workbook, playbook, schema_version=SCHEMA_VERSION, traces_hash=traces[0],
+                            trace_count=traces[1], imports=store.imports(), scenarios=parts.get("scenarios"),
+                            catalog_entries=parts.get("catalogEntries"), recommendation=parts.get("recommendation"),
+                            override=parts.get("override"), audit=audit_anchor(workbook.audit, workbook.signed))
+
+
+def parts_key(store: WorkbookStore, workbook: Workbook, playbook: Playbook, traces: tuple[str, int]) -> str:
+    """SHA-256 of everything the economics-derived parts are computed from."""
+    from desktop.exports.content import draft_of
+
+    draft = draft_of(workbook)  # who signed does not change the economics
+    inputs = _content(store, draft, playbook, traces, None)
+    inputs["audit"] = None
+    return hashlib.sha256(canonical_bytes({
+        "content": inputs, "economicsInputs": derived_cache.economics_inputs_digest(store),
+        "bundledCatalog": _bundled_catalog_digest(), "program": __version__})).hexdigest()
+
+
+def decision_fingerprint(store: WorkbookStore, workbook: Workbook, playbook: Playbook) -> str:
+    """The fingerprint `build_decision(store, workbook, playbook).fingerprint` gives, from cached parts when
+    their inputs are unchanged (no trace row is read then)."""
+    traces = current_traces_hash(store)
+    key = parts_key(store, workbook, playbook, traces)
+    parts = derived_cache.get(KIND, key)
+    if not isinstance(parts, dict) or set(parts) != set(PARTS):
+        from desktop.exports.content import build_decision
+
+        decision = build_decision(store, workbook, playbook)
+        parts = {name: decision.content[name] for name in PARTS}
+        derived_cache.put(KIND, key, parts)
+        return decision.fingerprint
+    return hashlib.sha256(canonical_bytes(_content(store, workbook, playbook, traces, parts))).hexdigest()

@@ -1,0 +1,156 @@
+"""The content hash of a workbook's visible trace rows, computed column-wise and kept up to date at write time.
+
+The hash is the one the decision content has always carried (`desktop.domain.canonical.rows_hash` of the rows
+without their ids): SHA-256 over each row's canonical JSON and a newline, in id order. `frame_content_hash` writes
+exactly those bytes from polars columns (1M rows: about 1 s, against 5 s for row dicts); the few values whose text
+polars writes differently (numbers below 1e-4 or from 1e16 up, -0.0, texts that JSON escapes or that are not ASCII)
+and rows carrying extra fields are written by the row-dict code, so the bytes stay identical.
+
+Kept up to date: every write to the trace rows in `desktop.storage` drops the stored record
+(`WorkbookStore.traces_changed`); `refresh_traces_hash` computes and stores it after a write commits (the CLI after each
+command that changed rows, the GUI in the background). `current_traces_hash` answers from the stored record when
+it is there and still names the visible rows' count and highest id, and otherwise computes it. The record is
+a description, not proof: a file edited outside the app can carry a record that no longer matches its rows, so
+`ipw verify` recomputes (`compute_traces_hash`) rather than trusting it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from json.encoder import encode_basestring
+from typing import Any
+
+from desktop.domain.canonical import canonical_bytes, canonicalise
+from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME, Kind
+from desktop.storage.workbook_file import TRACES_HASH_KEY, VISIBLE_SCAN, WorkbookStore
+
+RECORD_KEY = TRACES_HASH_KEY
+_SORTED_FIELDS = tuple(sorted(FIELD_NAMES))
+_SLICE = 65_536
+# JSON leaves these characters as they are; any other (quote, backslash, control, non-ASCII) goes the row way.
+_PLAIN_TEXT = r"^[ !#-\[\]-~]*$"
+
+
+def _visible_shape(store: WorkbookStore) -> tuple[int, int]:
+    count, highest = store.conn.execute(f"SELECT count(*), max(id) FROM traces WHERE {VISIBLE_SCAN}").fetchone()
+    return int(count), int(highest or 0)
+
+
+def stored_traces_hash(store: WorkbookStore) -> tuple[str, int] | None:
+    """The stored (sha256, count) when the record is there and matches the visible rows' count and highest id."""
+    raw = store.get_meta(RECORD_KEY)
+    if raw is None:
+        return None
+    try:
+        record = json.loads(raw)
+        sha, count, highest = str(record["sha256"]), int(record["count"]), int(record["maxId"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    if len(sha) != 64 or (count, highest) != _visible_shape(store):
+        return None
+    return sha, count
+
+
+def current_traces_hash(store: WorkbookStore) -> tuple[str, int]:
+    """(sha256, count) of the visible rows: the stored record when current, else computed now."""
+    return stored_traces_hash(store) or compute_traces_hash(store)
+
+
+def refresh_traces_hash(store: WorkbookStore) -> tuple[str, int]:
+    """Compute the hash if the record is not current and store it (its own short transaction); the store must be
+    writable and outside a transaction (so the rows are read column-wise)."""
+    stored = stored_traces_hash(store)
+    if stored is not None:
+        return stored
+    sha, count = compute_traces_hash(store)
+    _, highest = _visible_shape(store)
+    with store.transaction():
+        store.set_meta(RECORD_KEY, json.dumps({"sha256": sha, "count": count, "maxId": highest}))
+    return sha, count
+
+
+def compute_traces_hash(store: WorkbookStore) -> tuple[str, int]:
+    """Hash every visible row now (column-wise where the stored types allow, else row by row)."""
+    from desktop.storage.trace_frame import read_exact_frame
+
+    frame = read_exact_frame(store)
+    if frame is not None:
+        return frame_content_hash(frame), frame.height
+    return rows_content_hash(store.iter_traces())
+
+
+def rows_content_hash(rows: Any) -> tuple[str, int]:
+    """(sha256, count) of row dicts, row by row (the reference the column-wise hash equals)."""
+    digest = hashlib.sha256()
+    count = 0
+    for row in rows:
+        digest.update(_row_bytes({k: v for k, v in row.items() if k not in ("id", "importId")}))
+        count += 1
+    return digest.hexdigest(), count
+
+
+def _row_bytes(content: dict[str, Any]) -> bytes:
+    return canonical_bytes(content) + b"\n"
+
+
+# ---------------------------------------------------------------------------------------------- column-wise
+
+def frame_content_hash(frame: Any) -> str:
+    """The rows' content hash from a frame as `read_exact_frame` gives it (same bytes as the row-dict hash)."""
+    digest = hashlib.sha256()
+    for start in range(0, frame.height, _SLICE):
+        digest.update(_slice_bytes(frame.slice(start, _SLICE)))
+    return digest.hexdigest()
+
+
+def _slice_bytes(part: Any) -> bytes:
+    import polars as pl
+
+    texts = pl.DataFrame({name: _field_text(part, name) for name in _SORTED_FIELDS})
+    pieces: list[Any] = []
+    for i, name in enumerate(_SORTED_FIELDS):
+        pieces.append(pl.lit(("{" if i == 0 else ",") + encode_basestring(name) + ":"))
+        pieces.append(pl.col(name))
+    pieces.append(pl.lit("}\n"))
+    lines = texts.select(pl.concat_str(pieces)).to_series()
+    with_extras = part["extras"].is_not_null().arg_true()
+    if len(with_extras):
+        from desktop.storage.trace_frame import frame_rows
+
+        rows = frame_rows(part[with_extras])
+        texts = [_row_bytes({k: v for k, v in row.items() if k not in ("id", "importId")}).decode("utf-8")
+                 for row in rows]
+        lines = lines.scatter(with_extras, texts)
+    return lines.str.join("").item().encode("utf-8")
+
+
+def _field_text(part: Any, name: str) -> Any:
+    """One column's canonical JSON text per row (numbers as quoted shortest decimals), as a String Series."""
+    import polars as pl
+
+    column = part[name]
+    kind = FIELDS_BY_NAME[name].kind
+    if kind is Kind.BOOLEAN:
+        text = pl.select(pl.when(column).then(pl.lit("true")).when(column.not_()).then(pl.lit("false"))
+                         .otherwise(pl.lit("null"))).to_series()
+        return text
+    if kind in (Kind.ROUTE, Kind.TEXT):
+        plain = column.str.contains(_PLAIN_TEXT).fill_null(True)
+        text = pl.select(pl.when(column.is_null()).then(pl.lit("null"))
+                         .otherwise(pl.lit('"') + column + pl.lit('"'))).to_series()
+        odd = (~plain).arg_true()
+        if len(odd):
+            text = text.scatter(odd, [encode_basestring(canonicalise(v)) for v in column[odd].to_list()])
+        return text
+    numbers = column.cast(pl.Float64)
+    magnitude = numbers.abs()
+    odd_mask = (((magnitude < 1e-4) & (magnitude > 0)) | (magnitude >= 1e16) | ~numbers.is_finite()).fill_null(False)
+    digits = numbers.cast(pl.String).str.strip_suffix(".0")
+    text = pl.select(pl.when(numbers.is_null()).then(pl.lit("null"))
+                     .when(numbers == 0).then(pl.lit('"0"'))  # -0.0 too
+                     .otherwise(pl.lit('"') + digits + pl.lit('"'))).to_series()
+    odd = odd_mask.arg_true()
+    if len(odd):
+        text = text.scatter(odd, [json.dumps(canonicalise(v)) for v in numbers[odd].to_list()])
+    return text
