@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+from collections.abc import Iterable
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from desktop.cli.common import EXIT_USAGE, CliError, editing, finite_number, print_json, reading
+from desktop.cli.common import _no_nan as no_nan
 from desktop.domain.formatting import NOT_KNOWN, NOT_OBSERVED, format_money, format_percent
 from desktop.domain.formatting import format_value as fmt
 from desktop.economics.calculators import CALCULATORS, Calculator
@@ -42,6 +46,9 @@ def register(subparsers: Any) -> None:
     metrics.add_argument("--target-p95-ms", type=_positive, metavar="MS",
                          help="target p95 latency for this run (default: the workbook's)")
     metrics.add_argument("--detail", action="store_true", help="with --json: add the reasons behind nulls")
+    metrics.add_argument("--summary", action="store_true",
+                         help="leave out what has an entry per trace row: the per-row metrics and each "
+                              "group's p95 by concurrency (with --json: \"traces\" and \"p95LatencyMsByConcurrency\")")
     metrics.set_defaults(func=cmd_metrics)
 
     calc = subparsers.add_parser(
@@ -124,17 +131,43 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     with reading(args.file) as (store, workbook):
         economics = load_economics(store, workbook, playbook(), **options)
     if args.json:
-        data = economics.report.to_json(detail=args.detail)
+        data = economics.report.to_json(detail=args.detail, per_row=not args.summary)
+        data.pop("traces", None)
         data["recommendation"] = economics.recommendation.to_json(detail=args.detail)
         data["reviewerRateUsdPerHour"] = economics.reviewer_rate
         data["targetP95Ms"] = economics.target_p95_ms
-        print_json(data)
+        if args.summary:
+            print_json(data)
+        else:
+            print_json_with_rows(data, "traces", economics.report.trace_entries(detail=args.detail))
         return 0
-    print("\n".join(metrics_lines(args.file, economics, options)))
+    print("\n".join(metrics_lines(args.file, economics, options, summary=args.summary)))
     return 0
 
 
-def metrics_lines(path: Path, economics: Economics, options: dict[str, Any]) -> list[str]:
+JSON_ROWS_PER_WRITE = 2_000
+
+
+def print_json_with_rows(data: dict[str, Any], key: str, rows: Iterable[dict[str, Any]]) -> None:
+    """`print_json` of `{key: [rows...], **data}`, byte for byte, with the rows encoded and written a batch at
+    a time instead of held as one list (a million rows' dicts would be gigabytes)."""
+    write = sys.stdout.buffer.write
+    write(b"{\n  " + json.dumps(key).encode("utf-8") + b": [")
+    written = False
+    rows = iter(rows)
+    while batch := list(islice(rows, JSON_ROWS_PER_WRITE)):
+        text = json.dumps(no_nan(batch), ensure_ascii=False, allow_nan=False, indent=2)
+        # The batch as a list is "[\n  {...},\n  {...}\n]"; inside the object its entries sit two deeper.
+        body = text[2:-2].replace("\n", "\n  ")
+        write((",\n  " if written else "\n  ").encode("utf-8") + body.encode("utf-8"))
+        written = True
+    write(b"\n  ],\n" if written else b"],\n")
+    rest = json.dumps(no_nan(data), ensure_ascii=False, allow_nan=False, indent=2)
+    write(rest[2:].encode("utf-8") + b"\n")
+    sys.stdout.flush()
+
+
+def metrics_lines(path: Path, economics: Economics, options: dict[str, Any], summary: bool = False) -> list[str]:
     report = economics.report
     rate_note = " (this run only)" if "reviewer_rate" in options else " (workbook)"
     target_note = " (this run only)" if "target_p95_ms" in options else " (workbook)"
@@ -145,7 +178,7 @@ def metrics_lines(path: Path, economics: Economics, options: dict[str, Any]) -> 
                                      if report.target_p95_ms is not None else "not set"),
              "", f"Trace rows ({len(report.traces)})",
              "  cost per accepted output = costUsd / acceptedOutputRate + reviewMinutes / 60 x reviewer rate"]
-    for t in report.traces[:200]:
+    for t in report.traces[:0 if summary else 200]:
         row = t.row
         cost = (format_money(t.cost_per_accepted_output) + (" (modelled cost)" if t.cost_basis == "modelled" else "")
                 if t.cost_per_accepted_output is not None else f"{NOT_KNOWN} ({t.cost_reason})")
@@ -153,14 +186,19 @@ def metrics_lines(path: Path, economics: Economics, options: dict[str, Any]) -> 
                      f"{row.get('model')} @ concurrency {fmt(row.get('concurrency'))}")
         lines.append(f"      cost per accepted output {cost}; cache-adjusted input {fmt(t.cache_adjusted_input_burden)} "
                      f"tokens; throughput headroom {fmt(t.throughput_headroom)} accepted tokens/s")
-    if len(report.traces) > 200:
+    if summary:
+        lines.append(f"  (per-row metrics left out: --summary; {len(report.traces):,} rows)")
+    elif len(report.traces) > 200:
         lines.append(f"  ... {len(report.traces) - 200:,} more rows (use --json for all)")
     lines += ["", "Cost per accepted output at the target p95 (per workload, route, provider, model)"]
     for g in report.groups:
         best = (f"{format_money(g.best_cost_per_accepted_output_at_target)} (row #{g.best_row_id})"
                 if g.best_cost_per_accepted_output_at_target is not None else f"none: {g.reason}")
-        p95 = ", ".join(f"{fmt(c)}: {fmt(ms)} ms" for c, ms in g.p95_latency_ms_by_concurrency) or "none"
         lines.append(f"  {g.workload} | {g.route} | {g.provider} {g.model}")
+        if summary:  # one pair per measured row: left out with the rows
+            lines.append(f"      best {best}; fallback {g.fallback_route}")
+            continue
+        p95 = ", ".join(f"{fmt(c)}: {fmt(ms)} ms" for c, ms in g.p95_latency_ms_by_concurrency) or "none"
         lines.append(f"      best {best}; p95 by concurrency {p95}; fallback {g.fallback_route}")
     lines += ["", "Batch displacement share"]
     lines += [f"  {w.workload}: {format_percent(w.batch_displacement_share)} ({w.batch_eligible_rows} of {w.rows} rows)"

@@ -9,9 +9,12 @@ keeps this fast for hundreds of thousands of them.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import polars as pl
 
 DEFAULT_FALLBACK_ROUTE = "Managed API only"
 NO_ACCEPTED_OUTPUTS = "no accepted outputs"
@@ -90,11 +93,13 @@ class MetricsReport:
     reviewer_rate_usd_per_hour: float | None
     target_p95_ms: float | None
     fallback_route: str
-    traces: tuple[TraceMetrics, ...]
+    traces: Sequence[TraceMetrics]  # a tuple here; a lazy view over `frame` from `compute_metrics_frame`
     groups: tuple[GroupMetrics, ...]
     workloads: tuple[WorkloadMetrics, ...]
     best: tuple[BestAtTarget, ...]
     routes: tuple[RouteMeasures, ...]
+    # The trace rows with their metric columns (see desktop.economics.metrics_frame), when computed columnar.
+    frame: pl.DataFrame | None = field(default=None, repr=False, compare=False)
     _best_index: dict = field(default_factory=dict, repr=False, compare=False)
 
     def best_at_target(self, workload: str, route: str) -> BestAtTarget | None:
@@ -105,9 +110,8 @@ class MetricsReport:
     def route(self, name: str) -> RouteMeasures | None:
         return next((r for r in self.routes if r.route == name), None)
 
-    def to_json(self, detail: bool = False) -> dict[str, Any]:
-        """`traces`, `groups` and `workloads` as `ipw metrics --json` prints them; `detail` adds the reasons."""
-        traces = []
+    def trace_entries(self, detail: bool = False) -> Iterator[dict[str, Any]]:
+        """Each row's `ipw metrics --json` entry, one at a time (a million rows are written as they come)."""
         for t in self.traces:
             entry = {"id": t.id}
             entry.update((k, _clean(v)) for k, v in t.row.items() if k != "id")
@@ -117,12 +121,18 @@ class MetricsReport:
             if detail:
                 entry["costPerAcceptedOutputReason"] = t.cost_reason
                 entry["costBasis"] = t.cost_basis
-            traces.append(entry)
+            yield entry
+
+    def to_json(self, detail: bool = False, per_row: bool = True) -> dict[str, Any]:
+        """`traces`, `groups` and `workloads` as `ipw metrics --json` prints them; `detail` adds the reasons.
+        `per_row=False` (`ipw metrics --summary`) leaves out the arrays with an entry per trace row: `traces`
+        and each group's `p95LatencyMsByConcurrency` (a million rows make each of them tens of megabytes)."""
         groups = []
         for g in self.groups:
             entry = {
                 "workload": g.workload, "route": g.route, "provider": g.provider, "model": g.model,
-                "p95LatencyMsByConcurrency": [[_whole(c), ms] for c, ms in g.p95_latency_ms_by_concurrency],
+                **({"p95LatencyMsByConcurrency": [[_whole(c), ms] for c, ms in g.p95_latency_ms_by_concurrency]}
+                   if per_row else {}),
                 "bestCostPerAcceptedOutputAtTarget": g.best_cost_per_accepted_output_at_target,
                 "bestRowId": g.best_row_id, "cacheHitRate": g.cache_hit_rate, "batchEligible": g.batch_eligible,
                 "retryRate": g.retry_rate, "gpuUtilization": g.gpu_utilization, "fallbackRoute": g.fallback_route,
@@ -133,7 +143,8 @@ class MetricsReport:
             groups.append(entry)
         workloads = [{"workload": w.workload, "batchDisplacementShare": w.batch_displacement_share}
                      for w in self.workloads]
-        return {"traces": traces, "groups": groups, "workloads": workloads}
+        result = {"traces": list(self.trace_entries(detail))} if per_row else {}
+        return {**result, "groups": groups, "workloads": workloads}
 
 
 def metrics_json(report: MetricsReport, recommendation: Any, detail: bool = False) -> dict[str, Any]:

@@ -38,10 +38,19 @@ def load_economics(store: WorkbookStore, workbook: Workbook, playbook: Playbook 
     `override` replaces the recorded one for this computation (e.g. to preview an override).
     """
     inputs = load_inputs(store)
-    return compute_economics(store.iter_traces(), workbook, scenarios=inputs.scenarios,
+    return compute_economics(_trace_frame(store), workbook, scenarios=inputs.scenarios,
                              override=inputs.override if override is UNSET else override,
                              catalog=inputs.catalog, playbook=playbook, reviewer_rate=reviewer_rate,
                              target_p95_ms=target_p95_ms, problems=inputs.problems)
+
+
+def _trace_frame(store: WorkbookStore):
+    """The visible trace rows as a frame."""
+    try:
+        from desktop.storage.trace_frame import read_trace_frame
+    except ImportError:  # TEMPORARY until the lead's trace_frame lands on main
+        return list(store.iter_traces())
+    return read_trace_frame(store)
 
 
 def run_economics(database: Path, workbook: Workbook, playbook: Playbook,

@@ -156,7 +156,8 @@ def gather_evidence(report: MetricsReport, recommendation: Recommendation, workl
                     catalog: Catalog, playbook: Playbook, rules: Mapping[str, Any],
                     scenarios: Sequence[Scenario] = (),
                     modelled_costs: Mapping[Any, float | None] | None = None) -> PlanEvidence:
-    modelled = modelled_costs or {}
+    """The plan's evidence. A report computed columnar carries its modelled costs in its frame
+    (`modelled_costs` is then not read); a report of row dicts takes them from `modelled_costs` by row id."""
     notes: list[str] = []
     statuses = _rule_statuses(recommendation, rules)
     routes = []
@@ -176,25 +177,11 @@ def gather_evidence(report: MetricsReport, recommendation: Recommendation, workl
     gpu_billed = set(rules.get("gpuBilledRoutes", ()))
     capacity_routes = {r.name for r in playbook.routes if gpu_billed & set(route_slugs(r))}
     target = report.target_p95_ms
-    best: dict[tuple[str, str], RowFacts] = {}
-    capacity: dict[tuple[str, str], tuple[float, Any]] = {}  # key -> (accepted tokens/s, trace)
-    first: dict[str, Any] = {}
-    for trace in report.traces:  # one pass; only a few rows per (workload, route) are kept
-        row = trace.row
-        workload, trace_route = str(row.get("workload")), str(row.get("route"))
-        first.setdefault(workload, trace)
-        if trace.id in wanted:
-            best[wanted[trace.id]] = _facts(row, *wanted[trace.id], modelled.get(trace.id), catalog)
-        if trace_route in capacity_routes and target is not None:
-            p95 = as_number(row.get("latencyP95Ms"))
-            headroom = trace.throughput_headroom
-            if p95 is not None and p95 <= target and headroom is not None:
-                key = (workload, trace_route)
-                if key not in capacity or headroom > capacity[key][0]:
-                    capacity[key] = (headroom, trace)
-    capacity_best = {key: _facts(trace.row, *key, modelled.get(trace.id), catalog)
-                     for key, (_, trace) in capacity.items()}
-    any_row = {w: _facts(t.row, w, str(t.row.get("route")), modelled.get(t.id), catalog) for w, t in first.items()}
+    if report.frame is not None:
+        best, capacity_best, any_row = _picks_from_frame(report, wanted, capacity_routes, catalog)
+    else:
+        best, capacity_best, any_row = _picks_from_rows(report, wanted, capacity_routes, catalog,
+                                                        modelled_costs or {})
     reference: dict[str, RowFacts] = {}
     for (workload, trace_route), facts in sorted(best.items()) + sorted(capacity_best.items()):
         current = reference.get(trace_route)
@@ -221,3 +208,68 @@ def _facts(row: Mapping[str, Any], workload: str, trace_route: str, modelled_cos
         ttft_ms=as_number(row.get("ttftMs")), p50_ms=as_number(row.get("latencyP50Ms")),
         p95_ms=as_number(row.get("latencyP95Ms")), tokens_per_second=as_number(row.get("outputTokensPerSecond")),
         price=catalog.find_token_price(provider, model))
+
+
+_Picks = tuple[dict[tuple[str, str], RowFacts], dict[tuple[str, str], RowFacts], dict[str, RowFacts]]
+
+
+def _picks_from_frame(report: MetricsReport, wanted: Mapping[Any, tuple[str, str]], capacity_routes: set[str],
+                      catalog: Catalog) -> _Picks:
+    """The rows the plan keeps, found with column expressions: the best rows at target (by id), per GPU-billed
+    (workload, trace route) the first row at target with the most accepted tokens/s, and each workload's first
+    row. Only those few rows become dicts."""
+    import polars as pl
+
+    from desktop.economics.metrics_frame import number_column, text_column
+
+    frame = report.frame
+    target = report.target_p95_ms
+    work = frame.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("index"), pl.col("id"),
+                        text_column(frame, "workload").alias("workload"), text_column(frame, "route").alias("route"),
+                        number_column(frame, "latencyP95Ms").alias("p95"), pl.col("throughputHeadroom"))
+    modelled = frame["modelledCostUsd"]
+
+    def facts(index: int, workload: str, trace_route: str) -> RowFacts:
+        return _facts(report.traces[index].row, workload, trace_route, modelled[index], catalog)
+
+    best = {}
+    if wanted:
+        for index, row_id in work.filter(pl.col("id").is_in(list(wanted))).select("index", "id").iter_rows():
+            best[wanted[row_id]] = facts(index, *wanted[row_id])
+    capacity_best = {}
+    if capacity_routes and target is not None:
+        at_target = work.filter(pl.col("route").is_in(sorted(capacity_routes)) & (pl.col("p95") <= target)
+                                & pl.col("throughputHeadroom").is_not_null())
+        top = at_target.group_by(["workload", "route"], maintain_order=True).agg(
+            pl.col("index").sort_by(["throughputHeadroom", "index"], descending=[True, False]).first())
+        for workload, trace_route, index in top.iter_rows():
+            capacity_best[(workload, trace_route)] = facts(index, workload, trace_route)
+    firsts = work.unique("workload", keep="first", maintain_order=True).select("index", "workload", "route")
+    any_row = {workload: facts(index, workload, trace_route) for index, workload, trace_route in firsts.iter_rows()}
+    return best, capacity_best, any_row
+
+
+def _picks_from_rows(report: MetricsReport, wanted: Mapping[Any, tuple[str, str]], capacity_routes: set[str],
+                     catalog: Catalog, modelled: Mapping[Any, float | None]) -> _Picks:
+    """The same picks in one pass over a report's row dicts."""
+    target = report.target_p95_ms
+    best: dict[tuple[str, str], RowFacts] = {}
+    capacity: dict[tuple[str, str], tuple[float, Any]] = {}  # key -> (accepted tokens/s, trace)
+    first: dict[str, Any] = {}
+    for trace in report.traces:  # one pass; only a few rows per (workload, route) are kept
+        row = trace.row
+        workload, trace_route = str(row.get("workload")), str(row.get("route"))
+        first.setdefault(workload, trace)
+        if trace.id in wanted:
+            best[wanted[trace.id]] = _facts(row, *wanted[trace.id], modelled.get(trace.id), catalog)
+        if trace_route in capacity_routes and target is not None:
+            p95 = as_number(row.get("latencyP95Ms"))
+            headroom = trace.throughput_headroom
+            if p95 is not None and p95 <= target and headroom is not None:
+                key = (workload, trace_route)
+                if key not in capacity or headroom > capacity[key][0]:
+                    capacity[key] = (headroom, trace)
+    capacity_best = {key: _facts(trace.row, *key, modelled.get(trace.id), catalog)
+                     for key, (_, trace) in capacity.items()}
+    any_row = {w: _facts(t.row, w, str(t.row.get("route")), modelled.get(t.id), catalog) for w, t in first.items()}
+    return best, capacity_best, any_row

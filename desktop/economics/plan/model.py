@@ -338,7 +338,8 @@ def plan_of(economics: Any, workbook: Workbook | None = None, *, levers: Sequenc
     """
     return build_plan(workbook or economics.workbook, economics.report, economics.recommendation,
                       catalog=economics.catalog, scenarios=economics.scenarios, playbook=economics.playbook,
-                      modelled_costs={row_id: m.cost_usd for row_id, m in economics.modelled.items()},
+                      modelled_costs=None if economics.report.frame is not None else
+                      {row_id: m.cost_usd for row_id, m in economics.modelled.items()},
                       levers=levers, sensitivity=sensitivity, progress=progress)
 
 
