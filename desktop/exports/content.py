@@ -144,9 +144,10 @@ def recommendation_content(recommendation: Any) -> dict[str, Any]:
     }
 
 
-def catalog_entries_used(scenarios: Sequence[Any], catalog: Any, modelled: Mapping[Any, Any]) -> list[dict]:
-    """Catalog entries the numbers rest on: those named by saved scenarios, those that priced trace rows
-    without an observed cost, and every officer override; each once, with its source and date."""
+def catalog_entries_used(scenarios: Sequence[Any], catalog: Any, price_entries: Iterable[Any]) -> list[dict]:
+    """Catalog entries the numbers rest on: those named by saved scenarios, the token prices that priced trace
+    rows without an observed cost (`Economics.price_entries_used()`), and every officer override; each once,
+    with its source and date."""
     from desktop.economics.catalog import entry_to_json
 
     found: dict[tuple[str, str], Any] = {}
@@ -160,12 +161,8 @@ def catalog_entries_used(scenarios: Sequence[Any], catalog: Any, modelled: Mappi
             except DomainError:
                 continue
             found[(kind, entry.key)] = entry
-    if modelled:
-        by_key = {e.key: e for e in catalog.token_prices}
-        for cost in modelled.values():
-            key = getattr(cost, "price_entry", None)
-            if key in by_key:
-                found[("token-prices", key)] = by_key[key]
+    for entry in price_entries:
+        found[("token-prices", entry.key)] = entry
     for kind, entry in catalog.overrides():
         found[(kind, entry.key)] = entry
     return [{"catalog": kind, **entry_to_json(entry)} for (kind, _), entry in sorted(found.items())]
@@ -293,7 +290,7 @@ def build_decision(store: WorkbookStore, workbook: Workbook, playbook: Playbook,
         workbook, playbook, schema_version=SCHEMA_VERSION, traces_hash=traces_hash,
         trace_count=trace_count, imports=store.imports(),
         scenarios=[s.to_json() for s in scenarios],
-        catalog_entries=catalog_entries_used(scenarios, economics.catalog, economics.modelled),
+        catalog_entries=catalog_entries_used(scenarios, economics.catalog, economics.price_entries_used()),
         recommendation=recommendation_content(economics.recommendation),
         override=_override_json(economics.override),
         audit=audit_anchor(workbook.audit, workbook.signed))
