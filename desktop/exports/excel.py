@@ -358,7 +358,7 @@ def _write_traces_and_metrics(book: Any, formats: _Formats, data: ExportData, pa
         else:
             trace_styles.append(formats["num"])
     metric_styles = [formats[name] for name in ("int", "plain", "plain", "plain", "plain", "usd4", "plain", "usd",
-                                                 "tokens", "tps", "int", "int", "int", "usd", "num4")]
+                                                 "tokens", "tps", "int", "int", "int", "usd4", "num4")]
     text_fmt = formats["plain"]
     cleaned = Cleaned()
     metrics_header = formats["header"]
@@ -397,6 +397,9 @@ def _write_traces_and_metrics(book: Any, formats: _Formats, data: ExportData, pa
             _add_streaming_table(tws, HEADER_ROW, 0, HEADER_ROW + size, len(labels) - 1, {
                 "name": "Traces" if k == 0 else f"Traces{k + 1}", "style": "Table Style Light 9",
                 "columns": [{"header": label} for label in labels]})
+        # Wrapped headers need the height of their lines: readers do not grow a row written without one.
+        tws.set_row(HEADER_ROW, 3 * LINE_HEIGHT + 2)
+        mws.set_row(HEADER_ROW, 4 * LINE_HEIGHT + 2)
         for col, label in enumerate(labels):
             tws.write_string(HEADER_ROW, col, label, metrics_header)
         if not k:
