@@ -162,10 +162,15 @@ def aggregate_values(metrics: Any, target: float | None) -> AggregateValues:
 # ---------------------------------------------------------------------------------------------- writing
 
 class Cleaned(dict):
-    """`clean_text` of each distinct text once (trace columns repeat a handful of names a million times)."""
+    """`clean_text` of each distinct text once (trace columns repeat a handful of names a million times); a
+    column of texts that never repeat (a request id in an extra field) stops being kept after `LIMIT`."""
+
+    LIMIT = 50_000
 
     def __missing__(self, text: Any) -> str:
-        value = self[text] = clean_text(text)
+        value = clean_text(text)
+        if len(self) < self.LIMIT:
+            self[text] = value
         return value
 
 

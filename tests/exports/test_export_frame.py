@@ -98,3 +98,14 @@ def test_aggregate_cached_values_equal_the_reference(rich_path, tmp_path):
         assert ws[f"R{r}"].value == at_target.get((group.workload, group.route, group.provider, group.model), 0)
         best = group.best_cost_per_accepted_output_at_target
         assert ws[f"S{r}"].value == (None if best is None else pytest.approx(best, rel=1e-15))
+
+
+def test_cleaned_texts_are_kept_up_to_a_limit():
+    from desktop.exports.excel_rows import Cleaned
+    from desktop.exports.excel_text import CONTROL_MARK
+
+    cleaned = Cleaned()
+    assert [cleaned[f"request-{i}\x07"] for i in range(Cleaned.LIMIT + 10)][-1] == \
+        f"request-{Cleaned.LIMIT + 9}{CONTROL_MARK}"
+    assert len(cleaned) == Cleaned.LIMIT  # a column of texts that never repeat does not grow it further
+    assert cleaned["route\r\n"] == "route\n"
