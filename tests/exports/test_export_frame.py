@@ -109,3 +109,39 @@ def test_cleaned_texts_are_kept_up_to_a_limit():
         f"request-{Cleaned.LIMIT + 9}{CONTROL_MARK}"
     assert len(cleaned) == Cleaned.LIMIT  # a column of texts that never repeat does not grow it further
     assert cleaned["route\r\n"] == "route\n"
+
+
+def test_a_file_with_odd_cells_shows_them_and_still_verifies(tmp_path):
+    """Cells another tool wrote with another type than their column's (text in a number column) are shown as
+    stored, so the Traces sheets still hash back to the content; the metrics read them as not observed."""
+    import sqlite3
+
+    from export_helpers import new_sample
+
+    from desktop.exports.verify_export import verify_export
+    from desktop.storage.trace_frame import read_exact_frame
+    from desktop.storage.workbook_file import TRACES_HASH_KEY, open_store
+
+    path = new_sample(tmp_path / "odd.ipwb")
+    conn = sqlite3.connect(path)
+    conn.execute("""UPDATE traces SET "costUsd" = 'n/a', "concurrency" = 4 WHERE id = 2""")
+    conn.execute("DELETE FROM meta WHERE key = ?", (TRACES_HASH_KEY,))  # as the app does on every trace write
+    conn.commit()
+    conn.close()
+    store = open_store(path, writable=False)
+    try:
+        assert read_exact_frame(store) is None  # the row path
+    finally:
+        store.close()
+    data = export_data(path)
+    assert data.trace_frame["costUsd"].to_list()[1] == "n/a"
+    out = tmp_path / "odd.xlsx"
+    export_xlsx(out, data)
+    book = openpyxl.load_workbook(out)
+    header = [c.value for c in book["Traces"][4]]
+    row = [c.value for c in book["Traces"][6]]
+    assert row[header.index("Cost (USD per request)")] == "n/a"
+    assert row[header.index("Concurrency")] == 4
+    assert book["Metrics"]["U6"].value == 2 and book["Metrics"]["AA6"].value != "observed"
+    report = verify_export(out)
+    assert {c.name: c.ok for c in report.checks}["trace input cells"] is True
