@@ -5,7 +5,7 @@ WorkbookStore (trace rows' content hash, imports' hashes, saved scenarios, catal
 recommendation and its override, the audit-log anchor) and `content_fingerprint` hashes it. The exports
 embed exactly this content, so `ipw verify` can recompute it from the workbook and compare.
 
-`build_decision` returns the same content together with what it was computed from (trace rows, metrics,
+`build_decision` returns the same content together with what it was computed from (the trace frame, metrics,
 recommendation), so an export can reuse them instead of reading and computing everything twice.
 """
 
