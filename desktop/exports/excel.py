@@ -175,14 +175,24 @@ def _add_streaming_table(ws: Any, first_row: int, first_col: int, last_row: int,
     xlsxwriter refuses add_table() in constant-memory mode only because the table's header cells are written
     as shared strings; the table itself is just a range and column names. So: call it with the mode off
     while no row after `first_row` has been written, then write the header row again as inline strings
-    (the caller does that next, with exactly the column names given here)."""
+    (the caller does that next, with exactly the column names given here).
+
+    add_table() also records every cell of the range for its overlap check (a million-row table: 19 million
+    dictionary entries, some 2 GB and 20 s), so it is given the header and one row, and the table's ranges
+    are then set to the whole of it."""
+    from xlsxwriter.utility import xl_range
+
     ws.constant_memory = False
     try:
-        result = ws.add_table(first_row, first_col, last_row, last_col, options)
+        result = ws.add_table(first_row, first_col, min(last_row, first_row + 1), last_col, options)
     finally:
         ws.constant_memory = True
     if result != 0:
         raise ExportError(f"cannot add the trace table to sheet {ws.name} (xlsxwriter code {result})")
+    table = ws.tables[-1]
+    table["range"] = table["a_range"] = xl_range(first_row, first_col, last_row, last_col)
+    if table.get("autofilter"):
+        table["autofilter"] = table["a_range"]
 
 
 _TRACE_STYLES = {Kind.NUMBER: "num", Kind.RATE: "pct", Kind.BOOLEAN: "bool", Kind.TEXT: "plain", Kind.ROUTE: "plain"}
