@@ -2,8 +2,10 @@
 sheets back to the content's trace hash.
 
 The economics read the rows with anything but a finite number as null (`read_trace_frame`); the sheets must
-show what is stored. `read_exact_frame` reads that column-wise; a file whose cells hold values of another
-type than their column's (written by another tool) takes the row path, its columns kept as Python objects.
+show what is stored. When every cell holds a value of its column's type (`read_exact_frame` is not None: every
+number a finite real), the two readings are the same frame, so the economics' frame is shown and no second
+million-row copy is kept. A file whose cells hold values of another type (written by another tool) takes the
+row path, its odd columns kept as Python objects.
 """
 
 from __future__ import annotations
@@ -19,12 +21,15 @@ _TYPED = {Kind.TEXT: "String", Kind.ROUTE: "String", Kind.BOOLEAN: "Boolean"}
 _KEYS = frozenset(("id", "importId", *FIELD_NAMES))
 
 
-def shown_trace_frame(store: WorkbookStore) -> Any:
-    """Visible rows in id order with their stored values: id, importId, the sixteen fields, extras (JSON)."""
+def shown_trace_frame(store: WorkbookStore, economics_frame: Any) -> Any:
+    """Visible rows in id order with their stored values: id, importId, the sixteen fields, extras (JSON).
+    `economics_frame` is `read_trace_frame(store)`, returned when it holds exactly the stored values."""
     from desktop.storage.trace_frame import read_exact_frame
 
-    frame = read_exact_frame(store)
-    return frame if frame is not None else rows_frame(list(store.iter_traces()))
+    exact = read_exact_frame(store)
+    if exact is None:
+        return rows_frame(list(store.iter_traces()))
+    return economics_frame
 
 
 def _series(name: str, values: list[Any], dtype: Any) -> Any:

@@ -145,3 +145,13 @@ def test_a_file_with_odd_cells_shows_them_and_still_verifies(tmp_path):
     assert book["Metrics"]["U6"].value == 2 and book["Metrics"]["AA6"].value != "observed"
     report = verify_export(out)
     assert {c.name: c.ok for c in report.checks}["trace input cells"] is True
+
+
+def test_the_shown_frame_is_the_economics_frame_when_every_cell_has_its_columns_type(rich_path):
+    from desktop.exports.shown_traces import shown_trace_frame
+    from desktop.storage.trace_frame import read_exact_frame, read_trace_frame
+
+    with reading(rich_path) as (store, _):
+        exact, economics = read_exact_frame(store), read_trace_frame(store)
+        assert exact is not None and exact.equals(economics)  # why one frame can serve both
+        assert shown_trace_frame(store, economics) is economics
