@@ -200,7 +200,7 @@ def gather(store: WorkbookStore, workbook: Workbook, playbook: Playbook, *, prog
                       canonical_bytes=raw, manifest=make_manifest(workbook, decision.fingerprint, exported_at),
                       imports=store.imports(), extra_fields=extra, audit_problems=chain_problems(workbook.audit),
                       source=store.path, plan=export_plan(decision.economics, workbook),
-                      trace_frame=shown_trace_frame(store, decision.frame))
+                      trace_frame=shown_trace_frame(store, decision))
 
 
 def _base_row_keys() -> set[str]:

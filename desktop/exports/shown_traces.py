@@ -2,10 +2,10 @@
 sheets back to the content's trace hash.
 
 The economics read the rows with anything but a finite number as null (`read_trace_frame`); the sheets must
-show what is stored. When every cell holds a value of its column's type (`read_exact_frame` is not None: every
-number a finite real), the two readings are the same frame, so the economics' frame is shown and no second
-million-row copy is kept. A file whose cells hold values of another type (written by another tool) takes the
-row path, its odd columns kept as Python objects.
+show what is stored. When the economics' frame hashes to the content's trace hash it holds exactly what is
+stored (the hash covers every value), so it is shown and no second million-row copy is read. Otherwise (a
+file whose cells hold values of another type than their column's, written by another tool) the rows are read
+one by one, odd columns kept as Python objects.
 """
 
 from __future__ import annotations
@@ -21,15 +21,15 @@ _TYPED = {Kind.TEXT: "String", Kind.ROUTE: "String", Kind.BOOLEAN: "Boolean"}
 _KEYS = frozenset(("id", "importId", *FIELD_NAMES))
 
 
-def shown_trace_frame(store: WorkbookStore, economics_frame: Any) -> Any:
+def shown_trace_frame(store: WorkbookStore, decision: Any) -> Any:
     """Visible rows in id order with their stored values: id, importId, the sixteen fields, extras (JSON).
-    `economics_frame` is `read_trace_frame(store)`, returned when it holds exactly the stored values."""
-    from desktop.storage.trace_frame import read_exact_frame
+    `decision` is `desktop.exports.content.Decision` built from the same store."""
+    from desktop.storage.trace_hash import frame_content_hash
 
-    exact = read_exact_frame(store)
-    if exact is None:
-        return rows_frame(list(store.iter_traces()))
-    return economics_frame
+    frame = decision.frame
+    if frame_content_hash(frame) == (decision.content.get("traces") or {}).get("contentSha256"):
+        return frame
+    return rows_frame(list(store.iter_traces()))
 
 
 def _series(name: str, values: list[Any], dtype: Any) -> Any:

@@ -147,11 +147,13 @@ def test_a_file_with_odd_cells_shows_them_and_still_verifies(tmp_path):
     assert {c.name: c.ok for c in report.checks}["trace input cells"] is True
 
 
-def test_the_shown_frame_is_the_economics_frame_when_every_cell_has_its_columns_type(rich_path):
+def test_the_shown_frame_is_the_economics_frame_when_it_hashes_to_the_content(rich_path):
+    from desktop.exports.content import build_decision
     from desktop.exports.shown_traces import shown_trace_frame
-    from desktop.storage.trace_frame import read_exact_frame, read_trace_frame
+    from desktop.resources import playbook
+    from desktop.storage.trace_frame import read_exact_frame
 
-    with reading(rich_path) as (store, _):
-        exact, economics = read_exact_frame(store), read_trace_frame(store)
-        assert exact is not None and exact.equals(economics)  # why one frame can serve both
-        assert shown_trace_frame(store, economics) is economics
+    with reading(rich_path) as (store, workbook):
+        decision = build_decision(store, workbook, playbook())
+        assert shown_trace_frame(store, decision) is decision.frame
+        assert read_exact_frame(store).equals(decision.frame)  # the stored values, exactly
