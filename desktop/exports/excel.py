@@ -1,9 +1,10 @@
 """The Excel procurement workbook (.xlsx) finance works with, written with xlsxwriter.
 
 Sheets: Summary, Procurement matrix, Gates, Readiness, Traces (an Excel table with filters, one sheet per
-1,000,000 rows), Metrics (each trace row's metrics as values, and per route, workload and group live formulas
-over them and the Summary's reviewer-rate and target cells), Assumptions, Audit, and a very hidden, protected sheet holding the canonical decision content and
-the export manifest (fingerprint, status, signature, public key) so `ipw verify` can recompute it.
+1,000,000 rows), Metrics (each trace row's metrics as values, and per route, workload and group live
+formulas over them and the Summary's reviewer-rate and target cells), Assumptions, Audit, and a very hidden,
+protected sheet holding the canonical decision content and the export manifest (fingerprint, status,
+signature, public key) so `ipw verify` can recompute it.
 
 Why xlsxwriter and not openpyxl: in constant-memory mode it streams each row to disk, so a million-row
 Traces sheet needs no more memory than ten rows, and it writes about 1.8x faster than openpyxl's
@@ -22,7 +23,8 @@ renders them again from the embedded content and compares cell by cell.
 
 This module writes the file. What the cells hold comes from its siblings: `excel_text` (text safety),
 `excel_layout` (the decision, assumptions and audit sheets as plain data), `excel_formulas` (the Metrics
-sheets' live formulas and the Traces columns), `excel_rows` (the per-row cells, from the trace frame's columns) and `excel_plan` (the decision plan's sheet).
+sheets' live formulas and the Traces columns), `excel_rows` (the per-row cells, from the trace frame's
+columns) and `excel_plan` (the decision plan's sheet).
 """
 
 from __future__ import annotations
@@ -39,8 +41,9 @@ from desktop.exports.atomic import ExportError, atomic_path
 from desktop.exports.excel_plan import write_plan_sheet
 from desktop.domain.progress import NO_PROGRESS, Progress, check_cancelled
 from desktop.exports.excel_formulas import PER_ROW_HEADERS, Columns, MetricsFormulas, trace_columns
-from desktop.exports.excel_rows import (AggregateValues, Cleaned, Keys, aggregate_keys, aggregate_values, metric_frame,
-                                       progress_ticker, write_metric_rows, write_trace_rows)
+from desktop.exports.excel_rows import (AggregateValues, Cleaned, Keys, aggregate_keys, aggregate_values,
+                                       measured_columns, metric_batches, progress_ticker, write_metric_rows,
+                                       write_trace_rows)
 from desktop.exports.excel_layout import (FIRST_DATA_ROW, HEADER_ROW, Layout, assumptions_layout, audit_layout,
                                           cell_ref, decision_layouts)
 from desktop.exports.excel_text import clean_text
@@ -354,8 +357,8 @@ def _write_traces_and_metrics(book: Any, formats: _Formats, data: ExportData, pa
     formulas = MetricsFormulas(columns, rate_ref, target_ref,
                                 [(t, m, n) for (t, m), n in zip(names, sizes)])
     keys = aggregate_keys(report, data.playbook)
-    metrics = metric_frame(data.frame, report, data.decision.modelled or {}, keys)
-    cached = aggregate_values(metrics, report.target_p95_ms)
+    measured = measured_columns(report, data.frame, data.decision.modelled or {})
+    cached = aggregate_values(data.frame, measured, report.target_p95_ms)
 
     trace_styles = []
     for name in positions:
@@ -427,7 +430,8 @@ def _write_traces_and_metrics(book: Any, formats: _Formats, data: ExportData, pa
         def aggregates(r: int) -> None:
             _write_aggregates(mws, formats, formulas, columns, r - FIRST_DATA_ROW, r, keys, report, cached)
 
-        write_metric_rows(mws, metrics.slice(start, size), FIRST_DATA_ROW, columns.per_row, metric_styles, text_fmt,
+        write_metric_rows(mws, metric_batches(data.frame, measured, keys, start, size), FIRST_DATA_ROW,
+                          columns.per_row, metric_styles, text_fmt,
                           cleaned, aggregates, aggregate_rows, tick)
         for offset in range(size, aggregate_rows):
             aggregates(FIRST_DATA_ROW + offset)

@@ -1,7 +1,7 @@
 """The Traces sheets' and the Metrics sheets' per-row cells, from the trace frame's columns.
 
 A million-row export cannot afford a formula or a Python object per trace row: the per-row metrics are
-values, computed column-wise (`metric_frame`), and both sheets are written one batch of columns at a
+values, computed column-wise a batch at a time (`metric_frame`), and both sheets are written one batch of columns at a
 time, each column turned into a plain list once (`write_trace_rows`, `write_metric_rows`). The Metrics
 sheet's aggregate blocks stay live formulas over two of these columns (`base` and `reviewHours`: cost per
 accepted output = base + review hours x reviewer rate), so finance can still change the rate and the target.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,20 +48,22 @@ def _texts(series: Any) -> Any:
     return pl.Series(series.name, [str(v) for v in series.to_list()], dtype=pl.String)
 
 
-def _report_columns(report: Any, modelled: Mapping[Any, Any], ids: Sequence[Any]) -> dict[str, Any]:
-    """Per-row cost per accepted output, burden, headroom and modelled cost, from the metrics report."""
+def measured_columns(report: Any, frame: Any, modelled: Mapping[Any, Any]) -> dict[str, Any]:
+    """Per-row cost per accepted output, burden, headroom and modelled cost from the metrics report, as
+    columns aligned with `frame` (the report's own columns when it has them)."""
     import polars as pl
 
-    frame = getattr(report, "frame", None)
-    if frame is not None:
-        return {name: frame[name] for name in ("costPerAcceptedOutput", "cacheAdjustedInputBurden",
-                                               "throughputHeadroom", "modelledCostUsd")}
-    traces = report.traces
+    columns = getattr(report, "frame", None)
+    if columns is not None:
+        return {name: columns[name] for name in ("costPerAcceptedOutput", "cacheAdjustedInputBurden",
+                                                 "throughputHeadroom", "modelledCostUsd")}
+    traces = report.traces  # the reference report (row dicts): small callers only
     return {
         "costPerAcceptedOutput": pl.Series([t.cost_per_accepted_output for t in traces], dtype=pl.Float64),
         "cacheAdjustedInputBurden": pl.Series([t.cache_adjusted_input_burden for t in traces], dtype=pl.Float64),
         "throughputHeadroom": pl.Series([t.throughput_headroom for t in traces], dtype=pl.Float64),
-        "modelledCostUsd": pl.Series([getattr(modelled.get(i), "cost_usd", None) for i in ids], dtype=pl.Float64),
+        "modelledCostUsd": pl.Series([getattr(modelled.get(i), "cost_usd", None) for i in frame["id"].to_list()],
+                                     dtype=pl.Float64),
     }
 
 
@@ -81,26 +83,27 @@ def aggregate_keys(report: Any, playbook: Any) -> Keys:
                 [(g.workload, g.route, g.provider, g.model) for g in report.groups])
 
 
-def metric_frame(frame: Any, report: Any, modelled: Mapping[Any, Any], keys: Keys) -> Any:
-    """The Metrics sheets' per-row values, one row per trace row in the frame's order.
+def metric_frame(frame: Any, measured: Mapping[str, Any], keys: Keys, start: int = 0,
+                 length: int | None = None) -> Any:
+    """The Metrics sheets' per-row values for rows `start` to `start + length` of `frame` (all by default),
+    in the frame's order; `measured` is `measured_columns(...)` for the whole frame.
 
     Columns: id, workload, route, provider, model (as the groups name them), costUsed (observed, else
     modelled), costBasis, costPerAcceptedOutput (at the workbook's reviewer rate), cacheAdjustedInputBurden,
     throughputHeadroom, routeKey, workloadRouteKey, groupKey (1-based rows of the aggregate blocks, 0 for
-    none), base (cost used / acceptance, where a cost per accepted output can be had at some rate),
-    reviewHours (review minutes / 60, 0 without review time) and p95 (latencyP95Ms as a number).
+    none), base (cost used / acceptance, where a cost per accepted output can be had at some rate) and
+    reviewHours (review minutes / 60, 0 without review time).
     """
     import polars as pl
 
-    ids = frame["id"].to_list() if getattr(report, "frame", None) is None else ()
-    measured = _report_columns(report, modelled, ids)
+    length = frame.height - start if length is None else length
+    frame = frame.slice(start, length)
+    measured = {name: column.slice(start, length) for name, column in measured.items()}
     texts = {name: _texts(frame[name]) for name in ("workload", "route", "provider", "model")}
-    observed = _numbers(frame["costUsd"])
     out = pl.DataFrame({
         "id": frame["id"], **texts,
-        "observed": observed, "modelled": measured["modelledCostUsd"],
+        "observed": _numbers(frame["costUsd"]), "modelled": measured["modelledCostUsd"],
         "accepted": _numbers(frame["acceptedOutputRate"]), "review": _numbers(frame["reviewMinutes"]),
-        "p95": _numbers(frame["latencyP95Ms"]),
         "costPerAcceptedOutput": measured["costPerAcceptedOutput"],
         "cacheAdjustedInputBurden": measured["cacheAdjustedInputBurden"],
         "throughputHeadroom": measured["throughputHeadroom"],
@@ -138,12 +141,15 @@ class AggregateValues:
     at_target: dict[tuple, int]  # (workload, route) and (workload, route, provider, model) -> rows
 
 
-def aggregate_values(metrics: Any, target: float | None) -> AggregateValues:
+def aggregate_values(frame: Any, measured: Mapping[str, Any], target: float | None) -> AggregateValues:
     import polars as pl
 
-    costed = metrics.filter(pl.col("costPerAcceptedOutput").is_not_null())
+    costed = pl.DataFrame({"cost": measured["costPerAcceptedOutput"], "p95": _numbers(frame["latencyP95Ms"]),
+                           **{name: frame[name] for name in ("workload", "route", "provider", "model")}})
+    costed = costed.filter(pl.col("cost").is_not_null())
+    costed = costed.with_columns(_texts(costed[name]) for name in ("workload", "route", "provider", "model"))
     meeting = costed.filter(pl.col("p95") <= target) if target is not None else costed.clear()
-    lowest = pl.col("costPerAcceptedOutput").min()
+    lowest = pl.col("cost").min()
 
     def by(frame: Any, columns: list[str]) -> Any:
         return frame.group_by(columns).agg(lowest=lowest, rows=pl.len())
@@ -216,19 +222,18 @@ METRIC_COLUMNS = ("id", "workload", "route", "provider", "model", "costUsed", "c
                   "base", "reviewHours")
 
 
-def write_metric_rows(ws: Any, metrics: Any, first_row: int, first_col: int, formats: Sequence[Any],
+def write_metric_rows(ws: Any, batches: Iterator[Any], first_row: int, first_col: int, formats: Sequence[Any],
                       text_fmt: Any, cleaned: Cleaned, before_row: Callable[[int], None], rows_before: int,
                       tick: Callable[[int], None]) -> None:
-    """The per-row values (METRIC_COLUMNS from `first_col`, formats in that order) from `first_row`;
-    `before_row(r)` writes what else the first `rows_before` rows hold (a constant-memory sheet is written
-    row by row: each row's cells before the next row's)."""
+    """The per-row values (METRIC_COLUMNS from `first_col`, formats in that order) of consecutive metric
+    frames from `first_row`; `before_row(r)` writes what else the first `rows_before` rows hold (a
+    constant-memory sheet is written row by row: each row's cells before the next row's)."""
     write_number, write_string = ws._write_number, ws._write_string
     text_columns = {1, 2, 3, 4, 6}
     rows_before += first_row
-    for start in range(0, metrics.height, BATCH):
-        batch = metrics.slice(start, BATCH)
+    r = first_row
+    for batch in batches:
         columns = [batch[name].to_list() for name in METRIC_COLUMNS]
-        r = first_row + start
         for values in zip(*columns):
             if r < rows_before:
                 before_row(r)
@@ -242,6 +247,12 @@ def write_metric_rows(ws: Any, metrics: Any, first_row: int, first_col: int, for
                 col += 1
             r += 1
         tick(batch.height)
+
+
+def metric_batches(frame: Any, measured: Mapping[str, Any], keys: Keys, start: int, length: int) -> Iterator[Any]:
+    """`metric_frame` of rows `start` to `start + length`, BATCH rows at a time (bounded memory)."""
+    for offset in range(start, start + length, BATCH):
+        yield metric_frame(frame, measured, keys, offset, min(BATCH, start + length - offset))
 
 
 def progress_ticker(progress: Progress) -> Callable[[int], None]:

@@ -207,13 +207,14 @@ def test_per_row_values_equal_compute_metrics_at_any_reviewer_rate(rich_path, tm
     """Each row's base + review hours x rate is exactly the reference cost per accepted output at that rate
     (the sheet shows them as xlsxwriter writes numbers: 16 significant digits)."""
     from desktop.economics.metrics import compute_metrics
-    from desktop.exports.excel_rows import aggregate_keys, metric_frame
+    from desktop.exports.excel_rows import aggregate_keys, measured_columns, metric_frame
 
     data = export_data(rich_path)
     book = openpyxl.load_workbook(_export(rich_path, tmp_path / "out.xlsx"))
     ws = book["Metrics"]
     rows = list(data.rows)
-    frame = metric_frame(data.frame, data.metrics, data.decision.modelled, aggregate_keys(data.metrics, data.playbook))
+    frame = metric_frame(data.frame, measured_columns(data.metrics, data.frame, data.decision.modelled),
+                         aggregate_keys(data.metrics, data.playbook))
     bases, hours = frame["base"].to_list(), frame["reviewHours"].to_list()
     target = data.metrics.target_p95_ms
     modelled = {i: m.cost_usd for i, m in data.decision.modelled.items()}

@@ -12,7 +12,7 @@ from export_helpers import HOSTILE_TEXTS, add_rows, base_row, export_data, rich_
 from desktop.cli.common import reading
 from desktop.economics.metrics import as_number
 from desktop.exports.excel import export_xlsx
-from desktop.exports.excel_rows import _numbers, aggregate_keys, aggregate_values, metric_frame
+from desktop.exports.excel_rows import _numbers, aggregate_keys, aggregate_values, measured_columns, metric_frame
 from desktop.exports.shown_traces import rows_frame
 from desktop.storage.trace_frame import frame_rows
 
@@ -66,7 +66,11 @@ def test_aggregate_cached_values_equal_the_reference(rich_path, tmp_path):
     report = data.metrics
     target = report.target_p95_ms
     keys = aggregate_keys(report, data.playbook)
-    values = aggregate_values(metric_frame(data.frame, report, data.decision.modelled, keys), target)
+    measured = measured_columns(report, data.frame, data.decision.modelled)
+    values = aggregate_values(data.frame, measured, target)
+    whole = metric_frame(data.frame, measured, keys)
+    batched = [metric_frame(data.frame, measured, keys, start, 5) for start in range(0, data.frame.height, 5)]
+    assert pl.concat(batched).equals(whole)  # the writer's batches are slices of the whole
     lowest: dict = {}
     lowest_at_target: dict = {}
     at_target: dict = {}

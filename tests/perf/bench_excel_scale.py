@@ -65,10 +65,11 @@ def peer_dump(path: Path, sheets: list[tuple[str, object, int]]) -> None:
 
 def peer_sheets(data) -> list[tuple[str, object, int]]:
     from desktop.domain.trace import FIELD_NAMES
-    from desktop.exports.excel_rows import METRIC_COLUMNS, aggregate_keys, metric_frame
+    from desktop.exports.excel_rows import METRIC_COLUMNS, aggregate_keys, measured_columns, metric_frame
 
     keys = aggregate_keys(data.metrics, data.playbook)
-    metrics = metric_frame(data.frame, data.metrics, data.decision.modelled, keys).select(METRIC_COLUMNS)
+    measured = measured_columns(data.metrics, data.frame, data.decision.modelled)
+    metrics = metric_frame(data.frame, measured, keys).select(METRIC_COLUMNS)
     return [("Traces", data.frame.select("id", "importId", *FIELD_NAMES), 0), ("Metrics", metrics, 20)]
 
 
@@ -94,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["IPW_USER_CONFIG_DIR"] = str(folder / "config")
         start = time.perf_counter()
         path = make_workbook(folder, args.rows)
-        print(f"workbook with {args.rows:,} trace rows (plus the sample's) built in {time.perf_counter() - start:.1f} s")
+        print(f"workbook with {args.rows:,} trace rows (and the sample's) built in {time.perf_counter() - start:.1f} s")
         start = time.perf_counter()
         with reading(path) as (store, workbook):
             data = gather(store, workbook, playbook())
