@@ -131,8 +131,8 @@ def test_the_cli_reports_a_blocked_access_as_one_line(tmp_path: Path) -> None:
             import urllib.request
             urllib.request.urlopen("http://example.invalid/", timeout=5)
         original = cli.build_parser
-        def build_parser():
-            parser = original()
+        def build_parser(argv=None):
+            parser = original(argv)
             sub = [a for a in parser._actions if a.dest == "command"][0]
             sub.add_parser("reach-out").set_defaults(func=reach_out)
             return parser

@@ -9,12 +9,11 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from desktop.domain.workbook import Workbook
-from desktop.resources import playbook
-from desktop.storage.lock import WorkbookLock
-from desktop.storage.workbook_file import WorkbookStore, check_is_workbook, newer_note, open_store, remove_orphan_temps
+if TYPE_CHECKING:  # loaded by the commands that open a workbook, so `ipw --version` stays light
+    from desktop.domain.workbook import Workbook
+    from desktop.storage.workbook_file import WorkbookStore
 
 EXIT_OK = 0
 EXIT_INVALID = 1  # invalid input or refused operation
@@ -71,6 +70,9 @@ def _no_nan(value: Any) -> Any:
 @contextmanager
 def reading(path: Path) -> Iterator[tuple[WorkbookStore, Workbook]]:
     """The workbook read-only; nothing is written, and a file being edited elsewhere can still be read."""
+    from desktop.resources import playbook
+    from desktop.storage.workbook_file import newer_note, open_store
+
     store = open_store(Path(path), writable=False)
     note = newer_note(store)
     if note:
@@ -84,6 +86,9 @@ def reading(path: Path) -> Iterator[tuple[WorkbookStore, Workbook]]:
 @contextmanager
 def locked_store(path: Path) -> Iterator[WorkbookStore]:
     """The workbook file open for writing under its lock; refuses one another process is editing."""
+    from desktop.storage.lock import WorkbookLock
+    from desktop.storage.workbook_file import check_is_workbook, open_store, remove_orphan_temps
+
     path = Path(path)
     check_is_workbook(path)
     lock = WorkbookLock(path)
@@ -109,6 +114,8 @@ def editing(path: Path) -> Iterator[tuple[WorkbookStore, Workbook]]:
 
     Refuses a workbook another process is editing and a signed-off workbook (exit 1, file unchanged).
     """
+    from desktop.resources import playbook
+
     with locked_store(path) as store:
         workbook = store.load(playbook())
         workbook.ensure_editable()

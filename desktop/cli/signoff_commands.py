@@ -9,7 +9,6 @@ from typing import Any
 
 from desktop.cli.common import EXIT_MISMATCH, CliError, locked_store, print_json
 from desktop.domain.audit import chain_problems
-from desktop.exports import pdf_signature, signing
 from desktop.resources import playbook
 from desktop.services.signoff import DECISIONS, group_fingerprint, run_revoke, run_sign
 from desktop.storage.workbook_file import check_is_workbook, open_store
@@ -79,6 +78,8 @@ def register(subparsers: Any) -> None:
 
 
 def cmd_keygen(args: argparse.Namespace) -> int:
+    from desktop.exports import pdf_signature, signing
+
     path = args.key
     if args.public_out is not None and signing.key_exists(path):
         info = signing.key_info(path)
@@ -110,6 +111,8 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 
 
 def cmd_sign(args: argparse.Namespace) -> int:
+    from desktop.exports import signing
+
     if args.decision == "approve-with-conditions" and not args.conditions.strip():
         raise CliError("--decision approve-with-conditions needs --conditions TEXT")
     key = None

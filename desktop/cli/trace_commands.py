@@ -9,8 +9,6 @@ from typing import Any
 
 from desktop.cli.common import EXIT_INVALID, CliError, editing, print_json, reading
 from desktop.domain.trace import FIELDS_BY_NAME
-from desktop.storage import trace_store
-from desktop.services.imports import ImportOptions, ImportRefused, run_parse, run_store
 
 FORMAT_CHOICES = ("auto", "csv", "tsv", "xlsx", "ods", "vllm", "llmperf", "sglang", "genai-perf", "aiperf",
                   "guidellm", "inference-perf", "requests")
@@ -72,6 +70,8 @@ def _set_values(specs: list[str]) -> dict[str, str]:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from desktop.services.imports import ImportOptions, ImportRefused, import_outcome, run_parse, run_store
+
     options = ImportOptions(format=args.format, sheet=args.sheet, set_values=_set_values(args.set_values),
                             decimal_comma=args.decimal_comma, skip_invalid=args.skip_invalid,
                             allow_duplicate=args.allow_duplicate,
@@ -108,14 +108,15 @@ def cmd_import(args: argparse.Namespace) -> int:
                 sys.stderr.write(f"warning: {warning.source}: valid row {warning.row}: {warning.column}: "
                                  f"{warning.reason} (value {warning.value!r})\n")
         for import_id, source in zip(import_ids, parsed):
-            print(f"imported {source.rows_valid} of {source.rows_read} rows from {source.source} "
-                  f"({source.format}) as import {import_id}")
+            print(f"{import_outcome(source)} from {source.source} ({source.format}) as import {import_id}")
     if refused:
         raise CliError(refused, EXIT_INVALID)
     return 0
 
 
 def cmd_traces(args: argparse.Namespace) -> int:
+    from desktop.storage import trace_store
+
     if args.delete_import is not None:
         with editing(args.file) as (store, _workbook):
             if args.delete_import not in trace_store.import_ids(store):

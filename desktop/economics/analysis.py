@@ -16,7 +16,7 @@ import polars as pl
 from desktop.domain.errors import DomainError
 from desktop.domain.playbook import Playbook
 from desktop.domain.workbook import Workbook
-from desktop.economics.catalog import Catalog
+from desktop.economics.catalog import Catalog, TokenPrice
 from desktop.economics.metrics import MetricsReport
 from desktop.economics.metrics_frame import compute_metrics_frame, rows_to_frame
 from desktop.economics.pricing import ModelledCost, ModelledCosts, modelled_costs_frame
@@ -53,7 +53,7 @@ class Economics:
         """Every row dict: for small callers only (a million rows are a million dicts); read `report.frame`."""
         return [t.row for t in self.report.traces]
 
-    def price_entries_used(self) -> list[Any]:
+    def price_entries_used(self) -> list[TokenPrice]:
         """The catalog token-price rows that priced trace rows without an observed cost, each once."""
         if isinstance(self.modelled, ModelledCosts):
             return self.modelled.price_entries_used()

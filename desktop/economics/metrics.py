@@ -2,8 +2,11 @@
 
 Cost per accepted output follows the seed's formula literally: costUsd / acceptedOutputRate plus the
 reviewer time cost (reviewMinutes / 60 x hourly rate), the review cost not divided by the acceptance rate.
-Anything not observed stays null with a reason, never a number that looks measured. One pass over the rows
-keeps this fast for hundreds of thousands of them.
+Anything not observed stays null with a reason, never a number that looks measured.
+
+`compute_metrics` works on row dicts, one pass in Python: it is the reference the columnar version
+(`desktop.economics.metrics_frame.compute_metrics_frame`, what the app computes with) is tested against, and
+it serves small in-memory callers. The report types here are shared by both.
 """
 
 from __future__ import annotations

@@ -34,6 +34,10 @@ EXTRA_NUMBERS = ("retryRate", "gpuUtilization")  # extras the metrics read: colu
 KEYS = ("workload", "route", "provider", "model")
 _TRUE_TEXT = ("true", "yes", "y", "1")
 _INDEX = "__index"
+SLICE_ROWS = 200_000  # rows whose per-row metrics are computed together
+# The inputs the group, workload and route tables read after the per-row metrics are computed.
+_USED_LATER = {"__p95", "__concurrency", "__hit", "__batch", "__retry", "__util", "__output", "__workload",
+               "__route", "__provider", "__model"}
 
 
 def rows_to_frame(rows: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
@@ -69,11 +73,26 @@ def compute_metrics_frame(frame: pl.DataFrame, reviewer_rate_usd_per_hour: float
     rate, target = reviewer_rate_usd_per_hour, target_p95_ms
     if modelled_cost is None:
         modelled_cost = pl.repeat(None, frame.height, dtype=pl.Float64, eager=True)
-    work = frame.with_columns(modelled_cost.cast(pl.Float64).alias(MODELLED),
-                              pl.int_range(pl.len(), dtype=pl.Int64).alias(_INDEX),
-                              constant_column(60.0, frame.height).alias("__sixty"))
-    work = work.with_columns(**_inputs(frame))
-    work = work.with_columns(**_row_metrics(rate))
+    inputs = _inputs(frame)
+    values = _row_values(rate)
+    metrics = _row_metrics()
+    # Only the new columns are computed, a slice of rows at a time (the expressions' intermediate columns
+    # then never span a million rows), and made contiguous; the frame's own columns are shared, not copied.
+    modelled_cost = modelled_cost.cast(pl.Float64)
+    shared = {name: expr for name, expr in inputs.items() if expr.meta.is_column()}  # a column as it is
+    computed = [name for name in inputs if name not in shared and name in _USED_LATER]
+    parts = [frame.slice(start, SLICE_ROWS).lazy().with_columns(
+                 modelled_cost.slice(start, SLICE_ROWS).alias(MODELLED),
+                 pl.int_range(start, start + pl.len(), dtype=pl.Int64).alias(_INDEX),
+                 constant_column(60.0, min(SLICE_ROWS, frame.height - start)).alias("__sixty"))
+             .with_columns(**inputs).with_columns(**values).with_columns(**metrics)
+             .select(MODELLED, _INDEX, *computed, *metrics).collect()
+             for start in range(0, max(frame.height, 1), SLICE_ROWS)]
+    added = pl.concat(parts, rechunk=True)
+    del parts
+    kept = frame.drop([c for c in added.columns if c in frame.columns])
+    work = pl.concat([kept, frame.select(*(expr.alias(name) for name, expr in shared.items())), added],
+                     how="horizontal")
     report_frame = work.select(*[c for c in frame.columns if c not in METRIC_COLUMNS], *METRIC_COLUMNS)
     ids = _Ids(frame, rows)
     groups, best = _groups(work, target, fallback_route, ids)
@@ -88,8 +107,10 @@ def compute_metrics_frame(frame: pl.DataFrame, reviewer_rate_usd_per_hour: float
 def number_column(frame: pl.DataFrame, name: str) -> pl.Expr:
     """`as_number` of a column: numbers as floats, numeric text parsed (finite only), anything else null."""
     if name not in frame.columns:
-        return _extranumber_column(frame, name) if name in EXTRA_NUMBERS else pl.lit(None, dtype=pl.Float64)
+        return _extra_number(frame, name) if name in EXTRA_NUMBERS else pl.lit(None, dtype=pl.Float64)
     dtype = frame.schema[name]
+    if dtype == pl.Float64:
+        return pl.col(name)
     if dtype.is_numeric():
         return pl.col(name).cast(pl.Float64)
     if dtype == pl.String:
@@ -97,7 +118,7 @@ def number_column(frame: pl.DataFrame, name: str) -> pl.Expr:
     return pl.lit(None, dtype=pl.Float64)
 
 
-def _extranumber_column(frame: pl.DataFrame, name: str) -> pl.Expr:
+def _extra_number(frame: pl.DataFrame, name: str) -> pl.Expr:
     if "extras" not in frame.columns or frame.schema["extras"] != pl.String:
         return pl.lit(None, dtype=pl.Float64)
     return _parsed(pl.col("extras").str.json_path_match(f"$.{name}"))
@@ -127,6 +148,8 @@ def text_column(frame: pl.DataFrame, name: str) -> pl.Expr:
     """`str(value)`: a missing value reads "None", as the reference's str(row.get(...)) does."""
     if name not in frame.columns:
         return pl.lit("None")
+    if frame.schema[name] == pl.String and not frame[name].null_count():
+        return pl.col(name)  # the column itself, not a copy of a million strings
     return pl.col(name).cast(pl.String).fill_null("None")
 
 
@@ -153,31 +176,40 @@ def _inputs(frame: pl.DataFrame) -> dict[str, pl.Expr]:
     }
 
 
-def _row_metrics(rate: float | None) -> dict[str, pl.Expr]:
-    """The per-row metrics, the reference's `cost_per_accepted_output` and formulas as expressions."""
-    observed, modelled = pl.col("__cost"), pl.col(MODELLED)
-    cost = pl.coalesce(observed, modelled)
+_MISSING_NAMES = ("costUsd", "acceptedOutputRate", "reviewMinutes")  # bits 1, 2, 4 of the missing mask
+_NO_RATE, _NOT_FINITE = 9, 10
+# Why a cost is null, as a small code per row (1 + missing mask for "not observed"), worded once per code.
+_REASON_TEXT = {1: NO_ACCEPTED_OUTPUTS, _NO_RATE: "no reviewer hourly rate set", _NOT_FINITE: "not a finite number",
+                **{1 + mask: "not observed: " + ", ".join(name for bit, name in enumerate(_MISSING_NAMES)
+                                                           if mask & (1 << bit)) for mask in range(1, 8)}}
+
+
+def _row_values(rate: float | None) -> dict[str, pl.Expr]:
+    """The reference's `cost_per_accepted_output` as expressions: the raw value and its reason code."""
+    cost = pl.coalesce(pl.col("__cost"), pl.col(MODELLED))
     accepted, review = pl.col("__accepted"), pl.col("__review")
-    missing = pl.concat_str([pl.when(cost.is_null()).then(pl.lit("costUsd")),
-                             pl.when(accepted.is_null()).then(pl.lit("acceptedOutputRate")),
-                             pl.when(review.is_null()).then(pl.lit("reviewMinutes"))],
-                            separator=", ", ignore_nulls=True)
+    missing = (cost.is_null().cast(pl.UInt8) + accepted.is_null().cast(pl.UInt8) * 2
+               + review.is_null().cast(pl.UInt8) * 4)
     reviewing = review != 0
     review_cost = (pl.lit(0.0) if rate is None else
                    pl.when(reviewing).then(review / pl.col("__sixty") * rate).otherwise(0.0))
     value = cost / accepted + review_cost
-    reason = (pl.when(accepted == 0).then(pl.lit(NO_ACCEPTED_OUTPUTS))
-              .when(cost.is_null() | accepted.is_null() | review.is_null()).then(pl.lit("not observed: ") + missing))
+    code = pl.when(accepted == 0).then(pl.lit(1, pl.UInt8)).when(missing > 0).then(missing + 1)
     if rate is None:
-        reason = reason.when(reviewing).then(pl.lit("no reviewer hourly rate set"))
-    reason = reason.when(~value.is_finite()).then(pl.lit("not a finite number")).otherwise(pl.lit(None, pl.String))
-    basis = pl.when(observed.is_not_null()).then(pl.lit("observed")).when(modelled.is_not_null()).then(
-        pl.lit("modelled"))
+        code = code.when(reviewing).then(pl.lit(_NO_RATE, pl.UInt8))
+    code = code.when(~value.is_finite()).then(pl.lit(_NOT_FINITE, pl.UInt8)).otherwise(pl.lit(0, pl.UInt8))
+    return {"__value": value, "__code": code}
+
+
+def _row_metrics() -> dict[str, pl.Expr]:
+    code, accepted = pl.col("__code"), pl.col("__accepted")
+    costed = code == 0
+    basis = pl.when(pl.col("__cost").is_not_null()).then(pl.lit("observed")).otherwise(pl.lit("modelled"))
     tps, concurrency = pl.col("__tps"), pl.col("__concurrency")
     return {
-        COST: pl.when(reason.is_null()).then(value),
-        COST_REASON: reason,
-        COST_BASIS: pl.when(reason.is_null()).then(basis),
+        COST: pl.when(costed).then(pl.col("__value")),
+        COST_REASON: code.replace_strict(_REASON_TEXT, default=None, return_dtype=pl.String),
+        COST_BASIS: pl.when(costed).then(basis),
         BURDEN: or_zero(pl.col("__input")) * (1 - or_zero(pl.col("__hit"))),
         HEADROOM: pl.when(tps.is_not_null() & accepted.is_not_null()).then(tps * concurrency * accepted),
     }
@@ -204,28 +236,23 @@ _KEY_COLUMNS = [f"__{key}" for key in KEYS]
 
 def _groups(work: pl.DataFrame, target: float | None, fallback_route: str,
             ids: _Ids) -> tuple[tuple[GroupMetrics, ...], tuple[BestAtTarget, ...]]:
-    # Groups are numbered in the reference's sorted key order once, so the million-row work is on integers.
-    keys = work.select(_KEY_COLUMNS).unique().sort(_KEY_COLUMNS).with_row_index("__gid")
-    work = work.join(keys, on=_KEY_COLUMNS, how="left", maintain_order="left").select(
-        "__gid", _INDEX, COST, COST_REASON, "__p95", "__concurrency", "__hit", "__batch", "__retry", "__util")
     p95 = pl.col("__p95")
     measured = p95.is_not_null()
     over = pl.lit(False) if target is None else p95 > target
     within = measured & ~over if target is not None else pl.lit(False)
-    counts = work.group_by("__gid").agg(
+    candidate = within & pl.col(COST).is_not_null()
+    # One hash group_by over the rows; only the small per-group table is sorted (in the reference's key order).
+    table = work.group_by(_KEY_COLUMNS).agg(
         pl.len().alias("rows"), (~measured).sum().alias("no_p95"), (measured & over).sum().alias("over"),
-        p95.min().alias("fastest"))
-    best_at = work.filter(within & pl.col(COST).is_not_null()).group_by("__gid").agg(
-        pl.col(_INDEX).sort_by([COST, "__p95", _INDEX]).first().alias("best_index"))
-    best_rows = work.select(_INDEX, pl.col(COST).alias("best"), pl.col("__p95").alias("best_p95"), "__hit",
-                            "__batch", "__retry", "__util")[best_at["best_index"]]
-    best_rows = pl.concat([best_at, best_rows], how="horizontal")
-    no_cost = work.filter(within & pl.col(COST).is_null()).group_by("__gid").agg(
-        pl.col(COST_REASON).first().alias("no_cost_reason"))
-    table = (keys.join(counts, on="__gid", how="left").join(best_rows, on="__gid", how="left")
-             .join(no_cost, on="__gid", how="left").sort("__gid"))
-    pair_lists = _pairs_by_group(work.filter(measured).select("__gid", "__concurrency", "__p95").sort(
-        ["__gid", "__concurrency", "__p95"]))
+        p95.min().alias("fastest"),
+        pl.col(_INDEX).filter(candidate).sort_by([pl.col(COST).filter(candidate), p95.filter(candidate),
+                                                  pl.col(_INDEX).filter(candidate)]).first().alias("best_index"),
+        pl.col(COST_REASON).filter(within & pl.col(COST).is_null()).first().alias("no_cost_reason"),
+    ).sort(_KEY_COLUMNS).with_row_index("__gid")
+    best_rows = work.select(pl.col(COST).alias("best"), pl.col("__p95").alias("best_p95"), "__hit", "__batch",
+                            "__retry", "__util")[table["best_index"].fill_null(0)]
+    table = pl.concat([table, best_rows], how="horizontal")
+    pairs = _PairSource(work.select(*_KEY_COLUMNS, "__concurrency", "__p95"), table.select(*_KEY_COLUMNS, "__gid"))
 
     group_list: list[GroupMetrics] = []
     merged: dict[tuple[str, str], _Group] = {}
@@ -236,7 +263,7 @@ def _groups(work: pl.DataFrame, target: float | None, fallback_route: str,
         best = record["best_index"]
         group_list.append(GroupMetrics(
             workload=key[0], route=key[1], provider=key[2], model=key[3],
-            p95_latency_ms_by_concurrency=pair_lists.get(record["__gid"], ()),
+            p95_latency_ms_by_concurrency=LatencyPairs(pairs, record["__gid"]),
             best_cost_per_accepted_output_at_target=group.best, best_row_id=ids(best),
             cache_hit_rate=record["__hit"] if best is not None else None,
             batch_eligible=record["__batch"] if best is not None else None,
@@ -270,16 +297,28 @@ def _as_group(record: Mapping[str, Any]) -> _Group:
     return group
 
 
-def _pairs_by_group(pairs: pl.DataFrame) -> dict[int, LatencyPairs]:
-    if pairs.is_empty():
-        return {}
-    sizes = pairs.group_by("__gid").len().sort("__gid")
-    concurrency, p95 = pairs["__concurrency"].to_numpy(), pairs["__p95"].to_numpy()
-    result, start = {}, 0
-    for gid, size in sizes.iter_rows():
-        result[gid] = LatencyPairs(concurrency[start:start + size], p95[start:start + size])
-        start += size
-    return result
+class _PairSource:
+    """Every group's (concurrency, p95) pairs, sorted once, the first time any group's pairs are read (the
+    recommendation and the plan never read them; a chart or the text output does)."""
+
+    def __init__(self, rows: pl.DataFrame, groups: pl.DataFrame) -> None:
+        self._rows, self._groups = rows, groups
+        self._arrays: tuple[Any, Any, dict[int, tuple[int, int]]] | None = None
+
+    def arrays(self, gid: int) -> tuple[Any, Any]:
+        if self._arrays is None:
+            ordered = self._rows.filter(pl.col("__p95").is_not_null()).join(
+                self._groups, on=_KEY_COLUMNS, how="left").select("__gid", "__concurrency", "__p95").sort(
+                ["__gid", "__concurrency", "__p95"])
+            bounds, start = {}, 0
+            for group, size in ordered.group_by("__gid").len().sort("__gid").iter_rows():
+                bounds[group] = (start, start + size)
+                start += size
+            self._arrays = (ordered["__concurrency"].to_numpy(), ordered["__p95"].to_numpy(), bounds)
+            self._rows = self._groups = None
+        concurrency, p95, bounds = self._arrays
+        start, stop = bounds.get(gid, (0, 0))
+        return concurrency[start:stop], p95[start:stop]
 
 
 def _sequential_sum(value: pl.Expr) -> pl.Expr:
@@ -301,7 +340,8 @@ def _routes(work: pl.DataFrame, ids: _Ids) -> tuple[RouteMeasures, ...]:
     table = work.group_by("__route").agg(
         pl.len().alias("rows"), _sequential_sum(util.drop_nulls()).alias("util_sum"),
         util.is_not_null().sum().alias("util_rows"))
-    measured = work.filter(pl.col(HEADROOM).is_not_null() & ~pl.col(HEADROOM).is_nan())
+    measured = work.select("__route", HEADROOM, _INDEX).filter(pl.col(HEADROOM).is_not_null()
+                                                               & ~pl.col(HEADROOM).is_nan())
     fastest = measured.group_by("__route").agg(
         pl.col(_INDEX).sort_by([HEADROOM, _INDEX], descending=[True, False]).first())
     fastest = pl.concat([fastest, work.select(HEADROOM, "__concurrency")[fastest[_INDEX]]], how="horizontal")

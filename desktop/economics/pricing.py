@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from desktop.economics.catalog import Catalog, TokenPrice, bundled_catalog
@@ -85,9 +86,16 @@ class ModelledCosts(Mapping[Any, ModelledCost]):
             return [self._ids[i] for i in self._table["__index"].to_list()]
         return self._table["id"].to_list()
 
-    def _where(self) -> dict[Any, int]:
+    def _where(self) -> Mapping[Any, int]:
+        """Row id -> position in the table: a binary search over the frame's ids when they ascend (a store's
+        rows, read in id order), else a dict (row dicts given in any order)."""
         if self._positions is None:
-            self._positions = {row_id: at for at, row_id in enumerate(self._id_list())}
+            ids = self._table["id"] if self._ids is None else None
+            if ids is not None and ids.dtype.is_integer() and not ids.null_count() and (
+                    ids.len() < 2 or bool((ids.diff().drop_nulls() > 0).all())):
+                self._positions = _SortedIds(ids.to_numpy())
+            else:
+                self._positions = {row_id: at for at, row_id in enumerate(self._id_list())}
         return self._positions
 
     def __len__(self) -> int:
@@ -101,7 +109,19 @@ class ModelledCosts(Mapping[Any, ModelledCost]):
 
     def __getitem__(self, row_id: Any) -> ModelledCost:
         at = self._where()[row_id]
-        provider, model, key, cost = self._table.row(at)[2:6]
+        return self._build(row_id, *self._table.row(at)[2:6])
+
+    def items(self) -> Iterator[tuple[Any, ModelledCost]]:  # type: ignore[override]
+        """Every (row id, cost), built in one pass over the table rather than looked up one by one."""
+        ids = iter(self._id_list())
+        for provider, model, key, cost in self._table.select("provider", "model", "key", "cost").iter_rows():
+            row_id = next(ids)
+            yield row_id, self._build(row_id, provider, model, key, cost)
+
+    def values(self) -> Iterator[ModelledCost]:  # type: ignore[override]
+        return (cost for _, cost in self.items())
+
+    def _build(self, row_id: Any, provider: str, model: str, key: str | None, cost: float | None) -> ModelledCost:
         entry = self._entries.get(key) if key is not None else None
         if entry is None:
             return ModelledCost(row_id, None, None, False, (), f"no token price for {provider} {model} in the catalog",
@@ -116,6 +136,27 @@ class ModelledCosts(Mapping[Any, ModelledCost]):
         missing), each once, by key."""
         keys = self._table["key"].drop_nulls().unique().sort().to_list()
         return [self._entries[key] for key in keys]
+
+
+class _SortedIds(Mapping[Any, int]):
+    """Ascending integer row ids -> their positions, by binary search (no dict of a million entries)."""
+
+    def __init__(self, ids: Any) -> None:
+        self._ids = ids
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._ids.tolist())
+
+    def __getitem__(self, row_id: Any) -> int:
+        if not isinstance(row_id, (int, float, np.number)):  # what a dict keyed by int ids would find, too
+            raise KeyError(row_id)
+        at = int(np.searchsorted(self._ids, row_id))
+        if at < len(self._ids) and self._ids[at] == row_id:
+            return at
+        raise KeyError(row_id)
 
 
 def modelled_costs_frame(frame: pl.DataFrame, catalog: Catalog | None = None,

@@ -98,23 +98,37 @@ def row_dicts(frame: pl.DataFrame) -> Iterator[dict[str, Any]]:
 
 
 class LatencyPairs(Sequence[tuple[float, float]]):
-    """One group's (concurrency, p95 ms) pairs in sorted order, as tuples built on access from two arrays."""
+    """One group's (concurrency, p95 ms) pairs in sorted order, as tuples built on access from two arrays that
+    `source.arrays(group)` gives the first time they are needed."""
 
-    __slots__ = ("concurrency", "p95")
+    __slots__ = ("_source", "_group", "_arrays")
 
-    def __init__(self, concurrency: Any, p95: Any) -> None:
-        self.concurrency, self.p95 = concurrency, p95  # numpy float64 arrays of the same length
+    def __init__(self, source: Any, group: int) -> None:
+        self._source, self._group = source, group
+        self._arrays: tuple[Any, Any] | None = None
+
+    def arrays(self) -> tuple[Any, Any]:
+        """(concurrency, p95 ms) as two numpy arrays, sorted by concurrency then p95."""
+        return self._pair_arrays()
+
+    def _pair_arrays(self) -> tuple[Any, Any]:
+        if self._arrays is None:
+            self._arrays = self._source.arrays(self._group)
+            self._source = None
+        return self._arrays
 
     def __len__(self) -> int:
-        return len(self.p95)
+        return len(self._pair_arrays()[1])
 
     def __getitem__(self, index: Any) -> Any:
+        concurrency, p95 = self._pair_arrays()
         if isinstance(index, slice):
-            return tuple(zip(self.concurrency[index].tolist(), self.p95[index].tolist()))
-        return (float(self.concurrency[index]), float(self.p95[index]))
+            return tuple(zip(concurrency[index].tolist(), p95[index].tolist()))
+        return (float(concurrency[index]), float(p95[index]))
 
     def __iter__(self) -> Iterator[tuple[float, float]]:
-        return zip(self.concurrency.tolist(), self.p95.tolist())
+        concurrency, p95 = self._pair_arrays()
+        return zip(concurrency.tolist(), p95.tolist())
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Sequence) and len(other) == len(self) and all(a == b for a, b in zip(self, other))

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.domain.errors import DomainError
+from desktop.domain.formatting import format_count
 from desktop.domain.progress import NO_PROGRESS, Progress
 from desktop.importers.preflight import MACRO_NOTE
 from desktop.resources import playbook
@@ -62,6 +63,38 @@ def _parse_all(paths: Sequence[Path], options: ImportOptions, progress: Progress
             message = exc.message if exc.message.startswith(f"{name}:") else f"{name}: {exc.message}"
             raise ImportRefused(message) from None
     return parsed
+
+
+def is_request_log(source: Any) -> bool:
+    """A source of one row per request (a request log, a benchmark's per-request file), aggregated into a
+    few trace rows: its rows read are requests, its valid rows are trace rows."""
+    return source.format == "requests"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{format_count(count)} {word}{'' if count == 1 else 's'}"
+
+
+def source_counts(source: Any) -> str:
+    """What reading one source found, before anything is stored: '3 rows read, 2 valid, 1 rejected', or for a
+    request log '5,000,000 requests read, 12 rejected, summarised into 864 trace rows'."""
+    if is_request_log(source):
+        return (f"{_plural(source.rows_read, 'request')} read, {format_count(source.rows_rejected)} rejected, "
+                f"summarised into {_plural(source.rows_valid, 'trace row')}")
+    return (f"{_plural(source.rows_read, 'row')} read, {format_count(source.rows_valid)} valid, "
+            f"{format_count(source.rows_rejected)} rejected")
+
+
+def import_outcome(source: Any) -> str:
+    """What storing one source brought in, as `ipw import` and the import dialog say it: 'imported 3 of 3
+    rows'; a request log 'summarised 5,000,000 requests into 864 trace rows' (never 'imported 864 of
+    5000000 rows', which reads as if rows were dropped); requests rejected show as '4,990 of 5,000 requests'."""
+    if is_request_log(source):
+        used = source.rows_read - source.rows_rejected
+        requests = _plural(used, "request") if not source.rows_rejected \
+            else f"{format_count(used)} of {_plural(source.rows_read, 'request')}"
+        return f"summarised {requests} into {_plural(source.rows_valid, 'trace row')}"
+    return f"imported {format_count(source.rows_valid)} of {_plural(source.rows_read, 'row')}"
 
 
 def duplicates(store: WorkbookStore, parsed: Sequence[Any]) -> list[tuple[Any, dict[str, Any]]]:

@@ -22,7 +22,6 @@ from desktop.domain.playbook import Playbook
 from desktop.domain.progress import NO_PROGRESS, Progress
 from desktop.domain.workbook import AuditEntry, SignOff, Workbook
 from desktop.exports.content import Decision, build_decision  # noqa: F401 (Decision: SignResult.decision)
-from desktop.exports.signing import key_fingerprint, public_key_hex, sign_bytes
 from desktop.storage import signoff_store
 from desktop.storage.workbook_file import WorkbookStore, now_utc
 
@@ -118,15 +117,18 @@ def run_sign(store: WorkbookStore, workbook: Workbook, playbook: Playbook, *, ap
     content["signoff"] = signoff_content(signoff)
     canonical = canonical_bytes(content)
     fingerprint = hashlib.sha256(canonical).hexdigest()
-    signature = public = None
+    signature = public = key = None
     if private_key is not None:
+        from desktop.exports.signing import key_fingerprint, public_key_hex, sign_bytes  # loads cryptography
+
         signature = sign_bytes(private_key, canonical)
         public = public_key_hex(private_key)
+        key = key_fingerprint(public)
     signoff = replace(signoff, fingerprint=fingerprint, signature=signature, public_key=public)
     detail = {"fingerprint": fingerprint, "decision": decision, "role": role, "date": date,
               "conditions": conditions, "draftFingerprint": given, "draftMatches": matches,
               "signature": signature is not None, "publicKey": public,
-              "keyFingerprint": key_fingerprint(public) if public else None, "appVersion": __version__}
+              "keyFingerprint": key, "appVersion": __version__}
     workbook.signoff = signoff
     try:
         with store.transaction():

@@ -15,7 +15,7 @@ from desktop.exports.decision_cache import decision_fingerprint
 from desktop.resources import playbook
 from desktop.storage.codec import context_to_dict
 from desktop.storage.schema import SCHEMA_VERSION
-from desktop.storage.workbook_file import WorkbookStore, create_workbook_file
+from desktop.storage.workbook_file import WorkbookStore, create_workbook_file, open_store
 
 SAMPLE_FILE_NAME = "Sample workbook.ipwb"
 
@@ -29,6 +29,15 @@ def run_new(path: Path, sample: bool = False, progress: Progress = NO_PROGRESS) 
         create_workbook_file(path, book, sample_workbook(book), sample_traces(book))
     else:
         create_workbook_file(path, book, Workbook.empty(book))
+    # The traces hash record from the start, so describing the new workbook never reads its rows.
+    from desktop.storage.trace_hash import refresh_traces_hash
+
+    store = open_store(Path(path), writable=True)
+    try:
+        refresh_traces_hash(store)
+        decision_fingerprint(store, store.load(book), book)  # and its decision parts, for the first `ipw info`
+    finally:
+        store.close()
     return Path(path)
 
 

@@ -30,6 +30,8 @@ def explain(exc: BaseException) -> str | None:
             return "no space left on the device; nothing was changed (free some space and try again)"
         if "readonly database" in text or "read-only" in text:
             return "the workbook is read-only (file, folder or file system); nothing was changed"
+        if "malformed" in text or "not a database" in text or "disk image" in text:
+            return "the workbook file is damaged; nothing was changed (restore it from a backup)"
         if "too big" in text:
             return (f"the workbook holds a value larger than {MAX_VALUE_BYTES // (1024 * 1024)} MiB, which this "
                     "app refuses to read; nothing was changed")

@@ -72,18 +72,24 @@ def _odd_cell(name: str) -> str:
     return f"typeof(\"{name}\") NOT IN ('null', 'real') OR abs(\"{name}\") > {_MAX_REAL}"
 
 
-def _query(select: list[str]) -> str:
-    """Visible rows in id order, after one typed row (id 0) that fixes each column's type for the driver, which
-    otherwise guesses from the first rows and gives up when a column starts with nulls."""
+def _query(select: list[str], after_id: int | None = None, limit: int | None = None) -> str:
+    """Visible rows in id order (those after `after_id`, at most `limit`), after one typed row (id 0) that fixes
+    each column's type for the driver, which otherwise guesses from the first rows and gives up when a column
+    starts with nulls."""
     values = ["0", "0", *map(_sentinel, FIELD_NAMES), "''", "0"][:len(select)]
     sentinel = ", ".join(f"{value} AS c{i}" for i, value in enumerate(values))
+    after = "" if after_id is None else f" AND traces.id > {int(after_id)}"
+    limited = "" if limit is None else f" LIMIT {int(limit)}"
     return (f"SELECT {sentinel} UNION ALL SELECT * FROM (SELECT {', '.join(select)} FROM traces "
-            f"WHERE {VISIBLE_SCAN} ORDER BY traces.id)")
+            f"WHERE {VISIBLE_SCAN}{after} ORDER BY traces.id{limited})")
 
 
-_ECONOMICS_QUERY = _query(["traces.id", "traces.import_id", *map(_economics_select, FIELD_NAMES), "traces.extras"])
-_EXACT_QUERY = _query(["traces.id", "traces.import_id", *(f'"{n}"' for n in FIELD_NAMES), "traces.extras",
-                       "(" + " OR ".join(map(_odd_cell, FIELD_NAMES)) + " OR typeof(extras) NOT IN ('null', 'text'))"])
+_ECONOMICS_SELECT = ["traces.id", "traces.import_id", *map(_economics_select, FIELD_NAMES), "traces.extras"]
+_EXACT_SELECT = ["traces.id", "traces.import_id", *(f'"{n}"' for n in FIELD_NAMES), "traces.extras",
+                 "(" + " OR ".join(map(_odd_cell, FIELD_NAMES)) + " OR typeof(extras) NOT IN ('null', 'text'))"]
+_ECONOMICS_QUERY = _query(_ECONOMICS_SELECT)
+_EXACT_QUERY = _query(_EXACT_SELECT)
+_EXACT_SCHEMA = {**SCHEMA, "odd": pl.Boolean()}
 
 
 def read_trace_frame(store: WorkbookStore) -> pl.DataFrame:
@@ -100,6 +106,28 @@ def read_exact_frame(store: WorkbookStore) -> pl.DataFrame | None:
     return frame.drop("odd")
 
 
+def iter_exact_parts(store: WorkbookStore, rows: int = 262_144) -> Iterator[tuple[pl.DataFrame | None, int, int]]:
+    """The visible rows `rows` at a time, in id order, so a pass over millions of rows stays in bounded memory:
+    (frame with the stored values or None when some cell of this part has another type, first id, last id).
+    A None part is read again row by row (`WorkbookStore.iter_traces(after_id, up_to_id)`)."""
+    reader = _AdbcReader(store) if _adbc_allowed(store) else None
+    after = 0
+    try:
+        while True:
+            query = _query(_EXACT_SELECT, after, rows)
+            frame = reader.read(query, _EXACT_SCHEMA) if reader else None
+            if frame is None:
+                frame = _read_rows(store, query, _EXACT_SCHEMA)
+            if frame.is_empty():
+                return
+            first, last = int(frame["id"][0]), int(frame["id"][-1])
+            yield (None if frame["odd"].any() else frame.drop("odd")), first, last
+            after = last
+    finally:
+        if reader:
+            reader.close()
+
+
 def frame_rows(frame: pl.DataFrame) -> Iterator[dict[str, Any]]:
     """The frame's rows as `WorkbookStore.iter_traces` gives them (for tests and small paths only)."""
     for row in frame.iter_rows(named=True):
@@ -109,39 +137,65 @@ def frame_rows(frame: pl.DataFrame) -> Iterator[dict[str, Any]]:
         yield row
 
 
+def _adbc_allowed(store: WorkbookStore) -> bool:
+    return store.path is not None and not store.conn.in_transaction and store.path.exists()
+
+
 def _read(store: WorkbookStore, query: str, *, odd_column: bool = False) -> pl.DataFrame:
-    schema = {**SCHEMA, "odd": pl.Boolean()} if odd_column else SCHEMA
+    schema = _EXACT_SCHEMA if odd_column else SCHEMA
     frame = None
-    if store.path is not None and not store.conn.in_transaction and store.path.exists():
-        frame = _read_adbc(store, query, schema)
+    if _adbc_allowed(store):
+        reader = _AdbcReader(store)
+        try:
+            frame = reader.read(query, schema)
+        finally:
+            reader.close()
     if frame is None:
         frame = _read_rows(store, query, schema)
     return frame
 
 
-def _read_adbc(store: WorkbookStore, query: str, schema: dict[str, pl.DataType]) -> pl.DataFrame | None:
-    try:
-        import adbc_driver_sqlite
-        from adbc_driver_manager import _lib
-    except ImportError:
-        return None
-    uri = store.path.resolve().as_uri() + "?mode=ro"
-    database = connection = statement = None
-    try:
-        database = _lib.AdbcDatabase(driver=adbc_driver_sqlite._driver_path(), uri=uri)
-        connection = _lib.AdbcConnection(database)
-        statement = _lib.AdbcStatement(connection)
-        statement.set_sql_query(query)
-        stream, _ = statement.execute_query()
-        frame = pl.DataFrame(stream).slice(1)  # without the typed first row
-    except Exception:  # noqa: BLE001 - any refusal (a column whose types vary past the first batch) -> row path
-        return None
-    finally:
-        for handle in (statement, connection, database):
+class _AdbcReader:
+    """One read-only ADBC connection to the store's file; `read` gives None when the driver is missing or
+    refuses the query (any refusal: the row path then reads the same rows)."""
+
+    def __init__(self, store: WorkbookStore) -> None:
+        self.database = self.connection = None
+        try:
+            import adbc_driver_sqlite
+            from adbc_driver_manager import _lib
+        except ImportError:
+            return
+        self._lib = _lib
+        try:
+            self.database = _lib.AdbcDatabase(driver=adbc_driver_sqlite._driver_path(),
+                                              uri=store.path.resolve().as_uri() + "?mode=ro")
+            self.connection = _lib.AdbcConnection(self.database)
+        except Exception:  # noqa: BLE001 - a driver that cannot open the file: the row path reads it
+            self.close()
+
+    def read(self, query: str, schema: dict[str, pl.DataType]) -> pl.DataFrame | None:
+        if self.connection is None:
+            return None
+        statement = None
+        try:
+            statement = self._lib.AdbcStatement(self.connection)
+            statement.set_sql_query(query)
+            stream, _ = statement.execute_query()
+            frame = pl.DataFrame(stream).slice(1)  # without the typed first row
+        except Exception:  # noqa: BLE001 - a column whose types vary past the first batch -> row path
+            return None
+        finally:
+            if statement is not None:
+                statement.close()
+        frame.columns = list(schema)
+        return frame.cast(schema, strict=False).rechunk()
+
+    def close(self) -> None:
+        for handle in (self.connection, self.database):
             if handle is not None:
                 handle.close()
-    frame.columns = list(schema)
-    return frame.cast(schema, strict=False)
+        self.connection = self.database = None
 
 
 def _read_rows(store: WorkbookStore, query: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:

@@ -23,18 +23,13 @@ from typing import Any
 
 from desktop.domain.canonical import canonical_bytes, canonicalise
 from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME, Kind
-from desktop.storage.workbook_file import TRACES_HASH_KEY, VISIBLE_SCAN, WorkbookStore
+from desktop.storage.workbook_file import TRACES_HASH_KEY, WorkbookStore
 
 RECORD_KEY = TRACES_HASH_KEY
 _SORTED_FIELDS = tuple(sorted(FIELD_NAMES))
 _SLICE = 65_536
 # JSON leaves these characters as they are; any other (quote, backslash, control, non-ASCII) goes the row way.
 _PLAIN_TEXT = r"^[ !#-\[\]-~]*$"
-
-
-def _visible_shape(store: WorkbookStore) -> tuple[int, int]:
-    count, highest = store.conn.execute(f"SELECT count(*), max(id) FROM traces WHERE {VISIBLE_SCAN}").fetchone()
-    return int(count), int(highest or 0)
 
 
 def stored_traces_hash(store: WorkbookStore) -> tuple[str, int] | None:
@@ -47,7 +42,7 @@ def stored_traces_hash(store: WorkbookStore) -> tuple[str, int] | None:
         sha, count, highest = str(record["sha256"]), int(record["count"]), int(record["maxId"])
     except (ValueError, KeyError, TypeError):
         return None
-    if len(sha) != 64 or (count, highest) != _visible_shape(store):
+    if len(sha) != 64 or (count, highest) != store.visible_shape():
         return None
     return sha, count
 
@@ -64,20 +59,29 @@ def refresh_traces_hash(store: WorkbookStore) -> tuple[str, int]:
     if stored is not None:
         return stored
     sha, count = compute_traces_hash(store)
-    _, highest = _visible_shape(store)
+    _, highest = store.visible_shape()
     with store.transaction():
         store.set_meta(RECORD_KEY, json.dumps({"sha256": sha, "count": count, "maxId": highest}))
     return sha, count
 
 
 def compute_traces_hash(store: WorkbookStore) -> tuple[str, int]:
-    """Hash every visible row now (column-wise where the stored types allow, else row by row)."""
-    from desktop.storage.trace_frame import read_exact_frame
+    """Hash every visible row now, a part at a time (bounded memory): column-wise where the part's stored types
+    allow, row by row for a part holding a cell of another type. Both write the same bytes."""
+    from desktop.storage.trace_frame import iter_exact_parts
 
-    frame = read_exact_frame(store)
-    if frame is not None:
-        return frame_content_hash(frame), frame.height
-    return rows_content_hash(store.iter_traces())
+    digest = hashlib.sha256()
+    count = 0
+    for frame, first, last in iter_exact_parts(store):
+        if frame is not None:
+            for start in range(0, frame.height, _SLICE):
+                digest.update(_slice_bytes(frame.slice(start, _SLICE)))
+            count += frame.height
+        else:
+            for row in store.iter_traces(after_id=first - 1, up_to_id=last):
+                digest.update(_row_bytes({k: v for k, v in row.items() if k not in ("id", "importId")}))
+                count += 1
+    return digest.hexdigest(), count
 
 
 def rows_content_hash(rows: Any) -> tuple[str, int]:

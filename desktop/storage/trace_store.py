@@ -10,14 +10,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from desktop.domain.errors import FieldError
 from desktop.domain.progress import NO_PROGRESS, Progress, check_cancelled
 from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME, KNOWN_EXTRA_FIELDS, Kind, check_value
 from desktop.storage.workbook_file import VISIBLE, WorkbookStore, _configure_for_writing, _connect, now_utc
+
+if TYPE_CHECKING:
+    import numpy as np
 
 FILTER_FIELDS = ("route", "provider", "model", "workload")
 INSERT_BATCH = 50_000
@@ -146,6 +147,8 @@ def _where(filters: dict[str, str] | None) -> tuple[str, list[Any]]:
 def ordered_ids(store: WorkbookStore, *, sort_field: str | None = None, descending: bool = False,
                 filters: dict[str, str] | None = None) -> np.ndarray:
     """Visible row ids in display order, as a numpy array (no Python object per row is kept)."""
+    import numpy as np  # here, not at the top: verifying or exporting a workbook needs no numpy
+
     where, params = _where(filters)
     order = "traces.id"
     if sort_field in FIELDS_BY_NAME:

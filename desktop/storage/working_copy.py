@@ -113,6 +113,9 @@ class WorkingCopy:
         Imports and rows switched off (undone or deleted) stay in the working copy, where undo can switch
         them back on, but are left out of the saved file.
         """
+        if self.store.writable and not self.store.conn.in_transaction:
+            from desktop.storage.trace_hash import refresh_traces_hash
+            refresh_traces_hash(self.store)  # the saved file describes its rows without rehashing them
         copy_database(self.store.conn, Path(path), replace=True, tidy=purge_switched_off, mode=file_mode(Path(path)))
         self.origin = Path(path)
         self._write_sidecar(dirty=False)

@@ -26,7 +26,8 @@ from desktop.domain.errors import DomainError, FieldError
 from desktop.domain.formatting import NOT_OBSERVED
 from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME
 from desktop.services import imports
-from desktop.services.imports import DEFAULT_KEEP_ORIGINAL_BYTES, ImportOptions, duplicates
+from desktop.services.imports import (DEFAULT_KEEP_ORIGINAL_BYTES, ImportOptions, duplicates, import_outcome,
+                                      source_counts)
 from desktop.storage import trace_store
 from desktop.ui import commands, settings, theme
 from desktop.ui.document import Document
@@ -263,15 +264,13 @@ class ImportDialog(ImportPages, QDialog):
         problems = [p for source in parsed for p in source.problems]
         omitted = sum(source.problems_omitted for source in parsed)
         valid = sum(source.rows_valid for source in parsed)
-        read = sum(source.rows_read for source in parsed)
         rejected = sum(source.rows_rejected for source in parsed)
         lines = []
         for source in parsed:
             sheet = f", sheet '{source.sheet}'" if source.sheet else ""
             header = f", header on row {source.header_row}" if source.header_row else ""
             parts = [f"<b>{html.escape(source.source)}</b> ({html.escape(source.format)}{html.escape(sheet)}"
-                     f"{header}): {source.rows_read:,} rows read, {source.rows_valid:,} valid, "
-                     f"{source.rows_rejected:,} rejected"]
+                     f"{header}): {html.escape(source_counts(source))}"]
             if source.dropped_columns:
                 parts.append("dropped columns: " + html.escape(", ".join(source.dropped_columns)))
             for note in source.notes[:6]:
@@ -296,8 +295,8 @@ class ImportDialog(ImportPages, QDialog):
         if repeated:
             verdict += "<br>" + theme.span("warning", "Imported before:", bold=True) + " " + html.escape(", ".join(
                 f"{s.source} (import {e['importId']}, {e['importedAt']})" for s, e in repeated))
-        self.summary_label.setText("<br>".join(lines) + f"<br>Total: {read:,} rows read, {valid:,} valid.<br>"
-                                   + verdict)
+        total = f"Total: {valid:,} trace row{'' if valid == 1 else 's'} to import."
+        self.summary_label.setText("<br>".join(lines) + f"<br>{total}<br>" + verdict)
 
         sheets = next((source for source in parsed if len(source.sheet_names) > 1), None)
         self.sheet_row_host.setVisible(sheets is not None)
@@ -382,8 +381,8 @@ class ImportDialog(ImportPages, QDialog):
             self._show("preview")
             return
         self.imported_ids = list(import_ids)
-        rows = sum(p.rows_valid for p in self.parsed)
-        self.message = f"Imported {rows:,} rows from {len(import_ids)} file{'s' if len(import_ids) != 1 else ''}."
+        done = "; ".join(f"{import_outcome(source)} from {source.source}" for source in self.parsed)
+        self.message = done[:1].upper() + done[1:] + "."
         self.parsed = []
         self._show("done")
         self.accept()

@@ -136,3 +136,40 @@ def test_plausibility_warnings_and_not_observed_cache_hits(empty, tmp_path, ipw)
     assert imported["details"]["warnings"][0]["column"] == "latencyP50Ms"
     again = ipw("import", empty, source, "--allow-duplicate", "--json")
     assert [(w["row"], w["column"]) for w in again.json["warnings"]] == [(1, "latencyP50Ms")]
+
+
+def write_request_log(path, requests, bad_latency_every=0):
+    """`requests` requests spread evenly over three (route, provider, model, workload, concurrency) groups;
+    every `bad_latency_every`-th has a negative latency (a rejected request)."""
+    lines = ["route,provider,model,workload,concurrency,latency_ms,ttft_ms,input_tokens,output_tokens,cost_usd,"
+             "accepted,error"]
+    for i in range(requests):
+        latency = -5 if bad_latency_every and i % bad_latency_every == 0 else 1000 + i
+        lines.append(f"Dedicated endpoint,Fireworks,model-{i % 3},support,8,{latency},100,1000,200,0.01,true,")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+LANE = ("--set", "batchEligible=false", "--set", "reviewMinutes=")
+
+
+def test_a_request_log_says_how_many_requests_it_summarised_into_how_many_trace_rows(empty, tmp_path, ipw):
+    log = write_request_log(tmp_path / "log.csv", 1200)
+    result = ipw("import", empty, log, *LANE)
+    assert result.code == 0, result.err
+    assert result.out == "summarised 1,200 requests into 3 trace rows from log.csv (requests) as import 1\n"
+    (imp,) = ipw("traces", empty, "--imports", "--json").json["imports"]
+    assert (imp["rowsRead"], imp["rowsImported"]) == (1200, 3)
+
+
+def test_rejected_requests_show_as_part_of_those_read(empty, tmp_path, ipw):
+    log = write_request_log(tmp_path / "log.csv", 1200, bad_latency_every=240)  # requests 0, 240, ... 960
+    result = ipw("import", empty, log, *LANE, "--skip-invalid")
+    assert result.code == 0, result.err
+    assert "summarised 1,195 of 1,200 requests into 3 trace rows from log.csv (requests) as import 1\n" == result.out
+    assert result.err.count("latency_ms: must not be negative") == 5
+
+
+def test_a_trace_table_is_still_imported_row_for_row(empty, tmp_path, ipw):
+    source = write_csv(tmp_path / "traces.csv", GOOD_ROWS)
+    assert ipw("import", empty, source).out == "imported 3 of 3 rows from traces.csv (csv) as import 1\n"

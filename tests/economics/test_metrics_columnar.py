@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 
 from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME, Kind
+from desktop.economics import metrics_frame
 from desktop.economics.catalog import bundled_catalog
 from desktop.economics.metrics import compute_metrics
 from desktop.economics.metrics_frame import METRIC_COLUMNS, compute_metrics_frame, rows_to_frame
@@ -114,6 +115,17 @@ def test_columnar_metrics_equal_the_reference(seed):
     assert stored.frame["costPerAcceptedOutput"].to_list() == [t.cost_per_accepted_output for t in expected.traces]
 
 
+@pytest.mark.parametrize("seed", range(0, WORKBOOKS, 20))
+def test_metrics_computed_in_slices_of_rows_equal_the_reference(seed, monkeypatch):
+    """A million rows are computed a slice at a time; slices of 7 rows give the same report."""
+    monkeypatch.setattr(metrics_frame, "SLICE_ROWS", 7)
+    rows = random_rows(random.Random(seed))
+    expected = compute_metrics(rows, 60.0, 2000.0)
+    sliced = compute_metrics_frame(stored_frame(rows), 60.0, 2000.0)
+    assert summary(sliced) == summary(expected)
+    assert per_row(sliced) == per_row(expected)
+
+
 @pytest.mark.parametrize("seed", range(0, WORKBOOKS, 10))
 def test_columnar_modelled_costs_equal_the_reference(seed):
     rows = random_rows(random.Random(seed))
@@ -121,7 +133,7 @@ def test_columnar_modelled_costs_equal_the_reference(seed):
     expected = modelled_costs(rows, catalog)
     for frame, ids in ((rows_to_frame(rows), [r["id"] for r in rows]), (stored_frame(rows), None)):
         found = modelled_costs_frame(frame, catalog, ids)
-        assert dict(found) == expected
+        assert dict(found) == expected == dict(found.items())
         assert found.cost_usd.to_list() == [expected[r["id"]].cost_usd if r["id"] in expected else None
                                              for r in rows]
         assert [e.key for e in found.price_entries_used()] == sorted(
@@ -147,3 +159,37 @@ def test_a_stored_row_reads_back_with_its_extras():
                                     None, None).traces
     assert trace.row == rows[0]
     assert list(trace.row) == list(rows[0])  # same key order as iter_traces
+
+
+ROUTES = ("Managed frontier API", "Hosted open-weight serverless", "Dedicated endpoint", "Self-hosted GPU stack")
+
+
+@pytest.mark.parametrize("seed", range(0, WORKBOOKS, 8))
+def test_figures_from_the_report_frame_equal_figures_from_row_objects(seed):
+    """The figure models read the report frame's columns; a per-row reference report (row objects, no frame)
+    goes through the same models as columns made from its objects. Both must draw the same figures."""
+    from desktop.domain.sample import sample_workbook
+    from desktop.economics.figures import (ChartData, cost_by_route_model, cost_volume_model, latency_model,
+                                           pareto_data)
+    from desktop.resources import playbook
+
+    rng = random.Random(seed)
+    rows = random_rows(rng)
+    for row in rows:
+        row["route"] = rng.choice(ROUTES)
+    modelled = {r["id"]: rng.choice([None, 0.002, round(rng.random(), 4)]) for r in rows if rng.random() < 0.5}
+    column = pl.Series([modelled.get(r["id"]) for r in rows], dtype=pl.Float64)
+    book = playbook()
+    workbook = sample_workbook(book)
+    reference = compute_metrics(rows, 60.0, 2000.0, modelled_costs=modelled)
+    columnar = compute_metrics_frame(stored_frame(rows), 60.0, 2000.0, modelled_cost=column)
+    for workload in (None, rows[0]["workload"] if rows else None):
+        ours, theirs = (ChartData(report, workbook, book, workload=workload) for report in (columnar, reference))
+        assert cost_by_route_model(ours) == cost_by_route_model(theirs)
+        assert latency_model(ours) == latency_model(theirs)
+        assert cost_volume_model(ours) == cost_volume_model(theirs)
+        mine, other = pareto_data(ours), pareto_data(theirs)
+        assert mine.series == other.series and mine.notes == other.notes
+        if mine.hover_points is not None:
+            assert [mine.hover_points.describe(k) for k in range(len(mine.hover_points))] == \
+                   [other.hover_points.describe(k) for k in range(len(other.hover_points))]

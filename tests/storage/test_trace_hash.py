@@ -103,3 +103,43 @@ def test_a_damaged_record_is_ignored(tmp_path, record):
     with store.transaction():
         store.set_meta(trace_hash.RECORD_KEY, record)
     assert trace_hash.current_traces_hash(store) == (traces_content_hash(store.iter_traces()), 8)
+
+
+def test_parts_of_a_long_table_hash_as_one_whatever_path_each_part_takes(tmp_path, monkeypatch):
+    rows = [_random_row(random.Random(i)) for i in range(700)]
+    rows[350]["latencyP95Ms"] = "n/a"  # one part holds a cell of another type: that part goes row by row
+    store = _workbook_with(tmp_path, rows)
+    from desktop.storage import trace_frame
+
+    real = trace_frame.iter_exact_parts
+    parts = []
+
+    def small_parts(store, rows=262_144):
+        for part in real(store, rows=128):
+            parts.append(part[0] is None)
+            yield part
+
+    monkeypatch.setattr(trace_frame, "iter_exact_parts", small_parts)
+    assert trace_hash.compute_traces_hash(store) == (traces_content_hash(store.iter_traces()), 708)
+    assert len(parts) == 6 and parts.count(True) == 1
+
+
+def test_a_saved_working_copy_carries_a_current_record(tmp_path):
+    from desktop.storage.working_copy import WorkingCopy
+
+    store = _workbook_with(tmp_path, [_random_row(random.Random(9)) for _ in range(30)])
+    store.close()
+    (tmp_path / "recovery").mkdir()
+    copy = WorkingCopy.of_file(tmp_path / "w.ipwb", tmp_path / "recovery")
+    try:
+        row_id = copy.store.conn.execute("SELECT max(id) FROM traces").fetchone()[0]
+        with copy.store.transaction():
+            trace_store.write_cell(copy.store, row_id, "reviewMinutes", 1.5)
+        copy.save_to(tmp_path / "saved.ipwb")
+    finally:
+        copy.discard()
+    saved = open_store(tmp_path / "saved.ipwb", writable=False)
+    try:
+        assert trace_hash.stored_traces_hash(saved) == (traces_content_hash(saved.iter_traces()), 38)
+    finally:
+        saved.close()

@@ -301,3 +301,51 @@ def test_a_blank_cache_hit_rate_previews_as_not_observed(qtbot, dialog, tmp_path
     column = 1 + FIELD_NAMES.index("cacheHitRate")  # after the File column
     assert dialog.preview_table.horizontalHeaderItem(column).text() == "cacheHitRate"
     assert [dialog.preview_table.item(r, column).text() for r in range(2)] == ["not observed", "0.35"]
+
+
+def write_request_log(path, requests, bad_latency_every=0):
+    """`requests` requests spread evenly over three (route, provider, model, workload, concurrency) groups;
+    every `bad_latency_every`-th has a negative latency (a rejected request)."""
+    lines = ["route,provider,model,workload,concurrency,latency_ms,ttft_ms,input_tokens,output_tokens,cost_usd,"
+             "accepted,error"]
+    for i in range(requests):
+        latency = -5 if bad_latency_every and i % bad_latency_every == 0 else 1000 + i
+        lines.append(f"Dedicated endpoint,Fireworks,model-{i % 3},support,8,{latency},100,1000,200,0.01,true,")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def read_request_logs(qtbot, dialog, paths):
+    dialog.set_value("batchEligible", "no")
+    dialog.set_value("reviewMinutes", "")  # not observed
+    return read(qtbot, dialog, paths)
+
+
+def test_a_request_log_says_it_summarised_its_requests_into_trace_rows(qtbot, dialog, document, tmp_path):
+    before = document.store.trace_count()
+    assert read_request_logs(qtbot, dialog, [write_request_log(tmp_path / "log.csv", 1200)]) == "preview"
+    text = dialog.summary_label.text()
+    assert "<b>log.csv</b> (requests, header on row 1): 1,200 requests read, 0 rejected, summarised into 3 trace rows" in text
+    assert "Total: 3 trace rows to import." in text
+    assert store_and_wait(qtbot, dialog, valid_only=False) == "done"
+    assert dialog.message == "Summarised 1,200 requests into 3 trace rows from log.csv."
+    assert document.store.trace_count() == before + 3
+
+
+def test_rejected_requests_show_in_the_preview_and_the_result(qtbot, dialog, document, tmp_path):
+    log = write_request_log(tmp_path / "log.csv", 1200, bad_latency_every=240)  # requests 0, 240, ... 960
+    assert read_request_logs(qtbot, dialog, [log]) == "preview"
+    assert "1,200 requests read, 5 rejected, summarised into 3 trace rows" in dialog.summary_label.text()
+    assert store_and_wait(qtbot, dialog, valid_only=True) == "done"
+    assert dialog.message == "Summarised 1,195 of 1,200 requests into 3 trace rows from log.csv."
+
+
+def test_a_trace_table_and_a_request_log_each_say_what_they_brought_in(qtbot, dialog, tmp_path):
+    table = write_csv(tmp_path / "a.csv", good_rows(1, "a"))
+    assert read_request_logs(qtbot, dialog, [table, write_request_log(tmp_path / "log.csv", 2)]) == "preview"
+    text = dialog.summary_label.text()
+    assert "<b>a.csv</b> (csv, header on row 1): 1 row read, 1 valid, 0 rejected" in text
+    assert "<b>log.csv</b> (requests, header on row 1): 2 requests read, 0 rejected, summarised into 2 trace rows" \
+        in text
+    assert store_and_wait(qtbot, dialog, valid_only=False) == "done"
+    assert dialog.message == "Imported 1 of 1 row from a.csv; summarised 2 requests into 2 trace rows from log.csv."

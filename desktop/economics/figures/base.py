@@ -15,12 +15,13 @@ from types import MappingProxyType
 from typing import Any
 
 import numpy as np
+import polars as pl
 
 from desktop.domain.formatting import format_count, format_money
 from desktop.domain.playbook import Playbook
 from desktop.domain.workbook import Workbook
 from desktop.economics.catalog import Catalog
-from desktop.economics.metrics import MetricsReport
+from desktop.economics.metrics import MetricsReport, as_number
 from desktop.economics.recommend import default_playbook
 from desktop.economics.scenarios import Scenario
 
@@ -132,6 +133,9 @@ def tick_label(value: float, unit: str | None, step: float, *, log: bool = False
 
 
 # ---- Inputs
+_NUMBERS = ("costUsd", "acceptedOutputRate", "reviewMinutes", "outputTokensPerSecond", "concurrency", "outputTokens")
+
+
 @dataclass(frozen=True)
 class ChartData:
     """What the figures draw from: the metrics report and the workbook it was computed for."""
@@ -148,7 +152,38 @@ class ChartData:
         return self.playbook or default_playbook()
 
     def traces(self) -> list[Any]:
+        """Every row's metrics in the workload filter, as objects: for small reports; figures read `trace_frame`."""
         return [t for t in self.report.traces if self.workload is None or str(t.row.get("workload")) == self.workload]
+
+    def trace_frame(self) -> pl.DataFrame:
+        """The rows in the workload filter as columns: `index` (the row's position in `report.traces`, where its
+        id and row dict are built on demand), `workload`, `route`, `p95`, `cost` (per accepted output) and
+        `reason` (why that cost is null), `basis` (observed or modelled) and the numbers in `_NUMBERS`. Read from the report's frame; a report of row objects (the
+        per-row reference, a test's stand-in) is turned into the same columns."""
+        frame = getattr(self.report, "frame", None)
+        if frame is not None:
+            from desktop.economics.metrics_frame import COST, COST_BASIS, COST_REASON, number_column, text_column
+
+            table = frame.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("index"),
+                                 text_column(frame, "workload").alias("workload"),
+                                 text_column(frame, "route").alias("route"),
+                                 number_column(frame, "latencyP95Ms").alias("p95"), pl.col(COST).alias("cost"),
+                                 pl.col(COST_REASON).alias("reason"), pl.col(COST_BASIS).alias("basis"),
+                                 *(number_column(frame, name).alias(name) for name in _NUMBERS))
+        else:
+            traces = self.report.traces
+            table = pl.DataFrame({
+                "index": range(len(traces)), "workload": [str(t.row.get("workload")) for t in traces],
+                "route": [str(t.row.get("route")) for t in traces],
+                "p95": [as_number(t.row.get("latencyP95Ms")) for t in traces],
+                "cost": [t.cost_per_accepted_output for t in traces],
+                "reason": [getattr(t, "cost_reason", None) for t in traces],
+                "basis": [getattr(t, "cost_basis", None) for t in traces],
+                **{name: [as_number(t.row.get(name)) for t in traces] for name in _NUMBERS}},
+                schema={"index": pl.Int64, "workload": pl.String, "route": pl.String, "p95": pl.Float64,
+                        "cost": pl.Float64, "reason": pl.String, "basis": pl.String,
+                        **{name: pl.Float64 for name in _NUMBERS}})
+        return table if self.workload is None else table.filter(pl.col("workload") == self.workload)
 
 
 def route_hex(playbook: Playbook, route: str) -> str:

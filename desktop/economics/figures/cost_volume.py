@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import polars as pl
 
 from desktop.domain.playbook import Playbook
 from desktop.economics.calculators.dedicated import DEFAULT_HOURS_PER_MONTH
 from desktop.economics.figures.base import (FIGURES, MAX_BREAK_EVENS, MAX_STEPS, ChartData, CurveSpec, FigureData,
                                             FigureDraft, HoverSpot, count, route_hex, usd)
 from desktop.economics.metrics import as_number
+from desktop.economics.metrics_frame import constant_column, or_zero
 from desktop.economics.recommend import bundled_rules
 from desktop.economics.scenarios import latest, run_scenario
 
@@ -104,47 +106,26 @@ def cost_volume_model(data: ChartData, hours_per_month: float = DEFAULT_HOURS_PE
     gpu_routes = _gpu_trace_routes(book)
     target = data.report.target_p95_ms
     notes: list[str] = []
-    traces = data.traces()
-    by_route: dict[str, list[Any]] = {}
-    for t in traces:
-        by_route.setdefault(str(t.row.get("route")), []).append(t)
+    rows = data.trace_frame()
+    per_request = _costs_per_request(rows, data.report.reviewer_rate_usd_per_hour or 0)
     lines, steps = [], []
-    for route, rows in sorted(by_route.items()):
+    for route in sorted(rows["route"].unique().to_list()):
         if route not in gpu_routes:
-            costs, modelled_n = [], 0
-            for t in rows:
-                cost = as_number(t.row.get("costUsd"))
-                if cost is None and t.cost_basis == "modelled" and t.cost_per_accepted_output is not None:
-                    accepted = as_number(t.row.get("acceptedOutputRate")) or 0
-                    minutes = as_number(t.row.get("reviewMinutes")) or 0
-                    rate = data.report.reviewer_rate_usd_per_hour or 0
-                    cost = (t.cost_per_accepted_output - minutes / 60 * rate) * accepted
-                    modelled_n += 1
-                if cost is not None:
-                    costs.append(cost)
+            costs, modelled_n, total = per_request.get(route, (0, 0, 0.0))
             if costs:
-                lines.append(PerTokenLine(route, sum(costs) / len(costs), len(costs), modelled_n))
+                lines.append(PerTokenLine(route, total / costs, costs, modelled_n))
                 if modelled_n:
-                    notes.append(f"{route}: {modelled_n} of {len(costs)} row cost(s) modelled from the catalog.")
+                    notes.append(f"{route}: {modelled_n} of {costs} row cost(s) modelled from the catalog.")
             else:
                 notes.append(f"{route}: no row has a cost per request, so no line is drawn.")
             continue
-        best_rate, best_row, best_at_target = None, None, False
-        for t in rows:
-            tps = as_number(t.row.get("outputTokensPerSecond"))
-            conc = as_number(t.row.get("concurrency"))
-            out_tokens = as_number(t.row.get("outputTokens"))
-            if not tps or not conc or not out_tokens:
-                continue
-            p95 = as_number(t.row.get("latencyP95Ms"))
-            at_target = target is not None and p95 is not None and p95 <= target
-            rate = tps * conc / out_tokens  # requests a second one replica completes
-            if (at_target, rate) > (best_at_target, best_rate or 0):
-                best_rate, best_row, best_at_target = rate, t, at_target
-        if best_rate is None:
+        fastest = _fastest_replica(rows.filter(pl.col("route") == route), target)
+        if fastest is None:
             notes.append(f"{route}: no row measures throughput (outputTokensPerSecond, concurrency, outputTokens), "
                          "so no replica steps are drawn.")
             continue
+        index, best_rate, best_at_target = fastest
+        best_row = data.report.traces[index]
         capacity = best_rate * 3600 * hours_per_month
         price = _replica_price(route, book, data, notes)
         if price is None:
@@ -184,6 +165,36 @@ def cost_volume_model(data: ChartData, hours_per_month: float = DEFAULT_HOURS_PE
     x_min = 10 ** math.floor(math.log10(max(min(forecast / 10 if forecast else x_max, x_max / 1e4), 1.0)))
     return CostVolumeModel(tuple(lines), tuple(steps), tuple(b for b in break_evens if b.volume <= x_max),
                            forecast, tuple(notes), (x_min, x_max))
+
+
+def _costs_per_request(rows: pl.DataFrame, reviewer_rate: float) -> dict[str, tuple[int, int, float]]:
+    """Per trace route: (rows with a cost per request, how many of those are modelled, their sum). Observed
+    costUsd, else a modelled cost recovered from the cost per accepted output (minus the review time, times
+    the acceptance), summed in row order like the reference's loop."""
+    accepted = or_zero(pl.col("acceptedOutputRate"))
+    minutes = or_zero(pl.col("reviewMinutes"))
+    modelled = pl.col("costUsd").is_null() & (pl.col("basis") == "modelled") & pl.col("cost").is_not_null()
+    recovered = (pl.col("cost") - minutes / constant_column(60.0, rows.height) * reviewer_rate) * accepted
+    cost = pl.when(pl.col("costUsd").is_not_null()).then(pl.col("costUsd")).when(modelled).then(recovered)
+    table = rows.with_columns(cost.alias("__cost"), modelled.fill_null(False).alias("__modelled")).group_by(
+        "route").agg(pl.col("__cost").is_not_null().sum().alias("costs"), pl.col("__modelled").sum(),
+                     pl.col("__cost").drop_nulls().cum_sum().last().fill_null(0.0).alias("total"))
+    return {route: (costs, modelled_n, total) for route, costs, modelled_n, total in table.iter_rows()}
+
+
+def _fastest_replica(rows: pl.DataFrame, target: float | None) -> tuple[int, float, bool] | None:
+    """(row index, requests a second one replica completes, at the target p95) of the first row with the
+    highest (at target, rate), among rows measuring throughput; None when none beats (not at target, 0)."""
+    tps, concurrency, tokens = pl.col("outputTokensPerSecond"), pl.col("concurrency"), pl.col("outputTokens")
+    measured = rows.filter(*((c.is_not_null() & (c != 0)) for c in (tps, concurrency, tokens)))
+    at_target = pl.lit(False) if target is None else (pl.col("p95").is_not_null() & (pl.col("p95") <= target))
+    ranked = measured.select("index", (tps * concurrency / tokens).alias("rate"),
+                             at_target.fill_null(False).alias("at_target")).sort(
+        ["at_target", "rate", "index"], descending=[True, True, False])
+    if ranked.is_empty():
+        return None
+    index, rate, at = ranked.row(0)
+    return (index, rate, at) if at or rate > 0 else None
 
 
 def _forecast(data: ChartData) -> float | None:

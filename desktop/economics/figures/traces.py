@@ -13,6 +13,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
+import polars as pl
 
 from desktop.economics.figures.base import (BELOW_HEX, FIGURES, FRONTIER_HEX, MAX_SCATTER, MET_HEX, PALE_HEX,
                                             ChartData, CurveSpec, FigureData, FigureDraft, HoverPoints, HoverSpot,
@@ -33,37 +34,39 @@ class CostBar:
 
 def cost_by_route_model(data: ChartData) -> tuple[list[str], list[CostBar], list[str]]:
     """(workloads, bars, notes): per workload and trace route, the cost per accepted output at the target
-    p95; where no row meets the target, the lowest cost among the rows, marked as missing the target."""
+    p95; where no row meets the target, the lowest cost among the rows (the first of equal ones), marked as
+    missing the target. One group_by over the rows' columns; only the rows named become objects."""
     report = data.report
-    grouped: dict[str, dict[str, list[Any]]] = {}  # workload -> route -> rows, in trace order
-    for t in data.traces():
-        row = t.row
-        grouped.setdefault(str(row.get("workload")), {}).setdefault(str(row.get("route")), []).append(t)
-    workloads = sorted(grouped)
+    rows = data.trace_frame()
+    priced = pl.col("cost").is_not_null()
+    table = rows.group_by("workload", "route").agg(
+        pl.col("index").filter(priced).sort_by([pl.col("cost").filter(priced), pl.col("index").filter(priced)])
+        .first().alias("cheapest"),
+        pl.col("cost").min().alias("lowest"),
+        pl.col("reason").filter(pl.col("reason").is_not_null() & (pl.col("reason") != "")).first().alias("reason"))
     routes_order = list(data.book.trace_route_names())
+    by_workload: dict[str, list[tuple[str, int | None, float | None, str | None]]] = {}
+    for workload, route, cheapest, lowest, reason in table.iter_rows():
+        by_workload.setdefault(workload, []).append((route, cheapest, lowest, reason))
+    workloads = sorted(by_workload)
     bars: list[CostBar] = []
     missing: list[str] = []
     for workload in workloads:
-        by_route = grouped[workload]
-        routes = sorted(by_route, key=lambda r: (routes_order.index(r) if r in routes_order else 99, r))
-        for route in routes:
-            route_rows = by_route[route]
+        for route, cheapest, lowest, reason in sorted(
+                by_workload[workload], key=lambda r: (routes_order.index(r[0]) if r[0] in routes_order else 99, r[0])):
             best = report.best_at_target(workload, route)
             if best is not None and best.cost_per_accepted_output is not None:
                 bars.append(CostBar(workload, route, best.cost_per_accepted_output, True, best.row_id,
                                     f"{route}, {workload}\n{usd(best.cost_per_accepted_output, 4)} per accepted "
                                     f"output at target p95 (row #{best.row_id}, {best.provider} {best.model})"))
-                continue
-            priced = [t for t in route_rows if t.cost_per_accepted_output is not None]
-            if priced:
-                cheapest = min(priced, key=lambda t: t.cost_per_accepted_output)
+            elif cheapest is not None:
+                row_id = report.traces[cheapest].id
                 why = best.reason if best is not None and best.reason else "no row meets the target p95"
-                bars.append(CostBar(workload, route, cheapest.cost_per_accepted_output, False, cheapest.id,
-                                    f"{route}, {workload}\n{usd(cheapest.cost_per_accepted_output, 4)} per "
-                                    f"accepted output (row #{cheapest.id}) - NOT at target: {why}"))
+                bars.append(CostBar(workload, route, lowest, False, row_id,
+                                    f"{route}, {workload}\n{usd(lowest, 4)} per accepted output (row #{row_id}) "
+                                    f"- NOT at target: {why}"))
             else:
-                reason = next((t.cost_reason for t in route_rows if t.cost_reason), "not observed")
-                missing.append(f"{route}, {workload}: no cost per accepted output ({reason})")
+                missing.append(f"{route}, {workload}: no cost per accepted output ({reason or 'not observed'})")
     return workloads, bars, missing
 
 
@@ -82,14 +85,20 @@ def latency_model(data: ChartData) -> list[LatencySeries]:
     for g in data.report.groups:
         if data.workload is not None and g.workload != data.workload:
             continue
-        merged: dict[float, list[float]] = {}
-        for c, ms in g.p95_latency_ms_by_concurrency:
-            merged.setdefault(c, []).append(ms)
-        if merged:
-            order = sorted(merged)
+        pairs = g.p95_latency_ms_by_concurrency
+        if hasattr(pairs, "arrays"):  # a columnar report's pairs: two arrays, sorted by concurrency then p95
+            concurrency, p95 = pairs.arrays()
+        else:
+            ordered = sorted(pairs)
+            concurrency = np.array([c for c, _ in ordered], dtype=float)
+            p95 = np.array([ms for _, ms in ordered], dtype=float)
+        if len(p95):
+            # sorted by (concurrency, p95): each concurrency is one run, its lowest p95 first, its highest last
+            levels, first, rows = np.unique(concurrency, return_index=True, return_counts=True)
+            last = first + rows - 1
             result.append(LatencySeries(g.route, f"{g.route}: {g.provider} {g.model} ({g.workload})",
-                                        tuple((c, max(merged[c])) for c in order),
-                                        tuple((len(merged[c]), min(merged[c])) for c in order)))
+                                        tuple(zip(levels.tolist(), p95[last].tolist())),
+                                        tuple(zip(rows.tolist(), p95[first].tolist()))))
     return result
 
 
@@ -212,32 +221,16 @@ def pareto_data(data: ChartData) -> FigureData:
     """The Pareto view as arrays: at most MAX_SCATTER points (every stride-th row, and the whole frontier)
     in one scatter per route, the frontier as one dotted line; hovering words only the point hovered."""
     fd = FigureDraft("pareto", FIGURES["pareto"])
-    traces = data.traces()
-    index: list[int] = []
-    p95s: list[float] = []
-    costs: list[float] = []
-    codes: list[int] = []
-    route_codes: dict[str, int] = {}
-    for i, t in enumerate(traces):
-        cost = t.cost_per_accepted_output
-        if cost is None:
-            continue
-        p95 = as_number(t.row.get("latencyP95Ms"))
-        if p95 is None:
-            continue
-        route = str(t.row.get("route"))
-        index.append(i)
-        p95s.append(p95)
-        costs.append(cost)
-        codes.append(route_codes.setdefault(route, len(route_codes)))
-    if not index:
+    points = data.trace_frame().filter(pl.col("cost").is_not_null() & pl.col("p95").is_not_null())
+    if points.is_empty():
         fd.message = "No trace row has both a p95 latency and a cost per accepted output yet."
         return fd.freeze()
+    routes = points["route"].unique(maintain_order=True).to_list()  # in the order they first appear
+    index = points["index"].to_numpy()
     n = len(index)
-    x = np.asarray(p95s, dtype=float)
-    y = np.asarray(costs, dtype=float)
-    code = np.asarray(codes, dtype=np.int64)
-    routes = list(route_codes)
+    x = points["p95"].to_numpy()
+    y = points["cost"].to_numpy()
+    code = points["route"].replace_strict(routes, list(range(len(routes))), return_dtype=pl.Int64).to_numpy()
     order = np.lexsort((y, x))  # by latency, then cost; stable, like sorted(key=(p95, cost))
     sorted_y = y[order]
     lower = np.empty(n, dtype=bool)
@@ -267,13 +260,15 @@ def pareto_data(data: ChartData) -> FigureData:
     fd.curves.append(CurveSpec(fx, fy, FRONTIER_HEX, 1.5, "Pareto frontier", dotted=True))
     fd.series["Pareto frontier"] = (fx.tolist(), fy.tolist())
 
-    # what hovering words, for the shown points only: the figure keeps no reference to the trace rows
-    words = [(traces[index[p]].id, {f: traces[index[p]].row.get(f) for f in _PARETO_FIELDS}) for p in shown.tolist()]
+    # what hovering words, built for the hovered point only from the report's rows (a view: no row objects kept)
+    traces = data.report.traces
 
-    def describe(k: int, shown=shown, repeats=repeats, words=words) -> str:
+    def describe(k: int, shown=shown, repeats=repeats) -> str:
         p = int(shown[k])
         more = int(repeats[k]) - 1
-        return _pareto_text(*words[k], routes[int(code[p])], float(x[p]), float(y[p]), bool(on_frontier[p])) + (
+        trace = traces[int(index[p])]
+        words = (trace.id, {f: trace.row.get(f) for f in _PARETO_FIELDS})
+        return _pareto_text(*words, routes[int(code[p])], float(x[p]), float(y[p]), bool(on_frontier[p])) + (
             f"\n(and {more:,} more shown row(s) with the same values)" if more else "")
 
     fd.hover_points = HoverPoints(x[shown], y[shown], describe)
