@@ -70,7 +70,8 @@ def _set_values(specs: list[str]) -> dict[str, str]:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from desktop.services.imports import ImportOptions, ImportRefused, import_outcome, run_parse, run_store
+    from desktop.services.imports import (ImportOptions, ImportRefused, import_outcome, run_parse, run_store,
+                                          warnings_not_listed)
 
     options = ImportOptions(format=args.format, sheet=args.sheet, set_values=_set_values(args.set_values),
                             decimal_comma=args.decimal_comma, skip_invalid=args.skip_invalid,
@@ -98,6 +99,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                         for import_id, s in zip(import_ids, parsed)],
             "problems": [p.as_dict() for p in problems],
             "warnings": [w.as_dict() for s in parsed for w in s.warnings],
+            "warningCount": sum(s.warning_count for s in parsed),
             "error": refused,
         })
     else:
@@ -107,6 +109,10 @@ def cmd_import(args: argparse.Namespace) -> int:
             for warning in source.warnings:
                 sys.stderr.write(f"warning: {warning.source}: valid row {warning.row}: {warning.column}: "
                                  f"{warning.reason} (value {warning.value!r})\n")
+            if source.warnings_omitted:
+                where = f"the import's provenance (ipw traces {args.file} --imports --json)"
+                sys.stderr.write("warning: " + warnings_not_listed(source, len(source.warnings),
+                                                                   imported=not refused, where=where) + "\n")
         for import_id, source in zip(import_ids, parsed):
             print(f"{import_outcome(source)} from {source.source} ({source.format}) as import {import_id}")
     if refused:

@@ -71,7 +71,8 @@ def parse_source(path: Path | str, *, format: str = "auto", sheet: str | None = 
             parsed = _parse(source, format=format, sheet=sheet, set_values=set_values,
                             decimal_comma=decimal_comma, route_aliases=route_aliases, limits=limits or Limits(),
                             ticker=ticker.sub(0.1, 1.0))
-            parsed.warnings = plausibility_warnings(parsed.valid, parsed.source)
+            parsed.warnings, warning_count = plausibility_warnings(parsed.valid, parsed.source)
+            parsed.warnings_omitted = warning_count - len(parsed.warnings)
             aggregated = sql_aggregate.provenance_note(parsed.valid)
             if aggregated:
                 parsed.notes.insert(0, aggregated)
@@ -246,10 +247,10 @@ def _csv_summary(source: SourceFile, fmt: str, *, set_values, route_aliases,
     except UnicodeDecodeError:
         raise ImportFailed(f"{source.name} is not UTF-8 text") from None
     notes = [f"{benchmarks.TOOL_NAMES[fmt]} CSV export: the statistics table read as the tool's JSON summary"]
-    beside = per_request.aiperf_settings_beside(source.path)
-    for name, value in beside.items():
-        notes.append(f"{name} = {value!r}, read from profile_export_aiperf.json beside the CSV (the CSV does not "
-                     f"hold it)")
+    found = per_request.aiperf_settings_beside(source.path)
+    for name, (value, where) in found.items():
+        notes.append(f"{name} = {value!r}, read from {where} beside the CSV (the CSV does not hold it)")
+    beside = {name: value for name, (value, _) in found.items()}
     records = benchmarks.read(fmt, [(1, document)], notes, source.name)
     ticker(0.7)
     given = resolve_set_values({**beside, **(set_values or {})}, route_aliases)
@@ -312,6 +313,9 @@ def _json(source: SourceFile, format: str, limits: Limits, *, set_values, route_
         return _json_requests(source, text, document, lines, set_values=set_values, route_aliases=route_aliases,
                               ticker=ticker, tool=tool)
     if fmt is None:
+        reason = per_request.why_not_per_request(document)
+        if reason:
+            raise ImportFailed(f"{source.name}: {reason}")
         keys = ", ".join(list(document)[:8]) if isinstance(document, dict) else type(document).__name__
         raise ImportFailed(f"{source.name}: JSON not recognised as a result of vLLM, llmperf, SGLang, GenAI-Perf, "
                            f"AIPerf, GuideLLM or inference-perf, nor as a request log (it starts with: {keys}). "

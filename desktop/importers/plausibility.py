@@ -28,10 +28,11 @@ _WHERE = "__where"
 
 # ---- Public API
 
-def plausibility_warnings(valid: pl.DataFrame, source: str) -> list[Problem]:
-    """Warnings for implausible values among `valid` (the output schema), in row order."""
+def plausibility_warnings(valid: pl.DataFrame, source: str) -> tuple[list[Problem], int]:
+    """Warnings for implausible values among `valid` (the output schema), in row order, at most MAX_WARNINGS
+    of them; and how many there are in all (one per flagged value)."""
     if valid.height == 0:
-        return []
+        return [], 0
     frame = valid.with_row_index(_WHERE, offset=1)
     checks: list[tuple[str, pl.Expr, str]] = [
         ("latencyP50Ms", pl.col("latencyP50Ms") > pl.col("latencyP95Ms"),
@@ -65,4 +66,5 @@ def plausibility_warnings(valid: pl.DataFrame, source: str) -> list[Problem]:
             text = reason.format(other=other or 0.0, median=row.get(f"median:{name}") or 0.0)
             warnings.append(Problem(source, row[_WHERE], name, row[name], text))
     warnings.sort(key=lambda p: (p.row, p.column))
-    return warnings[:MAX_WARNINGS]
+    total = sum(int(flagged.get_column(f"flag:{index}").sum()) for index in range(len(checks)))
+    return warnings[:MAX_WARNINGS], total

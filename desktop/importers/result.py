@@ -101,7 +101,8 @@ class ParsedSource:
         notes: provenance remarks (unit conversions, computed percentiles, defaults).
         sheet: the sheet read, and sheet_names all sheets of the workbook (spreadsheets only).
         header_row: the row holding the header (tabular sources only).
-        warnings: plausibility warnings on valid rows; row = the row's place among the valid rows.
+        warnings: plausibility warnings on valid rows; row = the row's place among the valid rows (at most
+            plausibility.MAX_WARNINGS; warnings_omitted counts the others, warning_count all of them).
     """
 
     source: str
@@ -122,10 +123,15 @@ class ParsedSource:
     problems_omitted: int = 0
     # Implausible values in valid rows (p50 above p95, a unit slip): shown, never a reason to refuse.
     warnings: list[Problem] = field(default_factory=list)
+    warnings_omitted: int = 0
 
     @property
     def rows_valid(self) -> int:
         return self.valid.height
+
+    @property
+    def warning_count(self) -> int:
+        return len(self.warnings) + self.warnings_omitted
 
     @property
     def ok(self) -> bool:

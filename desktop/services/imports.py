@@ -65,6 +65,20 @@ def _parse_all(paths: Sequence[Path], options: ImportOptions, progress: Progress
     return parsed
 
 
+def warnings_not_listed(source: Any, listed: int, *, imported: bool, where: str = "the import's provenance") -> str:
+    """The line that ends a list of `listed` of a source's plausibility warnings: how many more there are and
+    where they are kept. The provenance keeps the warnings the importer lists (at most
+    plausibility.MAX_WARNINGS) and the count of all; past that cap the others are counted, not kept."""
+    more = f"{_plural(source.warning_count - listed, 'more plausibility warning')} not listed"
+    total = format_count(source.warning_count)
+    if not imported:
+        return f"{source.source}: {more} ({total} in all); nothing was imported"
+    if not source.warnings_omitted:
+        return f"{source.source}: {more}; all {total} are kept in {where}"
+    return (f"{source.source}: {more} ({total} in all); {where} keeps the first "
+            f"{format_count(len(source.warnings))} and the count of all {total}")
+
+
 def is_request_log(source: Any) -> bool:
     """A source of one row per request (a request log, a benchmark's per-request file), aggregated into a
     few trace rows: its rows read are requests, its valid rows are trace rows."""
@@ -140,7 +154,8 @@ def run_store(store: WorkbookStore, parsed: Sequence[Any], options: ImportOption
             "problems": [p.as_dict() for p in source.problems[:1000]],
             "problemCount": len(source.problems) + source.problems_omitted,
             "warnings": [w.as_dict() for w in source.warnings],
-            "warningsAcceptedBecause": options.accept_warnings_reason if source.warnings else None,
+            "warningCount": source.warning_count,
+            "warningsAcceptedBecause": options.accept_warnings_reason if source.warning_count else None,
             "originalKept": original is not None,
             "originalNotKeptReason": "the file carries macros (vbaProject.bin); only its cell values were "
                                      "imported" if macros else None,

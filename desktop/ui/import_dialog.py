@@ -27,18 +27,22 @@ from desktop.domain.formatting import NOT_OBSERVED
 from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME
 from desktop.services import imports
 from desktop.services.imports import (DEFAULT_KEEP_ORIGINAL_BYTES, ImportOptions, duplicates, import_outcome,
-                                      source_counts)
+                                      source_counts, warnings_not_listed)
 from desktop.storage import trace_store
 from desktop.ui import commands, settings, theme
 from desktop.ui.document import Document
 from desktop.ui.import_pages import SET_FIELDS, ImportPages
 from desktop.ui.tasks import TaskRunner
-from desktop.ui.trace_model import format_value
+from desktop.ui.trace_model import field_label, field_tooltip, format_value
 
 # ---- Constants
 
 SOURCE_FILTER = ("Trace sources (*.csv *.tsv *.tab *.txt *.xlsx *.ods *.json *.jsonl);;All files (*)")
 PREVIEW_ROWS = 50
+VALID_ONLY_TIP = ("Import the rows without problems and leave the others out; the choice is recorded in the "
+                  "import's provenance")
+NEEDS_REASON_TIP = ("Some rows have plausibility warnings: say why they are right in the box above to import "
+                    "them (the reason is recorded with the import)")
 SETTINGS_PREFIX = "traceImport"
 
 
@@ -279,10 +283,11 @@ class ImportDialog(ImportPages, QDialog):
                 parts.append(f"{len(source.notes) - 6} more notes (kept in the import's provenance)")
             for warning in source.warnings[:6]:
                 parts.append(theme.span("warning", "Warning", bold=True) + ", valid row "
-                             + html.escape(f"{warning.row}, {warning.column}: {warning.reason} "
+                             + html.escape(f"{warning.row}, {field_label(warning.column)}: {warning.reason} "
                                            f"(value {warning.value!r})"))
-            if len(source.warnings) > 6:
-                parts.append(f"{len(source.warnings) - 6} more warnings (kept in the import's provenance)")
+            if source.warning_count > 6:
+                parts.append(html.escape(warnings_not_listed(source, 6, imported=True,
+                                                             where="the import's provenance once imported")))
             lines.append("<br>&nbsp;&nbsp;".join(parts))
         verdict = (theme.span("ok", "No problems: every row can be imported.", bold=True) if not problems
                    and not omitted else
@@ -291,6 +296,10 @@ class ImportDialog(ImportPages, QDialog):
                    + " Cancel and fix the files, or import only the valid rows (the choice is recorded).")
         if valid == 0:
             verdict += " <b>No valid row to import.</b>"
+        warned = sum(source.warning_count for source in parsed)
+        if warned:
+            verdict += ("<br>" + theme.span("warning", f"{warned:,} plausibility warning(s).", bold=True)
+                        + " To import these rows, say below why they are right (the reason is recorded).")
         repeated = duplicates(self.document.store, parsed)
         if repeated:
             verdict += "<br>" + theme.span("warning", "Imported before:", bold=True) + " " + html.escape(", ".join(
@@ -321,7 +330,9 @@ class ImportDialog(ImportPages, QDialog):
         self.preview_table.clear()
         self.preview_table.setColumnCount(len(columns))
         self.preview_table.setRowCount(len(rows))
-        self.preview_table.setHorizontalHeaderLabels(columns)
+        self.preview_table.setHorizontalHeaderLabels(["File", *(field_label(key) for key in columns[1:])])
+        for c, key in enumerate(columns[1:], start=1):
+            self.preview_table.horizontalHeaderItem(c).setToolTip(field_tooltip(key))
         for r, (name, row) in enumerate(rows):
             self.preview_table.setItem(r, 0, QTableWidgetItem(name))
             for c, key in enumerate(columns[1:], start=1):
@@ -333,11 +344,31 @@ class ImportDialog(ImportPages, QDialog):
                 self.preview_table.setItem(r, c, item)
         self.preview_table.resizeColumnsToContents()
         self.rows_label.setText(f"<b>Rows to be imported</b> (first {len(rows)} of {valid:,})")
-        self.problem_model.set_problems(problems)
+        self.problem_model.set_problems(problems, {source.source: source.mapping for source in parsed})
         self.problems_label.setText(f"<b>Problems</b> ({len(problems) + omitted:,})" + (
             f": the first {len(problems):,} are listed, {omitted:,} more are counted" if omitted else ""))
-        self.import_button.setEnabled(valid > 0 and not problems and not omitted)
-        self.valid_only_button.setEnabled(valid > 0 and bool(problems or omitted))
+        self.warnings_reason.clear()
+        self.warnings_host.setVisible(self.has_warnings)
+        self._update_import_buttons()
+
+    @property
+    def has_warnings(self) -> bool:
+        """The previewed rows include implausible ones: importing them needs the officer's reason."""
+        return any(source.warning_count for source in self.parsed)
+
+    def warnings_accepted_because(self) -> str | None:
+        """The officer's reason for importing rows with warnings (None when there is none to give or given)."""
+        return (self.warnings_reason.text().strip() or None) if self.has_warnings else None
+
+    def _update_import_buttons(self) -> None:
+        parsed = self.parsed
+        valid = sum(source.rows_valid for source in parsed)
+        clean = all(source.ok for source in parsed)
+        reason_missing = self.has_warnings and self.warnings_accepted_because() is None
+        self.import_button.setEnabled(valid > 0 and clean and not reason_missing)
+        self.valid_only_button.setEnabled(valid > 0 and not clean and not reason_missing)
+        self.import_button.setToolTip(NEEDS_REASON_TIP if reason_missing else "")
+        self.valid_only_button.setToolTip(NEEDS_REASON_TIP if reason_missing else VALID_ONLY_TIP)
         (self.import_button if self.import_button.isEnabled() else self.preview_cancel).setDefault(True)
 
     # ---- Storing -----------------------------------------------------------------------------------------
@@ -346,7 +377,11 @@ class ImportDialog(ImportPages, QDialog):
         switches them on. Returns False when the officer declined or it could not start."""
         if self.stage != "preview" or not self.parsed or self._options is None:
             return False
-        options = dataclasses.replace(self._options, skip_invalid=valid_only)
+        reason = self.warnings_accepted_because()
+        if self.has_warnings and reason is None:
+            self.message = "Rows with plausibility warnings are imported only with a reason."
+            return False
+        options = dataclasses.replace(self._options, skip_invalid=valid_only, accept_warnings_reason=reason)
         repeated = duplicates(self.document.store, self.parsed)
         if repeated:
             names = "\n".join(f"- {s.source}: import {e['importId']} of {e['importedAt']} "

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleS
 from desktop.domain.trace import FIELDS_BY_NAME
 from desktop.services.imports import DEFAULT_KEEP_ORIGINAL_BYTES
 from desktop.ui.import_problems import ProblemModel
+from desktop.ui.trace_model import field_label, field_tooltip
 from desktop.ui.widgets.banner import Banner
 
 # ---- Constants
@@ -103,21 +104,22 @@ class ImportPages:
 
         given = QGroupBox("Values for fields the files do not record (one value for every row)")
         grid = QGridLayout(given)
+        may_be_empty = ", ".join(field_label(name) for name in SET_FIELDS if FIELDS_BY_NAME[name].nullable)
         hint = QLabel("Tick a field to give it a value; a value that differs from one in the file is reported "
-                      "as a problem. For acceptedOutputRate, costUsd and reviewMinutes an empty value means "
-                      "'not observed'. Your choices are remembered for the next import.")
+                      f"as a problem. For {may_be_empty} an empty value means 'not observed'. Your choices are "
+                      "remembered for the next import.")
         hint.setWordWrap(True)
         grid.addWidget(hint, 0, 0, 1, 4)
         self.set_checks: dict[str, QCheckBox] = {}
         self.set_editors: dict[str, QWidget] = {}
         for position, name in enumerate(SET_FIELDS):
-            check = QCheckBox(name)
+            check = QCheckBox(field_label(name))
             editor = self._set_editor(name)
             editor.setEnabled(False)
             check.toggled.connect(editor.setEnabled)
-            unit = FIELDS_BY_NAME[name].unit
-            check.setToolTip(f"{name}" + (f" ({unit})" if unit else ""))
-            editor.setAccessibleName(f"Value for {name}")
+            check.setToolTip(field_tooltip(name))
+            editor.setToolTip(field_tooltip(name))
+            editor.setAccessibleName(f"Value for {field_label(name)}")
             self.set_checks[name] = check
             self.set_editors[name] = editor
             row, col = 1 + position // 2, (position % 2) * 2
@@ -221,7 +223,7 @@ class ImportPages:
         problems_layout.setContentsMargins(0, 0, 0, 0)
         self.problems_label = QLabel()
         problems_layout.addWidget(self.problems_label)
-        self.problem_model = ProblemModel(parent=self)
+        self.problem_model = ProblemModel(parent=self, settable=SET_FIELDS)
         self.problem_view = QTableView()
         self.problem_view.setModel(self.problem_model)
         self.problem_view.setAccessibleName("Problems")
@@ -238,6 +240,25 @@ class ImportPages:
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 1)
         layout.addWidget(splitter, 1)
+
+        # Implausible rows (p50 above p95...) import only with the officer's reason, recorded like the CLI's
+        # --accept-warnings; shown only when the preview has warnings.
+        self.warnings_host = QWidget()
+        reason_row = QHBoxLayout(self.warnings_host)
+        reason_row.setContentsMargins(0, 0, 0, 0)
+        self.warnings_reason_label = QLabel("&Why import the rows with warnings anyway?")
+        self.warnings_reason = QLineEdit()
+        self.warnings_reason.setAccessibleName("Reason for importing rows with warnings")
+        self.warnings_reason.setPlaceholderText("e.g. the vendor confirmed these figures by mail (recorded with "
+                                                "the import)")
+        self.warnings_reason.setToolTip("Required to import rows with plausibility warnings; kept in the "
+                                        "import's provenance")
+        self.warnings_reason_label.setBuddy(self.warnings_reason)
+        self.warnings_reason.textChanged.connect(self._update_import_buttons)
+        reason_row.addWidget(self.warnings_reason_label)
+        reason_row.addWidget(self.warnings_reason, 1)
+        self.warnings_host.setVisible(False)
+        layout.addWidget(self.warnings_host)
 
         buttons = QHBoxLayout()
         self.back_button = QPushButton("< &Back")

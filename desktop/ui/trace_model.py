@@ -63,6 +63,25 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
+def field_label(key: str) -> str:
+    """A field as the playbook names it ("Input tokens"); an extra field the app does not know keeps its
+    name from the file."""
+    return FIELD_LABELS.get(key, key)
+
+
+def field_tooltip(key: str) -> str:
+    """The field's name as files and `--set` spell it, with its unit and rule: the tooltip wherever
+    `field_label` is shown."""
+    spec = FIELDS_BY_NAME.get(key) or KNOWN_EXTRA_FIELDS.get(key)
+    if spec is None:
+        return f"{key}: extra field kept from the source"
+    unit = f" ({spec.unit})" if spec.unit else ""
+    rule = "required" if spec.required else ("default " + format_value(spec.default)
+                                             if spec.default is not None else "may be not observed")
+    extra = "" if key in FIELDS_BY_NAME else " - extra field"
+    return f"{key}{unit}, {rule}{extra}"
+
+
 def query_order(store: WorkbookStore, sort_field: str | None, descending: bool,
                 filters: dict[str, str]) -> tuple[np.ndarray, list[str]]:
     """The visible ids in display order and the extra fields' names (the slow part of a reload)."""
@@ -239,18 +258,11 @@ class TraceTableModel(QAbstractTableModel):
                 return None
             key = self._columns[section]
             if role == Qt.ItemDataRole.DisplayRole:
-                return "Import" if key == IMPORT_COLUMN else FIELD_LABELS.get(key, key)
+                return "Import" if key == IMPORT_COLUMN else field_label(key)
             if role == Qt.ItemDataRole.ToolTipRole:
                 if key == IMPORT_COLUMN:
                     return "The import this row came from (see Imports below)"
-                spec = FIELDS_BY_NAME.get(key) or KNOWN_EXTRA_FIELDS.get(key)
-                if spec is None:
-                    return f"{key}: extra field kept from the source (not sortable)"
-                unit = f" ({spec.unit})" if spec.unit else ""
-                rule = "required" if spec.required else ("default " + format_value(spec.default)
-                                                         if spec.default is not None else "may be not observed")
-                extra = "" if key in FIELDS_BY_NAME else " - extra field (not sortable)"
-                return f"{key}{unit}, {rule}{extra}"
+                return field_tooltip(key) + ("" if key in FIELDS_BY_NAME else " (not sortable)")
             return None
         if role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self._ids):
             return str(int(self._ids[section]))

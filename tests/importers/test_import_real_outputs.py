@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop.importers import parse_source
+from desktop.importers import ImportFailed, parse_source
 
 REAL = Path(__file__).resolve().parents[1] / "fixtures" / "importers" / "real"
 USER = {"route": "Self-hosted GPU stack", "provider": "mock server", "workload": "fixtures",
@@ -24,14 +24,23 @@ GUIDELLM = {
 }
 AIPERF = {2: ("mock-llm", 2, 64.00, 41.40, 52.32, 199.77, 329.73, 242.37, 358.37),
           8: ("mock-llm", 8, 64.00, 42.00, 50.81, 225.82, 292.89, 242.95, 1230.16)}
+# AIPerf 0.12.0: the 0.13 layout without the server usage metrics (usage_*) 0.13 added
+AIPERF_0_12 = {2: ("mock-llm", 2, 64.00, 41.30, 49.04, 206.36, 292.06, 266.01, 372.00),
+               8: ("mock-llm", 8, 64.00, 41.05, 50.69, 214.82, 243.04, 255.15, 1209.06)}
 INFERENCE_PERF = {2: ("mock-llm", 2, 59.45, 29.10, 45.50, 172.58, 235.20, 299.35, 432.28),
                   8: ("mock-llm", 8, 58.90, 28.65, 44.26, 173.43, 204.12, 303.95, 723.11)}
+# inference-perf 0.6.1: input tokens from successes.prompt_tokens (server), not prompt_len (client, 62.50 / 63.05)
+INFERENCE_PERF_0_6 = {2: ("mock-llm", 2, 61.00, 28.45, 42.90, 206.35, 698.49, 232.24, 301.94),
+                      8: ("mock-llm", 8, 56.60, 29.25, 52.67, 232.81, 310.21, 227.41, 733.82)}
 # SGLang 0.5.23 bench_serving.jsonl, one line per run (the model is not recorded: given with --set)
 SGLANG = [("mock-llm", 2, 64.00, 32.00, 44.89, 217.92, 273.19, 174.81, 285.79),
           ("mock-llm", 8, 64.00, 32.00, 47.26, 181.66, 205.22, 229.30, 1113.02)]
 # vLLM 0.33.0 bench serve --save-result with e2el percentiles (vllm-c2.json, vllm-c8.json)
 VLLM = {2: ("mock-llm", 2, 53.15, 30.40, 44.24, 167.80, 185.18, 239.37, 361.84),
         8: ("mock-llm", 8, 53.15, 31.10, 45.33, 171.62, 184.46, 239.25, 1206.68)}
+# GenAI-Perf 0.0.16 (perf_analyzer from tritonclient 2.51.0), profile_export_genai_perf.json
+GENAI_PERF = {2: ("mock-llm", 2, 64.00, 41.70, 42.82, 184.54, 250.01, 286.55, 425.17),
+              8: ("mock-llm", 8, 64.00, 41.80, 41.08, 209.59, 229.98, 243.94, 1296.24)}
 FIELDS = ("model", "concurrency", "inputTokens", "outputTokens", "ttftMs", "latencyP50Ms", "latencyP95Ms",
           "outputTokensPerSecond", "outputTokensPerSecondAggregate")
 
@@ -60,21 +69,23 @@ def test_guidellm_every_layout_gives_one_row_per_concurrency(version):
                for note in parsed.notes)
 
 
-@pytest.mark.parametrize("concurrency", sorted(AIPERF))
-def test_aiperf_0_13_summary_records_model_and_concurrency(concurrency):
+@pytest.mark.parametrize(("version", "summary"), [("0.13.0", AIPERF), ("0.12.0", AIPERF_0_12)])
+@pytest.mark.parametrize("concurrency", [2, 8])
+def test_aiperf_summary_records_model_and_concurrency(version, summary, concurrency):
     """Refused before: 'model: is not recorded', 'concurrency: is not recorded' (issue 13)."""
-    parsed, (row,) = rows(REAL / "aiperf-0.13.0" / f"c{concurrency}" / "profile_export_aiperf.json")
+    parsed, (row,) = rows(REAL / f"aiperf-{version}" / f"c{concurrency}" / "profile_export_aiperf.json")
     assert parsed.format == "aiperf"
-    check(row, AIPERF[concurrency])
+    check(row, summary[concurrency])
 
 
-@pytest.mark.parametrize("concurrency", sorted(INFERENCE_PERF))
-def test_inference_perf_0_7_stage_file_with_server_token_counts(concurrency):
+@pytest.mark.parametrize(("version", "summary"), [("0.7.0", INFERENCE_PERF), ("0.6.1", INFERENCE_PERF_0_6)])
+@pytest.mark.parametrize("concurrency", [2, 8])
+def test_inference_perf_stage_file_with_server_token_counts(version, summary, concurrency):
     """Refused before: 'inputTokens: is not recorded'; the output tokens are the server's, not output_len."""
-    parsed, (row,) = rows(REAL / "inference-perf-0.7.0" / f"c{concurrency}" / "stage_0_lifecycle_metrics.json",
+    parsed, (row,) = rows(REAL / f"inference-perf-{version}" / f"c{concurrency}" / "stage_0_lifecycle_metrics.json",
                           model="mock-llm")  # the model is in config.yaml, not in the result file
     assert parsed.format == "inference-perf"
-    check(row, INFERENCE_PERF[concurrency])
+    check(row, summary[concurrency])
     assert row["cacheHitRate"] is None  # inference-perf writes 0 cached tokens when the server reports none
 
 
@@ -95,7 +106,9 @@ def test_inference_perf_summary_of_a_run_still_asks_for_concurrency():
 
 @pytest.mark.parametrize(("tool", "name", "summary"), [
     ("aiperf-0.13.0", "profile_export.jsonl", AIPERF),
+    ("aiperf-0.12.0", "profile_export.jsonl", AIPERF_0_12),
     ("inference-perf-0.7.0", "per_request_lifecycle_metrics.json", INFERENCE_PERF),
+    ("inference-perf-0.6.1", "per_request_lifecycle_metrics.json", INFERENCE_PERF_0_6),
 ])
 @pytest.mark.parametrize("concurrency", [2, 8])
 def test_per_request_file_aggregates_to_the_tools_own_summary(tool, name, summary, concurrency):
@@ -122,13 +135,14 @@ def test_per_request_file_alone_asks_for_model_and_concurrency(tmp_path):
     assert row["latencyP50Ms"] == pytest.approx(199.77, abs=0.006)
 
 
-@pytest.mark.parametrize("concurrency", sorted(AIPERF))
-def test_aiperf_csv_export_gives_the_json_values_to_its_two_decimals(concurrency):
+@pytest.mark.parametrize(("version", "summary"), [("0.13.0", AIPERF), ("0.12.0", AIPERF_0_12)])
+@pytest.mark.parametrize("concurrency", [2, 8])
+def test_aiperf_csv_export_gives_the_json_values_to_its_two_decimals(version, summary, concurrency):
     """Refused before (no trace header); the CSV keeps two decimals, so the per-stream rate (1000 / ITL with
-    ITL rounded to 4.13 / 4.12 ms) is within 0.5% of the JSON's."""
-    parsed, (row,) = rows(REAL / "aiperf-0.13.0" / f"c{concurrency}" / "profile_export_aiperf.csv")
+    ITL rounded to two decimals, e.g. 4.13 ms) is within 0.5% of the JSON's."""
+    parsed, (row,) = rows(REAL / f"aiperf-{version}" / f"c{concurrency}" / "profile_export_aiperf.csv")
     assert parsed.format == "aiperf"
-    model, configured, *numbers = AIPERF[concurrency]
+    model, configured, *numbers = summary[concurrency]
     assert (row["model"], row["concurrency"]) == (model, configured)  # from the JSON beside it
     for name, value in zip(FIELDS[2:], numbers):
         assert row[name] == pytest.approx(value, rel=0.005 if name == "outputTokensPerSecond" else 0, abs=0.006)
@@ -139,3 +153,38 @@ def test_vllm_bench_serve_current_layout(concurrency):
     parsed, (row,) = rows(REAL / "vllm-0.33.0" / f"vllm-c{concurrency}.json")
     assert parsed.format == "vllm"
     check(row, VLLM[concurrency])
+
+
+def test_inference_perf_0_6_per_request_records_without_computed_metrics():
+    """0.6 writes start_time, end_time and output token times, no computed_metrics: latency and TTFT are
+    computed from them as inference-perf does, giving the stage file's TTFT median too."""
+    parsed, (row,) = rows(REAL / "inference-perf-0.6.1" / "c8" / "per_request_lifecycle_metrics.json")
+    assert row["ttftMs"] == pytest.approx(INFERENCE_PERF_0_6[8][4], rel=0.01)
+    assert row["inputTokens"] == pytest.approx(INFERENCE_PERF_0_6[8][2], abs=0.006)  # the server's counts
+    assert any("0.6 layout" in note for note in parsed.notes)
+
+
+@pytest.mark.parametrize("concurrency", sorted(GENAI_PERF))
+def test_genai_perf_summary_records_model_and_concurrency(concurrency):
+    parsed, (row,) = rows(REAL / "genai-perf-0.0.16" / f"c{concurrency}" / "profile_export_genai_perf.json")
+    assert parsed.format == "genai-perf"
+    check(row, GENAI_PERF[concurrency])
+
+
+@pytest.mark.parametrize("concurrency", sorted(GENAI_PERF))
+def test_genai_perf_csv_gives_the_json_values_with_model_and_concurrency_from_the_json_beside_it(concurrency):
+    """Refused before: model and concurrency 'not recorded', and c8's quoted total "1,296.24" 'must be a number'."""
+    parsed, (row,) = rows(REAL / "genai-perf-0.0.16" / f"c{concurrency}" / "profile_export_genai_perf.csv")
+    assert parsed.format == "genai-perf"
+    model, configured, *numbers = GENAI_PERF[concurrency]
+    assert (row["model"], row["concurrency"]) == (model, configured)
+    for name, value in zip(FIELDS[2:], numbers):
+        assert row[name] == pytest.approx(value, rel=0.005 if name == "outputTokensPerSecond" else 0, abs=0.006)
+    assert any("read from profile_export_genai_perf.json beside the CSV" in note for note in parsed.notes)
+
+
+def test_genai_perf_raw_export_is_refused_with_the_reason_and_the_file_to_import_instead():
+    with pytest.raises(ImportFailed) as refused:
+        parse_source(REAL / "genai-perf-0.0.16" / "c2" / "profile_export.json", set_values=USER)
+    assert "no token counts" in refused.value.message
+    assert "import the profile_export_genai_perf.json (or .csv) written beside it instead" in refused.value.message

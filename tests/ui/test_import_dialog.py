@@ -76,8 +76,8 @@ def test_preview_shows_every_problem_with_file_row_column_value_and_reason(qtbot
     assert read(qtbot, dialog, [bad_csv(tmp_path)]) == "preview"
     qtmodeltester.check(dialog.problem_model)
     assert problems_as_rows(dialog) == [
-        ("bad.csv", "3", "inputTokens", "-5", "must not be negative"),
-        ("bad.csv", "4", "acceptedOutputRate", "1.4", "must be between 0 and 1"),
+        ("bad.csv", "3", "Input tokens", "-5", "must not be negative"),
+        ("bad.csv", "4", "Accepted output rate", "1.4", "must be between 0 and 1"),
     ]
     assert [dialog.problem_model.headerData(c, Qt.Orientation.Horizontal)
             for c in range(5)] == ["File", "Row", "Column", "Value", "Reason"]
@@ -224,7 +224,7 @@ def test_values_for_missing_fields_fill_every_row_and_are_remembered(qtbot, dial
     rows = [[v for n, v in zip(FIELD_NAMES, row) if n in lacking] for row in good_rows(3)]
     source = write_csv(tmp_path / "bench.csv", rows, header=lacking)
     assert read(qtbot, dialog, [source]) == "preview"
-    assert {p[2] for p in problems_as_rows(dialog)} >= {"route", "provider", "workload", "concurrency"}
+    assert {p[2] for p in problems_as_rows(dialog)} >= {"Route", "Provider", "Workload", "Concurrency"}
     dialog.back_button.click()
     dialog.set_value("route", "dedicated endpoint")  # an alias: the canonical route is chosen
     dialog.set_value("provider", "Fireworks")
@@ -290,8 +290,10 @@ def test_a_row_with_p50_above_p95_is_a_warning_in_the_preview_not_a_refusal(qtbo
     rows[1][FIELD_NAMES.index("latencyP50Ms")] = "30000"  # above its p95 of 28200
     assert read(qtbot, dialog, [write_csv(tmp_path / "odd.csv", rows)]) == "preview"
     text = dialog.summary_label.text()
-    assert "Warning</b>, valid row 2, latencyP50Ms: p50 latency is above the p95 latency (28200 ms)" in text
-    assert dialog.problem_model.rowCount() == 0 and dialog.import_button.isEnabled()
+    assert "Warning</b>, valid row 2, p50 latency (ms): p50 latency is above the p95 latency (28200 ms)" in text
+    assert dialog.problem_model.rowCount() == 0
+    dialog.warnings_reason.setText("checked with the vendor")  # a warning asks for a reason, never refuses
+    assert dialog.import_button.isEnabled()
 
 
 def test_a_blank_cache_hit_rate_previews_as_not_observed(qtbot, dialog, tmp_path):
@@ -299,7 +301,7 @@ def test_a_blank_cache_hit_rate_previews_as_not_observed(qtbot, dialog, tmp_path
     rows[0][FIELD_NAMES.index("cacheHitRate")] = ""
     assert read(qtbot, dialog, [write_csv(tmp_path / "blank.csv", rows)]) == "preview"
     column = 1 + FIELD_NAMES.index("cacheHitRate")  # after the File column
-    assert dialog.preview_table.horizontalHeaderItem(column).text() == "cacheHitRate"
+    assert dialog.preview_table.horizontalHeaderItem(column).text() == "Cache hit rate"
     assert [dialog.preview_table.item(r, column).text() for r in range(2)] == ["not observed", "0.35"]
 
 

@@ -17,6 +17,8 @@ from typing import Any
 # ---- Constants
 
 _NAME = re.compile(r"^(?P<name>.+?)\s*\((?P<unit>[^()]*)\)\s*$")
+# GenAI-Perf writes run totals with a thousands separator ("1,303.21", quoted).
+_GROUPED = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _STATS = {"avg", "min", "max", "sum", "std", "p1", "p5", "p10", "p25", "p50", "p75", "p90", "p95", "p99"}
 
 
@@ -62,7 +64,10 @@ def _split(label: str) -> tuple[str, str]:
 
 
 def _number(cell: str) -> float | str:
+    text = cell.strip()
+    if _GROUPED.match(text):
+        text = text.replace(",", "")
     try:
-        return float(cell)
+        return float(text)
     except ValueError:
         return cell

@@ -2,7 +2,8 @@
 
 AIPerf's `profile_export.jsonl` (one object per request: `metadata`, `metrics.<name>.{value, unit}`) and
 inference-perf's `per_request_lifecycle_metrics.json` (a list: `computed_metrics` in seconds, `info` with the
-client's and the server's token counts) hold one request per row but under the tool's own names, several of
+client's and the server's token counts; 0.6 writes no `computed_metrics`, only the request's `start_time`,
+`end_time` and output token times) hold one request per row but under the tool's own names, several of
 which mean the same thing (three input-token counts in inference-perf). Each is mapped here to exactly one
 column per request field, so the request-log aggregation (one SQL-like pass: p50/p95 by linear
 interpolation) computes the trace row the same way as for any request log.
@@ -43,8 +44,24 @@ def detect_per_request(document: Any) -> str | None:
     if isinstance(sample.get("metadata"), dict) and isinstance(metrics, dict) and any(
             isinstance(v, dict) and "value" in v for v in metrics.values()):
         return "aiperf"
-    if isinstance(sample.get("computed_metrics"), dict) and isinstance(sample.get("info"), dict):
+    info = sample.get("info")
+    if isinstance(info, dict) and (isinstance(sample.get("computed_metrics"), dict) or (
+            isinstance(info.get("response_metrics"), dict) and "start_time" in sample and "end_time" in sample)):
         return "inference-perf"
+    return None
+
+
+def why_not_per_request(document: Any) -> str | None:
+    """Why a per-request file the app recognises cannot be imported, or None. perf_analyzer's raw export
+    (GenAI-Perf's profile_export.json) holds request and response timestamps but no token counts: GenAI-Perf
+    counts tokens with the tokenizer when it writes its summary, and guessing them from the streamed chunks
+    would be a different measurement."""
+    experiments = document.get("experiments") if isinstance(document, dict) else None
+    if isinstance(experiments, list) and experiments and isinstance(experiments[0], dict) \
+            and isinstance(experiments[0].get("requests"), list):
+        return ("perf_analyzer's raw export (GenAI-Perf's profile_export.json): it records request and response "
+                "times but no token counts, which GenAI-Perf works out with the tokenizer for its summary; import "
+                "the profile_export_genai_perf.json (or .csv) written beside it instead")
     return None
 
 
@@ -103,9 +120,16 @@ def _inference_perf(frame: pl.DataFrame, notes: list[str]) -> pl.DataFrame:
         present = [pl.col(n).cast(pl.Float64) for n in names if n in flat.columns]
         return pl.coalesce(present) if present else None
 
+    started = first("start_time")
+    # 0.6 writes no computed_metrics: latency and TTFT as inference-perf itself computes them from the times
+    # it records (end - start; first output token - start), in seconds like computed_metrics.
+    elapsed = first("end_time") - started if started is not None and "end_time" in flat.columns else None
+    token_times = "info.response_metrics.output_token_times"
+    to_first = (pl.col(token_times).list.first().cast(pl.Float64) - started
+                if started is not None and token_times in flat.columns else None)
     selected = {
-        "latency_ms": first("computed_metrics.request_latency"),
-        "ttft_ms": first("computed_metrics.time_to_first_token"),
+        "latency_ms": _coalesce(first("computed_metrics.request_latency"), elapsed),
+        "ttft_ms": _coalesce(first("computed_metrics.time_to_first_token"), to_first),
         # The server's usage counts are what is billed; the client's counts fill in where the server gave none.
         "input_tokens": first("info.response_metrics.server_usage.prompt_tokens", "info.input_tokens",
                               "computed_metrics.input_tokens"),
@@ -121,10 +145,21 @@ def _inference_perf(frame: pl.DataFrame, notes: list[str]) -> pl.DataFrame:
     if errors:
         selected["error"] = pl.concat_str([pl.col(c).cast(pl.String) for c in errors], separator=" ",
                                           ignore_nulls=True)
-    notes.append("inference-perf per-request records: computed_metrics.request_latency and time_to_first_token "
-                 "(seconds) read as latency and TTFT; input and output tokens are the server's usage counts, "
-                 "the client's counts where the server gave none")
+    if "computed_metrics.request_latency" in flat.columns:
+        notes.append("inference-perf per-request records: computed_metrics.request_latency and "
+                     "time_to_first_token (seconds) read as latency and TTFT; input and output tokens are the "
+                     "server's usage counts, the client's counts where the server gave none")
+    else:
+        notes.append("inference-perf per-request records without computed_metrics (0.6 layout): latency = "
+                     "end_time - start_time and TTFT = first output token time - start_time, as inference-perf "
+                     "computes them; input and output tokens are the server's usage counts, the client's "
+                     "counts where the server gave none")
     return flat.select([expr.alias(name) for name, expr in selected.items() if expr is not None])
+
+
+def _coalesce(*exprs: pl.Expr | None) -> pl.Expr | None:
+    present = [expr for expr in exprs if expr is not None]
+    return pl.coalesce(present) if present else None
 
 
 def _read_json_beside(path: Path | None, name: str) -> Any:
@@ -139,17 +174,23 @@ def _read_json_beside(path: Path | None, name: str) -> Any:
         return None
 
 
-def aiperf_settings_beside(path: Path | None) -> dict[str, Any]:
-    """Model and concurrency from the profile_export_aiperf.json beside `path`, where it is there."""
-    return {name: value for name, (value, _) in _aiperf_beside(path).items()}
+def aiperf_settings_beside(path: Path | None) -> dict[str, tuple[Any, str]]:
+    """Model and concurrency, each with the file it was read from: the JSON summary beside `path` (a CSV
+    export's own JSON, e.g. profile_export_genai_perf.json beside profile_export_genai_perf.csv, else AIPerf's
+    profile_export_aiperf.json), where it is there."""
+    if path is not None and path.suffix.casefold() == ".csv":
+        found = _aiperf_beside(path, path.with_suffix(".json").name)
+        if found:
+            return found
+    return _aiperf_beside(path)
 
 
-def _aiperf_beside(path: Path | None) -> dict[str, tuple[Any, str]]:
+def _aiperf_beside(path: Path | None, name: str = "profile_export_aiperf.json") -> dict[str, tuple[Any, str]]:
     from desktop.importers.benchmarks.summaries import aiperf_run_settings
-    document = _read_json_beside(path, "profile_export_aiperf.json")
+    document = _read_json_beside(path, name)
     if not isinstance(document, dict):
         return {}
-    return {name: (value, "profile_export_aiperf.json") for name, value in aiperf_run_settings(document).items()}
+    return {setting: (value, name) for setting, value in aiperf_run_settings(document).items()}
 
 
 def _inference_perf_beside(path: Path | None) -> dict[str, tuple[Any, str]]:
