@@ -5,7 +5,7 @@ WorkbookStore (trace rows' content hash, imports' hashes, saved scenarios, catal
 recommendation and its override, the audit-log anchor) and `content_fingerprint` hashes it. The exports
 embed exactly this content, so `ipw verify` can recompute it from the workbook and compare.
 
-`build_decision` returns the same content together with what it was computed from (trace rows, metrics,
+`build_decision` returns the same content together with what it was computed from (the trace frame, metrics,
 recommendation), so an export can reuse them instead of reading and computing everything twice.
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from json.encoder import encode_basestring
 from typing import Any
@@ -144,9 +144,10 @@ def recommendation_content(recommendation: Any) -> dict[str, Any]:
     }
 
 
-def catalog_entries_used(scenarios: Sequence[Any], catalog: Any, modelled: Mapping[Any, Any]) -> list[dict]:
-    """Catalog entries the numbers rest on: those named by saved scenarios, those that priced trace rows
-    without an observed cost, and every officer override; each once, with its source and date."""
+def catalog_entries_used(scenarios: Sequence[Any], catalog: Any, price_entries: Iterable[Any]) -> list[dict]:
+    """Catalog entries the numbers rest on: those named by saved scenarios, the token prices that priced trace
+    rows without an observed cost (`Economics.price_entries_used()`), and every officer override; each once,
+    with its source and date."""
     from desktop.economics.catalog import entry_to_json
 
     found: dict[tuple[str, str], Any] = {}
@@ -160,12 +161,8 @@ def catalog_entries_used(scenarios: Sequence[Any], catalog: Any, modelled: Mappi
             except DomainError:
                 continue
             found[(kind, entry.key)] = entry
-    if modelled:
-        by_key = {e.key: e for e in catalog.token_prices}
-        for cost in modelled.values():
-            key = getattr(cost, "price_entry", None)
-            if key in by_key:
-                found[("token-prices", key)] = by_key[key]
+    for entry in price_entries:
+        found[("token-prices", entry.key)] = entry
     for kind, entry in catalog.overrides():
         found[(kind, entry.key)] = entry
     return [{"catalog": kind, **entry_to_json(entry)} for (kind, _), entry in sorted(found.items())]
@@ -185,6 +182,39 @@ def audit_anchor(log: Sequence[AuditEntry], signed: bool) -> dict[str, Any]:
     return {"entries": len(kept), "headHash": kept[-1].entry_hash if kept else GENESIS}
 
 
+class TraceRows(Sequence):
+    """The trace rows of a Decision as row dicts (`desktop.storage.trace_frame.frame_rows`), built only for the
+    rows read: `len()` costs nothing and iterating converts one batch at a time, so callers that want a count
+    or a few rows never hold a million dicts. Values are the economics' reading (a cell that is not a finite
+    number is null); the exports show the stored values (`desktop.exports.shown_traces`)."""
+
+    _BATCH = 20_000
+
+    def __init__(self, frame: Any) -> None:
+        self._frame = frame
+
+    def __len__(self) -> int:
+        return self._frame.height
+
+    def __getitem__(self, index: Any) -> Any:
+        from desktop.storage.trace_frame import frame_rows
+
+        if isinstance(index, slice):
+            return list(frame_rows(self._frame[index]))
+        height = self._frame.height
+        if index < 0:
+            index += height
+        if not 0 <= index < height:
+            raise IndexError("trace row index out of range")
+        return next(frame_rows(self._frame.slice(index, 1)))
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        from desktop.storage.trace_frame import frame_rows
+
+        for start in range(0, self._frame.height, self._BATCH):
+            yield from frame_rows(self._frame.slice(start, self._BATCH))
+
+
 @dataclass
 class Decision:
     """The decision content of a workbook and what it was computed from.
@@ -192,19 +222,29 @@ class Decision:
     Attributes:
         content: the decision content (a dict; `canonical_bytes(content)` is what is hashed and signed).
         fingerprint: SHA-256 of the canonical bytes, 64 hex digits.
-        rows: the active trace rows (dicts as `WorkbookStore.iter_traces` gives them).
+        frame: the active trace rows as the economics read them, a polars DataFrame in id order
+            (`desktop.storage.trace_frame.read_trace_frame`).
         economics: desktop.economics.analysis.Economics (report, recommendation, scenarios, override, catalog,
             modelled costs, problems).
     """
 
     content: dict[str, Any]
     fingerprint: str
-    rows: list[dict[str, Any]]
+    frame: Any
     economics: Any
 
     @property
     def canonical(self) -> bytes:
         return canonical_bytes(self.content)
+
+    @property
+    def trace_count(self) -> int:
+        return self.frame.height
+
+    @property
+    def rows(self) -> TraceRows:
+        """The trace rows as dicts, built on access (for small callers and tests; exports read `frame`)."""
+        return TraceRows(self.frame)
 
     @property
     def metrics(self) -> Any:
@@ -223,11 +263,11 @@ class Decision:
 
     def with_content(self, content: dict[str, Any]) -> Decision:
         """The same computation with other content (e.g. the sign-off block filled in)."""
-        return Decision(content, hashlib.sha256(canonical_bytes(content)).hexdigest(), self.rows, self.economics)
+        return Decision(content, hashlib.sha256(canonical_bytes(content)).hexdigest(), self.frame, self.economics)
 
 
 def build_decision(store: WorkbookStore, workbook: Workbook, playbook: Playbook, *,
-                   rows: list[dict[str, Any]] | None = None, recompute_traces_hash: bool = False) -> Decision:
+                   recompute_traces_hash: bool = False) -> Decision:
     """Compute the decision content of `workbook` (its sign-off as it stands) with the store's traces,
     saved scenarios, recommendation override and catalog (`desktop.economics.analysis` over what
     `desktop.storage.economics_store.load_inputs` reads).
@@ -237,27 +277,24 @@ def build_decision(store: WorkbookStore, workbook: Workbook, playbook: Playbook,
     from desktop.economics.analysis import compute_economics
     from desktop.economics.catalog import bundled_catalog
     from desktop.storage.economics_store import load_inputs
-
+    from desktop.storage.trace_frame import read_trace_frame
     from desktop.storage.trace_hash import compute_traces_hash, current_traces_hash
 
-    if rows is None:
-        traces_hash, trace_count = (compute_traces_hash if recompute_traces_hash else current_traces_hash)(store)
-        rows = list(store.iter_traces())
-    else:
-        traces_hash, trace_count = traces_content_hash(rows), len(rows)
+    traces_hash, trace_count = (compute_traces_hash if recompute_traces_hash else current_traces_hash)(store)
+    frame = read_trace_frame(store)
     inputs = load_inputs(store, bundled_catalog())
-    economics = compute_economics(rows, workbook, scenarios=inputs.scenarios, override=inputs.override,
+    economics = compute_economics(frame, workbook, scenarios=inputs.scenarios, override=inputs.override,
                                   catalog=inputs.catalog, playbook=playbook, problems=inputs.problems)
     scenarios = sorted(economics.scenarios, key=lambda s: (s.name, s.kind))
     content = decision_content(
         workbook, playbook, schema_version=SCHEMA_VERSION, traces_hash=traces_hash,
         trace_count=trace_count, imports=store.imports(),
         scenarios=[s.to_json() for s in scenarios],
-        catalog_entries=catalog_entries_used(scenarios, economics.catalog, economics.modelled),
+        catalog_entries=catalog_entries_used(scenarios, economics.catalog, economics.price_entries_used()),
         recommendation=recommendation_content(economics.recommendation),
         override=_override_json(economics.override),
         audit=audit_anchor(workbook.audit, workbook.signed))
-    return Decision(content, hashlib.sha256(canonical_bytes(content)).hexdigest(), rows, economics)
+    return Decision(content, hashlib.sha256(canonical_bytes(content)).hexdigest(), frame, economics)
 
 
 def decision_content_for(store: WorkbookStore, workbook: Workbook, playbook: Playbook) -> dict[str, Any]:

@@ -1,9 +1,10 @@
 """The Excel procurement workbook (.xlsx) finance works with, written with xlsxwriter.
 
 Sheets: Summary, Procurement matrix, Gates, Readiness, Traces (an Excel table with filters, one sheet per
-1,000,000 rows), Metrics (live formulas over the Traces sheet and the Summary's reviewer-rate and target
-cells), Assumptions, Audit, and a very hidden, protected sheet holding the canonical decision content and
-the export manifest (fingerprint, status, signature, public key) so `ipw verify` can recompute it.
+1,000,000 rows), Metrics (each trace row's metrics as values, and per route, workload and group live
+formulas over them and the Summary's reviewer-rate and target cells), Assumptions, Audit, and a very hidden,
+protected sheet holding the canonical decision content and the export manifest (fingerprint, status,
+signature, public key) so `ipw verify` can recompute it.
 
 Why xlsxwriter and not openpyxl: in constant-memory mode it streams each row to disk, so a million-row
 Traces sheet needs no more memory than ten rows, and it writes about 1.8x faster than openpyxl's
@@ -22,7 +23,8 @@ renders them again from the embedded content and compares cell by cell.
 
 This module writes the file. What the cells hold comes from its siblings: `excel_text` (text safety),
 `excel_layout` (the decision, assumptions and audit sheets as plain data), `excel_formulas` (the Metrics
-sheets' live formulas and the Traces columns) and `excel_plan` (the decision plan's sheet).
+sheets' live formulas and the Traces columns), `excel_rows` (the per-row cells, from the trace frame's
+columns) and `excel_plan` (the decision plan's sheet).
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ from desktop.exports.atomic import ExportError, atomic_path
 from desktop.exports.excel_plan import write_plan_sheet
 from desktop.domain.progress import NO_PROGRESS, Progress, check_cancelled
 from desktop.exports.excel_formulas import PER_ROW_HEADERS, Columns, MetricsFormulas, trace_columns
+from desktop.exports.excel_rows import (AggregateValues, Cleaned, Keys, aggregate_keys, aggregate_values,
+                                       measured_columns, metric_batches, progress_ticker, write_metric_rows,
+                                       write_trace_rows)
 from desktop.exports.excel_layout import (FIRST_DATA_ROW, HEADER_ROW, Layout, assumptions_layout, audit_layout,
                                           cell_ref, decision_layouts)
 from desktop.exports.excel_text import clean_text
@@ -173,14 +178,24 @@ def _add_streaming_table(ws: Any, first_row: int, first_col: int, last_row: int,
     xlsxwriter refuses add_table() in constant-memory mode only because the table's header cells are written
     as shared strings; the table itself is just a range and column names. So: call it with the mode off
     while no row after `first_row` has been written, then write the header row again as inline strings
-    (the caller does that next, with exactly the column names given here)."""
+    (the caller does that next, with exactly the column names given here).
+
+    add_table() also records every cell of the range for its overlap check (a million-row table: 19 million
+    dictionary entries, some 2 GB and 20 s), so it is given the header and one row, and the table's ranges
+    are then set to the whole of it."""
+    from xlsxwriter.utility import xl_range
+
     ws.constant_memory = False
     try:
-        result = ws.add_table(first_row, first_col, last_row, last_col, options)
+        result = ws.add_table(first_row, first_col, min(last_row, first_row + 1), last_col, options)
     finally:
         ws.constant_memory = True
     if result != 0:
         raise ExportError(f"cannot add the trace table to sheet {ws.name} (xlsxwriter code {result})")
+    table = ws.tables[-1]
+    table["range"] = table["a_range"] = xl_range(first_row, first_col, last_row, last_col)
+    if table.get("autofilter"):
+        table["autofilter"] = table["a_range"]
 
 
 _TRACE_STYLES = {Kind.NUMBER: "num", Kind.RATE: "pct", Kind.BOOLEAN: "bool", Kind.TEXT: "plain", Kind.ROUTE: "plain"}
@@ -201,8 +216,8 @@ def export_xlsx(path: Path | str, data: ExportData, *, paper: str = "a4", progre
     paper_code = PAPER[paper]
     layouts = decision_layouts(data.canonical, data.manifest, data.playbook)
     summary = layouts[0]
-    # The trace rows and their metrics (millions of objects) do not change while the file is written:
-    # keep the garbage collector from walking them again and again as the writer allocates.
+    # What was computed before (the economics can hold an object per trace row) does not change while the
+    # file is written: keep the garbage collector from walking it again and again as the writer allocates.
     gc.freeze()
     try:
         _export(path, data, layouts, summary, mark, paper, paper_code, rows_per_sheet, progress or NO_PROGRESS)
@@ -272,9 +287,9 @@ def _formula_sheet_class() -> type:
     """A worksheet that takes this module's formulas as written.
 
     xlsxwriter runs some 30 regular expressions over every formula to add `_xlfn.` prefixes to newer
-    functions (about 0.2 ms a formula, most of the export time for a big Traces sheet). Every formula this
-    module writes uses only functions that need no prefix, except MINIFS, which it writes as
-    `_xlfn.MINIFS`; so the Metrics sheets skip that step.
+    functions (milliseconds for the long aggregate formulas, thousands of them for a workbook with many
+    groups). Every formula this module writes uses only functions that need no prefix, so the Metrics
+    sheets skip that step.
     """
     from xlsxwriter.worksheet import Worksheet
 
@@ -327,11 +342,12 @@ def _add_chart(book: Any, summary: Any, chart: tuple[int, int]) -> None:
 def _write_traces_and_metrics(book: Any, formats: _Formats, data: ExportData, paper: int, mark: str | None,
                               rate_ref: str, target_ref: str, rows_per_sheet: int, progress: Progress
                               ) -> tuple[int, int] | None:
-    """Traces sheets and Metrics sheets, streamed row by row together; returns the chart's data rows."""
-    rows = data.rows
+    """Traces sheets and Metrics sheets from the trace frames' columns; returns the chart's data rows."""
+    shown = data.trace_frame
     report = data.metrics
-    total = len(rows)
-    progress.stage("Writing the trace rows", total)
+    total = shown.height
+    progress.stage("Writing the trace rows", 2 * total)
+    tick = progress_ticker(progress)
     positions, labels = trace_columns(data.extra_fields)
     columns = Columns(trace=positions)
     sheet_count = max(1, math.ceil(total / rows_per_sheet))
@@ -340,39 +356,9 @@ def _write_traces_and_metrics(book: Any, formats: _Formats, data: ExportData, pa
     sizes = [min(rows_per_sheet, total - k * rows_per_sheet) for k in range(sheet_count)]
     formulas = MetricsFormulas(columns, rate_ref, target_ref,
                                 [(t, m, n) for (t, m), n in zip(names, sizes)])
-
-    # Keys of the aggregates, in the order they are listed.
-    route_names = [r.name for r in data.playbook.routes]
-    for r in report.routes:
-        if r.route not in route_names:
-            route_names.append(r.route)
-    route_key = {name: i + 1 for i, name in enumerate(route_names)}
-    wr_list = [(b.workload, b.route) for b in report.best]
-    wr_key = {k: i + 1 for i, k in enumerate(wr_list)}
-    group_list = [(g.workload, g.route, g.provider, g.model) for g in report.groups]
-    group_key = {k: i + 1 for i, k in enumerate(group_list)}
-    routes_by_name = {r.route: r for r in report.routes}
-    best_by_key = {(b.workload, b.route): b for b in report.best}
-    modelled = data.decision.modelled or {}
-
-    # Cached values of the aggregate formulas (what Excel shows before it recalculates).
-    route_cache: dict[str, list[float]] = {}
-    route_target_cache: dict[str, list[float]] = {}
-    at_target: dict[tuple, int] = {}  # (workload, route) and (workload, route, provider, model) -> rows
-    target = report.target_p95_ms
-    for t in report.traces:
-        if t.cost_per_accepted_output is None:
-            continue
-        get = t.row.get
-        route = str(get("route"))
-        route_cache.setdefault(route, []).append(t.cost_per_accepted_output)
-        p95 = get("latencyP95Ms")
-        if target is not None and isinstance(p95, (int, float)) and p95 <= target:
-            route_target_cache.setdefault(route, []).append(t.cost_per_accepted_output)
-            wr = (str(get("workload")), route)
-            at_target[wr] = at_target.get(wr, 0) + 1
-            group = (*wr, str(get("provider")), str(get("model")))
-            at_target[group] = at_target.get(group, 0) + 1
+    keys = aggregate_keys(report, data.playbook)
+    measured = measured_columns(report, data.frame, data.decision.modelled or {})
+    cached = aggregate_values(data.frame, measured, report.target_p95_ms)
 
     trace_styles = []
     for name in positions:
@@ -384,19 +370,19 @@ def _write_traces_and_metrics(book: Any, formats: _Formats, data: ExportData, pa
             trace_styles.append(formats[style])
         else:
             trace_styles.append(formats["num"])
+    metric_styles = [formats[name] for name in ("int", "plain", "plain", "plain", "plain", "usd4", "plain", "usd",
+                                                 "tokens", "tps", "int", "int", "int", "usd4", "num4")]
     text_fmt = formats["plain"]
-    order = list(positions)
+    cleaned = Cleaned()
     metrics_header = formats["header"]
-    chart_rows = None
-    done = 0
     for k, ((traces_name, metrics_name), size) in enumerate(zip(names, sizes)):
         tws = book.add_worksheet(traces_name)
         mws = book.add_worksheet(metrics_name, worksheet_class=_formula_sheet_class())
-        widths = {i: 14 for i in range(len(order))}
+        widths = {i: 14 for i in range(len(positions))}
         widths.update({0: 9, 1: 8, 2: 26, 3: 16, 4: 26, 5: 22})
         _setup_sheet(tws, None, paper=paper, mark=mark, widths=widths, freeze=(FIRST_DATA_ROW, 2),
                      title_rows=(HEADER_ROW, HEADER_ROW))
-        mwidths = {i: 14 for i in range(columns.group_key + 1)}
+        mwidths = {i: 14 for i in range(columns.review_hours + 1)}
         mwidths.update({0: 26, 5: 1.5, 6: 22, 7: 26, 11: 1.5, 12: 22, 13: 26, 14: 16, 15: 24, 19: 1.5,
                         21: 22, 22: 26, 23: 16, 24: 24})
         _setup_sheet(mws, None, paper=paper, mark=mark, widths=mwidths, freeze=(FIRST_DATA_ROW, 0),
@@ -409,149 +395,104 @@ def _write_traces_and_metrics(book: Any, formats: _Formats, data: ExportData, pa
             else:
                 ws.write_string(1, 0, "Signed off", formats["banner_ok"])
         tws.write_string(2, 0, "Every active trace row as imported (amounts in USD). The Metrics sheet's formulas "
-                               "read these cells.", formats["note"])
-        mws.write_string(2, 0 if k else columns.route, "By trace route (live formulas)" if not k else
-                         "Per trace row (live formulas)", formats["section"])
-        if not k:
+                               "read the p95 latencies here.", formats["note"])
+        per_row_note = ("Per trace row, computed by ipw (values): cost per accepted output = cost per request / "
+                        "acceptance + review minutes / 60 x reviewer rate; the blocks on the left recompute it "
+                        "from the last two columns at the Summary's rate and target")
+        if k:
+            mws.write_string(2, 0, per_row_note, formats["section"])
+        else:
+            mws.write_string(2, columns.route, "By trace route (live formulas)", formats["section"])
             mws.write_string(2, columns.wr, "Best at target p95, by workload and route", formats["section"])
             mws.write_string(2, columns.group, "Best at target p95, by group", formats["section"])
-            mws.write_string(2, columns.per_row, "Per trace row (cost per accepted output = cost per request / "
-                                                 "acceptance + review minutes / 60 x reviewer rate)",
-                             formats["section"])
-        # Tables and header rows.
+            mws.write_string(2, columns.per_row, per_row_note, formats["section"])
         if size > 0:
             _add_streaming_table(tws, HEADER_ROW, 0, HEADER_ROW + size, len(labels) - 1, {
                 "name": "Traces" if k == 0 else f"Traces{k + 1}", "style": "Table Style Light 9",
                 "columns": [{"header": label} for label in labels]})
+        # Wrapped headers need the height of their lines: readers do not grow a row written without one.
+        tws.set_row(HEADER_ROW, 3 * LINE_HEIGHT + 2)
+        mws.set_row(HEADER_ROW, 4 * LINE_HEIGHT + 2)
         for col, label in enumerate(labels):
             tws.write_string(HEADER_ROW, col, label, metrics_header)
         if not k:
-            for col, label in enumerate(("Route", "Rows", "Lowest cost per accepted output (USD)",
-                                         "Rows at target p95 with a cost", "Lowest cost per accepted output at "
-                                                                           "target p95 (USD)")):
-                mws.write_string(HEADER_ROW, columns.route + col, label, metrics_header)
-            for col, label in enumerate(("Workload", "Route", "Rows", "Rows at target p95 with a cost",
-                                         "Best cost per accepted output at target p95 (USD)")):
-                mws.write_string(HEADER_ROW, columns.wr + col, label, metrics_header)
-            for col, label in enumerate(("Workload", "Route", "Provider", "Model", "Rows",
-                                         "Rows at target p95 with a cost",
-                                         "Best cost per accepted output at target p95 (USD)")):
-                mws.write_string(HEADER_ROW, columns.group + col, label, metrics_header)
+            _write_aggregate_headers(mws, columns, metrics_header)
         for col, label in enumerate(PER_ROW_HEADERS):
             mws.write_string(HEADER_ROW, columns.per_row + col, label, metrics_header)
         if size == 0:
             tws.write_string(FIRST_DATA_ROW, 0, "No trace rows are imported.", formats["note"])
 
-        aggregate_rows = 0 if k else max(len(route_names), len(wr_list), len(group_list))
         start = k * rows_per_sheet
-        usd4, usd, fmt_tokens, fmt_tps, fmt_int = formats["usd4"], formats["usd"], formats["tokens"], \
-            formats["tps"], formats["int"]
-        # The hot loop calls xlsxwriter's undecorated writers (the public ones only add A1-notation parsing).
-        write_number, write_string, write_boolean = tws._write_number, tws._write_string, tws._write_boolean
-        m_formula, m_string, m_number = mws._write_formula, mws._write_string, mws._write_number
-        for offset in range(max(size, aggregate_rows)):
-            r = FIRST_DATA_ROW + offset
-            if not k:
-                _write_aggregates(mws, formats, formulas, columns, offset, r, route_names, route_key, wr_list,
-                                  wr_key, group_list, group_key, routes_by_name, best_by_key, report,
-                                  route_cache, route_target_cache, at_target)
-            if offset >= size:
-                continue
-            index = start + offset
-            row = rows[index]
-            for col, name in enumerate(order):
-                value = row.get(name)
-                if value is None:
-                    continue
-                kind = type(value)
-                if kind is float or kind is int:
-                    if math.isfinite(value):
-                        write_number(r, col, value, trace_styles[col])
-                    else:
-                        write_string(r, col, "not a finite number", text_fmt)
-                elif kind is bool:
-                    write_boolean(r, col, value, trace_styles[col])
-                else:
-                    write_string(r, col, clean_text(value), text_fmt)
-            tm = report.traces[index]
-            row_id = row.get("id")
-            cost = row.get("costUsd")
-            mc = modelled.get(row_id)
-            modelled_cost = getattr(mc, "cost_usd", None) if cost is None else None
-            f_used, f_basis, f_cpa, f_burden, f_headroom = formulas.per_row(r, traces_name, modelled_cost)
-            c = columns.per_row
-            m_number(r, c, row_id, fmt_int)
-            m_string(r, c + 1, clean_text(str(row.get("workload"))), text_fmt)
-            m_string(r, c + 2, clean_text(str(row.get("route"))), text_fmt)
-            m_string(r, c + 3, clean_text(str(row.get("provider"))), text_fmt)
-            m_string(r, c + 4, clean_text(str(row.get("model"))), text_fmt)
-            used = cost if cost is not None else modelled_cost
-            m_formula(r, c + 5, f_used, usd4, used if used is not None else "")
-            m_formula(r, c + 6, f_basis, text_fmt,
-                      "observed" if cost is not None else ("modelled" if used is not None else ""))
-            cpa = tm.cost_per_accepted_output
-            m_formula(r, c + 7, f_cpa, usd, cpa if cpa is not None else "")
-            m_formula(r, c + 8, f_burden, fmt_tokens, tm.cache_adjusted_input_burden)
-            headroom = tm.throughput_headroom
-            m_formula(r, c + 9, f_headroom, fmt_tps, headroom if headroom is not None else "")
-            m_number(r, c + 10, route_key.get(str(row.get("route")), 0), fmt_int)
-            m_number(r, c + 11, wr_key.get((str(row.get("workload")), str(row.get("route"))), 0), fmt_int)
-            m_number(r, c + 12, group_key.get((str(row.get("workload")), str(row.get("route")),
-                                               str(row.get("provider")), str(row.get("model"))), 0), fmt_int)
-            done += 1
-            if done % 20_000 == 0:
-                check_cancelled(progress)
-                progress.advance(20_000)
-        if not k and route_names:
-            chart_rows = (FIRST_DATA_ROW, FIRST_DATA_ROW + len(route_names) - 1)
-    return chart_rows if total else None
+        write_trace_rows(tws, shown.slice(start, size), data.extra_fields, FIRST_DATA_ROW, trace_styles, text_fmt,
+                         cleaned, tick)
+        aggregate_rows = 0 if k else max(len(keys.routes), len(keys.workload_routes), len(keys.groups))
+
+        def aggregates(r: int) -> None:
+            _write_aggregates(mws, formats, formulas, columns, r - FIRST_DATA_ROW, r, keys, report, cached)
+
+        write_metric_rows(mws, metric_batches(data.frame, measured, keys, start, size), FIRST_DATA_ROW,
+                          columns.per_row, metric_styles, text_fmt,
+                          cleaned, aggregates, aggregate_rows, tick)
+        for offset in range(size, aggregate_rows):
+            aggregates(FIRST_DATA_ROW + offset)
+    return (FIRST_DATA_ROW, FIRST_DATA_ROW + len(keys.routes) - 1) if total and keys.routes else None
+
+
+def _write_aggregate_headers(mws: Any, columns: Columns, header: Any) -> None:
+    for col, label in enumerate(("Route", "Rows", "Lowest cost per accepted output (USD)",
+                                 "Rows at target p95 with a cost", "Lowest cost per accepted output at "
+                                                                   "target p95 (USD)")):
+        mws.write_string(HEADER_ROW, columns.route + col, label, header)
+    for col, label in enumerate(("Workload", "Route", "Rows", "Rows at target p95 with a cost",
+                                 "Best cost per accepted output at target p95 (USD)")):
+        mws.write_string(HEADER_ROW, columns.wr + col, label, header)
+    for col, label in enumerate(("Workload", "Route", "Provider", "Model", "Rows", "Rows at target p95 with a cost",
+                                 "Best cost per accepted output at target p95 (USD)")):
+        mws.write_string(HEADER_ROW, columns.group + col, label, header)
 
 
 def _write_aggregates(mws: Any, formats: _Formats, formulas: MetricsFormulas, columns: Columns, offset: int,
-                      r: int, route_names: list[str], route_key: dict, wr_list: list, wr_key: dict,
-                      group_list: list, group_key: dict, routes_by_name: dict, best_by_key: dict, report: Any,
-                      route_cache: dict, route_target_cache: dict, at_target: dict) -> None:
+                      r: int, keys: Keys, report: Any, cached: AggregateValues) -> None:
+    """Row `offset` of the three aggregate blocks: counts as formulas, lowest costs as array formulas, each with
+    the value it has at the workbook's rate and target (what a reader shows before recalculating)."""
     text_fmt, fmt_int, usd = formats["plain"], formats["int"], formats["usd"]
-    if offset < len(route_names):
-        name = route_names[offset]
-        key = route_key[name]
+    array, formula = mws._write_array_formula, mws._write_formula
+    if offset < len(keys.routes):
+        name = keys.routes[offset]
+        key = offset + 1
         c = columns.route
-        measures = routes_by_name.get(name)
-        mws.write_string(r, c, clean_text(name), formats["strong"])
-        mws.write_formula(r, c + 1, formulas.count(0, key), fmt_int, measures.rows if measures else 0)
-        values = route_cache.get(name, [])
-        meeting = route_target_cache.get(name, [])
-        mws.write_formula(r, c + 2, formulas.lowest(0, key, False, None, "NA()"), usd,
-                          min(values) if values else "#N/A")
-        count_cell = cell_ref(r, c + 3)
-        mws.write_formula(r, c + 3, formulas.counted(0, key, True), fmt_int, len(meeting))
-        mws.write_formula(r, c + 4, formulas.lowest(0, key, True, count_cell, "NA()"), usd,
-                          min(meeting) if meeting else "#N/A")
-    if offset < len(wr_list):
-        workload, route = wr_list[offset]
-        key = wr_key[(workload, route)]
-        best = best_by_key.get((workload, route))
+        measures = report.route(name)
+        mws._write_string(r, c, clean_text(name), formats["strong"])
+        formula(r, c + 1, formulas.count(0, key), fmt_int, measures.rows if measures else 0)
+        lowest = cached.route_lowest.get(name)
+        array(r, c + 2, r, c + 2, formulas.lowest(0, key, False, None, "NA()"), usd,
+              lowest if lowest is not None else "#N/A")
+        formula(r, c + 3, formulas.counted(0, key, True), fmt_int, cached.route_costed_at_target.get(name, 0))
+        lowest = cached.route_lowest_at_target.get(name)
+        array(r, c + 4, r, c + 4, formulas.lowest(0, key, True, cell_ref(r, c + 3), "NA()"), usd,
+              lowest if lowest is not None else "#N/A")
+    if offset < len(keys.workload_routes):
+        workload, route = keys.workload_routes[offset]
+        key = offset + 1
+        best = report.best_at_target(workload, route)
         c = columns.wr
-        mws.write_string(r, c, clean_text(workload), text_fmt)
-        mws.write_string(r, c + 1, clean_text(route), text_fmt)
+        mws._write_string(r, c, clean_text(workload), text_fmt)
+        mws._write_string(r, c + 1, clean_text(route), text_fmt)
         rows = sum(g.rows for g in report.groups if (g.workload, g.route) == (workload, route))
-        mws.write_formula(r, c + 2, formulas.count(1, key), fmt_int, rows)
-        count_cell = cell_ref(r, c + 3)
-        met = at_target.get((workload, route), 0)
-        mws.write_formula(r, c + 3, formulas.counted(1, key, True), fmt_int, met)
+        formula(r, c + 2, formulas.count(1, key), fmt_int, rows)
+        formula(r, c + 3, formulas.counted(1, key, True), fmt_int,
+                          cached.at_target.get((workload, route), 0))
         value = best.cost_per_accepted_output if best else None
-        mws.write_formula(r, c + 4, formulas.lowest(1, key, True, count_cell, '""'), usd,
-                          value if value is not None else "")
-    if offset < len(group_list):
+        array(r, c + 4, r, c + 4, formulas.lowest(1, key, True, cell_ref(r, c + 3), '""'), usd,
+              value if value is not None else "")
+    if offset < len(keys.groups):
         group = report.groups[offset]
-        key = group_key[group_list[offset]]
+        key = offset + 1
         c = columns.group
-        for i, value in enumerate(group_list[offset]):
-            mws.write_string(r, c + i, clean_text(value), text_fmt)
-        mws.write_formula(r, c + 4, formulas.count(2, key), fmt_int, group.rows)
-        count_cell = cell_ref(r, c + 5)
-        met = at_target.get(group_list[offset], 0)
-        mws.write_formula(r, c + 5, formulas.counted(2, key, True), fmt_int, met)
+        for i, value in enumerate(keys.groups[offset]):
+            mws._write_string(r, c + i, clean_text(value), text_fmt)
+        formula(r, c + 4, formulas.count(2, key), fmt_int, group.rows)
+        formula(r, c + 5, formulas.counted(2, key, True), fmt_int, cached.at_target.get(keys.groups[offset], 0))
         value = group.best_cost_per_accepted_output_at_target
-        mws.write_formula(r, c + 6, formulas.lowest(2, key, True, count_cell, '""'), usd,
-                          value if value is not None else "")
+        array(r, c + 6, r, c + 6, formulas.lowest(2, key, True, cell_ref(r, c + 5), '""'), usd,
+              value if value is not None else "")

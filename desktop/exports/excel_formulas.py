@@ -1,9 +1,11 @@
-"""The live formulas of the Metrics sheets and the Traces sheets' columns.
+"""The Metrics sheets' live formulas and the Traces sheets' columns.
 
-The Metrics sheet recomputes every trace row's cost per accepted output from the Traces sheet and the
-Summary's reviewer-rate and target cells, then the per-route, per-workload-and-route and per-group
-aggregates over all Traces sheets (COUNTIFS and MINIFS), so finance can change an input and see the
-effect. Only functions that need no `_xlfn.` prefix are used, except MINIFS, written prefixed.
+The per-row metrics are values (computed by ipw, column-wise); the per-route, per-workload-and-route and
+per-group aggregates are live formulas over all Metrics and Traces sheets, reading the Summary's
+reviewer-rate and target cells, so finance can change an input and see the effect. Each row's cost per
+accepted output at any rate is its `base` plus its `review hours` times the rate, so the lowest one is an
+array formula MIN(IF(...)) over those two columns, and counts are COUNTIFS. Only functions that need no
+`_xlfn.` prefix are used.
 """
 
 from __future__ import annotations
@@ -59,11 +61,7 @@ class Columns:
     route: int = 0  # A..E
     wr: int = 6  # G..K
     group: int = 12  # M..S
-    per_row: int = 20  # U..AG
-
-    @property
-    def cost_used(self) -> int:
-        return self.per_row + 5
+    per_row: int = 20  # U..AI
 
     @property
     def cost_per_accepted(self) -> int:
@@ -81,15 +79,27 @@ class Columns:
     def group_key(self) -> int:
         return self.per_row + 12
 
+    @property
+    def base(self) -> int:
+        return self.per_row + 13
+
+    @property
+    def review_hours(self) -> int:
+        return self.per_row + 14
+
 
 PER_ROW_HEADERS = ("Trace id", "Workload", "Route", "Provider", "Model", "Cost per request used (USD)",
-                   "Cost basis", "Cost per accepted output (USD)", "Cache-adjusted input burden (tokens)",
-                   "Throughput headroom (accepted tokens/s)", "Key: route", "Key: workload and route",
-                   "Key: group")
+                   "Cost basis", "Cost per accepted output at the workbook's reviewer rate (USD)",
+                   "Cache-adjusted input burden (tokens)", "Throughput headroom (accepted tokens/s)", "Key: route",
+                   "Key: workload and route", "Key: group", "Cost per accepted output before review (USD)",
+                   "Review time per request (hours)")
 
 
 class MetricsFormulas:
-    """Builds the Metrics sheet's formulas: per row over one Traces sheet, aggregates over all of them."""
+    """The aggregate blocks' formulas over every (Traces, Metrics) sheet pair.
+
+    A row has a cost per accepted output at rate R when its `base` is a number and R is a number or it has
+    no review time; the cost is then base + review hours x R (exactly the reference formula's operations)."""
 
     def __init__(self, columns: Columns, rate_ref: str, target_ref: str,
                  sheets: Sequence[tuple[str, str, int]]) -> None:
@@ -98,64 +108,53 @@ class MetricsFormulas:
         self.target = target_ref
         self.sheets = sheets  # (traces sheet, metrics sheet, rows on it)
 
-    def _tcol(self, name: str, row: int, traces: str) -> str:
-        return f"{traces}!{cell_ref(row, self.c.trace[name])}"
-
-    def per_row(self, row: int, traces: str, modelled: float | None) -> tuple[str, str, str, str, str]:
-        t = lambda name: self._tcol(name, row, sheet_ref(traces))  # noqa: E731
-        used = cell_ref(row, self.c.cost_used)
-        fallback = repr(float(modelled)) if modelled is not None else '""'
-        cost_used = f"=IF(ISNUMBER({t('costUsd')}),{t('costUsd')},{fallback})"
-        basis = f'=IF(ISNUMBER({t("costUsd")}),"observed",IF(ISNUMBER({used}),"modelled",""))'
-        acc, rev = t("acceptedOutputRate"), t("reviewMinutes")
-        cpa = (f'=IF(OR(NOT(ISNUMBER({used})),NOT(ISNUMBER({acc})),NOT(ISNUMBER({rev}))),"",'
-               f'IF({acc}=0,"",IF(AND({rev}>0,NOT(ISNUMBER({self.rate}))),"",'
-               f'{used}/{acc}+IF({rev}>0,{rev}/60*{self.rate},0))))')
-        burden = f"={t('inputTokens')}*(1-N({t('cacheHitRate')}))"
-        tps = t("outputTokensPerSecond")
-        headroom = f'=IF(AND(ISNUMBER({tps}),ISNUMBER({acc})),{tps}*N({t("concurrency")})*{acc},"")'
-        return cost_used, basis, cpa, burden, headroom
-
-    def _ranges(self, traces: str, metrics: str, rows: int) -> tuple[str, str, str, str, str]:
+    def _ranges(self, traces: str, metrics: str, rows: int) -> dict[str, str]:
         last = FIRST_DATA_ROW + max(rows, 1) - 1
 
         def rng(sheet: str, col: int) -> str:
             return f"{sheet_ref(sheet)}!{cell_ref(FIRST_DATA_ROW, col, True)}:{cell_ref(last, col, True)}"
-        return (rng(metrics, self.c.cost_per_accepted), rng(metrics, self.c.route_key), rng(metrics, self.c.wr_key),
-                rng(metrics, self.c.group_key), rng(traces, self.c.trace["latencyP95Ms"]))
-
-    def _terms(self, key_index: int, key: int, at_target: bool) -> list[tuple[str, str]]:
-        """(count, min) formula terms per sheet for rows with a cost and the key (and p95 at target)."""
-        terms = []
-        for traces, metrics, rows in self.sheets:
-            cost, *keys, p95 = self._ranges(traces, metrics, rows)
-            criteria = f"{keys[key_index]},{key}"
-            if at_target:
-                criteria += f',{p95},"<="&{self.target}'
-            terms.append((f'COUNTIFS({cost},">=0",{criteria})', f"_xlfn.MINIFS({cost},{criteria})"))
-        return terms
+        c = self.c
+        return {"base": rng(metrics, c.base), "hours": rng(metrics, c.review_hours),
+                "keys": (rng(metrics, c.route_key), rng(metrics, c.wr_key), rng(metrics, c.group_key)),
+                "p95": rng(traces, c.trace["latencyP95Ms"])}
 
     def count(self, key_index: int, key: int) -> str:
+        return "=" + "+".join(f"COUNTIFS({self._ranges(*sheet)['keys'][key_index]},{key})" for sheet in self.sheets)
+
+    def _costed(self, key_index: int, key: int, at_target: bool, rate_known: bool) -> str:
         parts = []
-        for traces, metrics, rows in self.sheets:
-            keys = self._ranges(traces, metrics, rows)[1:4]
-            parts.append(f"COUNTIFS({keys[key_index]},{key})")
-        return "=" + "+".join(parts)
+        for sheet in self.sheets:
+            r = self._ranges(*sheet)
+            criteria = f'{r["base"]},"<>",{r["keys"][key_index]},{key}'
+            if not rate_known:
+                criteria += f',{r["hours"]},0'
+            if at_target:
+                criteria += f',{r["p95"]},"<="&{self.target}'
+            parts.append(f"COUNTIFS({criteria})")
+        return "+".join(parts)
 
     def counted(self, key_index: int, key: int, at_target: bool) -> str:
-        body = "+".join(c for c, _ in self._terms(key_index, key, at_target))
+        """Rows with a cost per accepted output (at the target p95 when `at_target`)."""
+        body = (f"IF(ISNUMBER({self.rate}),{self._costed(key_index, key, at_target, True)},"
+                f"{self._costed(key_index, key, at_target, False)})")
         if at_target:
             return f"=IF(ISNUMBER({self.target}),{body},0)"
         return "=" + body
 
     def lowest(self, key_index: int, key: int, at_target: bool, count_cell: str | None, empty: str) -> str:
-        terms = self._terms(key_index, key, at_target)
-        count = count_cell or "+".join(c for c, _ in terms)
-        if len(terms) == 1:
-            value = terms[0][1]
-        else:
-            value = "MIN(" + ",".join(f"IF({c}>0,{m},1E+307)" for c, m in terms) + ")"
-        formula = f"IF({count}=0,{empty},{value})"
+        """The lowest cost per accepted output (an array formula: enter with Ctrl+Shift+Enter if edited)."""
+        terms = []
+        for sheet in self.sheets:
+            r = self._ranges(*sheet)
+            base, hours, p95 = r["base"], r["hours"], r["p95"]
+            condition = f"({r['keys'][key_index]}={key})*ISNUMBER({base})*(({hours}=0)+ISNUMBER({self.rate}))"
+            if at_target:
+                condition += f"*ISNUMBER({p95})*({p95}<={self.target})"
+            # A large number, not FALSE, where a row does not count: LibreOffice's MIN over several arrays
+            # takes FALSE as 0. The count guards the case where no row counts.
+            terms.append(f"IF({condition},{base}+{hours}*N({self.rate}),1E+307)")
+        count = count_cell or self.counted(key_index, key, at_target)[1:]
+        formula = f"IF({count}=0,{empty},MIN({','.join(terms)}))"
         if at_target:
             formula = f"IF(NOT(ISNUMBER({self.target})),{empty},{formula})"
         return "=" + formula

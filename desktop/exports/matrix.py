@@ -60,6 +60,7 @@ class ExportData:
         manifest: fingerprint, status, signature and public key (embedded beside the content).
         imports: the store's active imports (provenance for the Assumptions sheet and the memo).
         extra_fields: names of the extra trace fields, in order, for the Traces sheet.
+        trace_frame: the trace rows with their stored values, as the Traces sheet shows them (polars).
         audit_problems: breaks in the audit log's hash chain, in words (empty when intact).
     """
 
@@ -74,6 +75,7 @@ class ExportData:
     audit_problems: list[str] = field(default_factory=list)
     source: Path | None = None
     plan: dict[str, Any] | None = None  # the decision plan as `ipw plan --json --sensitivity` prints it
+    trace_frame: Any = None  # the trace rows with their stored values (`desktop.exports.shown_traces`)
 
     @property
     def fingerprint(self) -> str:
@@ -88,7 +90,13 @@ class ExportData:
         return self.manifest["status"] == "signed"
 
     @property
-    def rows(self) -> list[dict[str, Any]]:
+    def frame(self) -> Any:
+        """The trace rows as the economics read them (`desktop.exports.content.Decision.frame`)."""
+        return self.decision.frame
+
+    @property
+    def rows(self) -> Any:
+        """The trace rows as dicts, built on access (`desktop.exports.content.TraceRows`)."""
         return self.decision.rows
 
     @property
@@ -177,30 +185,22 @@ def gather(store: WorkbookStore, workbook: Workbook, playbook: Playbook, *, prog
     """Read the trace rows, compute metrics, recommendation and decision content once for all exports."""
     from desktop.exports.content import build_decision
     from desktop.exports.plan_data import export_plan
+    from desktop.exports.shown_traces import shown_trace_frame
+    from desktop.storage.trace_store import extra_field_names
 
     if progress is not None:
         progress.stage("Reading the workbook")
     decision = build_decision(store, workbook, playbook)
     check_cancelled(progress)
     raw = canonical_bytes(decision.content)
-    extra: list[str] = []
-    try:
-        from desktop.storage.trace_store import extra_field_names
-        extra = list(extra_field_names(store))
-    except ImportError:  # pragma: no cover - older trees
-        seen: dict[str, None] = {}
-        for row in decision.rows:
-            for key in row:
-                seen.setdefault(key, None)
-        extra = [k for k in seen if k not in _base_row_keys()]
-    present = set()
-    for row in decision.rows:
-        present.update(row.keys())
-    extra = [name for name in extra if name in present and name not in _base_row_keys()]
+    # Names of visible rows' extras (the store reads them from visible rows only), never a trace field.
+    base = _base_row_keys()
+    extra = [name for name in extra_field_names(store) if name not in base]
     return ExportData(playbook=playbook, workbook=workbook, decision=decision, canonical=json.loads(raw),
                       canonical_bytes=raw, manifest=make_manifest(workbook, decision.fingerprint, exported_at),
                       imports=store.imports(), extra_fields=extra, audit_problems=chain_problems(workbook.audit),
-                      source=store.path, plan=export_plan(decision.economics, workbook))
+                      source=store.path, plan=export_plan(decision.economics, workbook),
+                      trace_frame=shown_trace_frame(store, decision))
 
 
 def _base_row_keys() -> set[str]:

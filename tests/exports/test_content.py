@@ -23,17 +23,21 @@ def sample(tmp_path):
     return path
 
 
-def _fingerprint(path):
+def _fingerprint(path, recompute=False):
     store = open_store(path, writable=False)
     try:
+        if recompute:  # the auditor's reading: the trace rows hashed now, not the hash kept at write time
+            return build_decision(store, store.load(playbook()), playbook(), recompute_traces_hash=True).fingerprint
         return content_fingerprint(store, store.load(playbook()), playbook())
     finally:
         store.close()
 
 
-def _content(path):
+def _content(path, recompute=False):
     store = open_store(path, writable=False)
     try:
+        if recompute:
+            return build_decision(store, store.load(playbook()), playbook(), recompute_traces_hash=True).content
         return decision_content_for(store, store.load(playbook()), playbook())
     finally:
         store.close()
@@ -97,14 +101,15 @@ def test_any_decision_change_changes_the_fingerprint(sample):
     conn.execute('UPDATE traces SET "costUsd" = "costUsd" + 0.001 WHERE id = 1')
     conn.commit()
     conn.close()
-    changed = _content(sample)
-    assert _fingerprint(sample) != after_title
+    # A row changed outside the app: the hash kept at write time does not know, the recomputed one does.
+    changed = _content(sample, recompute=True)
+    assert _fingerprint(sample, recompute=True) != after_title
     conn = sqlite3.connect(sample)
     conn.execute("UPDATE imports SET sha256 = ? WHERE id = 1", ("f" * 64,))
     conn.commit()
     conn.close()
     assert _content(sample)["traces"]["imports"][0]["sha256"] == "f" * 64
-    assert _content(sample)["traces"]["contentSha256"] == changed["traces"]["contentSha256"]
+    assert _content(sample, recompute=True)["traces"]["contentSha256"] == changed["traces"]["contentSha256"]
 
 
 def test_saved_scenarios_and_the_catalog_entries_they_use(sample):

@@ -185,25 +185,61 @@ def test_quote_prefix_on_text_cells(tmp_path):
 
 # ---------------------------------------------------------------------------------------------- formulas
 
-def test_metrics_formulas_reference_traces_and_the_reviewer_rate_cell(sample_path, tmp_path):
+def test_per_row_metrics_are_values_and_the_aggregates_formulas_over_them(sample_path, tmp_path):
     book = openpyxl.load_workbook(_export(sample_path, tmp_path / "out.xlsx"))
-    rate_row = _summary_value(book["Summary"], "Reviewer rate (USD per hour)").row
-    formula = book["Metrics"]["AB5"].value
-    assert formula.startswith("=")
-    assert f"Summary!$B${rate_row}" in formula and "Traces!P5" in formula and "Traces!R5" in formula
-    assert "_xlfn.MINIFS(" in book["Metrics"]["K5"].value
+    rate_ref = "Summary!$B$" + str(_summary_value(book["Summary"], "Reviewer rate (USD per hour)").row)
+    target_ref = "Summary!$B$" + str(_summary_value(book["Summary"], "Target p95 latency (ms)").row)
+    metrics = book["Metrics"]
+    for r in range(5, 13):  # the sample's 8 rows: no formula on a trace row
+        assert all(metrics.cell(r, c).data_type != "f" for c in range(21, 36)), r
+    assert isinstance(metrics["AB5"].value, float)
+    lowest = metrics["K5"].value  # best at target p95 for the first (workload, route): an array formula
+    assert isinstance(lowest, openpyxl.worksheet.formula.ArrayFormula) and lowest.ref == "K5"
+    for part in ("Metrics!$AH$5:$AH$12", "Metrics!$AI$5:$AI$12", "Metrics!$AF$5:$AF$12", "Traces!$N$5:$N$12",
+                 rate_ref, target_ref, "MIN("):
+        assert part in lowest.text, part
+    assert "_xlfn" not in lowest.text
+    count = metrics["J5"].value
+    assert count.startswith("=IF(ISNUMBER(" + target_ref) and "COUNTIFS(Metrics!$AH$5:$AH$12" in count
 
 
-def test_cached_values_equal_compute_metrics(rich_path, tmp_path):
+def test_per_row_values_equal_compute_metrics_at_any_reviewer_rate(rich_path, tmp_path):
+    """Each row's base + review hours x rate is exactly the reference cost per accepted output at that rate
+    (the sheet shows them as xlsxwriter writes numbers: 16 significant digits)."""
+    from desktop.economics.metrics import compute_metrics
+    from desktop.exports.excel_rows import aggregate_keys, measured_columns, metric_frame
+
     data = export_data(rich_path)
-    book = openpyxl.load_workbook(_export(rich_path, tmp_path / "out.xlsx"), data_only=True)
+    book = openpyxl.load_workbook(_export(rich_path, tmp_path / "out.xlsx"))
     ws = book["Metrics"]
-    for index, t in enumerate(data.metrics.traces):
-        row = 5 + index
-        assert ws[f"U{row}"].value == t.id
-        expected = t.cost_per_accepted_output
-        value = ws[f"AB{row}"].value
-        assert (value in (None, "") if expected is None else value == pytest.approx(expected)), t.id
+    rows = list(data.rows)
+    frame = metric_frame(data.frame, measured_columns(data.metrics, data.frame, data.decision.modelled),
+                         aggregate_keys(data.metrics, data.playbook))
+    bases, hours = frame["base"].to_list(), frame["reviewHours"].to_list()
+    target = data.metrics.target_p95_ms
+    modelled = {i: m.cost_usd for i, m in data.decision.modelled.items()}
+    for rate in (data.metrics.reviewer_rate_usd_per_hour, 0.0, 137.5, None):
+        reference = compute_metrics(rows, rate, target, modelled_costs=modelled)
+        for index, t in enumerate(reference.traces):
+            r = 5 + index
+            assert ws[f"U{r}"].value == t.id
+            for cell, value in ((f"AH{r}", bases[index]), (f"AI{r}", hours[index])):
+                assert ws[cell].value == (None if value is None else pytest.approx(value, rel=1e-15)), cell
+            if t.cost_per_accepted_output is None:
+                assert bases[index] is None or (rate is None and hours[index] > 0), (t.id, rate)
+            else:
+                assert bases[index] + hours[index] * (rate or 0.0) == t.cost_per_accepted_output, (t.id, rate)
+    assert frame["costPerAcceptedOutput"].to_list() == [t.cost_per_accepted_output for t in data.metrics.traces]
+    groups = {(g.workload, g.route, g.provider, g.model): i + 1 for i, g in enumerate(data.metrics.groups)}
+    for index, row in enumerate(rows):
+        r = 5 + index
+        assert (ws[f"V{r}"].value, ws[f"W{r}"].value, ws[f"X{r}"].value, ws[f"Y{r}"].value) == \
+            (row["workload"], row["route"], row["provider"], row["model"])
+        assert ws[f"AG{r}"].value == groups[(row["workload"], row["route"], row["provider"], row["model"])]
+        observed = row["costUsd"]
+        used = observed if observed is not None else modelled.get(row["id"])
+        assert ws[f"Z{r}"].value == (None if used is None else pytest.approx(used, rel=1e-15))
+        assert ws[f"AA{r}"].value == ("observed" if observed is not None else "modelled" if used is not None else None)
 
 
 def test_one_sheet_per_million_rows_split(sample_path, tmp_path):
@@ -215,8 +251,9 @@ def test_one_sheet_per_million_rows_split(sample_path, tmp_path):
     assert book["Traces"].tables["Traces"].ref.endswith("10")
     assert book["Traces (2)"].tables["Traces2"].ref.startswith("A4:")
     assert book["Traces (2)"]["A5"].value == 7
-    assert "'Metrics (2)'!$AB$5:$AB$6" in book["Metrics"]["C5"].value
-    assert "'Traces (2)'!P5" in book["Metrics (2)"]["AB5"].value
+    assert "'Metrics (2)'!$AH$5:$AH$6" in book["Metrics"]["C5"].value.text
+    assert "'Traces (2)'!$N$5:$N$6" in book["Metrics"]["E5"].value.text
+    assert book["Metrics (2)"]["U5"].value == 7 and book["Metrics (2)"]["U6"].value == 8
 
 
 def test_empty_workbook_exports(tmp_path):
@@ -270,8 +307,9 @@ def _set_cell_number(xlsx: Path, sheet_xml: str, ref: str, value: float) -> None
                                                "txt lists libreoffice-calc-nogui so CI has it")
 @pytest.mark.parametrize("rows_per_sheet", [excel.TRACE_ROWS_PER_SHEET, 4])
 def test_libreoffice_recalculates_the_metrics_formulas_to_ipw_metrics(rich_path, tmp_path, capsys, rows_per_sheet):
-    """LibreOffice recalculates the Metrics sheet after finance changes the reviewer rate and the target;
-    every value equals `ipw metrics` run with the same rate and target."""
+    """LibreOffice recalculates the Metrics sheet's aggregates after finance changes the reviewer rate and the
+    target: each equals `ipw metrics` run with the same rate and target; the per-row values stay those at the
+    workbook's own rate (`ipw metrics` without options)."""
     data = export_data(rich_path)
     out = tmp_path / "metrics.xlsx"
     export_xlsx(out, data, rows_per_sheet=rows_per_sheet)
@@ -282,6 +320,8 @@ def test_libreoffice_recalculates_the_metrics_formulas_to_ipw_metrics(rich_path,
     _set_cell_number(out, "xl/worksheets/sheet1.xml", target_ref, 12_500.0)
     converted = recalculate(out, tmp_path / "recalculated", tmp_path / "lo-profile")
 
+    assert main(["metrics", str(rich_path), "--json"]) == 0
+    at_workbook_rate = json.loads(capsys.readouterr().out)
     assert main(["metrics", str(rich_path), "--json", "--reviewer-rate", "90", "--target-p95-ms", "12500"]) == 0
     expected = json.loads(capsys.readouterr().out)
     book = openpyxl.load_workbook(converted, data_only=True)
@@ -291,8 +331,8 @@ def test_libreoffice_recalculates_the_metrics_formulas_to_ipw_metrics(rich_path,
         for r in range(5, ws.max_row + 1):
             if isinstance(ws[f"U{r}"].value, (int, float)):
                 per_row.append((ws[f"U{r}"].value, ws[f"AB{r}"].value, ws[f"AC{r}"].value, ws[f"AD{r}"].value))
-    assert len(per_row) == len(expected["traces"])
-    by_id = {t["id"]: t for t in expected["traces"]}
+    assert len(per_row) == len(at_workbook_rate["traces"])
+    by_id = {t["id"]: t for t in at_workbook_rate["traces"]}
     for row_id, cost, burden, headroom in per_row:
         want = by_id[row_id]
         for got, key in ((cost, "costPerAcceptedOutput"), (burden, "cacheAdjustedInputBurden"),

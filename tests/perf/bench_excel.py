@@ -1,5 +1,7 @@
 """Benchmark: the Excel export of a workbook with 100,000 trace rows against peers writing the same cells.
 
+(The scale benchmark of issue 16, up to a million rows against a plain xlsxwriter dump, is bench_excel_scale.)
+
 Run: `.venv/bin/python tests/perf/bench_excel.py [--rows N] [--repeat K]` (not collected by pytest).
 
 - ours: `desktop.exports.excel.export_xlsx` from gathered export data (formats, table, chart, formulas,
@@ -74,8 +76,8 @@ class Recorder:
                 if ws.name not in recorder.cells:
                     recorder.order.append(ws.name)
                 value = args[value_index] if len(args) > value_index else None
-                if name == "_write_formula":
-                    value = args[0] if str(args[0]).startswith("=") else "=" + str(args[0])
+                if name in ("_write_formula", "_write_array_formula"):
+                    value = value if str(value).startswith("=") else "=" + str(value)
                 recorder.cells[ws.name].append((row, col, value))
                 return original(ws, row, col, *args, **kwargs)
             setattr(worksheet.Worksheet, name, method)
@@ -83,6 +85,7 @@ class Recorder:
         # The undecorated writers: the public ones call them, and the export's hot loop calls them directly.
         for name in ("_write_string", "_write_number", "_write_boolean", "_write_formula"):
             wrap(name, 0)
+        wrap("_write_array_formula", 2)  # (first_row, first_col, last_row, last_col, formula, ...)
         return lambda: [setattr(worksheet.Worksheet, n, f) for n, f in originals.items()]
 
 
