@@ -27,8 +27,8 @@ FILTER_FIELDS = ("route", "provider", "model", "workload")
 def open_worker_connection(database: Path) -> WorkbookStore:
     """A second connection to a working copy, for a worker thread that stages an import."""
     conn = _connect(database)
+    conn.execute("PRAGMA busy_timeout = 10000")  # first: setting the journal mode may already wait for a lock
     _configure_for_writing(conn)
-    conn.execute("PRAGMA busy_timeout = 10000")
     return WorkbookStore(conn, Path(database), writable=True)
 
 

@@ -4,7 +4,6 @@ decision content computed on a worker thread (it reads every trace row: seconds 
 from __future__ import annotations
 
 import html
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +20,9 @@ from desktop.ui.plan_state import plan_state
 
 
 def compute_decision(database: Path, workbook: Workbook, playbook: Playbook, control: Any) -> tuple[Any, int]:
-    """(the decision content of `workbook` without its row list, the number of trace rows), over the worker's
-    own connection to the working copy `database` (runs on a worker thread)."""
+    """(the decision content of `workbook`, the number of trace rows), over the worker's own connection to the
+    working copy `database` (runs on a worker thread). The decision keeps the trace frame (columns, shared
+    with its economics), not a dict per row."""
     from desktop.exports.content import build_decision
     from desktop.storage.trace_store import open_worker_connection
 
@@ -33,8 +33,7 @@ def compute_decision(database: Path, workbook: Workbook, playbook: Playbook, con
     finally:
         store.close()
     check_cancelled(control)
-    rows = decision.rows
-    return replace(decision, rows=[]), len(rows) if rows is not None else 0
+    return decision, decision.trace_count
 
 
 def look_read_only(widget: QLineEdit | QPlainTextEdit, read_only: bool) -> None:
