@@ -90,6 +90,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         with editing(args.file) as (store, _workbook):
             import_ids = run_store(store, parsed, options)
+            for source in parsed:  # stored: let the trace hash refresh that follows reuse the rows' memory
+                source.release_rows()
     except ImportRefused as exc:
         refused = str(exc)
     if args.json:

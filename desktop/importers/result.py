@@ -131,6 +131,13 @@ class ParsedSource:
     def rows_valid(self) -> int:
         return self.valid.height
 
+    def release_rows(self) -> None:
+        """Drop the valid rows once they are stored, keeping their count (a column of nulls holds no memory);
+        the counts, problems and warnings stay."""
+        import polars as pl
+
+        self.valid = self.valid.select(pl.repeat(None, self.valid.height, dtype=pl.Null).alias("released"))
+
     @property
     def warning_count(self) -> int:
         return len(self.warnings) + self.warnings_omitted
