@@ -370,7 +370,10 @@ def memo_context(data: ExportData, charts: Sequence[ChartImage] = (), paper: str
                        "provider": short(g.provider, 120), "model": short(g.model, 160), "rows": count(g.rows),
                        "fastest": format_duration_ms(fastest),
                        "best": usd(g.best_cost_per_accepted_output_at_target) if
-                       g.best_cost_per_accepted_output_at_target is not None else "none at target"})
+                       g.best_cost_per_accepted_output_at_target is not None else "none at target",
+                       # the recommended metric is reported with the cache hit rate of the row it rests on
+                       "cache": format_percent(g.cache_hit_rate, missing=NOT_OBSERVED)
+                       if g.best_row_id is not None else "\u2013"})
     groups_more = (f"{len(report.groups) - MAX_GROUPS} more group(s) are in the Excel workbook's Metrics sheet."
                    if len(report.groups) > MAX_GROUPS else "")
     trace_summary = (f"{count(traces.get('count'))} active trace row(s) in {len(report.groups)} group(s) (workload, "
