@@ -23,7 +23,7 @@ from desktop.economics.gate_facts import gate_facts as economics_gate_facts
 from desktop.services.economics import Economics, load_economics
 from desktop.ui import gate_facts as registry, theme
 from desktop.ui.document import Document
-from desktop.ui.economics_state import COMPUTING_TEXT, EconomicsFacts, economics_state
+from desktop.ui.economics_state import COMPUTING_TEXT, EconomicsFacts, economics_state, follow
 
 STATUS_MAP = {"ok": "ok", "warn": "warning", "none": "info"}
 ECONOMICS_GATES = ("utilization-proof", "memory-and-context-fit", "fallback-economics")
@@ -215,15 +215,7 @@ def _panel_class(kind: str) -> type:
                 self.body.setText(f"<i>{COMPUTING_TEXT.capitalize()}</i>")
 
         def _follow(self, state: Any) -> None:
-            if self.state is not None:
-                for signal, slot in ((self.state.updated, self.show_facts), (self.state.failed, self.show_failure)):
-                    try:
-                        signal.disconnect(slot)
-                    except (RuntimeError, TypeError):
-                        pass
-            self.state = state
-            state.updated.connect(self.show_facts)
-            state.failed.connect(self.show_failure)
+            self.state = follow(self.state, state, self.show_facts, self.show_failure)
 
         def show_facts(self, facts: EconomicsFacts) -> None:
             if self.kind == "recommendation":

@@ -148,13 +148,7 @@ class EconomicsState(QObject):
 
     def wait(self, ms: int = 60_000) -> bool:
         """Process events until the result for the current state has landed (for scripts)."""
-        from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEventLoop
-
-        deadline = QDeadlineTimer(ms)
-        while self.busy and not deadline.hasExpired():
-            self._runner.wait(20)
-            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
-        return not self.busy
+        return self._runner.wait_while(lambda: self.busy, ms)
 
     # ---- Private API
     def _lookup(self, key: tuple[Any, ...]) -> EconomicsFacts | None:
@@ -243,3 +237,16 @@ def economics_state(document: Document) -> EconomicsState:
 
 __all__ = ["COMPUTING_TEXT", "LOCK_RETRIES", "is_momentary_lock", "EconomicsFacts", "EconomicsState", "compute_economics_facts", "economics_state",
            "snapshot"]
+
+
+def follow(current: Any, state: Any, on_updated: Any, on_failed: Any) -> Any:
+    """Move a view's `updated`/`failed` connections from `current` (or None) to `state`; returns `state`."""
+    if current is not None:
+        for signal, slot in ((current.updated, on_updated), (current.failed, on_failed)):
+            try:
+                signal.disconnect(slot)
+            except (RuntimeError, TypeError):  # never connected, or already gone with its object
+                pass
+    state.updated.connect(on_updated)
+    state.failed.connect(on_failed)
+    return state

@@ -178,13 +178,7 @@ class PlanState(QObject):
 
     def wait(self, ms: int = 60_000) -> bool:
         """Process events until the plan matches the document (for scripts; tests use qtbot.waitUntil)."""
-        from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEventLoop
-
-        deadline = QDeadlineTimer(ms)
-        while self.busy and not deadline.hasExpired():
-            self._runner.wait(20)
-            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
-        return not self.busy
+        return self._runner.wait_while(lambda: self.busy, ms)
 
 
 def plan_state(document: Document) -> PlanState:

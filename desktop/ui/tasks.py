@@ -141,6 +141,17 @@ class TaskRunner(QObject):
             return not thread.is_alive()
         return True
 
+    def wait_while(self, busy: Callable[[], bool], ms: int = 60_000) -> bool:
+        """Process events until `busy()` is false (its result delivered, not only the thread ended) or `ms`
+        passed; for scripts and benchmarks (tests use qtbot.waitUntil). True when no longer busy."""
+        from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEventLoop
+
+        deadline = QDeadlineTimer(ms)
+        while busy() and not deadline.hasExpired():
+            self.wait(20)
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        return not busy()
+
     def shutdown(self, ms: int = 30_000) -> None:
         """Cancel and wait: for an owner that closes."""
         self.cancel()

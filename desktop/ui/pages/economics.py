@@ -38,7 +38,7 @@ from desktop.ui import economics_facts  # noqa: F401 - registers the economics g
 from desktop.ui.calculators import CalculatorsWidget
 from desktop.ui.document import Document
 from desktop.ui.economics_charts import FIGURES, ChartData, FigureData, figure_data, thinned_for_drawing
-from desktop.ui.economics_state import COMPUTING_TEXT, EconomicsFacts, EconomicsState, economics_state
+from desktop.ui.economics_state import COMPUTING_TEXT, EconomicsFacts, EconomicsState, economics_state, follow
 from desktop.ui.pages.base import Page
 from desktop.ui.pages.economics_views import ChartView, RecommendationPanel, error_style
 from desktop.ui.tasks import TaskRunner
@@ -248,15 +248,7 @@ class EconomicsPage(Page):
     def _follow(self, state: EconomicsState) -> None:
         if state is self.state:
             return
-        if self.state is not None:
-            for signal, slot in ((self.state.updated, self.show_facts), (self.state.failed, self.show_failure)):
-                try:
-                    signal.disconnect(slot)
-                except (RuntimeError, TypeError):
-                    pass
-        self.state = state
-        state.updated.connect(self.show_facts)
-        state.failed.connect(self.show_failure)
+        self.state = follow(self.state, state, self.show_facts, self.show_failure)
 
     def show_facts(self, facts: EconomicsFacts) -> None:
         """Show the shared economics (the document's as it is now)."""
