@@ -164,7 +164,7 @@ class _AdbcReader:
         try:
             import adbc_driver_sqlite
             from adbc_driver_manager import _lib
-        except ImportError:
+        except Exception:  # noqa: BLE001 - missing, or a package that cannot read its own files: the row path
             return
         self._lib = _lib
         try:

@@ -18,6 +18,8 @@ the copy is done (an open file can be unlinked on POSIX).
 
 from __future__ import annotations
 
+import functools
+
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -57,7 +59,7 @@ def insert_trace_frame(conn: sqlite3.Connection, import_id: int, frame: pl.DataF
     progress = progress or NO_PROGRESS
     frame = frame.select(list(_DTYPES))
     _detach_finished(conn)
-    if frame.height < SMALL_ROWS or _attached_count(conn) >= _attach_limit(conn):
+    if frame.height < SMALL_ROWS or not _driver_loads() or _attached_count(conn) >= _attach_limit(conn):
         return _insert_bound(conn, import_id, frame, active, progress)
     with tempfile.TemporaryDirectory(prefix="ipw-import-") as folder:
         scratch = Path(folder) / "rows.sqlite"
@@ -95,6 +97,17 @@ def _insert_bound(conn: sqlite3.Connection, import_id: int, frame: pl.DataFrame,
         conn.executemany(sql, zip([import_id] * chunk.height, *columns, [int(active)] * chunk.height))
         progress.advance(chunk.height)
     return conn.total_changes - before
+
+
+@functools.cache
+def _driver_loads() -> bool:
+    """Whether the ADBC SQLite driver loads here (a bundle or an install without it imports row by row)."""
+    try:
+        import adbc_driver_manager  # noqa: F401
+        import adbc_driver_sqlite  # noqa: F401
+    except Exception:  # noqa: BLE001 - missing, or a package that cannot read its own files
+        return False
+    return True
 
 
 def _stage(scratch: Path, frame: pl.DataFrame, progress: Progress) -> None:

@@ -3,6 +3,7 @@
 import json
 import random
 import sqlite3
+import sys
 
 import pytest
 
@@ -167,3 +168,11 @@ def test_a_file_without_a_record_is_hashed_once_per_version(tmp_path, monkeypatc
         assert computed == [1, 1]
     finally:
         reader.close()
+
+
+def test_without_the_arrow_driver_the_rows_are_read_row_by_row_alike(tmp_path, monkeypatch):
+    store = _workbook_with(tmp_path, [_random_row(random.Random(5)) for _ in range(40)])
+    with_driver = (read_trace_frame(store), trace_hash.compute_traces_hash(store))
+    monkeypatch.setitem(sys.modules, "adbc_driver_sqlite", None)  # as in an install or bundle without it
+    without = (read_trace_frame(store), trace_hash.compute_traces_hash(store))
+    assert without[0].equals(with_driver[0]) and without[1] == with_driver[1]

@@ -123,3 +123,18 @@ def test_more_sources_in_one_transaction_than_sqlite_can_attach_all_land(store):
             trace_ingest.insert_trace_frame(store.conn, import_id, frame, active=True)
     counts = dict(store.conn.execute("SELECT import_id, count(*) FROM traces GROUP BY import_id").fetchall())
     assert counts == {import_id: ROWS for import_id in ids}
+
+
+def test_without_the_driver_a_large_frame_lands_row_by_row_alike(store, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "adbc_driver_sqlite", None)  # an install or a bundle without it
+    trace_ingest._driver_loads.cache_clear()
+    try:
+        rows = _rows(ROWS)
+        with store.transaction():
+            import_id = _new_import(store)
+            assert trace_ingest.insert_trace_frame(store.conn, import_id, _frame(rows), active=True) == ROWS
+        assert _stored(store, import_id) == [_as_stored(row) for row in rows]
+    finally:
+        trace_ingest._driver_loads.cache_clear()
