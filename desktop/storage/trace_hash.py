@@ -110,16 +110,6 @@ def compute_traces_hash(store: WorkbookStore) -> tuple[str, int]:
     return digest.hexdigest(), count
 
 
-def rows_content_hash(rows: Any) -> tuple[str, int]:
-    """(sha256, count) of row dicts, row by row (the reference the column-wise hash equals)."""
-    digest = hashlib.sha256()
-    count = 0
-    for row in rows:
-        digest.update(_row_bytes({k: v for k, v in row.items() if k not in ("id", "importId")}))
-        count += 1
-    return digest.hexdigest(), count
-
-
 def _row_bytes(content: dict[str, Any]) -> bytes:
     return canonical_bytes(content) + b"\n"
 
