@@ -36,8 +36,12 @@ INFERENCE_PERF_0_6 = {2: ("mock-llm", 2, 61.00, 28.45, 42.90, 206.35, 698.49, 23
 SGLANG = [("mock-llm", 2, 64.00, 32.00, 44.89, 217.92, 273.19, 174.81, 285.79),
           ("mock-llm", 8, 64.00, 32.00, 47.26, 181.66, 205.22, 229.30, 1113.02)]
 # vLLM 0.33.0 bench serve --save-result with e2el percentiles (vllm-c2.json, vllm-c8.json)
-VLLM = {2: ("mock-llm", 2, 53.15, 30.40, 44.24, 167.80, 185.18, 239.37, 361.84),
-        8: ("mock-llm", 8, 53.15, 31.10, 45.33, 171.62, 184.46, 239.25, 1206.68)}
+# vLLM 0.10.2 (the last 0.10 patch) writes the same keys minus backend, failed, latencies, queue_times, rtfx,
+# max_concurrent_requests, max_output_tokens_per_s: its e2el percentiles are recorded, so nothing is computed
+VLLM = {"0.33.0": {2: ("mock-llm", 2, 53.15, 30.40, 44.24, 167.80, 185.18, 239.37, 361.84),
+                   8: ("mock-llm", 8, 53.15, 31.10, 45.33, 171.62, 184.46, 239.25, 1206.68)},
+        "0.10.2": {2: ("mock-llm", 2, 64.00, 29.85, 41.74, 165.11, 179.03, 242.43, 364.39),
+                   8: ("mock-llm", 8, 64.00, 29.40, 45.59, 173.56, 191.34, 232.17, 1167.42)}}
 # GenAI-Perf 0.0.16 (perf_analyzer from tritonclient 2.51.0), profile_export_genai_perf.json
 GENAI_PERF = {2: ("mock-llm", 2, 64.00, 41.70, 42.82, 184.54, 250.01, 286.55, 425.17),
               8: ("mock-llm", 8, 64.00, 41.80, 41.08, 209.59, 229.98, 243.94, 1296.24)}
@@ -148,11 +152,12 @@ def test_aiperf_csv_export_gives_the_json_values_to_its_two_decimals(version, su
         assert row[name] == pytest.approx(value, rel=0.005 if name == "outputTokensPerSecond" else 0, abs=0.006)
 
 
-@pytest.mark.parametrize("concurrency", sorted(VLLM))
-def test_vllm_bench_serve_current_layout(concurrency):
-    parsed, (row,) = rows(REAL / "vllm-0.33.0" / f"vllm-c{concurrency}.json")
+@pytest.mark.parametrize("version", sorted(VLLM))
+@pytest.mark.parametrize("concurrency", (2, 8))
+def test_vllm_bench_serve_layouts_0_10_and_current(version, concurrency):
+    parsed, (row,) = rows(REAL / f"vllm-{version}" / f"vllm-c{concurrency}.json")
     assert parsed.format == "vllm"
-    check(row, VLLM[concurrency])
+    check(row, VLLM[version][concurrency])
 
 
 def test_inference_perf_0_6_per_request_records_without_computed_metrics():
