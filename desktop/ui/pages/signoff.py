@@ -46,7 +46,6 @@ class SignoffPage(Page):
         self.setAccessibleName("Sign-off and export")
         self.decision: Decision | None = None
         self.computing = False  # the decision content is being computed in the background
-        self._decision_rows = 0
         self._draft_fingerprint: str | None = None
         self._lock_retries = 0
         self._decision_runner = TaskRunner(self, on_done=self._on_decision, on_failed=self._on_decision_failed)
@@ -278,8 +277,8 @@ class SignoffPage(Page):
         self._decision_runner.start(compute_decision, document.copy.database, snapshot(document.workbook),
                                     self.playbook)
 
-    def _on_decision(self, result: tuple[Decision, int]) -> None:
-        (self.decision, self._decision_rows), self.computing = result, False
+    def _on_decision(self, result: Decision) -> None:
+        self.decision, self.computing = result, False
         # what a draft fingerprint typed in the form is compared with (the form is closed while signed)
         signed = self.document is not None and self.document.workbook.signed
         self._draft_fingerprint = self.decision.fingerprint if not signed else None
@@ -411,7 +410,7 @@ class SignoffPage(Page):
                 utilization += f" against a dedicated break-even of {format_percent(numbers.dedicated_break_even_utilization)}"
             memory = numbers.memory_verdict or "no memory scenario saved"
             self.numbers_label.setText(f"{utilization}. Memory fit: {memory}. "
-                                       f"{self._decision_rows:,} trace row(s).")
+                                       f"{self.decision.trace_count:,} trace row(s).")
         else:
             self.numbers_label.setText("")
         _fill(self.metrics_table, rows, colours)

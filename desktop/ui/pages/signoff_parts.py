@@ -19,10 +19,10 @@ from desktop.exports.plan_text import total_usd, totals_lines
 from desktop.ui.plan_state import plan_state
 
 
-def compute_decision(database: Path, workbook: Workbook, playbook: Playbook, control: Any) -> tuple[Any, int]:
-    """(the decision content of `workbook`, the number of trace rows), over the worker's own connection to the
-    working copy `database` (runs on a worker thread). The decision keeps the trace frame (columns, shared
-    with its economics), not a dict per row."""
+def compute_decision(database: Path, workbook: Workbook, playbook: Playbook, control: Any) -> Any:
+    """The decision content of `workbook`, over the worker's own connection to the working copy `database` (runs
+    on a worker thread). The decision keeps the trace frame (columns, shared with its economics), not a dict
+    per row."""
     from desktop.exports.content import build_decision
     from desktop.storage.trace_store import open_worker_connection
 
@@ -33,7 +33,7 @@ def compute_decision(database: Path, workbook: Workbook, playbook: Playbook, con
     finally:
         store.close()
     check_cancelled(control)
-    return decision, decision.trace_count
+    return decision
 
 
 def look_read_only(widget: QLineEdit | QPlainTextEdit, read_only: bool) -> None:
