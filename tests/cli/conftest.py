@@ -45,3 +45,11 @@ def sample(tmp_path, ipw):
     path = tmp_path / "sample.ipwb"
     assert ipw("new", path, "--sample").code == 0
     return path
+
+
+@pytest.fixture
+def empty(tmp_path, ipw):
+    """A new workbook without traces."""
+    path = tmp_path / "w.ipwb"
+    assert ipw("new", path).code == 0
+    return path

@@ -3,7 +3,6 @@ and where they are kept (the import's provenance keeps the first 200 and the cou
 
 import csv
 
-import pytest
 
 from desktop.domain.trace import FIELD_NAMES
 from desktop.resources import playbook
@@ -23,13 +22,6 @@ def write_csv(path, rows):
         writer = csv.DictWriter(handle, fieldnames=list(FIELD_NAMES))
         writer.writeheader()
         writer.writerows(rows)
-    return path
-
-
-@pytest.fixture
-def empty(tmp_path, ipw):
-    path = tmp_path / "w.ipwb"
-    assert ipw("new", path).code == 0
     return path
 
 

@@ -1,10 +1,10 @@
 import csv
 import json
 
-import pytest
 
 from desktop.domain.trace import FIELD_NAMES
 from desktop.resources import playbook
+from tests.importers.request_logs import write_request_log
 
 GOOD_ROWS = [dict(r) for r in playbook().template_rows]
 
@@ -15,13 +15,6 @@ def write_csv(path, rows, header=FIELD_NAMES):
         writer.writeheader()
         for row in rows:
             writer.writerow(row)
-    return path
-
-
-@pytest.fixture
-def empty(tmp_path, ipw):
-    path = tmp_path / "w.ipwb"
-    assert ipw("new", path).code == 0
     return path
 
 
@@ -136,18 +129,6 @@ def test_plausibility_warnings_and_not_observed_cache_hits(empty, tmp_path, ipw)
     assert imported["details"]["warnings"][0]["column"] == "latencyP50Ms"
     again = ipw("import", empty, source, "--allow-duplicate", "--json")
     assert [(w["row"], w["column"]) for w in again.json["warnings"]] == [(1, "latencyP50Ms")]
-
-
-def write_request_log(path, requests, bad_latency_every=0):
-    """`requests` requests spread evenly over three (route, provider, model, workload, concurrency) groups;
-    every `bad_latency_every`-th has a negative latency (a rejected request)."""
-    lines = ["route,provider,model,workload,concurrency,latency_ms,ttft_ms,input_tokens,output_tokens,cost_usd,"
-             "accepted,error"]
-    for i in range(requests):
-        latency = -5 if bad_latency_every and i % bad_latency_every == 0 else 1000 + i
-        lines.append(f"Dedicated endpoint,Fireworks,model-{i % 3},support,8,{latency},100,1000,200,0.01,true,")
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
 
 
 LANE = ("--set", "batchEligible=false", "--set", "reviewMinutes=")

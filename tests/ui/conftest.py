@@ -45,3 +45,17 @@ def sample_window_on_overview(qtbot):
     win.show()
     win.show_page("overview")
     return win
+
+
+@pytest.fixture
+def dialog(qtbot, document):
+    """The import dialog on the sample document, shown; a task still running at the end is cancelled."""
+    from desktop.ui.import_dialog import ImportDialog
+
+    dialog = ImportDialog(document)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    yield dialog
+    if dialog.busy:
+        dialog.cancel_task()
+        qtbot.waitUntil(lambda: not dialog.busy, timeout=30_000)

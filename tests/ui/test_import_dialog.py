@@ -10,6 +10,7 @@ from desktop.domain.trace import FIELD_NAMES
 from desktop.services import imports
 from desktop.ui import import_dialog
 from desktop.ui.import_dialog import ImportDialog, remembered_set_values
+from tests.importers.request_logs import write_request_log
 
 GOOD = ["Managed frontier API", "OpenAI", "m1", "coding", "6200", "1200", "0.35", "false", "4", "1900", "14800",
         "28200", "48", "0.84", "0.215", "3.5"]
@@ -29,17 +30,6 @@ def bad_csv(tmp_path, name="bad.csv"):
     rows[1][FIELD_NAMES.index("inputTokens")] = "-5"  # file line 3
     rows[2][FIELD_NAMES.index("acceptedOutputRate")] = "1.4"  # file line 4
     return write_csv(tmp_path / name, rows)
-
-
-@pytest.fixture
-def dialog(qtbot, document):
-    dialog = ImportDialog(document)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    yield dialog
-    if dialog.busy:
-        dialog.cancel_task()
-        qtbot.waitUntil(lambda: not dialog.busy, timeout=30_000)
 
 
 @pytest.fixture
@@ -303,18 +293,6 @@ def test_a_blank_cache_hit_rate_previews_as_not_observed(qtbot, dialog, tmp_path
     column = 1 + FIELD_NAMES.index("cacheHitRate")  # after the File column
     assert dialog.preview_table.horizontalHeaderItem(column).text() == "Cache hit rate"
     assert [dialog.preview_table.item(r, column).text() for r in range(2)] == ["not observed", "0.35"]
-
-
-def write_request_log(path, requests, bad_latency_every=0):
-    """`requests` requests spread evenly over three (route, provider, model, workload, concurrency) groups;
-    every `bad_latency_every`-th has a negative latency (a rejected request)."""
-    lines = ["route,provider,model,workload,concurrency,latency_ms,ttft_ms,input_tokens,output_tokens,cost_usd,"
-             "accepted,error"]
-    for i in range(requests):
-        latency = -5 if bad_latency_every and i % bad_latency_every == 0 else 1000 + i
-        lines.append(f"Dedicated endpoint,Fireworks,model-{i % 3},support,8,{latency},100,1000,200,0.01,true,")
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
 
 
 def read_request_logs(qtbot, dialog, paths):

@@ -2,11 +2,10 @@
 tooltip, and imports rows with plausibility warnings only with the officer's reason, recorded like the CLI's
 --accept-warnings."""
 
-import pytest
 from PySide6.QtCore import Qt
 
 from desktop.domain.trace import FIELD_NAMES
-from desktop.ui.import_dialog import NEEDS_REASON_TIP, ImportDialog
+from desktop.ui.import_dialog import NEEDS_REASON_TIP
 
 GOOD = dict(zip(FIELD_NAMES, ["Managed frontier API", "OpenAI", "m1", "coding", "6200", "1200", "0.35", "false",
                               "4", "1900", "14800", "28200", "48", "0.84", "0.215", "3.5"], strict=True))
@@ -28,17 +27,6 @@ def renamed_header(path, renames):
 def p50_above_p95_rows(count, odd):
     """`count` good rows, the first `odd` of them with a p50 (30000 ms) above their p95 (28200 ms)."""
     return [dict(GOOD, latencyP50Ms="30000" if i < odd else GOOD["latencyP50Ms"]) for i in range(count)]
-
-
-@pytest.fixture
-def dialog(qtbot, document):
-    dialog = ImportDialog(document)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    yield dialog
-    if dialog.busy:
-        dialog.cancel_task()
-        qtbot.waitUntil(lambda: not dialog.busy, timeout=30_000)
 
 
 def read(qtbot, dialog, paths):
