@@ -44,10 +44,15 @@ def stage_import(store: WorkbookStore, *, source: str, format: str, sha256: str,
     import_id = store.add_import(source=source, format=format, sha256=sha256, size=size, rows_read=rows_read,
                                  rows_imported=rows.height, rows_rejected=rows_rejected, details=details,
                                  original=original, active=active)
+    from desktop.storage.trace_hash import ImportHash
     from desktop.storage.trace_ingest import insert_trace_frame  # polars and the driver load only to import
 
+    # The visible rows' hash record follows the import from the rows in memory (no read-back of a million rows).
+    record = ImportHash.before_import(store, rows.height) if active else None
     store.traces_changed()
     insert_trace_frame(store.conn, import_id, rows, active=True, progress=progress)
+    if record is not None:
+        record.record_import(store, import_id, rows)
     return import_id
 
 
