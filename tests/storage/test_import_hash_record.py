@@ -54,8 +54,9 @@ def _stage(store, frame, active=True):
 
 
 def trace_stage(store, frame, active):
-    return trace_store.stage_import(store, source="t.csv", format="csv", sha256="0" * 64, size=1, rows_read=frame.height,
-                                    rows_rejected=0, rows=frame, details={}, original=None, active=active)
+    return trace_store.stage_import(store, source="t.csv", format="csv", sha256="0" * 64, size=1,
+                                    rows_read=frame.height, rows_rejected=0, rows=frame, details={}, original=None,
+                                    active=active)
 
 
 def _record_equals_the_stored_rows(store):
