@@ -19,8 +19,10 @@ the copy is done (an open file can be unlinked on POSIX).
 from __future__ import annotations
 
 import functools
-
+import os
+import shutil
 import sqlite3
+import stat
 import tempfile
 from pathlib import Path
 
@@ -37,6 +39,7 @@ CHUNK_ROWS = 100_000  # rows per driver batch and per copy step: how often progr
 # also the way when the connection has no room left for one more attached file (SQLite allows ten).
 SMALL_ROWS = 5_000
 SCRATCH_PREFIX = "ipw_scratch_"
+SCRATCH_FOLDER_PREFIX = "ipw-import-"  # then the writing process's id: a folder whose process is gone is swept
 SCRATCH_TABLE = "rows"
 
 _DTYPES: dict[str, pl.DataType] = {
@@ -61,7 +64,8 @@ def insert_trace_frame(conn: sqlite3.Connection, import_id: int, frame: pl.DataF
     _detach_finished(conn)
     if frame.height < SMALL_ROWS or not _driver_loads() or _attached_count(conn) >= _attach_limit(conn):
         return _insert_bound(conn, import_id, frame, active, progress)
-    with tempfile.TemporaryDirectory(prefix="ipw-import-") as folder:
+    _sweep_abandoned_scratch()
+    with tempfile.TemporaryDirectory(prefix=f"{SCRATCH_FOLDER_PREFIX}{os.getpid()}-") as folder:
         scratch = Path(folder) / "rows.sqlite"
         _stage(scratch, frame, progress)
         alias = f"{SCRATCH_PREFIX}{import_id}"
@@ -153,6 +157,35 @@ def _copy(conn: sqlite3.Connection, alias: str, import_id: int, rows: int, activ
         written += conn.execute(sql, (import_id, int(active), start, end)).rowcount
         progress.advance((end - start) - (end - start) // 2)
     return written
+
+
+def _sweep_abandoned_scratch() -> None:
+    """Delete the scratch folders of imports whose process was killed before it could (their file can be
+    hundreds of megabytes). Only on POSIX, where asking whether a process id is alive is harmless; only real
+    folders of this user's (a link or another user's folder with a matching name is left alone)."""
+    if os.name != "posix":
+        return
+    root = Path(tempfile.gettempdir())
+    for entry in root.glob(f"{SCRATCH_FOLDER_PREFIX}*-*"):
+        pid = entry.name[len(SCRATCH_FOLDER_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid() or _process_alive(int(pid)):
+            continue
+        try:
+            info = entry.lstat()
+        except OSError:
+            continue
+        if stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid():
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # alive, another user's
+        return True
+    return True
 
 
 def _scratch_aliases(conn: sqlite3.Connection) -> list[str]:

@@ -138,3 +138,39 @@ def test_without_the_driver_a_large_frame_lands_row_by_row_alike(store, monkeypa
         assert _stored(store, import_id) == [_as_stored(row) for row in rows]
     finally:
         trace_ingest._driver_loads.cache_clear()
+
+
+def test_scratch_folders_of_killed_imports_are_swept_and_nothing_else(store, tmp_path, monkeypatch):
+    import os
+    import subprocess
+    import sys
+
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    # a process that wrote a scratch file and was killed before it could delete it (os._exit skips clean-up)
+    killed = subprocess.run([sys.executable, "-c", (
+        "import os, tempfile; folder = tempfile.mkdtemp(prefix=f'ipw-import-{os.getpid()}-', dir=%r); "
+        "open(os.path.join(folder, 'rows.sqlite'), 'wb').write(b'x' * 4096); os._exit(9)") % str(temp)])
+    assert killed.returncode == 9
+    (abandoned,) = temp.iterdir()
+    alive = temp / f"ipw-import-{os.getppid()}-kept"  # the test runner's parent: a process still running
+    mine = temp / f"ipw-import-{os.getpid()}-kept"
+    odd = temp / "ipw-import-someone-kept"
+    for folder in (alive, mine, odd):
+        folder.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "keep.txt").write_text("not ours to delete")
+    dead_pid = abandoned.name.split("-")[2]
+    link = temp / f"ipw-import-{dead_pid}-link"
+    link.symlink_to(elsewhere, target_is_directory=True)
+
+    with store.transaction():
+        import_id = _new_import(store)
+        trace_ingest.insert_trace_frame(store.conn, import_id, _frame(_rows(ROWS)), active=True)
+
+    assert not abandoned.exists()
+    assert alive.is_dir() and mine.is_dir() and odd.is_dir()
+    assert link.is_symlink() and (elsewhere / "keep.txt").read_text() == "not ours to delete"
+    assert sorted(p.name for p in temp.iterdir()) == sorted([alive.name, mine.name, odd.name, link.name])
