@@ -11,3 +11,12 @@ class WorkbookFileError(DomainError):
 
 class WorkbookLockedError(DomainError):
     """Another process is editing the workbook."""
+
+
+class DamagedTracesError(WorkbookFileError):
+    """A trace cell holds what no importer or edit writes (text that is not UTF-8, a blob, an infinity): the
+    file was damaged or made by hand. Refused in one line rather than read as something else."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"the workbook's trace rows hold {detail}, which no import or edit writes: the file is "
+                         "damaged or was made by hand; nothing was changed (restore it from a backup)")

@@ -32,6 +32,9 @@ def explain(exc: BaseException) -> str | None:
             return "the workbook is read-only (file, folder or file system); nothing was changed"
         if "malformed" in text or "not a database" in text or "disk image" in text:
             return "the workbook file is damaged; nothing was changed (restore it from a backup)"
+        if "could not decode to utf-8" in text:
+            return ("the workbook holds text that is not UTF-8, which no import or edit writes: the file is damaged "
+                    "or was made by hand; nothing was changed (restore it from a backup)")
         if "too big" in text:
             return (f"the workbook holds a value larger than {MAX_VALUE_BYTES // (1024 * 1024)} MiB, which this "
                     "app refuses to read; nothing was changed")

@@ -8,7 +8,13 @@ Boolean, the four names as String, the row's extras as their JSON text.
 value of another type than its column's (a file written by another tool); callers then take the row-dict path.
 
 Both read through the ADBC SQLite driver, which hands back Arrow columns without a Python object per cell
-(1M rows: 0.9 s against 3.6 s for sqlite3 rows turned into a frame). Its own SQLite library opens the file
+(1M rows: 0.9 s against 3.6 s for sqlite3 rows turned into a frame). Each first reads the columns as stored,
+with no per-cell SQL: the schema check (desktop.storage.received) fixes the declared column types, so a number
+column reads back as real (SQLite turns an integer there into a real as it reads) unless a cell holds text or
+a blob, and the boolean column as integer unless a cell holds a real, text or a blob; in all those cases the
+driver refuses the query (its column was typed by the first row) and the read is repeated with the per-cell
+typeof() checks, which cost about as much again. A name column can hold a blob (SQL can store one there), which
+the driver would hand back as text without a word, so the exact read still checks those five columns per cell. Its own SQLite library opens the file
 separately, so it is used only when the store's own connection is outside a transaction (the frame must see what
 that connection sees) and the store is a file; otherwise, and if the driver is missing or refuses the file, rows
 are read through the store's connection in batches. Closing a second SQLite library's handle drops the POSIX
@@ -25,6 +31,7 @@ from typing import Any
 import polars as pl
 
 from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME, Kind
+from desktop.storage.errors import DamagedTracesError
 from desktop.storage.workbook_file import VISIBLE_SCAN, WorkbookStore
 
 _BATCH = 65_536
@@ -84,23 +91,43 @@ def _query(select: list[str], after_id: int | None = None, limit: int | None = N
             f"WHERE {VISIBLE_SCAN}{after} ORDER BY traces.id{limited})")
 
 
+_TEXT_FIELDS = [name for name in FIELD_NAMES if FIELDS_BY_NAME[name].kind in (Kind.ROUTE, Kind.TEXT)]
+_NUMBER_FIELDS = [name for name in FIELD_NAMES if FIELDS_BY_NAME[name].kind in (Kind.NUMBER, Kind.RATE)]
+_STORED = ["traces.id", "traces.import_id", *(f'"{n}"' for n in FIELD_NAMES), "traces.extras"]
 _ECONOMICS_SELECT = ["traces.id", "traces.import_id", *map(_economics_select, FIELD_NAMES), "traces.extras"]
-_EXACT_SELECT = ["traces.id", "traces.import_id", *(f'"{n}"' for n in FIELD_NAMES), "traces.extras",
-                 "(" + " OR ".join(map(_odd_cell, FIELD_NAMES)) + " OR typeof(extras) NOT IN ('null', 'text'))"]
+_EXACT_SELECT = [*_STORED, "(" + " OR ".join(map(_odd_cell, FIELD_NAMES)) + " OR "
+                 "typeof(extras) NOT IN ('null', 'text'))"]
+# What the driver reads as stored; it refuses any other cell type in the number and boolean columns.
+_EXACT_FAST_SELECT = [*_STORED, "(" + " OR ".join(map(_odd_cell, _TEXT_FIELDS)) + " OR "
+                      "typeof(extras) NOT IN ('null', 'text'))"]
 _ECONOMICS_QUERY = _query(_ECONOMICS_SELECT)
+# How the driver hands back each column read as stored (the typed first row fixes them); ids and the odd flag
+# are integers.
+_STORAGE_DTYPES: dict[str, pl.DataType] = {
+    **{name: pl.Float64() for name in _NUMBER_FIELDS}, **{name: pl.String() for name in _TEXT_FIELDS},
+    **{name: pl.Int64() for name in FIELD_NAMES if FIELDS_BY_NAME[name].kind is Kind.BOOLEAN},
+    "extras": pl.String()}
+_ECONOMICS_FAST_QUERY = _query(_STORED)
 _EXACT_QUERY = _query(_EXACT_SELECT)
 _EXACT_SCHEMA = {**SCHEMA, "odd": pl.Boolean()}
 
 
 def read_trace_frame(store: WorkbookStore) -> pl.DataFrame:
     """Visible rows in id order; columns `SCHEMA` (numbers that are not finite numbers read as null)."""
+    fast = _read_fast(store, _ECONOMICS_FAST_QUERY, SCHEMA)
+    if fast is not None:
+        return fast.with_columns(pl.when(pl.col(name).is_finite()).then(pl.col(name)).alias(name)
+                                 for name in _NUMBER_FIELDS)
     return _read(store, _ECONOMICS_QUERY)
 
 
 def read_exact_frame(store: WorkbookStore) -> pl.DataFrame | None:
     """Visible rows in id order with their stored values, or None when some cell's type is not its column's
-    (text in a number column, a real stored as an integer, an infinity...): the row-dict path handles those."""
-    frame = _read(store, _EXACT_QUERY, odd_column=True)
+    (text or a blob in a number column, a real in the boolean column, a blob in a name column...): the
+    row-dict path handles those. An infinity stays: the hash writes such a row the row-dict way."""
+    frame = _read_fast(store, _query(_EXACT_FAST_SELECT), _EXACT_SCHEMA)
+    if frame is None:
+        frame = _read(store, _EXACT_QUERY, odd_column=True)
     if frame["odd"].any():
         return None
     return frame.drop("odd")
@@ -114,8 +141,11 @@ def iter_exact_parts(store: WorkbookStore, rows: int = 262_144) -> Iterator[tupl
     after = 0
     try:
         while True:
-            query = _query(_EXACT_SELECT, after, rows)
-            frame = reader.read(query, _EXACT_SCHEMA) if reader else None
+            frame = reader.read(_query(_EXACT_FAST_SELECT, after, rows), _EXACT_SCHEMA, as_stored=True) \
+                if reader else None
+            if frame is None:
+                query = _query(_EXACT_SELECT, after, rows)
+                frame = reader.read(query, _EXACT_SCHEMA) if reader else None
             if frame is None:
                 frame = _read_rows(store, query, _EXACT_SCHEMA)
             if frame.is_empty():
@@ -139,6 +169,17 @@ def frame_rows(frame: pl.DataFrame) -> Iterator[dict[str, Any]]:
 
 def _adbc_allowed(store: WorkbookStore) -> bool:
     return store.path is not None and not store.conn.in_transaction and store.path.exists()
+
+
+def _read_fast(store: WorkbookStore, query: str, schema: dict[str, pl.DataType]) -> pl.DataFrame | None:
+    """The driver's read of the stored columns, or None when it refuses one (or cannot be used here)."""
+    if not _adbc_allowed(store):
+        return None
+    reader = _AdbcReader(store)
+    try:
+        return reader.read(query, schema, as_stored=True)
+    finally:
+        reader.close()
 
 
 def _read(store: WorkbookStore, query: str, *, odd_column: bool = False) -> pl.DataFrame:
@@ -174,7 +215,9 @@ class _AdbcReader:
         except Exception:  # noqa: BLE001 - a driver that cannot open the file: the row path reads it
             self.close()
 
-    def read(self, query: str, schema: dict[str, pl.DataType]) -> pl.DataFrame | None:
+    def read(self, query: str, schema: dict[str, pl.DataType], *, as_stored: bool = False) -> pl.DataFrame | None:
+        """`as_stored`: the query selects the columns as stored, so a column the driver did not read in its
+        column's storage type (it widens a column whose first batch mixes types) means None."""
         if self.connection is None:
             return None
         statement = None
@@ -189,13 +232,30 @@ class _AdbcReader:
             if statement is not None:
                 statement.close()
         frame.columns = list(schema)
-        return frame.cast(schema, strict=False).rechunk()
+        _refuse_text_that_is_not_utf8(frame)
+        if as_stored and any(frame.schema[name] != _STORAGE_DTYPES.get(name, pl.Int64()) for name in schema):
+            return None
+        try:
+            return frame.cast(schema, strict=False).rechunk()
+        except pl.exceptions.PolarsError:  # a blob the driver widened a column to (first batch): the row path
+            return None
 
     def close(self) -> None:
         for handle in (self.connection, self.database):
             if handle is not None:
                 handle.close()
         self.connection = self.database = None
+
+
+def _refuse_text_that_is_not_utf8(frame: pl.DataFrame) -> None:
+    """The driver hands text cells over unchecked, and polars takes them as they come; text that is not UTF-8
+    would then crash the process where polars gives it to Python. A round trip through bytes checks it."""
+    for name, dtype in frame.schema.items():
+        if dtype == pl.String():
+            try:
+                frame[name].cast(pl.Binary).cast(pl.String)
+            except pl.exceptions.ComputeError:
+                raise DamagedTracesError(f"text that is not UTF-8 (column '{name}')") from None
 
 
 def _read_rows(store: WorkbookStore, query: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:

@@ -19,11 +19,13 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 from json.encoder import encode_basestring
 from typing import Any
 
 from desktop.domain.canonical import canonical_bytes, canonicalise
 from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME, Kind
+from desktop.storage.errors import DamagedTracesError
 from desktop.storage.workbook_file import TRACES_HASH_KEY, WorkbookStore
 
 RECORD_KEY = TRACES_HASH_KEY
@@ -193,7 +195,13 @@ def _digest_visible_rows(store: WorkbookStore) -> tuple[Any, int]:
 
 
 def _row_bytes(content: dict[str, Any]) -> bytes:
-    return canonical_bytes(content) + b"\n"
+    try:
+        return canonical_bytes(content) + b"\n"
+    except (TypeError, ValueError):  # a blob or an infinity: no canonical form, and no tool writes one
+        odd = next((f"{'a blob' if isinstance(v, bytes) else 'an infinity'} (column '{k}')"
+                    for k, v in content.items()
+                    if isinstance(v, bytes) or isinstance(v, float) and not math.isfinite(v)), "a value of no type")
+        raise DamagedTracesError(odd) from None
 
 
 # ---------------------------------------------------------------------------------------------- column-wise

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from desktop.storage.workbook_file import VISIBLE, WorkbookStore
+from desktop.storage.workbook_file import VISIBLE, WorkbookStore, lenient_text
 
 _HEADROOM = '"outputTokensPerSecond" * "concurrency" * "acceptedOutputRate"'
 
@@ -35,6 +35,11 @@ def route_utilization(store: WorkbookStore) -> list[RouteUtilization]:
     """Per route, from the visible trace rows (two aggregate queries): the highest accepted output tokens
     per second (outputTokensPerSecond x concurrency x acceptedOutputRate) with where it was measured, and
     the concurrency the rows cover."""
+    with lenient_text(store.conn):
+        return _route_utilization(store)
+
+
+def _route_utilization(store: WorkbookStore) -> list[RouteUtilization]:
     totals = store.conn.execute(
         f'SELECT route, count(*), count({_HEADROOM}), min(concurrency), max(concurrency), '
         f"avg(json_extract(extras, '$.concurrencyMeasured')), "

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 from desktop.domain.errors import FieldError
 from desktop.domain.progress import Progress
 from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME, KNOWN_EXTRA_FIELDS, Kind, check_value
-from desktop.storage.workbook_file import VISIBLE, WorkbookStore, _configure_for_writing, _connect, now_utc
+from desktop.storage.workbook_file import (VISIBLE, WorkbookStore, _configure_for_writing, _connect, lenient_text,
+                                          now_utc)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -165,15 +166,17 @@ def fetch_rows(store: WorkbookStore, ids: Sequence[int]) -> dict[int, tuple[Any,
         return {}
     columns = ", ".join(f'"{c}"' for c in ("id", "import_id", *FIELD_NAMES, "extras", "defaulted", "edited"))
     marks = ",".join("?" * len(ids))
-    return {r[0]: r for r in store.conn.execute(f"SELECT {columns} FROM traces WHERE id IN ({marks})",
-                                                [int(i) for i in ids])}
+    with lenient_text(store.conn) as conn:
+        return {r[0]: r for r in conn.execute(f"SELECT {columns} FROM traces WHERE id IN ({marks})",
+                                              [int(i) for i in ids])}
 
 
 def distinct_values(store: WorkbookStore, field: str) -> list[str]:
     if field not in FILTER_FIELDS:
         raise ValueError(field)
-    return [r[0] for r in store.conn.execute(
-        f'SELECT DISTINCT "{field}" FROM traces WHERE {VISIBLE} ORDER BY "{field}"')]
+    with lenient_text(store.conn) as conn:
+        return [r[0] for r in conn.execute(
+            f'SELECT DISTINCT "{field}" FROM traces WHERE {VISIBLE} ORDER BY "{field}"')]
 
 
 def extra_field_names(store: WorkbookStore, limit: int = 2000) -> list[str]:

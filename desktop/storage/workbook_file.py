@@ -240,6 +240,23 @@ def newer_note(store: WorkbookStore) -> str | None:
     return newer_version_note(store.path, version) if store.path is not None and version > SCHEMA_VERSION else None
 
 
+def _decode_leniently(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")
+
+
+@contextmanager
+def lenient_text(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """Text that is not UTF-8 (no import or edit writes it: a damaged or hand-made file) reads with U+FFFD in
+    place of the bad bytes, so the views that show rows show it instead of failing. Only for what is shown:
+    the hash and the economics refuse such a file (desktop.storage.errors.DamagedTracesError)."""
+    previous = conn.text_factory
+    conn.text_factory = _decode_leniently
+    try:
+        yield conn
+    finally:
+        conn.text_factory = previous
+
+
 def check_is_workbook(path: Path) -> int:
     """Raise WorkbookFileError unless `path` is a workbook this app may open; returns its file format version.
 

@@ -316,3 +316,24 @@ def test_revoke_reason_of_control_characters_only_is_refused(sample, ipw):
     result = ipw("revoke", sample, "--by", "Dana", "--reason", "\x01\x02\x1b\x7f")
     assert result.code == 1 and "control characters alone do not count" in result.err
     assert ipw("info", sample).out.count("signed off:     yes") == 1
+
+
+# -- trace cells no import or edit writes (hand-made or damaged files) ------------------------------------------
+
+@pytest.mark.parametrize("cell, said", [
+    ("route = CAST(x'ff41' AS TEXT)", "text that is not UTF-8 (column 'route')"),
+    ("model = x'00ff'", "(column 'model')"),
+    ("ttftMs = 9e999", "an infinity (column 'ttftMs')"),
+], ids=["text that is not UTF-8", "a blob", "an infinity"])
+@pytest.mark.parametrize("command", ["info", "verify", "metrics --summary", "recommend", "plan"])
+def test_a_trace_cell_of_no_type_a_tool_writes_is_one_line_not_a_crash(sample, ipw, cell, said, command):
+    _sql(sample, f"UPDATE traces SET {cell} WHERE id = 3", "DELETE FROM meta WHERE key = 'tracesContentHash'")
+    before = sample.read_bytes()
+    result = ipw(*command.split(), sample)
+    if "9e999" in cell and command in ("metrics --summary", "recommend", "plan"):
+        assert result.code == 0, result.err  # the economics read an infinity as not observed, as any non-number
+    else:
+        assert result.code == 1, result.err
+        assert result.err.count("\n") == 1 and said in result.err and "nothing was changed" in result.err
+        assert "Traceback" not in result.err and "internal error" not in result.err
+    assert sample.read_bytes() == before

@@ -12,6 +12,7 @@ from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME, Kind
 from desktop.exports.content import traces_content_hash
 from desktop.resources import playbook
 from desktop.storage import trace_hash, trace_store
+from desktop.storage.errors import DamagedTracesError
 from desktop.storage.trace_frame import frame_rows, read_exact_frame, read_trace_frame
 from desktop.storage.workbook_file import create_workbook_file, open_store
 
@@ -176,3 +177,43 @@ def test_without_the_arrow_driver_the_rows_are_read_row_by_row_alike(tmp_path, m
     monkeypatch.setitem(sys.modules, "adbc_driver_sqlite", None)  # as in an install or bundle without it
     without = (read_trace_frame(store), trace_hash.compute_traces_hash(store))
     assert without[0].equals(with_driver[0]) and without[1] == with_driver[1]
+
+
+ODD_CELLS = {  # column -> a value of another type than the column's, as SQL (or another tool) can store it
+    "costUsd": "twelve dollars", "ttftMs": b"\x00\xff", "batchEligible": 0.5, "cacheHitRate": float("inf"),
+    "route": b"Managed frontier API", "model": b"\xff\xfe",
+}
+
+
+@pytest.mark.parametrize("position", [3, 7_000], ids=["first batch", "past the first batch"])
+@pytest.mark.parametrize("column", sorted(ODD_CELLS))
+def test_a_cell_of_another_type_hashes_and_reads_as_the_checked_path_does(tmp_path, monkeypatch, column, position):
+    rows = [_random_row(random.Random(i % 50)) for i in range(position + 10)]
+    rows[position][column] = ODD_CELLS[column]
+    store = _workbook_with(tmp_path, rows)
+
+    def outcome():
+        try:
+            return trace_hash.compute_traces_hash(store)
+        except DamagedTracesError:  # refused in one line (tests/cli/test_received_workbooks.py)
+            return "refused"
+
+    try:
+        reference = (traces_content_hash(store.iter_traces()), len(rows) + 8)
+    except (TypeError, ValueError):  # a blob or an infinity has no canonical form
+        reference = "refused"
+    def economics():
+        try:
+            return read_trace_frame(store)
+        except DamagedTracesError:
+            return None
+
+    assert outcome() == reference
+    fast = economics()
+    from desktop.storage import trace_frame
+
+    monkeypatch.setattr(trace_frame, "_read_fast", lambda *args: None)  # the per-cell checked read only
+    checked = economics()
+    assert (fast is None and checked is None) or fast.equals(checked)
+    assert (fast is None) == (ODD_CELLS[column] == b"\xff\xfe")  # only text that is not UTF-8 is refused
+    assert outcome() == reference
