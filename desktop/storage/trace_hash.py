@@ -16,6 +16,7 @@ a description, not proof: a file edited outside the app can carry a record that 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -224,6 +225,20 @@ def _hash_slice(digest: Any, part: Any) -> None:
     building each line and joining the lines. A slice holding rows whose values polars writes differently than
     Python (a number below 1e-4 or from 1e16 up, a text that JSON escapes or that is not ASCII, extra fields)
     takes `_slice_bytes` instead."""
+    result = part.select(_pair_expressions())
+    if result["__odd"].any():
+        digest.update(_slice_bytes(part))
+        return
+    buffer = io.BytesIO()
+    result.drop("__odd").write_csv(buffer, include_header=False, separator=",", quote_style="never",
+                                   line_terminator="\n")
+    digest.update(buffer.getbuffer())
+
+
+@functools.cache
+def _pair_expressions() -> list[Any]:
+    """Each field's `"name":value` text (the first with "{", the last with "}") and whether the row is unusual;
+    built once (building them takes longer than hashing a small slice)."""
     import polars as pl
 
     last = len(_SORTED_FIELDS) - 1
@@ -234,14 +249,7 @@ def _hash_slice(digest: Any, part: Any) -> None:
         pieces = [pl.lit(("{" if i == 0 else "") + encode_basestring(name) + ":"), text]
         pairs.append(pl.concat_str(pieces + ([pl.lit("}")] if i == last else [])).alias(name))
         odd.append(unusual)
-    result = part.select(*pairs, pl.any_horizontal(odd).alias("__odd"))
-    if result["__odd"].any():
-        digest.update(_slice_bytes(part))
-        return
-    buffer = io.BytesIO()
-    result.drop("__odd").write_csv(buffer, include_header=False, separator=",", quote_style="never",
-                                   line_terminator="\n")
-    digest.update(buffer.getbuffer())
+    return [*pairs, pl.any_horizontal(odd).alias("__odd")]
 
 
 def _slice_bytes(part: Any) -> bytes:
