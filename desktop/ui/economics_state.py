@@ -126,6 +126,10 @@ class EconomicsState(QObject):
         """True until the result (or failure) for the document as it is now has landed."""
         return self._busy
 
+    def failure(self) -> str | None:
+        """Why the economics of the current state could not be computed (None while they can or are unknown)."""
+        return self.error if self.error is not None and self._error_key == self.content_key() else None
+
     def request(self) -> None:
         """Make sure the result for the current state is, or will be, computed (soon, debounced)."""
         key = self.content_key()

@@ -129,6 +129,10 @@ class PlanState(QObject):
         economics = self._economics[1] if self._economics is not None and self._economics[0] == key else None
         if economics is None:  # the one shared computation (economics_state) for this state
             economics = cached_economics(document)
+        if economics is None and (failure := economics_state(document).failure()) is not None:
+            self._waiting = False  # the economics of this state failed before the plan asked: say why at once
+            self._fail(self._task_generation, failure)
+            return
         if economics is None:  # not landed yet: the plan starts when it does
             self._waiting = True
             economics_state(document).request()

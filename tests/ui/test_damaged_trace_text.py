@@ -26,9 +26,19 @@ def test_text_that_is_not_utf8_is_shown_and_refused_in_words(qtbot, sample_path)
     win.show_page("economics")
     qtbot.waitUntil(lambda: "not UTF-8" in economics.summary.text(), timeout=30_000)
     assert "cannot be computed" in economics.summary.text() and "column &#x27;route&#x27;" in economics.summary.text()
+    win.show_page("overview")
+    qtbot.waitUntil(lambda: "plan cannot be computed" in _plan_text(win), timeout=30_000)
+    assert "not UTF-8" in _plan_text(win)
     win.show_page("traces")
     traces = win.pages["traces"]
     qtbot.waitUntil(lambda: not traces.model.loading, timeout=30_000)
     texts = {traces.model.text(row, traces.model.column_of("route")) for row in range(traces.model.rowCount())}
     assert "\ufffdA" in texts and "Managed frontier API" in texts
     win.grab()  # paints every visible row (this is where it crashed)
+
+
+def _plan_text(win):
+    from desktop.ui.plan_card import PlanOverviewPanel
+
+    (panel,) = win.pages["overview"].findChildren(PlanOverviewPanel)
+    return panel.text()
