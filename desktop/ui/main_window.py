@@ -17,6 +17,7 @@ from desktop.services.tamper import TAMPERED_TEXT
 from desktop.ui import settings, theme, welcome
 from desktop.ui.document import Document, ReadOnlyTargetError
 from desktop.ui.navigation import Navigation
+from desktop.ui.trace_hash_keeper import trace_hash_keeper
 from desktop.ui.trace_summary import trace_summary_state
 from desktop.ui.widgets.banner import Banner
 from desktop.ui.pages.base import Page
@@ -209,6 +210,7 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._update_status()
         self.navigation.update_status(document, self.playbook)
+        trace_hash_keeper(document)  # Save then finds the rows' hash kept, not computed on the GUI thread
         trace_summary_state(document).updated.connect(
             lambda _summary, d=document: d is self.document and self.navigation.update_status(d, self.playbook,
                                                                                                "traces"))
