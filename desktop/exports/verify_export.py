@@ -263,7 +263,7 @@ def verify_xlsx(path: Path, workbook_path: Path | None = None, trusted_keys: Any
             differences += cell_differences[:MAX_CELL_DIFFERENCES]
             if len(cell_differences) > MAX_CELL_DIFFERENCES:
                 differences.append(f"... and {len(cell_differences) - MAX_CELL_DIFFERENCES} more cell(s)")
-            _input_cell_checks(book, content, checks, differences)
+            _input_cell_checks(book, content, checks, differences, path)
     finally:
         book.close()
     if workbook_path is not None:
@@ -272,11 +272,12 @@ def verify_xlsx(path: Path, workbook_path: Path | None = None, trusted_keys: Any
     return _finish(path, "xlsx", checks, differences, fingerprint, recomputed, content, manifest)
 
 
-def _input_cell_checks(book: Any, content: Mapping[str, Any], checks: list[Check], differences: list[str]) -> None:
+def _input_cell_checks(book: Any, content: Mapping[str, Any], checks: list[Check], differences: list[str],
+                       path: Path) -> None:
     """The hook into desktop.exports.verify_xlsx_inputs: the cells the formulas read (traces, rates, volumes)."""
     from desktop.exports.verify_xlsx_inputs import assumption_input_check, trace_input_check
 
-    for check, found in (trace_input_check(book, content), assumption_input_check(book, content)):
+    for check, found in (trace_input_check(book, content, path), assumption_input_check(book, content)):
         checks.append(check)
         differences += found[:MAX_CELL_DIFFERENCES]
 

@@ -84,3 +84,35 @@ def test_trace_text_the_export_had_to_change_is_said_not_compared_not_passed(tmp
     report = verify_export(out)
     check = next(c for c in report.checks if c.name == "trace input cells")
     assert check.ok is None and "cannot be hashed back" in check.detail
+
+
+@pytest.mark.parametrize("rows_per_sheet", [1_000_000, 4])
+def test_untouched_exports_match_on_calamines_read_without_openpyxl_rows(signed_rich, tmp_path, monkeypatch,
+                                                                          rows_per_sheet):
+    """The quick read (calamine: numbers as floats, blanks as "") hashes the hostile and edge rows exactly as the
+    workbook does, so an intact export never needs openpyxl's row-by-row read (a minute at a million rows)."""
+    from desktop.exports import verify_xlsx_inputs
+
+    out = tmp_path / "rich.xlsx"
+    export_xlsx(out, export_data(signed_rich), rows_per_sheet=rows_per_sheet)
+    monkeypatch.setattr(verify_xlsx_inputs, "read_trace_rows",
+                        lambda book: pytest.fail("an intact export was read again with openpyxl"))
+    report = verify_export(out)
+    assert report.exit_code == 0, report.lines()
+    assert _checks(report)["trace input cells"] is True
+
+
+def test_without_calamine_the_openpyxl_read_gives_the_same_verdicts(signed_rich, tmp_path, monkeypatch):
+    from desktop.exports import verify_xlsx_inputs
+
+    monkeypatch.setattr(verify_xlsx_inputs, "read_trace_rows_quickly", lambda path: None)
+    intact, changed = tmp_path / "intact.xlsx", tmp_path / "changed.xlsx"
+    export_xlsx(intact, export_data(signed_rich))
+    export_xlsx(changed, export_data(signed_rich))
+    book = openpyxl.load_workbook(changed)
+    header = [c.value for c in book["Traces"][4]]
+    book["Traces"].cell(5, header.index("Cost (USD per request)") + 1).value = 0.0215
+    book.save(changed)
+    assert verify_export(intact).exit_code == 0
+    report = verify_export(changed)
+    assert report.exit_code == 3 and _checks(report)["trace input cells"] is False
