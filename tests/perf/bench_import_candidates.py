@@ -11,6 +11,9 @@ connection, as `ipw import` does; the timing includes the commit (synchronous=FU
   + `INSERT INTO traces SELECT ...` chunk by chunk in the workbook's transaction (a second connection to the
   workbook itself could not write while that transaction holds the lock, and two copies of SQLite must not
   share one file);
+- (d) the import's rows as one zstd Parquet blob in the workbook (the issue's third candidate), timed as a
+  yardstick for the storage redesign it would take (the Traces page, cell edits, the schema check and the
+  signed trace hash all read a row table today); its time includes reading the blob back once;
 - tried and dropped: each column of a batch passed as one JSON array and rows assembled by SQLite with
   `json_each` + `json_extract` (json_extract parses the whole array again for every cell: quadratic; it did
   not finish 3 runs at 200,000 rows in 5 minutes); SQLite's own CSV reader is not reachable from Python's
@@ -63,10 +66,23 @@ def adbc_ingest(store, import_id: int, parsed) -> None:
     insert_trace_frame(store.conn, import_id, parsed.valid, active=True)
 
 
+def parquet_blob(store, import_id: int, parsed) -> int:
+    """The issue's third candidate, as a yardstick only (not a storage the app reads): the import's rows as one
+    zstd-compressed Parquet file in the workbook's blob table (content-addressed by its SHA-256, which would be
+    the import's own hash). Returns the rows the stored blob reads back as."""
+    import io
+
+    buffer = io.BytesIO()
+    parsed.valid.write_parquet(buffer, compression="zstd", compression_level=1)
+    sha = store.put_blob(buffer.getvalue())
+    return pl.read_parquet(io.BytesIO(store.get_blob(sha))).height
+
+
 CANDIDATES: dict[str, Callable] = {
     "(a) row tuples -> executemany": tuples_rows,
     "(b) column batches -> executemany": column_batches,
     "(c) ADBC ingest + INSERT SELECT": adbc_ingest,
+    "(d) Parquet blob (yardstick)": parquet_blob,
 }
 
 
@@ -82,9 +98,10 @@ def store_once(base: Path, folder: Path, parsed, candidate: Callable) -> float:
             import_id = store.add_import(source="bench", format="csv", sha256="0" * 64, size=0,
                                          rows_read=parsed.rows_valid, rows_imported=parsed.rows_valid,
                                          rows_rejected=0)
-            candidate(store, import_id, parsed)
+            read_back = candidate(store, import_id, parsed)
         elapsed = time.perf_counter() - start
-        stored = store.conn.execute("SELECT count(*) FROM traces WHERE import_id = ?", (import_id,)).fetchone()[0]
+        stored = read_back if read_back is not None else store.conn.execute(
+            "SELECT count(*) FROM traces WHERE import_id = ?", (import_id,)).fetchone()[0]
     finally:
         store.close()
     assert stored == parsed.rows_valid, (stored, parsed.rows_valid)
