@@ -72,54 +72,82 @@ def read_trace_rows(book: Any) -> tuple[list[dict[str, Any]], list[str]]:
     return rows, problems
 
 
-def read_trace_rows_quickly(path: Path) -> list[dict[str, Any]] | None:
-    """The trace rows as `read_trace_rows` gives them, read by calamine (Rust: a million rows in seconds, against
-    a minute or more for openpyxl's XML parse); None when calamine is missing, cannot read the file or the
-    sheets are not as the export writes them. Calamine gives every number as a float and an empty cell as "",
-    so only a match with the content's hash is taken from it: anything else is read again with openpyxl."""
+def quick_trace_match(path: Path, sha256: Any, count: Any) -> int | None:
+    """The number of trace rows when the Traces sheets, read by calamine, hash to `sha256` and number `count`;
+    None otherwise. Calamine (Rust) reads a million rows in seconds, against a minute or more for openpyxl's
+    XML parse, and the rows are hashed as they stream (no list of them). Each way of writing line ends and of
+    absent extras that `_hashes` tries is a pass of its own, made only when the rows hold such text or extras.
+    Calamine gives every number as a float and an empty cell as "", so only a match is taken from it; anything
+    else (or calamine missing or refusing the file) is read again with openpyxl, which says what differs."""
+    from desktop.exports.content import traces_content_hash
+
+    try:
+        seen: dict[str, Any] = {"rows": 0, "newline": False, "extras": set()}
+        if traces_content_hash(_calamine_rows(path, seen)) == sha256:
+            return seen["rows"] if str(seen["rows"]) == str(count) else None
+        if str(seen["rows"]) != str(count):
+            return None
+        for line_end in ("\n", "\r\n", "\r") if seen["newline"] else ("\n",):
+            for extras in ((), tuple(sorted(seen["extras"]))) if seen["extras"] else ((),):
+                if (line_end, extras) != ("\n", ()) and traces_content_hash(
+                        _calamine_rows(path, {"rows": 0, "newline": False, "extras": set()}, line_end,
+                                       extras)) == sha256:
+                    return seen["rows"]
+    except Exception:  # noqa: BLE001 - missing, or a file calamine refuses: openpyxl reads it (and says why)
+        return None
+    return None
+
+
+def _calamine_rows(path: Path, seen: dict[str, Any], line_end: str = "\n",
+                   null_extras: tuple[str, ...] = ()) -> Iterator[dict[str, Any]]:
+    from python_calamine import CalamineWorkbook
+
     from desktop.domain.trace import FIELD_NAMES
     from desktop.exports.excel_formulas import trace_columns
     from desktop.exports.excel_layout import HEADER_ROW
-
     from desktop.exports.excel_text import unescape_cell_text
 
     def text_value(text: str) -> Any:
-        return math.nan if text == _MISSING_FINITE else unescape_cell_text(text)
+        if text == _MISSING_FINITE:
+            return math.nan
+        text = unescape_cell_text(text)
+        if "\n" in text:
+            seen["newline"] = True
+            return text if line_end == "\n" else text.replace("\n", line_end)
+        return text
 
-    try:
-        from python_calamine import CalamineWorkbook
-
-        book = CalamineWorkbook.from_path(str(path))
-        rows: list[dict[str, Any]] = []
-        _, fixed_labels = trace_columns(())
-        for name in _traces_sheets(book):
-            sheet_rows = iter(book.get_sheet_by_name(name).to_python(skip_empty_area=False)[HEADER_ROW:])
-            labels = [str(v) for v in next(sheet_rows, ())]
-            if labels[:len(fixed_labels)] != fixed_labels:
-                return None
-            extras = [label for label in labels[len(fixed_labels):] if label]
-            names = ["id", "importId", *FIELD_NAMES, *extras]
-            fixed = 2 + len(FIELD_NAMES)
-            for values in sheet_rows:
-                cells = [None if v == "" else v for v in values[:len(names)]]
-                cells += [None] * (len(names) - len(cells))
-                if all(v is None for v in cells) or cells[0] == "No trace rows are imported.":
-                    continue
-                row = {n: (text_value(v) if v.__class__ is str else v) for n, v in zip(names[:fixed], cells)}
-                row.update((extra, text_value(v) if v.__class__ is str else v)
-                           for extra, v in zip(extras, cells[fixed:]) if v is not None)
-                rows.append(row)
-        return rows
-    except Exception:  # noqa: BLE001 - missing, or a file calamine refuses: openpyxl reads it (and says why)
-        return None
+    book = CalamineWorkbook.from_path(str(path))
+    _, fixed_labels = trace_columns(())
+    fixed = 2 + len(FIELD_NAMES)
+    for name in _traces_sheets(book):
+        sheet_rows = book.get_sheet_by_name(name).iter_rows()
+        for _ in range(HEADER_ROW):
+            next(sheet_rows, None)
+        labels = [str(v) for v in next(sheet_rows, ())]
+        if labels[:len(fixed_labels)] != fixed_labels:
+            raise ValueError(f"{name}: not the export's trace columns")
+        extras = [label for label in labels[len(fixed_labels):] if label]
+        names = ["id", "importId", *FIELD_NAMES, *extras]
+        for values in sheet_rows:
+            cells = [None if v == "" else v for v in values[:len(names)]]
+            cells += [None] * (len(names) - len(cells))
+            if all(v is None for v in cells) or cells[0] == "No trace rows are imported.":
+                continue
+            row = dict.fromkeys(null_extras)
+            row.update((n, text_value(v) if v.__class__ is str else v) for n, v in zip(names[:fixed], cells))
+            for extra, v in zip(extras, cells[fixed:]):
+                if v is not None:
+                    row[extra] = text_value(v) if v.__class__ is str else v
+                    seen["extras"].add(extra)
+            seen["rows"] += 1
+            yield row
 
 
 def trace_input_check(book: Any, content: Mapping[str, Any], path: Path | None = None) -> tuple[Check, list[str]]:
     traces = content.get("traces") or {}
-    quick = read_trace_rows_quickly(path) if path is not None else None
-    if quick is not None and str(len(quick)) == str(traces.get("count")) and \
-            traces.get("contentSha256") in _hashes(quick):
-        return Check("trace input cells", True, f"the {len(quick)} trace row(s) the Metrics formulas read are the "
+    quick = quick_trace_match(path, traces.get("contentSha256"), traces.get("count")) if path is not None else None
+    if quick is not None:
+        return Check("trace input cells", True, f"the {quick} trace row(s) the Metrics formulas read are the "
                      "ones the content records"), []
     rows, problems = read_trace_rows(book)
     differences = list(problems)

@@ -8,18 +8,23 @@ Boolean, the four names as String, the row's extras as their JSON text.
 value of another type than its column's (a file written by another tool); callers then take the row-dict path.
 
 Both read through the ADBC SQLite driver, which hands back Arrow columns without a Python object per cell
-(1M rows: 0.9 s against 3.6 s for sqlite3 rows turned into a frame). Each first reads the columns as stored,
-with no per-cell SQL: the schema check (desktop.storage.received) fixes the declared column types, so a number
-column reads back as real (SQLite turns an integer there into a real as it reads) unless a cell holds text or
-a blob, and the boolean column as integer unless a cell holds a real, text or a blob; in all those cases the
-driver refuses the query (its column was typed by the first row) and the read is repeated with the per-cell
-typeof() checks, which cost about as much again. A name column can hold a blob (SQL can store one there), which
-the driver would hand back as text without a word, so the exact read still checks those five columns per cell. Its own SQLite library opens the file
-separately, so it is used only when the store's own connection is outside a transaction (the frame must see what
-that connection sees) and the store is a file; otherwise, and if the driver is missing or refuses the file, rows
-are read through the store's connection in batches. Closing a second SQLite library's handle drops the POSIX
-locks the first one holds on the file: harmless here, because the ADBC read happens while the store's own
-connection holds no lock (no statement open, no transaction).
+(1M rows: 0.9 s against 3.6 s for sqlite3 rows turned into a frame).
+
+Each first reads the columns as stored, with no per-cell SQL. The schema check (desktop.storage.received)
+fixes the declared column types, so a number column reads back as real (SQLite turns an integer there into a
+real as it reads) unless a cell holds text or a blob, and the boolean column as integer unless a cell holds a
+real, text or a blob. In those cases the driver refuses the query (its column was typed by the first row) or,
+when the odd cell is in its first batch, widens the column; either way the read is repeated with per-cell
+typeof() checks, which cost about as much again. A name column can hold a blob (SQL can store one there),
+which the driver would hand back as text, so the exact read still checks those five columns per cell. Text
+that is not UTF-8 is refused (DamagedTracesError): polars would take it unchecked and crash later.
+
+The driver's own SQLite library opens the file separately, so it is used only when the store's own connection
+is outside a transaction (the frame must see what that connection sees) and the store is a file; otherwise,
+and if the driver is missing or refuses the file, rows are read through the store's connection in batches.
+Closing a second SQLite library's handle drops the POSIX locks the first one holds on the file: harmless
+here, because the ADBC read happens while the store's own connection holds no lock (no statement open, no
+transaction).
 """
 
 from __future__ import annotations
