@@ -24,6 +24,7 @@ from desktop.exports.verify import Check
 
 _TRACES_SHEET = re.compile(r"^Traces( \((\d+)\))?$")
 _MISSING_FINITE = "not a finite number"
+CALAMINE_MAX_XML_BYTES = 1024 ** 3
 
 
 def _traces_sheets(book: Any) -> list[str]:
@@ -82,6 +83,8 @@ def quick_trace_match(path: Path, sha256: Any, count: Any) -> int | None:
     from desktop.exports.content import traces_content_hash
 
     try:
+        if not _calamine_can_hold(path):
+            return None
         seen: dict[str, Any] = {"rows": 0, "newline": False, "extras": set()}
         if traces_content_hash(_calamine_rows(path, seen)) == sha256:
             return seen["rows"] if str(seen["rows"]) == str(count) else None
@@ -96,6 +99,19 @@ def quick_trace_match(path: Path, sha256: Any, count: Any) -> int | None:
     except Exception:  # noqa: BLE001 - missing, or a file calamine refuses: openpyxl reads it (and says why)
         return None
     return None
+
+
+def _calamine_can_hold(path: Path) -> bool:
+    """Calamine holds a whole sheet (and the shared strings) in memory, about 1.8 times its XML: take it only
+    while the largest sheet and the shared strings stay under CALAMINE_MAX_XML_BYTES uncompressed (a million
+    trace rows: 824 MB, 1.5 GB peak), so a file that inflates to more (a zip bomb) is streamed by openpyxl."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        sizes = [(info.filename, info.file_size) for info in archive.infolist()]
+    largest_sheet = max((size for name, size in sizes if name.startswith("xl/worksheets/")), default=0)
+    strings = sum(size for name, size in sizes if name == "xl/sharedStrings.xml")
+    return largest_sheet + strings <= CALAMINE_MAX_XML_BYTES
 
 
 def _calamine_rows(path: Path, seen: dict[str, Any], line_end: str = "\n",

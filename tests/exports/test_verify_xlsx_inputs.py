@@ -116,3 +116,15 @@ def test_without_calamine_the_openpyxl_read_gives_the_same_verdicts(signed_rich,
     assert verify_export(intact).exit_code == 0
     report = verify_export(changed)
     assert report.exit_code == 3 and _checks(report)["trace input cells"] is False
+
+
+def test_a_sheet_too_big_for_calamine_is_streamed_by_openpyxl(signed_rich, tmp_path, monkeypatch):
+    """Calamine holds a whole sheet in memory: past the limit (a zip bomb, say) the openpyxl stream reads it."""
+    from desktop.exports import verify_xlsx_inputs
+
+    out = tmp_path / "rich.xlsx"
+    export_xlsx(out, export_data(signed_rich))
+    monkeypatch.setattr(verify_xlsx_inputs, "CALAMINE_MAX_XML_BYTES", 1_000)
+    monkeypatch.setattr(verify_xlsx_inputs, "_calamine_rows", lambda *args: pytest.fail("calamine was used"))
+    report = verify_export(out)
+    assert report.exit_code == 0 and _checks(report)["trace input cells"] is True
