@@ -27,6 +27,9 @@ from desktop.storage.workbook_file import WorkbookStore, newer_note, remove_orph
 from desktop.storage.working_copy import RecoveryCandidate, WorkingCopy
 
 AUTOSAVE_INTERVAL_MS = 3 * 60 * 1000
+# What the decision fingerprint rests on: the sign-off itself, the decision parts, the traces and the stored
+# economics inputs (a signed workbook refuses edits to them, but an undo of an import, a revoke or a re-sign move them)
+SIGNOFF_PARTS = frozenset({"all", "signoff", "traces", "scores", "context", "scenarios", "recommendation", "catalog"})
 
 
 class ReadOnlyError(DomainError):
@@ -62,8 +65,10 @@ class Document(QObject):
         self._recovered = recovered
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
         self.warning = location_warning(copy.origin) if copy.origin else None
-        self._signoff_state: str | None = None
-        self.changed.connect(self._forget_signoff_state)
+        # moves with every change the sign-off fingerprint rests on; connected first, so every other listener
+        # of `changed` already sees it moved (desktop.ui.signoff_check keys its result by it)
+        self.signoff_generation = 0
+        self.changed.connect(self._move_signoff_generation)
         self._autosave = QTimer(self)
         self._autosave.setInterval(AUTOSAVE_INTERVAL_MS)
         self._autosave.timeout.connect(self.autosave)
@@ -134,20 +139,21 @@ class Document(QObject):
         return self.read_only_reason is not None or self.workbook.signed
 
     def signoff_state(self) -> str:
-        """'draft', 'signed', or 'tampered' when the content no longer matches the sign-off (computed once per
-        change: it reads every trace row)."""
-        if self._signoff_state is None:
-            from desktop.services.tamper import signoff_state
-            self._signoff_state = signoff_state(self.store, self.workbook, self.playbook)
-        return self._signoff_state
+        """'draft', 'signed', 'tampered' (the content no longer matches the sign-off), 'unchecked' (the check
+        failed) or 'checking' while it is worked out in the background (desktop.ui.signoff_check: it may read
+        every trace row). Never computes; 'checking' is not a draft."""
+        from desktop.ui.signoff_check import signoff_check
+
+        return signoff_check(self).state
 
     @property
     def tampered(self) -> bool:
+        """The check has landed and says the signed content changed (False while it is still checking)."""
         return self.workbook.signed and self.signoff_state() == "tampered"
 
-    def _forget_signoff_state(self, part: str) -> None:
-        if part in ("signoff", "all", "traces", "scores", "context") or part.startswith("gate:"):
-            self._signoff_state = None
+    def _move_signoff_generation(self, part: str) -> None:
+        if part in SIGNOFF_PARTS or part.startswith("gate:"):
+            self.signoff_generation += 1
 
     def display_name(self) -> str:
         return self.path.name if self.path else "Untitled"
@@ -204,6 +210,9 @@ class Document(QObject):
             raise WorkbookFileError("save the workbook to a file before signing it off")
         result = run_sign(self.store, self.workbook, self.playbook, **fields)
         self._after_signoff_change()
+        from desktop.ui.signoff_check import SIGNED, signoff_check
+
+        signoff_check(self).settle(SIGNED)  # the fingerprint was just computed from this very content
         return result
 
     def revoke(self, *, by: str, reason: str) -> Any:

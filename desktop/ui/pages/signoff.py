@@ -25,7 +25,9 @@ from desktop.exports.verify import audit_problems, audit_status_text
 from desktop.services.signoff import DECISIONS, group_fingerprint, normalize_fingerprint
 from desktop.ui import theme
 from desktop.ui.pages.base import Page, scrolling
-from desktop.ui.economics_state import LOCK_RETRIES, is_momentary_lock, snapshot
+from desktop.ui.economics_facts import cached_economics
+from desktop.ui.economics_state import LOCK_RETRIES, economics_state, is_momentary_lock, snapshot
+from desktop.ui.signoff_check import CHECKING, TAMPERED, UNCHECKED, signoff_check, signoff_state_note
 from desktop.ui.tasks import TaskRunner
 from desktop.ui.pages.signoff_parts import (PlanLine, compute_decision, fill_table as _fill,
                                             look_read_only as _look_read_only, table as _table)
@@ -48,6 +50,8 @@ class SignoffPage(Page):
         self.computing = False  # the decision content is being computed in the background
         self._draft_fingerprint: str | None = None
         self._lock_retries = 0
+        self._waiting_for_economics = False  # the decision is put together when the shared economics land
+        self._followed: Any = None
         self._decision_runner = TaskRunner(self, on_done=self._on_decision, on_failed=self._on_decision_failed)
 
         content = QWidget()
@@ -273,9 +277,43 @@ class SignoffPage(Page):
         return self.decision.fingerprint if self.decision else None
 
     def _start_decision(self) -> None:
+        """Put the decision content together from the document's shared economics (computed once per state by
+        desktop.ui.economics_state, never here); while they are being computed, start when they land."""
         document = self.document
+        self._follow(document)
+        economics = cached_economics(document)
+        if economics is None:
+            self._waiting_for_economics = True
+            economics_state(document).request()
+            return
+        self._waiting_for_economics = False
         self._decision_runner.start(compute_decision, document.copy.database, snapshot(document.workbook),
-                                    self.playbook)
+                                    self.playbook, economics)
+
+    def _follow(self, document: Any) -> None:
+        """Listen to the shared economics and sign-off check of `document` (once per document)."""
+        if self._followed is document:
+            return
+        self._followed = document
+        economics = economics_state(document)
+        economics.updated.connect(lambda _f, d=document: d is self.document and self._on_economics())
+        economics.failed.connect(lambda message, d=document: d is self.document and self._on_economics_failed(message))
+        signoff_check(document).updated.connect(lambda _s, d=document: d is self.document and self._on_signoff_state())
+
+    def _on_economics(self) -> None:
+        if self._waiting_for_economics and self.computing and cached_economics(self.document) is not None:
+            self._start_decision()
+
+    def _on_economics_failed(self, message: str) -> None:
+        if self._waiting_for_economics and self.computing:
+            self._waiting_for_economics = False
+            self._on_decision_failed(message)
+
+    def _on_signoff_state(self) -> None:
+        if self.document is not None and self.isVisible():
+            self._show_state()
+        elif self.document is not None:
+            self._stale = True
 
     def _on_decision(self, result: Decision) -> None:
         self.decision, self.computing = result, False
@@ -315,7 +353,20 @@ class SignoffPage(Page):
             self.signed_label.setText("The workbook is not signed off.")
             return
         decision = DECISIONS.get(signoff.decision, signoff.decision)
-        if document.tampered:
+        state = signoff_check(document).state  # never computes: CHECKING until the background check lands
+        if state in (CHECKING, UNCHECKED):
+            self.state_banner.set_kind("warning" if state == UNCHECKED else "info")
+            because = (f" {html.escape(signoff_check(document).error or '')}" if state == UNCHECKED else
+                       " Whether the content still matches the signed fingerprint is being worked out.")
+            self.state_banner.show_message(
+                f"<b>Signed off: {html.escape(decision)}</b> by {html.escape(signoff.approver)} "
+                f"({html.escape(signoff.role)}) on {html.escape(signoff.date)}; "
+                f"<i>{html.escape(signoff_state_note(state, True).strip(' ()'))}</i>.{because}")
+            self._show_signoff_in_form(signoff)
+            self.signed_label.setText(f"{decision} by {signoff.approver} ({signoff.role}), {signoff.date} "
+                                      f"({signoff_state_note(state, True).strip(' ()')}).")
+            return
+        if state == TAMPERED:
             self.state_banner.set_kind("error")
             self.state_banner.show_message(
                 f"<b>TAMPERED</b>: signed off ({html.escape(decision)}) by {html.escape(signoff.approver)} on "

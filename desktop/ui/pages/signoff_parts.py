@@ -13,23 +13,25 @@ from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHeaderView, QLabel, Q
                                QTableWidget, QTableWidgetItem)
 
 from desktop.domain.playbook import Playbook
-from desktop.domain.progress import check_cancelled
+from desktop.domain.progress import Cancelled, check_cancelled
 from desktop.domain.workbook import Workbook
 from desktop.exports.plan_text import total_usd, totals_lines
 from desktop.ui.plan_state import plan_state
 
 
-def compute_decision(database: Path, workbook: Workbook, playbook: Playbook, control: Any) -> Any:
-    """The decision content of `workbook`, over the worker's own connection to the working copy `database` (runs
-    on a worker thread). The decision keeps the trace frame (columns, shared with its economics), not a dict
-    per row."""
+def compute_decision(database: Path, workbook: Workbook, playbook: Playbook, economics: Any, control: Any) -> Any:
+    """The decision content of `workbook` from `economics` (the document's shared economics for this very state:
+    not computed again), over the worker's own connection to the working copy `database` for the traces hash and
+    the imports (runs on a worker thread)."""
     from desktop.exports.content import build_decision
     from desktop.storage.trace_store import open_worker_connection
 
     check_cancelled(control)
+    if not Path(database).exists():  # the document was closed meanwhile
+        raise Cancelled("closed")
     store = open_worker_connection(database)
     try:
-        decision = build_decision(store, workbook, playbook)
+        decision = build_decision(store, workbook, playbook, economics=economics)
     finally:
         store.close()
     check_cancelled(control)
