@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QFormLayout, QGr
 from desktop.domain.errors import DomainError
 from desktop.domain.formatting import NOT_OBSERVED, format_money, format_percent
 from desktop.domain.playbook import Playbook
-from desktop.domain.workbook import GateStatus
 from desktop.exports import pdf_signature, signing
 from desktop.exports.content import Decision
 from desktop.exports.verify import audit_problems, audit_status_text
@@ -29,14 +28,10 @@ from desktop.ui.economics_facts import cached_economics
 from desktop.ui.economics_state import LOCK_RETRIES, economics_state, is_momentary_lock, snapshot
 from desktop.ui.signoff_check import CHECKING, TAMPERED, UNCHECKED, signoff_check, signoff_state_note
 from desktop.ui.tasks import TaskRunner
-from desktop.ui.pages.signoff_parts import (PlanLine, compute_decision, fill_table as _fill,
-                                            look_read_only as _look_read_only, table as _table)
+from desktop.ui.pages.signoff_parts import (PlanLine, audit_rows, compute_decision, fill_table as _fill, gate_rows,
+                                            look_read_only as _look_read_only, readiness_rows, table as _table)
 from desktop.ui.widgets import dialogs
 from desktop.ui.widgets.banner import Banner
-
-_STATUS_ROLES = {GateStatus.PASSED: "passed", GateStatus.AT_RISK: "at-risk", GateStatus.FAILED: "failed",
-                 GateStatus.NOT_ASSESSED: "not-assessed"}
-
 
 class SignoffPage(Page):
     """Sign-off & export: review what is signed, sign off or revoke, see the audit log."""
@@ -419,35 +414,8 @@ class SignoffPage(Page):
         else:
             self.route_label.setText(f"Recommended route: {'<i>computing…</i>' if self.computing else 'not available'}")
 
-        rows, colours = [], {}
-        for r, gate in enumerate(self.playbook.gates):
-            assessment = workbook.gates[gate.slug]
-            done = assessment.items_done
-            total = len(assessment.items)
-            if assessment.is_exception:
-                items = ", ".join(str(n) for n in assessment.open_items)
-                remark = f"Exception: passed with open item(s) {items}. Justification: {assessment.justification}"
-            elif assessment.open_items:
-                remark = "Open items: " + ", ".join(str(n) for n in assessment.open_items)
-            else:
-                remark = "All items done"
-            verdict = "Passed (exception)" if assessment.is_exception else assessment.status.label
-            rows.append([gate.name, verdict, f"{done} of {total}", remark])
-            colours[(r, 1)] = theme.colour(_STATUS_ROLES[assessment.status])
-        _fill(self.gates_table, rows, colours)
-
-        threshold = workbook.context.readiness_threshold
-        rows, colours = [], {}
-        for r, dimension in enumerate(self.playbook.readiness):
-            score = workbook.scores[dimension.slug].score
-            if score is None:
-                against = "not yet scored"
-            else:
-                against = f"{'meets' if score >= threshold else 'below'} {threshold}"
-                colours[(r, 3)] = theme.colour("passed" if score >= threshold else "failed")
-            rows.append([dimension.name, "-" if score is None else str(score), str(dimension.reference_score),
-                         against])
-        _fill(self.readiness_table, rows, colours)
+        _fill(self.gates_table, *gate_rows(self.playbook, workbook))
+        _fill(self.readiness_table, *readiness_rows(self.playbook, workbook))
 
         rows, colours = [], {}
         if decision is not None:
@@ -482,25 +450,7 @@ class SignoffPage(Page):
 
     def _show_audit(self) -> None:
         log = self.document.workbook.audit
-        rows = []
-        for entry in log:
-            detail = entry.detail
-            if entry.action == "sign":
-                text = DECISIONS.get(detail.get("decision", ""), detail.get("decision", ""))
-                if detail.get("conditions"):
-                    text += f" ({detail['conditions']})"
-                text += f"; fingerprint {str(detail.get('fingerprint', ''))[:16]}…"
-                if detail.get("signature"):
-                    text += f"; key {detail.get('keyFingerprint')}"
-                if detail.get("draftMatches") is False:
-                    text += "; the draft read differed from the content signed"
-            elif entry.action == "revoke":
-                text = f"Reason: {detail.get('reason', '')}"
-            else:
-                text = ", ".join(f"{k}: {v}" for k, v in sorted(detail.items()))
-            rows.append([str(entry.sequence), entry.at.replace("T", " ").replace("+00:00", ""), entry.action,
-                         entry.actor, text, entry.entry_hash[:12] + "…"])
-        _fill(self.audit_table, rows)
+        _fill(self.audit_table, audit_rows(log))
         signoff = self.document.workbook.signoff
         text = html.escape(audit_status_text(log, signoff))
         broken = bool(audit_problems(log, signoff))
