@@ -68,6 +68,8 @@ class Document(QObject):
         # moves with every change the sign-off fingerprint rests on; connected first, so every other listener
         # of `changed` already sees it moved (desktop.ui.signoff_check keys its result by it)
         self.signoff_generation = 0
+        self._ui_raw: dict[str, str | None] = {}  # ui.* values as read or set (JSON text; None: not stored)
+        self._ui_unwritten: dict[str, str] = {}  # set, not yet in the working copy (see `set_ui_state`)
         self.changed.connect(self._move_signoff_generation)
         self._autosave = QTimer(self)
         self._autosave.setInterval(AUTOSAVE_INTERVAL_MS)
@@ -233,14 +235,19 @@ class Document(QObject):
             self.save()
 
     # -- UI state stored in the workbook without marking it modified --------------------------------
+    # Kept in memory once read or set. The workbook's own file is written at once (no background task reads
+    # it); the working copy, which a background task may be reading (a commit would wait for it, up to the
+    # connection's two-second timeout, on the GUI thread), gets the values with the next save or autosave
+    # (`_flush`), before it is copied over the file.
     def ui_state(self, key: str, default: Any = None) -> Any:
-        raw = self.store.get_meta(f"ui.{key}")
+        if key not in self._ui_raw:
+            self._ui_raw[key] = self.store.get_meta(f"ui.{key}")
+        raw = self._ui_raw[key]
         return default if raw is None else json.loads(raw)
 
     def set_ui_state(self, key: str, value: Any) -> None:
         raw = json.dumps(value)
-        with self.store.transaction():
-            self.store.set_meta(f"ui.{key}", raw)
+        self._ui_raw[key] = self._ui_unwritten[key] = raw
         if self.path is not None and self.lock is not None and self.lock.held:
             from desktop.storage.workbook_file import open_store
             try:
@@ -255,8 +262,14 @@ class Document(QObject):
 
     # -- saving ------------------------------------------------------------------------------------
     def _flush(self) -> None:
+        unwritten = dict(self._ui_unwritten)
         with self.store.transaction():
             self.store.write_document(self.workbook)
+            for key, raw in unwritten.items():
+                self.store.set_meta(f"ui.{key}", raw)
+        for key, raw in unwritten.items():
+            if self._ui_unwritten.get(key) == raw:
+                del self._ui_unwritten[key]
 
     def save(self, path: Path | None = None) -> None:
         """Write the document to `path` (or its own file) atomically and mark it clean."""
