@@ -107,7 +107,7 @@ def test_signed_workbook_opens_and_says_checking_until_the_check_lands(qtbot, si
     assert CHECKING_TEXT.removesuffix("\u2026") in overview.panels["signoff"].state.text()
     assert CHECKING_TEXT in overview.banner.text()
     window.show_page("signoff")
-    assert "checking sign-off" in window.pages["signoff"].state_banner.text()
+    assert "Checking sign-off\u2026" in window.pages["signoff"].state_banner.text()
     # unknown is not a draft: the signed workbook still refuses edits while it is checked
     assert document.read_only
     with pytest.raises(DomainError):

@@ -351,12 +351,12 @@ class SignoffPage(Page):
         state = signoff_check(document).state  # never computes: CHECKING until the background check lands
         if state in (CHECKING, UNCHECKED):
             self.state_banner.set_kind("warning" if state == UNCHECKED else "info")
-            because = (f" {html.escape(signoff_check(document).error or '')}" if state == UNCHECKED else
-                       " Whether the content still matches the signed fingerprint is being worked out.")
+            because = (f": {html.escape(signoff_check(document).error or '')}" if state == UNCHECKED else
+                       " (the content is being compared with the signed fingerprint).")
             self.state_banner.show_message(
                 f"<b>Signed off: {html.escape(decision)}</b> by {html.escape(signoff.approver)} "
-                f"({html.escape(signoff.role)}) on {html.escape(signoff.date)}; "
-                f"<i>{html.escape(signoff_state_note(state, True).strip(' ()'))}</i>.{because}")
+                f"({html.escape(signoff.role)}) on {html.escape(signoff.date)}. "
+                f"<i>{html.escape(signoff_state_note(state, True).strip(' ()').capitalize())}</i>{because}")
             self._show_signoff_in_form(signoff)
             self.signed_label.setText(f"{decision} by {signoff.approver} ({signoff.role}), {signoff.date} "
                                       f"({signoff_state_note(state, True).strip(' ()')}).")
