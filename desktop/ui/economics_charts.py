@@ -35,6 +35,7 @@ from desktop.economics.figures.base import (BREAK_EVEN_HEX, FORECAST_HEX, REFERE
                                             nice_ticks, tick_label)
 from desktop.economics.metrics import MetricsReport
 from desktop.economics.scenarios import Scenario
+from desktop.ui.chart_labels import drop_category_labels, fit_category_labels
 from desktop.ui.theme import CHART_AXIS, CHART_TEXT
 
 # ---- Constants
@@ -282,10 +283,12 @@ def draw_figure(fd: FigureData, plot: pg.PlotItem | None = None) -> Figure:
     figure = Figure(fd.kind, fd.title, plot, dict(fd.series), list(fd.hover), None, list(fd.notes),
                     fd.hover_points, fd)
     _prepare(plot, fd.title, log=fd.log, legend_at=fd.legend_at, units=fd.units)
+    drop_category_labels(plot)
     remember_drawing(plot, fd)
     if fd.message:
         return _no_data(figure, fd.message)
     top = fd.y_range[1] / 1.5 if fd.y_range and fd.kind == "cost-by-route" else 0.0
+    value_labels: list[tuple[pg.TextItem, float]] = []
     for bar in fd.bars:
         color = QColor(bar.color)
         fill = QColor(color)
@@ -300,6 +303,7 @@ def draw_figure(fd: FigureData, plot: pg.PlotItem | None = None) -> Figure:
             label = pg.TextItem(bar.label, color=TEXT_PEN, anchor=(0.5, 1))
             label.setPos(bar.x, bar.height + top * 0.01)
             plot.addItem(label)
+            value_labels.append((label, bar.height))
     reference_legend = None
     for x, score in fd.references:
         mark = pg.PlotDataItem([x - 0.35, x + 0.35], [score] * 2,
@@ -359,6 +363,8 @@ def draw_figure(fd: FigureData, plot: pg.PlotItem | None = None) -> Figure:
         plot.getAxis("left").setTicks([[(v, str(v)) for v in fd.left_ticks]])
     fit_left_axis(plot, _left_labels(fd), bool(left))
     fit_legend(plot)
+    if fd.kind == "cost-by-route" and fd.ticks is not None:  # many bars at scale: labels fitted to the width
+        fit_category_labels(plot, fd.ticks, value_labels)
     return figure
 
 
