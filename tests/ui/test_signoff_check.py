@@ -203,3 +203,25 @@ def test_signoff_page_takes_the_shared_economics_once_per_state(qtbot, tmp_path,
     assert len(economics_computations) == 2  # one per state, page open or not
     assert economics_state(document).computations == 2
     assert page.decision.content["context"]["title"] == "A new title"
+
+
+def test_signing_from_the_page_takes_the_shared_economics(qtbot, tmp_path, economics_computations, monkeypatch):
+    from desktop.exports.verify import verify_path
+
+    monkeypatch.setattr(dialogs, "confirm", lambda *a: True)
+    monkeypatch.setattr(dialogs, "inform", lambda *a: None)
+    path = tmp_path / "draft.ipwb"
+    assert ipw(["new", str(path), "--sample"]) == 0
+    economics_computations.clear()
+    window = open_window(qtbot, path)
+    document = window.document
+    window.show_page("signoff")
+    page = window.pages["signoff"]
+    qtbot.waitUntil(lambda: page.decision is not None and not plan_state(document).busy, timeout=WAIT_MS)
+    page.name_edit.setText("Dana")
+    page.role_edit.setText("CFO")
+    page.sign_button.click()
+    assert document.workbook.signed and document.signoff_state() == "signed"
+    qtbot.wait(100)
+    assert len(economics_computations) == 1  # signing put the content together from the shared economics
+    assert verify_path(path).exit_code == 0  # and the auditor's recomputation from the file agrees

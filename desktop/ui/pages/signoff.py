@@ -548,6 +548,7 @@ class SignoffPage(Page):
             "conditions": self.conditions_edit.toPlainText() if decision == "approve-with-conditions" else "",
             "date": self.date_edit.date().toString("yyyy-MM-dd"),
             "draft_fingerprint": self.draft_edit.text().strip() or None,
+            "economics": cached_economics(document),  # the shared ones for this state: not computed again
         }
         try:
             if self.key_check.isChecked():
