@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, Qt
+import shiboken6
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QFont, QFontMetrics
 
 from desktop.economics.figures.base import wrap
@@ -26,7 +27,8 @@ WRAP_WIDTHS = range(20, 3, -1)  # characters per line tried, longest first
 MAX_LINES = 3  # a name broken into more lines than this reads worse than staggered or elided
 GAP_PX = 6  # between two neighbours' labels
 EDGE_PX = 4  # kept between a label and an end of the axis (pyqtgraph measures text a little wider than we do)
-LINE_PX = 18  # the axis's height per line of tick text (as ui/economics_charts._category_ticks)
+LINE_PX = 18
+FIRST_FIT_MS = 300  # the axis's height per line of tick text (as ui/economics_charts._category_ticks)
 _ATTRIBUTE = "_category_labels"  # where a plot keeps its fitter (it lives and dies with the plot)
 
 
@@ -111,17 +113,35 @@ class CategoryLabels(QObject):
         self.bar_step = bar_step  # distance between neighbouring bars, in x units
         self.shown: tuple[list[str], list[float]] | None = None  # the tick labels and where they stand
         self.value_mode = "level"  # "level", "upright" or "hidden"
+        self._queued = False
         axis = plot.getAxis("bottom")
         axis.setToolTip("\n".join(self.names))
         plot.vb.sigResized.connect(self.fit)
         plot.vb.sigXRangeChanged.connect(self.fit)
-        self.fit()
+        # The first fit waits until the page has drawn and laid out its figures (it lays this plot out again:
+        # together with them it would lengthen the longest turn of the event loop); nothing overlaps meanwhile.
+        axis.setTicks([[(i, "") for i in range(len(self.names))]])
+        for label, _height in self.values:
+            label.setVisible(False)
+        self.value_mode = "hidden"
+        self._queued = True
+        QTimer.singleShot(FIRST_FIT_MS, self, self.fit_now)
 
     def px_per_unit(self) -> float:
         (low, high), _ = self.plot.vb.viewRange()
         return self.plot.vb.width() / (high - low) if high > low else 0.0
 
     def fit(self, *_args) -> None:
+        """Fit the labels on the next turn of the event loop: a taller axis lays the plot out again (tens of
+        milliseconds), which should not add to the turn that drew the figure or resized it."""
+        if not self._queued:
+            self._queued = True
+            QTimer.singleShot(0, self, self.fit_now)
+
+    def fit_now(self) -> None:
+        self._queued = False
+        if not (shiboken6.isValid(self.plot) and shiboken6.isValid(self.plot.vb)):
+            return  # the figure was closed before its labels were fitted
         scale = self.px_per_unit()
         if scale <= 0:
             return
@@ -137,7 +157,9 @@ class CategoryLabels(QObject):
         if (labels, spots) != self.shown:
             self.shown = (labels, spots)
             axis.setTicks([list(zip(spots, labels))])
-            axis.setHeight(LINE_PX * max((t.count("\n") + 1 for t in labels), default=1) + 12)
+        height = LINE_PX * max((t.count("\n") + 1 for t in labels), default=1) + 12
+        if height != axis.fixedHeight:  # a taller or shorter axis lays the plot out again: only when it must
+            axis.setHeight(height)
         self._fit_values(scale * self.bar_step)
 
     def _fit_values(self, slot_px: float) -> None:

@@ -350,6 +350,10 @@ def draw_figure(fd: FigureData, plot: pg.PlotItem | None = None) -> Figure:
         _target_line(plot, fd.target.value, fd.target.angle, fd.target.label, fd.target.position)
     if fd.ticks is not None:
         _category_ticks(plot, fd.ticks)
+        if fd.kind == "cost-by-route":  # many bars at scale: labels fitted to the width (before the layout)
+            if fd.x_range is not None:
+                plot.setXRange(fd.x_range[0], fd.x_range[1], padding=fd.x_range[2])
+            fit_category_labels(plot, fd.ticks, value_labels)
     left, bottom = fd.labels
     if left:
         plot.setLabel("left", left)
@@ -363,8 +367,6 @@ def draw_figure(fd: FigureData, plot: pg.PlotItem | None = None) -> Figure:
         plot.getAxis("left").setTicks([[(v, str(v)) for v in fd.left_ticks]])
     fit_left_axis(plot, _left_labels(fd), bool(left))
     fit_legend(plot)
-    if fd.kind == "cost-by-route" and fd.ticks is not None:  # many bars at scale: labels fitted to the width
-        fit_category_labels(plot, fd.ticks, value_labels)
     return figure
 
 

@@ -38,7 +38,9 @@ def chart(qtbot, width: int):
             values.append((label, 1 + i))
     plot.setXRange(-0.6, len(NAMES) - 0.4, padding=0)
     fitter = fit_category_labels(plot, [n.replace("-", "-\n", 1) for n in NAMES], values)
-    qtbot.wait(50)
+    assert all(not label.isVisible() for label, _ in values)  # nothing overlaps before the first fit
+    qtbot.waitUntil(lambda: fitter.shown is not None)  # once the figures around it are drawn
+    qtbot.wait(20)
     return widget, plot, fitter
 
 
