@@ -102,9 +102,7 @@ class SignoffCheck(QObject):
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(DEBOUNCE_MS)
         self._debounce.timeout.connect(self._start)
-        economics = economics_state(document)
-        economics.updated.connect(self._on_economics)
-        economics.failed.connect(self._on_economics_failed)
+        self._economics_followed = False  # the shared economics are listened to once a check needs them
         document.changed.connect(self._on_changed)
         self._request()
 
@@ -187,7 +185,12 @@ class SignoffCheck(QObject):
             return
         if self._task_generation == self._generation:  # needs the economics: the shared ones, when they land
             self._waiting = True
-            economics_state(self.document).request()
+            economics = economics_state(self.document)
+            if not self._economics_followed:
+                self._economics_followed = True
+                economics.updated.connect(self._on_economics)
+                economics.failed.connect(self._on_economics_failed)
+            economics.request()
             if cached_economics(self.document) is not None:
                 self._on_economics(None)
 

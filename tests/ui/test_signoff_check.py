@@ -225,3 +225,28 @@ def test_signing_from_the_page_takes_the_shared_economics(qtbot, tmp_path, econo
     qtbot.wait(100)
     assert len(economics_computations) == 1  # signing put the content together from the shared economics
     assert verify_path(path).exit_code == 0  # and the auditor's recomputation from the file agrees
+
+
+def test_a_check_that_fails_says_so_and_is_not_taken_for_signed(qtbot, signed_path, monkeypatch):
+    def broken(*_args):
+        raise RuntimeError("the disk went away")
+
+    monkeypatch.setattr(signoff_check_module, "check_signoff", broken)
+    window = open_window(qtbot, signed_path)
+    qtbot.waitUntil(lambda: window.document.signoff_state() == "unchecked", timeout=WAIT_MS)
+    assert "could not be checked" in window.status_label.text()
+    assert not window.tamper_banner.isVisible()
+    assert window.document.read_only  # still refuses edits: it is signed
+    window.show_page("signoff")
+    assert "the disk went away" in window.pages["signoff"].state_banner.text()
+    assert window.pages["signoff"].state_banner.kind == "warning"
+
+
+def test_a_draft_starts_no_check(qtbot, tmp_path):
+    path = tmp_path / "draft.ipwb"
+    assert ipw(["new", str(path), "--sample"]) == 0
+    window = open_window(qtbot, path)
+    check = signoff_check(window.document)
+    qtbot.wait(100)
+    assert window.document.signoff_state() == "draft" and check.checks == 0
+    assert "Signed off" not in window.status_label.text()
