@@ -267,24 +267,32 @@ class Decision:
 
 
 def build_decision(store: WorkbookStore, workbook: Workbook, playbook: Playbook, *,
-                   recompute_traces_hash: bool = False) -> Decision:
+                   recompute_traces_hash: bool = False, economics: Any = None) -> Decision:
     """Compute the decision content of `workbook` (its sign-off as it stands) with the store's traces,
     saved scenarios, recommendation override and catalog (`desktop.economics.analysis` over what
     `desktop.storage.economics_store.load_inputs` reads).
 
     The traces hash is the one kept up to date at write time (`desktop.storage.trace_hash`) unless
-    `recompute_traces_hash` (the auditor's `ipw verify`, which must not trust what the file says of itself)."""
-    from desktop.economics.analysis import compute_economics
-    from desktop.economics.catalog import bundled_catalog
-    from desktop.storage.economics_store import load_inputs
-    from desktop.storage.trace_frame import read_trace_frame
+    `recompute_traces_hash` (the auditor's `ipw verify`, which must not trust what the file says of itself).
+
+    `economics`, when given, is the Economics already computed for this very state of the store and workbook
+    (the GUI's shared result): it is used as it is, and no trace row is read again; the decision's frame is
+    then the economics' own trace frame without its metric columns."""
     from desktop.storage.trace_hash import compute_traces_hash, current_traces_hash
 
     traces_hash, trace_count = (compute_traces_hash if recompute_traces_hash else current_traces_hash)(store)
-    frame = read_trace_frame(store)
-    inputs = load_inputs(store, bundled_catalog())
-    economics = compute_economics(frame, workbook, scenarios=inputs.scenarios, override=inputs.override,
-                                  catalog=inputs.catalog, playbook=playbook, problems=inputs.problems)
+    if economics is None:
+        from desktop.economics.analysis import compute_economics
+        from desktop.economics.catalog import bundled_catalog
+        from desktop.storage.economics_store import load_inputs
+        from desktop.storage.trace_frame import read_trace_frame
+
+        frame = read_trace_frame(store)
+        inputs = load_inputs(store, bundled_catalog())
+        economics = compute_economics(frame, workbook, scenarios=inputs.scenarios, override=inputs.override,
+                                      catalog=inputs.catalog, playbook=playbook, problems=inputs.problems)
+    else:
+        frame = _economics_trace_frame(store, economics)
     scenarios = sorted(economics.scenarios, key=lambda s: (s.name, s.kind))
     content = decision_content(
         workbook, playbook, schema_version=SCHEMA_VERSION, traces_hash=traces_hash,
@@ -295,6 +303,19 @@ def build_decision(store: WorkbookStore, workbook: Workbook, playbook: Playbook,
         override=_override_json(economics.override),
         audit=audit_anchor(workbook.audit, workbook.signed))
     return Decision(content, hashlib.sha256(canonical_bytes(content)).hexdigest(), frame, economics)
+
+
+def _economics_trace_frame(store: WorkbookStore, economics: Any) -> Any:
+    """The trace rows the economics were computed over (their report's frame less the metric columns: shared
+    columns, no copy), or read from the store when the report keeps no frame."""
+    from desktop.economics.metrics_frame import METRIC_COLUMNS
+
+    frame = economics.report.frame
+    if frame is None:
+        from desktop.storage.trace_frame import read_trace_frame
+
+        return read_trace_frame(store)
+    return frame.select([c for c in frame.columns if c not in METRIC_COLUMNS])
 
 
 def decision_content_for(store: WorkbookStore, workbook: Workbook, playbook: Playbook) -> dict[str, Any]:

@@ -62,17 +62,27 @@ def parts_key(store: WorkbookStore, workbook: Workbook, playbook: Playbook, trac
         "bundledCatalog": _bundled_catalog_digest(), "program": __version__})).hexdigest()
 
 
-def decision_fingerprint(store: WorkbookStore, workbook: Workbook, playbook: Playbook) -> str:
-    """The fingerprint `build_decision(store, workbook, playbook).fingerprint` gives, from cached parts when
-    their inputs are unchanged (no trace row is read then)."""
+def cached_decision_fingerprint(store: WorkbookStore, workbook: Workbook, playbook: Playbook) -> str | None:
+    """The decision fingerprint from cached parts, or None when their inputs changed since (nothing is computed
+    and no trace row is read either way)."""
     traces = current_traces_hash(store)
-    key = parts_key(store, workbook, playbook, traces)
-    parts = derived_cache.get(KIND, key)
+    parts = derived_cache.get(KIND, parts_key(store, workbook, playbook, traces))
     if not isinstance(parts, dict) or set(parts) != set(PARTS):
-        from desktop.exports.content import build_decision
-
-        decision = build_decision(store, workbook, playbook)
-        parts = {name: decision.content[name] for name in PARTS}
-        derived_cache.put(KIND, key, parts)
-        return decision.fingerprint
+        return None
     return hashlib.sha256(canonical_bytes(_content(store, workbook, playbook, traces, parts))).hexdigest()
+
+
+def decision_fingerprint(store: WorkbookStore, workbook: Workbook, playbook: Playbook, *,
+                         economics: Any = None) -> str:
+    """The fingerprint `build_decision(store, workbook, playbook).fingerprint` gives, from cached parts when
+    their inputs are unchanged (no trace row is read then). On a miss the decision is built (with `economics`
+    when given: the Economics already computed for this very state) and its parts are kept."""
+    cached = cached_decision_fingerprint(store, workbook, playbook)
+    if cached is not None:
+        return cached
+    from desktop.exports.content import build_decision
+
+    decision = build_decision(store, workbook, playbook, economics=economics)
+    key = parts_key(store, workbook, playbook, current_traces_hash(store))
+    derived_cache.put(KIND, key, {name: decision.content[name] for name in PARTS})
+    return decision.fingerprint

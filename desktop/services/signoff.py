@@ -92,8 +92,11 @@ class SignResult:
 def run_sign(store: WorkbookStore, workbook: Workbook, playbook: Playbook, *, approver: str, role: str,
              decision: str, conditions: str = "", date: str | None = None,
              draft_fingerprint: str | None = None, private_key: Any = None,
-             at: str | None = None, progress: Progress = NO_PROGRESS) -> SignResult:
+             at: str | None = None, progress: Progress = NO_PROGRESS, economics: Any = None) -> SignResult:
     """Sign `workbook` off in `store` (one transaction) and update `workbook` in memory to match.
+
+    `economics`, when given, is the Economics already computed for this very state (the GUI's shared result):
+    the decision content is put together from them instead of computing them again.
 
     Raises SignedWorkbookError when it is already signed, FieldError for a missing or bad field. A draft
     fingerprint that differs from the current content is recorded (and reported), not refused.
@@ -109,7 +112,7 @@ def run_sign(store: WorkbookStore, workbook: Workbook, playbook: Playbook, *, ap
     at = at or now_utc()
 
     progress.stage("Computing the decision content")
-    draft = build_decision(store, workbook, playbook)
+    draft = build_decision(store, workbook, playbook, economics=economics)
     matches = None if given is None else given == draft.fingerprint
     signoff = SignOff(approver=approver, role=role, decision=decision, conditions=conditions, date=date,
                       fingerprint="", signed_at=at, draft_fingerprint=given)

@@ -27,6 +27,9 @@ from desktop.storage.workbook_file import WorkbookStore, newer_note, remove_orph
 from desktop.storage.working_copy import RecoveryCandidate, WorkingCopy
 
 AUTOSAVE_INTERVAL_MS = 3 * 60 * 1000
+# What the decision fingerprint rests on: the sign-off itself, the decision parts, the traces and the stored
+# economics inputs (a signed workbook refuses edits to them, but an undo of an import, a revoke or a re-sign move them)
+SIGNOFF_PARTS = frozenset({"all", "signoff", "traces", "scores", "context", "scenarios", "recommendation", "catalog"})
 
 
 class ReadOnlyError(DomainError):
@@ -62,8 +65,12 @@ class Document(QObject):
         self._recovered = recovered
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
         self.warning = location_warning(copy.origin) if copy.origin else None
-        self._signoff_state: str | None = None
-        self.changed.connect(self._forget_signoff_state)
+        # moves with every change the sign-off fingerprint rests on; connected first, so every other listener
+        # of `changed` already sees it moved (desktop.ui.signoff_check keys its result by it)
+        self.signoff_generation = 0
+        self._ui_raw: dict[str, str | None] = {}  # ui.* values as read or set (JSON text; None: not stored)
+        self._ui_unwritten: dict[str, str] = {}  # set, not yet in the working copy (see `set_ui_state`)
+        self.changed.connect(self._move_signoff_generation)
         self._autosave = QTimer(self)
         self._autosave.setInterval(AUTOSAVE_INTERVAL_MS)
         self._autosave.timeout.connect(self.autosave)
@@ -134,20 +141,21 @@ class Document(QObject):
         return self.read_only_reason is not None or self.workbook.signed
 
     def signoff_state(self) -> str:
-        """'draft', 'signed', or 'tampered' when the content no longer matches the sign-off (computed once per
-        change: it reads every trace row)."""
-        if self._signoff_state is None:
-            from desktop.services.tamper import signoff_state
-            self._signoff_state = signoff_state(self.store, self.workbook, self.playbook)
-        return self._signoff_state
+        """'draft', 'signed', 'tampered' (the content no longer matches the sign-off), 'unchecked' (the check
+        failed) or 'checking' while it is worked out in the background (desktop.ui.signoff_check: it may read
+        every trace row). Never computes; 'checking' is not a draft."""
+        from desktop.ui.signoff_check import signoff_check
+
+        return signoff_check(self).state
 
     @property
     def tampered(self) -> bool:
+        """The check has landed and says the signed content changed (False while it is still checking)."""
         return self.workbook.signed and self.signoff_state() == "tampered"
 
-    def _forget_signoff_state(self, part: str) -> None:
-        if part in ("signoff", "all", "traces", "scores", "context") or part.startswith("gate:"):
-            self._signoff_state = None
+    def _move_signoff_generation(self, part: str) -> None:
+        if part in SIGNOFF_PARTS or part.startswith("gate:"):
+            self.signoff_generation += 1
 
     def display_name(self) -> str:
         return self.path.name if self.path else "Untitled"
@@ -204,6 +212,9 @@ class Document(QObject):
             raise WorkbookFileError("save the workbook to a file before signing it off")
         result = run_sign(self.store, self.workbook, self.playbook, **fields)
         self._after_signoff_change()
+        from desktop.ui.signoff_check import SIGNED, signoff_check
+
+        signoff_check(self).settle(SIGNED)  # the fingerprint was just computed from this very content
         return result
 
     def revoke(self, *, by: str, reason: str) -> Any:
@@ -224,14 +235,19 @@ class Document(QObject):
             self.save()
 
     # -- UI state stored in the workbook without marking it modified --------------------------------
+    # Kept in memory once read or set. The workbook's own file is written at once (no background task reads
+    # it); the working copy, which a background task may be reading (a commit would wait for it, up to the
+    # connection's two-second timeout, on the GUI thread), gets the values with the next save or autosave
+    # (`_flush`), before it is copied over the file.
     def ui_state(self, key: str, default: Any = None) -> Any:
-        raw = self.store.get_meta(f"ui.{key}")
+        if key not in self._ui_raw:
+            self._ui_raw[key] = self.store.get_meta(f"ui.{key}")
+        raw = self._ui_raw[key]
         return default if raw is None else json.loads(raw)
 
     def set_ui_state(self, key: str, value: Any) -> None:
         raw = json.dumps(value)
-        with self.store.transaction():
-            self.store.set_meta(f"ui.{key}", raw)
+        self._ui_raw[key] = self._ui_unwritten[key] = raw
         if self.path is not None and self.lock is not None and self.lock.held:
             from desktop.storage.workbook_file import open_store
             try:
@@ -246,8 +262,14 @@ class Document(QObject):
 
     # -- saving ------------------------------------------------------------------------------------
     def _flush(self) -> None:
+        unwritten = dict(self._ui_unwritten)
         with self.store.transaction():
             self.store.write_document(self.workbook)
+            for key, raw in unwritten.items():
+                self.store.set_meta(f"ui.{key}", raw)
+        for key, raw in unwritten.items():
+            if self._ui_unwritten.get(key) == raw:
+                del self._ui_unwritten[key]
 
     def save(self, path: Path | None = None) -> None:
         """Write the document to `path` (or its own file) atomically and mark it clean."""

@@ -35,6 +35,7 @@ from desktop.economics.figures.base import (BREAK_EVEN_HEX, FORECAST_HEX, REFERE
                                             nice_ticks, tick_label)
 from desktop.economics.metrics import MetricsReport
 from desktop.economics.scenarios import Scenario
+from desktop.ui.chart_labels import drop_category_labels, fit_category_labels
 from desktop.ui.theme import CHART_AXIS, CHART_TEXT
 
 # ---- Constants
@@ -282,10 +283,12 @@ def draw_figure(fd: FigureData, plot: pg.PlotItem | None = None) -> Figure:
     figure = Figure(fd.kind, fd.title, plot, dict(fd.series), list(fd.hover), None, list(fd.notes),
                     fd.hover_points, fd)
     _prepare(plot, fd.title, log=fd.log, legend_at=fd.legend_at, units=fd.units)
+    drop_category_labels(plot)
     remember_drawing(plot, fd)
     if fd.message:
         return _no_data(figure, fd.message)
     top = fd.y_range[1] / 1.5 if fd.y_range and fd.kind == "cost-by-route" else 0.0
+    value_labels: list[tuple[pg.TextItem, float]] = []
     for bar in fd.bars:
         color = QColor(bar.color)
         fill = QColor(color)
@@ -300,6 +303,7 @@ def draw_figure(fd: FigureData, plot: pg.PlotItem | None = None) -> Figure:
             label = pg.TextItem(bar.label, color=TEXT_PEN, anchor=(0.5, 1))
             label.setPos(bar.x, bar.height + top * 0.01)
             plot.addItem(label)
+            value_labels.append((label, bar.height))
     reference_legend = None
     for x, score in fd.references:
         mark = pg.PlotDataItem([x - 0.35, x + 0.35], [score] * 2,
@@ -346,6 +350,10 @@ def draw_figure(fd: FigureData, plot: pg.PlotItem | None = None) -> Figure:
         _target_line(plot, fd.target.value, fd.target.angle, fd.target.label, fd.target.position)
     if fd.ticks is not None:
         _category_ticks(plot, fd.ticks)
+        if fd.kind == "cost-by-route":  # many bars at scale: labels fitted to the width (before the layout)
+            if fd.x_range is not None:
+                plot.setXRange(fd.x_range[0], fd.x_range[1], padding=fd.x_range[2])
+            fit_category_labels(plot, fd.ticks, value_labels)
     left, bottom = fd.labels
     if left:
         plot.setLabel("left", left)

@@ -13,10 +13,11 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMainWindow, QM
 from desktop import __version__
 from desktop.domain.errors import DomainError
 from desktop.domain.playbook import Playbook
-from desktop.services.tamper import TAMPERED_TEXT
+from desktop.services.tamper import TAMPERED, TAMPERED_TEXT
 from desktop.ui import settings, theme, welcome
 from desktop.ui.document import Document, ReadOnlyTargetError
 from desktop.ui.navigation import Navigation
+from desktop.ui.signoff_check import CHECKING, UNCHECKED, signoff_check, signoff_state_note
 from desktop.ui.trace_hash_keeper import trace_hash_keeper
 from desktop.ui.trace_summary import trace_summary_state
 from desktop.ui.widgets.banner import Banner
@@ -211,6 +212,8 @@ class MainWindow(QMainWindow):
         self._update_status()
         self.navigation.update_status(document, self.playbook)
         trace_hash_keeper(document)  # Save then finds the rows' hash kept, not computed on the GUI thread
+        signoff_check(document).updated.connect(  # the sign-off state lands from the background
+            lambda _state, d=document: d is self.document and self._update_status())
         trace_summary_state(document).updated.connect(
             lambda _summary, d=document: d is self.document and self.navigation.update_status(d, self.playbook,
                                                                                                "traces"))
@@ -226,13 +229,16 @@ class MainWindow(QMainWindow):
         """Why the workbook is read-only, and where it lives if that is risky: each reason once."""
         document = self.document
         messages = [m for m in (document.read_only_reason, document.warning) if m]
-        tampered = document.tampered
+        state = document.signoff_state()  # never computes: CHECKING until the background check lands
+        tampered = state == TAMPERED
         self.tamper_banner.show_message(f"<b>TAMPERED</b>: {html.escape(TAMPERED_TEXT.removeprefix('TAMPERED: '))}"
                                         if tampered else "")
         if tampered:
             messages.insert(0, "TAMPERED: the content changed after sign-off.")
         elif document.workbook.signed and not document.read_only_reason:
-            messages.append("Signed off: read-only until the sign-off is revoked.")
+            messages.append(f"Signed off{signoff_state_note(state, True)}: read-only until the sign-off is revoked.")
+        elif document.workbook.signed and state in (CHECKING, UNCHECKED):
+            messages.append(f"Signed off{signoff_state_note(state, True)}.")
         return messages
 
     def _update_status(self) -> None:

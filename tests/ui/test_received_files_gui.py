@@ -145,9 +145,16 @@ def tamper(path):
     conn.close()
 
 
+def checked(qtbot, window):
+    """The window once the background sign-off check has landed (it is "checking sign-off…" until then)."""
+    qtbot.waitUntil(lambda: window.document.signoff_state() != "checking", timeout=30_000)
+    return window
+
+
 def test_tampered_signed_workbook_is_red_on_every_page(qtbot, signed_path):
     tamper(signed_path)
-    window = open_window(qtbot, signed_path)
+    window = checked(qtbot, open_window(qtbot, signed_path))
+    assert window.document.signoff_state() == "tampered"
     assert len(window.pages) > 10
     for key, page in window.pages.items():
         window.show_page(key)
@@ -166,7 +173,9 @@ def test_tampered_signed_workbook_is_red_on_every_page(qtbot, signed_path):
 
 
 def test_intact_signed_workbook_shows_no_tamper_banner(qtbot, signed_path):
-    window = open_window(qtbot, signed_path)
+    window = checked(qtbot, open_window(qtbot, signed_path))
+    assert window.document.signoff_state() == "signed"
+    assert "checking" not in window.status_label.text()
     assert not window.tamper_banner.isVisible()
     assert "TAMPERED" not in window.pages["overview"].panels["signoff"].state.text()
     window.show_page("signoff")

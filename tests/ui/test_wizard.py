@@ -385,3 +385,47 @@ def test_footer_controls_are_named_and_reachable(qtbot, workbook_path, open_wind
     # moving to a step puts the keyboard focus on that page
     window.wizard.next()
     assert window.pages["gate:demand-shape"].isAncestorOf(QApplication.focusWidget())
+
+
+# -- issue 16: a step change never waits for a background read of the working copy ----------------------------
+
+def test_a_step_change_while_a_background_read_holds_the_working_copy_returns_at_once(qtbot, workbook_path,
+                                                                                       open_window):
+    import sqlite3
+    import time
+
+    window = open_window(workbook_path)
+    document = window.document
+    window.wizard.start()
+    assert current(window) == "context"
+    reader = sqlite3.connect(document.copy.database, isolation_level=None)  # what a worker's long read holds
+    reader.execute("BEGIN")
+    assert reader.execute("SELECT count(*) FROM traces").fetchone()[0] > 0  # a shared lock until it ends
+    try:
+        writer = sqlite3.connect(document.copy.database, timeout=0.05, isolation_level=None)
+        with pytest.raises(sqlite3.OperationalError, match="locked"):  # a commit to the copy would wait now
+            writer.execute("BEGIN IMMEDIATE")
+            writer.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('probe', '1')")
+            writer.execute("COMMIT")
+        writer.close()
+        started = time.perf_counter()
+        window.wizard.next()
+        elapsed = time.perf_counter() - started
+        assert current(window) == "gate:demand-shape"
+        assert elapsed < 0.1, f"the step change took {elapsed * 1000:.0f} ms"
+        assert window.statusBar().currentMessage() == ""  # nothing failed to be remembered
+        assert document.ui_state(STEP_STATE_KEY) == "gate:demand-shape"
+    finally:
+        reader.execute("COMMIT")
+        reader.close()
+    store = open_store(workbook_path, writable=False)  # the file itself has it at once (no task reads it)
+    assert store.get_meta(f"ui.{STEP_STATE_KEY}") == '"gate:demand-shape"'
+    store.close()
+    assert not window.isWindowModified()
+    document.save()  # the working copy gets it with the next save, before it is copied over the file
+    store = open_store(workbook_path, writable=False)
+    assert store.get_meta(f"ui.{STEP_STATE_KEY}") == '"gate:demand-shape"'
+    store.close()
+    window.close()
+    again = open_window(workbook_path)
+    assert current(again) == "gate:demand-shape"

@@ -12,11 +12,13 @@ from desktop.domain.formatting import NOT_SET, format_count
 from desktop.domain.gates import gate_progress, gates_assessed, overall_progress
 from desktop.domain.playbook import Gate, Playbook
 from desktop.domain.workbook import BuyerContext, GateAssessment, GateStatus, Workbook
+from desktop.services.tamper import TAMPERED
 from desktop.ui import theme
 from desktop.ui.charts import ReadinessChart, readiness_bars
 from desktop.ui.document import Document
 from desktop.ui.pages.base import Page, scrolling
 from desktop.ui.pages.readiness import readiness_summary
+from desktop.ui.signoff_check import CHECKING, UNCHECKED, signoff_check, signoff_state_note
 from desktop.ui.trace_summary import COUNTING_TEXT, trace_summary_state
 
 # ---- Constants
@@ -117,15 +119,19 @@ class SignOffPanel(PendingPanel):
 
     def refresh(self, document: Document) -> None:
         signoff = document.workbook.signoff
+        state = signoff_check(document).state  # never computes: CHECKING until the background check lands
         if signoff is None:
             text = "This workbook is <b>not signed off</b>."
-        elif document.tampered:
+        elif state == TAMPERED:
             text = (f"{theme.span('problem', 'TAMPERED', bold=True)}: signed off by {html.escape(signoff.approver)} "
                     f"({html.escape(signoff.role)}) on {html.escape(signoff.date)}, but the content was changed "
                     "afterwards: the sign-off no longer holds. Run Verify on the Sign-off page.")
         else:
-            text = (f"<b>Signed off</b> by {signoff.approver} ({signoff.role}) on {signoff.date}: "
-                    f"{signoff.decision.replace('-', ' ')}. Fingerprint {signoff.fingerprint[:16]}…")
+            text = (f"<b>Signed off</b> by {html.escape(signoff.approver)} ({html.escape(signoff.role)}) on "
+                    f"{html.escape(signoff.date)}: {signoff.decision.replace('-', ' ')}. Fingerprint "
+                    f"{signoff.fingerprint[:16]}…")
+            if state in (CHECKING, UNCHECKED):
+                text += f"<br><i>{html.escape(signoff_state_note(state, True).strip(' ()'))}</i>"
         self.state.setText(text)
         self.state.show()
 
@@ -173,6 +179,7 @@ class OverviewPage(Page):
         super().__init__(parent)
         self.playbook = playbook
         self._trace_state = None
+        self._signoff_check = None
         self.sig_page_requested.connect(self._on_page_requested)
         self.heading = QLabel()
         self.heading.setWordWrap(True)
@@ -270,11 +277,33 @@ class OverviewPage(Page):
         self._show_trace_count()
         for panel in self.panels.values():
             panel.refresh(self.document)
-        reason = self.document.read_only_reason or (
-            "TAMPERED: the content changed after sign-off; read-only until the sign-off is revoked."
-            if self.document.tampered else
-            "Signed off: read-only until the sign-off is revoked." if workbook.signed else "")
+        self._follow_signoff_check()
+        reason = self.document.read_only_reason or self._signed_reason()
         self._style_banner()  # the palette may have changed since
+        self.banner.setText(reason)
+        self.banner.setVisible(bool(reason))
+
+    def _signed_reason(self) -> str:
+        """The banner's words for a signed workbook (the tamper check lands from the background)."""
+        if not self.document.workbook.signed:
+            return ""
+        state = signoff_check(self.document).state
+        if state == TAMPERED:
+            return "TAMPERED: the content changed after sign-off; read-only until the sign-off is revoked."
+        return f"Signed off{signoff_state_note(state, True)}: read-only until the sign-off is revoked."
+
+    def _follow_signoff_check(self) -> None:
+        check = signoff_check(self.document)
+        if check is not self._signoff_check:
+            self._signoff_check = check
+            check.updated.connect(lambda _state, c=check: c is self._signoff_check and self._show_signoff_state())
+
+    def _show_signoff_state(self) -> None:
+        """The background check landed (or the state moved back to checking): the panel and the banner."""
+        if self.document is None:
+            return
+        self.panels["signoff"].refresh(self.document)
+        reason = self.document.read_only_reason or self._signed_reason()
         self.banner.setText(reason)
         self.banner.setVisible(bool(reason))
 

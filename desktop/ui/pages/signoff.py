@@ -18,23 +18,20 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QFormLayout, QGr
 from desktop.domain.errors import DomainError
 from desktop.domain.formatting import NOT_OBSERVED, format_money, format_percent
 from desktop.domain.playbook import Playbook
-from desktop.domain.workbook import GateStatus
 from desktop.exports import pdf_signature, signing
 from desktop.exports.content import Decision
 from desktop.exports.verify import audit_problems, audit_status_text
 from desktop.services.signoff import DECISIONS, group_fingerprint, normalize_fingerprint
 from desktop.ui import theme
 from desktop.ui.pages.base import Page, scrolling
-from desktop.ui.economics_state import LOCK_RETRIES, is_momentary_lock, snapshot
+from desktop.ui.economics_facts import cached_economics
+from desktop.ui.economics_state import LOCK_RETRIES, economics_state, is_momentary_lock, snapshot
+from desktop.ui.signoff_check import CHECKING, TAMPERED, UNCHECKED, signoff_check, signoff_state_note
 from desktop.ui.tasks import TaskRunner
-from desktop.ui.pages.signoff_parts import (PlanLine, compute_decision, fill_table as _fill,
-                                            look_read_only as _look_read_only, table as _table)
+from desktop.ui.pages.signoff_parts import (PlanLine, audit_rows, compute_decision, fill_table as _fill, gate_rows,
+                                            look_read_only as _look_read_only, readiness_rows, table as _table)
 from desktop.ui.widgets import dialogs
 from desktop.ui.widgets.banner import Banner
-
-_STATUS_ROLES = {GateStatus.PASSED: "passed", GateStatus.AT_RISK: "at-risk", GateStatus.FAILED: "failed",
-                 GateStatus.NOT_ASSESSED: "not-assessed"}
-
 
 class SignoffPage(Page):
     """Sign-off & export: review what is signed, sign off or revoke, see the audit log."""
@@ -48,6 +45,8 @@ class SignoffPage(Page):
         self.computing = False  # the decision content is being computed in the background
         self._draft_fingerprint: str | None = None
         self._lock_retries = 0
+        self._waiting_for_economics = False  # the decision is put together when the shared economics land
+        self._followed: Any = None
         self._decision_runner = TaskRunner(self, on_done=self._on_decision, on_failed=self._on_decision_failed)
 
         content = QWidget()
@@ -273,9 +272,43 @@ class SignoffPage(Page):
         return self.decision.fingerprint if self.decision else None
 
     def _start_decision(self) -> None:
+        """Put the decision content together from the document's shared economics (computed once per state by
+        desktop.ui.economics_state, never here); while they are being computed, start when they land."""
         document = self.document
+        self._follow(document)
+        economics = cached_economics(document)
+        if economics is None:
+            self._waiting_for_economics = True
+            economics_state(document).request()
+            return
+        self._waiting_for_economics = False
         self._decision_runner.start(compute_decision, document.copy.database, snapshot(document.workbook),
-                                    self.playbook)
+                                    self.playbook, economics)
+
+    def _follow(self, document: Any) -> None:
+        """Listen to the shared economics and sign-off check of `document` (once per document)."""
+        if self._followed is document:
+            return
+        self._followed = document
+        economics = economics_state(document)
+        economics.updated.connect(lambda _f, d=document: d is self.document and self._on_economics())
+        economics.failed.connect(lambda message, d=document: d is self.document and self._on_economics_failed(message))
+        signoff_check(document).updated.connect(lambda _s, d=document: d is self.document and self._on_signoff_state())
+
+    def _on_economics(self) -> None:
+        if self._waiting_for_economics and self.computing and cached_economics(self.document) is not None:
+            self._start_decision()
+
+    def _on_economics_failed(self, message: str) -> None:
+        if self._waiting_for_economics and self.computing:
+            self._waiting_for_economics = False
+            self._on_decision_failed(message)
+
+    def _on_signoff_state(self) -> None:
+        if self.document is not None and self.isVisible():
+            self._show_state()
+        elif self.document is not None:
+            self._stale = True
 
     def _on_decision(self, result: Decision) -> None:
         self.decision, self.computing = result, False
@@ -315,7 +348,20 @@ class SignoffPage(Page):
             self.signed_label.setText("The workbook is not signed off.")
             return
         decision = DECISIONS.get(signoff.decision, signoff.decision)
-        if document.tampered:
+        state = signoff_check(document).state  # never computes: CHECKING until the background check lands
+        if state in (CHECKING, UNCHECKED):
+            self.state_banner.set_kind("warning" if state == UNCHECKED else "info")
+            because = (f": {html.escape(signoff_check(document).error or '')}" if state == UNCHECKED else
+                       " (the content is being compared with the signed fingerprint).")
+            self.state_banner.show_message(
+                f"<b>Signed off: {html.escape(decision)}</b> by {html.escape(signoff.approver)} "
+                f"({html.escape(signoff.role)}) on {html.escape(signoff.date)}. "
+                f"<i>{html.escape(signoff_state_note(state, True).strip(' ()').capitalize())}</i>{because}")
+            self._show_signoff_in_form(signoff)
+            self.signed_label.setText(f"{decision} by {signoff.approver} ({signoff.role}), {signoff.date} "
+                                      f"({signoff_state_note(state, True).strip(' ()')}).")
+            return
+        if state == TAMPERED:
             self.state_banner.set_kind("error")
             self.state_banner.show_message(
                 f"<b>TAMPERED</b>: signed off ({html.escape(decision)}) by {html.escape(signoff.approver)} on "
@@ -368,35 +414,8 @@ class SignoffPage(Page):
         else:
             self.route_label.setText(f"Recommended route: {'<i>computing…</i>' if self.computing else 'not available'}")
 
-        rows, colours = [], {}
-        for r, gate in enumerate(self.playbook.gates):
-            assessment = workbook.gates[gate.slug]
-            done = assessment.items_done
-            total = len(assessment.items)
-            if assessment.is_exception:
-                items = ", ".join(str(n) for n in assessment.open_items)
-                remark = f"Exception: passed with open item(s) {items}. Justification: {assessment.justification}"
-            elif assessment.open_items:
-                remark = "Open items: " + ", ".join(str(n) for n in assessment.open_items)
-            else:
-                remark = "All items done"
-            verdict = "Passed (exception)" if assessment.is_exception else assessment.status.label
-            rows.append([gate.name, verdict, f"{done} of {total}", remark])
-            colours[(r, 1)] = theme.colour(_STATUS_ROLES[assessment.status])
-        _fill(self.gates_table, rows, colours)
-
-        threshold = workbook.context.readiness_threshold
-        rows, colours = [], {}
-        for r, dimension in enumerate(self.playbook.readiness):
-            score = workbook.scores[dimension.slug].score
-            if score is None:
-                against = "not yet scored"
-            else:
-                against = f"{'meets' if score >= threshold else 'below'} {threshold}"
-                colours[(r, 3)] = theme.colour("passed" if score >= threshold else "failed")
-            rows.append([dimension.name, "-" if score is None else str(score), str(dimension.reference_score),
-                         against])
-        _fill(self.readiness_table, rows, colours)
+        _fill(self.gates_table, *gate_rows(self.playbook, workbook))
+        _fill(self.readiness_table, *readiness_rows(self.playbook, workbook))
 
         rows, colours = [], {}
         if decision is not None:
@@ -431,25 +450,7 @@ class SignoffPage(Page):
 
     def _show_audit(self) -> None:
         log = self.document.workbook.audit
-        rows = []
-        for entry in log:
-            detail = entry.detail
-            if entry.action == "sign":
-                text = DECISIONS.get(detail.get("decision", ""), detail.get("decision", ""))
-                if detail.get("conditions"):
-                    text += f" ({detail['conditions']})"
-                text += f"; fingerprint {str(detail.get('fingerprint', ''))[:16]}…"
-                if detail.get("signature"):
-                    text += f"; key {detail.get('keyFingerprint')}"
-                if detail.get("draftMatches") is False:
-                    text += "; the draft read differed from the content signed"
-            elif entry.action == "revoke":
-                text = f"Reason: {detail.get('reason', '')}"
-            else:
-                text = ", ".join(f"{k}: {v}" for k, v in sorted(detail.items()))
-            rows.append([str(entry.sequence), entry.at.replace("T", " ").replace("+00:00", ""), entry.action,
-                         entry.actor, text, entry.entry_hash[:12] + "…"])
-        _fill(self.audit_table, rows)
+        _fill(self.audit_table, audit_rows(log))
         signoff = self.document.workbook.signoff
         text = html.escape(audit_status_text(log, signoff))
         broken = bool(audit_problems(log, signoff))
@@ -547,6 +548,7 @@ class SignoffPage(Page):
             "conditions": self.conditions_edit.toPlainText() if decision == "approve-with-conditions" else "",
             "date": self.date_edit.date().toString("yyyy-MM-dd"),
             "draft_fingerprint": self.draft_edit.text().strip() or None,
+            "economics": cached_economics(document),  # the shared ones for this state: not computed again
         }
         try:
             if self.key_check.isChecked():

@@ -13,27 +13,93 @@ from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHeaderView, QLabel, Q
                                QTableWidget, QTableWidgetItem)
 
 from desktop.domain.playbook import Playbook
-from desktop.domain.progress import check_cancelled
-from desktop.domain.workbook import Workbook
+from desktop.domain.progress import Cancelled, check_cancelled
+from desktop.domain.workbook import GateStatus, Workbook
+from desktop.services.signoff import DECISIONS
+from desktop.ui import theme
 from desktop.exports.plan_text import total_usd, totals_lines
 from desktop.ui.plan_state import plan_state
 
+_STATUS_ROLES = {GateStatus.PASSED: "passed", GateStatus.AT_RISK: "at-risk", GateStatus.FAILED: "failed",
+                 GateStatus.NOT_ASSESSED: "not-assessed"}
 
-def compute_decision(database: Path, workbook: Workbook, playbook: Playbook, control: Any) -> Any:
-    """The decision content of `workbook`, over the worker's own connection to the working copy `database` (runs
-    on a worker thread). The decision keeps the trace frame (columns, shared with its economics), not a dict
-    per row."""
+
+def compute_decision(database: Path, workbook: Workbook, playbook: Playbook, economics: Any, control: Any) -> Any:
+    """The decision content of `workbook` from `economics` (the document's shared economics for this very state:
+    not computed again), over the worker's own connection to the working copy `database` for the traces hash and
+    the imports (runs on a worker thread)."""
     from desktop.exports.content import build_decision
     from desktop.storage.trace_store import open_worker_connection
 
     check_cancelled(control)
+    if not Path(database).exists():  # the document was closed meanwhile
+        raise Cancelled("closed")
     store = open_worker_connection(database)
     try:
-        decision = build_decision(store, workbook, playbook)
+        decision = build_decision(store, workbook, playbook, economics=economics)
     finally:
         store.close()
     check_cancelled(control)
     return decision
+
+
+def gate_rows(playbook: Playbook, workbook: Workbook) -> tuple[list[list[str]], dict[tuple[int, int], str]]:
+    """The gates table's rows (gate, verdict, items done, remark) and the verdicts' colours."""
+    rows, colours = [], {}
+    for r, gate in enumerate(playbook.gates):
+        assessment = workbook.gates[gate.slug]
+        done = assessment.items_done
+        total = len(assessment.items)
+        if assessment.is_exception:
+            items = ", ".join(str(n) for n in assessment.open_items)
+            remark = f"Exception: passed with open item(s) {items}. Justification: {assessment.justification}"
+        elif assessment.open_items:
+            remark = "Open items: " + ", ".join(str(n) for n in assessment.open_items)
+        else:
+            remark = "All items done"
+        verdict = "Passed (exception)" if assessment.is_exception else assessment.status.label
+        rows.append([gate.name, verdict, f"{done} of {total}", remark])
+        colours[(r, 1)] = theme.colour(_STATUS_ROLES[assessment.status])
+    return rows, colours
+
+
+def readiness_rows(playbook: Playbook, workbook: Workbook) -> tuple[list[list[str]], dict[tuple[int, int], str]]:
+    """The readiness table's rows (dimension, score, reference, against the threshold) and their colours."""
+    threshold = workbook.context.readiness_threshold
+    rows, colours = [], {}
+    for r, dimension in enumerate(playbook.readiness):
+        score = workbook.scores[dimension.slug].score
+        if score is None:
+            against = "not yet scored"
+        else:
+            against = f"{'meets' if score >= threshold else 'below'} {threshold}"
+            colours[(r, 3)] = theme.colour("passed" if score >= threshold else "failed")
+        rows.append([dimension.name, "-" if score is None else str(score), str(dimension.reference_score),
+                     against])
+    return rows, colours
+
+
+def audit_rows(log: Any) -> list[list[str]]:
+    """The audit table's rows: sequence, time, action, actor, what it recorded in words, the entry hash."""
+    rows = []
+    for entry in log:
+        detail = entry.detail
+        if entry.action == "sign":
+            text = DECISIONS.get(detail.get("decision", ""), detail.get("decision", ""))
+            if detail.get("conditions"):
+                text += f" ({detail['conditions']})"
+            text += f"; fingerprint {str(detail.get('fingerprint', ''))[:16]}…"
+            if detail.get("signature"):
+                text += f"; key {detail.get('keyFingerprint')}"
+            if detail.get("draftMatches") is False:
+                text += "; the draft read differed from the content signed"
+        elif entry.action == "revoke":
+            text = f"Reason: {detail.get('reason', '')}"
+        else:
+            text = ", ".join(f"{k}: {v}" for k, v in sorted(detail.items()))
+        rows.append([str(entry.sequence), entry.at.replace("T", " ").replace("+00:00", ""), entry.action,
+                     entry.actor, text, entry.entry_hash[:12] + "…"])
+    return rows
 
 
 def look_read_only(widget: QLineEdit | QPlainTextEdit, read_only: bool) -> None:
