@@ -57,13 +57,30 @@ class ValueAxis(pg.AxisItem):
     def __init__(self, orientation: str, unit: str | None = None) -> None:
         super().__init__(orientation)
         self.unit = unit
+        # pyqtgraph would otherwise scale big values and put "(x1e+09)" by the title: "$3 (x1e+09)" to a CFO
+        self.enableAutoSIPrefix(False)
 
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:  # noqa: N802 (Qt)
         if self.logMode:
             return [tick_label(10.0 ** v, self.unit, 0, log=True) if abs(v - round(v)) < 1e-6 else ""
                     for v in values]
         step = spacing * scale or 1.0
+        largest = max((abs(v * scale) for v in values), default=0.0)
+        for size, word in ((1e9, "billion"), (1e6, "million")):
+            if largest >= size:  # "$1.5 billion", "250 million", as the log axes write powers of ten
+                return [_with_unit(v * scale / size, self.unit, word) for v in values]
         return [tick_label(v * scale, self.unit, step) for v in values]
+
+
+def _with_unit(amount: float, unit: str | None, word: str) -> str:
+    """'$1.5 billion', '250 million', '0' (at most two decimals, none written when they are zeros)."""
+    number = f"{amount:,.2f}".rstrip("0").rstrip(".")
+    text = "0" if number in ("0", "-0") else f"{number} {word}"
+    if unit == "usd":
+        return f"-${text[1:]}" if text.startswith("-") else f"${text}"
+    if unit and unit.startswith("money:"):
+        return f"{unit[6:]} {text}"
+    return f"{text}%" if unit == "percent" else text
 
 
 def value_axes(plot: pg.PlotItem, units: tuple[str | None, str | None]) -> None:

@@ -213,7 +213,7 @@ class MainWindow(QMainWindow):
         self.navigation.update_status(document, self.playbook)
         trace_hash_keeper(document)  # Save then finds the rows' hash kept, not computed on the GUI thread
         signoff_check(document).updated.connect(  # the sign-off state lands from the background
-            lambda _state, d=document: d is self.document and self._update_status())
+            lambda _state, d=document: d is self.document and self._on_signoff_checked(d))
         trace_summary_state(document).updated.connect(
             lambda _summary, d=document: d is self.document and self.navigation.update_status(d, self.playbook,
                                                                                                "traces"))
@@ -240,6 +240,10 @@ class MainWindow(QMainWindow):
         elif document.workbook.signed and state in (CHECKING, UNCHECKED):
             messages.append(f"Signed off{signoff_state_note(state, True)}.")
         return messages
+
+    def _on_signoff_checked(self, document: Document) -> None:
+        self._update_status()
+        self.navigation.update_status(document, self.playbook, "signoff")
 
     def _update_status(self) -> None:
         """One place for the lasting state: the permanent label (transient messages such as "Saved" use the

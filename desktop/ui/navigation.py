@@ -137,9 +137,15 @@ class Navigation(QListWidget):
                     item.setText(f"{title}   {summary.count:,}")
                     spoken = f"{title}: {summary.count:,} trace row(s)"
             elif key == "signoff":
+                from desktop.ui.signoff_check import TAMPERED, signoff_check
+
                 signed = workbook.signed
-                item.setText(f"{title}   \u2713 signed" if signed else title)
-                spoken = f"{title}: {'signed off, read-only' if signed else 'not signed off yet'}"
+                if signed and signoff_check(document).state == TAMPERED:  # checked in the background
+                    item.setText(f"{title}   \u26a0 changed")
+                    spoken = f"{title}: signed off, but the content changed since the sign-off"
+                else:
+                    item.setText(f"{title}   \u2713 signed" if signed else title)
+                    spoken = f"{title}: {'signed off, read-only' if signed else 'not signed off yet'}"
             else:
                 spoken = title
             item.setData(Qt.ItemDataRole.AccessibleTextRole, spoken)

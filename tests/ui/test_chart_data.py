@@ -104,6 +104,13 @@ def test_a_figure_designed_on_log_axes_starts_linear_and_switches_to_log():
     assert not figure.plot.getAxis("bottom").logMode and not figure.plot.getAxis("left").logMode
     assert forecast.value() == 300_000.0
     assert figure.plot.getAxis("left").tickStrings([250_000.0], 1.0, 250_000.0) == ["$250,000"]
+    # big amounts in words, never pyqtgraph's "(x1e+09)" scale by the axis title
+    left, bottom = figure.plot.getAxis("left"), figure.plot.getAxis("bottom")
+    assert left.tickStrings([0.0, 1.5e9, 3e9], 1.0, 1.5e9) == ["$0", "$1.5 billion", "$3 billion"]
+    assert bottom.tickStrings([0.0, 2.5e8, 5e8], 1.0, 2.5e8) == ["0", "250 million", "500 million"]
+    left.setRange(0, 3e9)
+    left.setLabel("Monthly cost (USD)")
+    assert "x1e" not in left.labelString() and left.autoSIPrefixScale == 1.0
     set_log_scale(figure, True)
     assert figure.plot.getAxis("bottom").logMode and figure.plot.getAxis("left").logMode
     assert forecast.value() == pytest.approx(math.log10(300_000))

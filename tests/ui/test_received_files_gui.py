@@ -178,6 +178,7 @@ def test_intact_signed_workbook_shows_no_tamper_banner(qtbot, signed_path):
     assert "checking" not in window.status_label.text()
     assert not window.tamper_banner.isVisible()
     assert "TAMPERED" not in window.pages["overview"].panels["signoff"].state.text()
+    assert window.navigation.item(window.navigation.row_of("signoff")).text().endswith("\u2713 signed")
     window.show_page("signoff")
     window.pages["signoff"].refresh()
     assert window.pages["signoff"].state_banner.kind == "info"

@@ -133,6 +133,8 @@ def test_a_tampered_workbook_turns_red_when_the_check_lands(qtbot, signed_path, 
     assert window.document.signoff_state() == "tampered"
     assert window.status_label.text().startswith("TAMPERED")
     assert "TAMPERED" in window.pages["overview"].panels["signoff"].state.text()
+    navigation = window.navigation.item(window.navigation.row_of("signoff"))
+    assert navigation.text().endswith("\u26a0 changed") and "changed since the sign-off" in navigation.toolTip()
 
 
 def test_only_the_newest_state_lands(qtbot, signed_path, blocked_check):
