@@ -7,10 +7,12 @@ change the workbook directly. The modified marker follows the undo stack's clean
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
@@ -323,3 +325,17 @@ class Document(QObject):
         if self.lock is not None:
             self.lock.release()
             self.lock = None
+
+
+_Companion = TypeVar("_Companion", bound=QObject)
+_companions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def companion(document: Document, kind: type[_Companion]) -> _Companion:
+    """The document's one `kind` (a background state made as `kind(document)` on first use, living as long as
+    the document: the shared economics, the plan, the trace count, the sign-off check, the hash keeper)."""
+    made = _companions.setdefault(document, {})
+    found = made.get(kind)
+    if found is None or not shiboken6.isValid(found):
+        found = made[kind] = kind(document)
+    return found

@@ -17,12 +17,10 @@ latest result lands (ui/tasks.py TaskRunner). Nothing here computes on the GUI t
 from __future__ import annotations
 
 import sqlite3
-import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop.domain.playbook import Playbook
@@ -30,7 +28,7 @@ from desktop.domain.progress import check_cancelled
 from desktop.domain.workbook import Workbook
 from desktop.services.economics import Economics, run_economics
 from desktop.storage import economics_store
-from desktop.ui.document import Document
+from desktop.ui.document import Document, companion
 from desktop.ui.tasks import TaskRunner
 
 DEBOUNCE_MS = 80  # a burst of edits (typing, undo held down) starts one computation
@@ -41,7 +39,6 @@ INPUT_PARTS = frozenset({"all", "scenarios", "recommendation", "catalog"})  # sm
 DECISION_PARTS = frozenset({"context", "scores"})  # plus "gate:<slug>"
 LOCKED_TEXT = "database is locked"  # another connection writes (or switches the journal) just then
 LOCK_RETRIES = 20  # a background read that met a momentary lock is tried again, this many times at most
-_states: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True, eq=False)
@@ -232,11 +229,7 @@ def is_momentary_lock(message: str) -> bool:
 
 def economics_state(document: Document) -> EconomicsState:
     """The document's one EconomicsState (made on first use)."""
-    state = _states.get(document)
-    if state is None or not shiboken6.isValid(state):
-        state = EconomicsState(document)
-        _states[document] = state
-    return state
+    return companion(document, EconomicsState)
 
 
 __all__ = ["COMPUTING_TEXT", "LOCK_RETRIES", "is_momentary_lock", "EconomicsFacts", "EconomicsState", "compute_economics_facts", "economics_state",

@@ -15,17 +15,15 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import weakref
 from pathlib import Path
 from typing import Any
 
-import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop.domain.playbook import Playbook
 from desktop.domain.progress import Cancelled
 from desktop.domain.workbook import Workbook
-from desktop.ui.document import Document
+from desktop.ui.document import Document, companion
 from desktop.ui.economics_facts import cached_economics, economics_key
 from desktop.ui.economics_state import economics_state, snapshot
 from desktop.ui.tasks import TaskRunner
@@ -34,7 +32,6 @@ log = logging.getLogger(__name__)
 
 DEBOUNCE_MS = 120
 PLAN_PARTS = ("all", "context", "plan", "traces", "scores", "recommendation", "catalog", "scenarios")
-_states: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def compute_plan(database: Path, workbook: Workbook, playbook: Playbook, sensitivity: bool, economics: Any,
@@ -187,8 +184,4 @@ class PlanState(QObject):
 
 def plan_state(document: Document) -> PlanState:
     """The document's one PlanState (made on first use)."""
-    state = _states.get(document)
-    if state is None or not shiboken6.isValid(state):
-        state = PlanState(document)
-        _states[document] = state
-    return state
+    return companion(document, PlanState)

@@ -15,18 +15,16 @@ check says).
 from __future__ import annotations
 
 import sqlite3
-import weakref
 from pathlib import Path
 from typing import Any
 
-import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop.domain.playbook import Playbook
 from desktop.domain.progress import Cancelled, check_cancelled
 from desktop.domain.workbook import Workbook
 from desktop.services.tamper import DRAFT, SIGNED, TAMPERED
-from desktop.ui.document import SIGNOFF_PARTS, Document
+from desktop.ui.document import Document, SIGNOFF_PARTS, companion
 from desktop.ui.economics_facts import cached_economics
 from desktop.ui.economics_state import LOCK_RETRIES, economics_state, is_momentary_lock, snapshot
 from desktop.ui.tasks import TaskRunner
@@ -36,7 +34,6 @@ UNCHECKED = "unchecked"  # signed; the check itself failed (told in `error`)
 CHECKING_TEXT = "checking sign-off\u2026"
 DEBOUNCE_MS = 0  # the signals of one edit arrive together: one check for them
 LOCK_RETRY_MS = 250
-_checks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def check_signoff(database: Path, workbook: Workbook, playbook: Playbook, economics: Any, control: Any) -> str | None:
@@ -236,11 +233,7 @@ def signoff_state_note(state: str, signed: bool) -> str:
 
 def signoff_check(document: Document) -> SignoffCheck:
     """The document's one SignoffCheck (made on first use)."""
-    check = _checks.get(document)
-    if check is None or not shiboken6.isValid(check):
-        check = SignoffCheck(document)
-        _checks[document] = check
-    return check
+    return companion(document, SignoffCheck)
 
 
 __all__ = ["CHECKING", "CHECKING_TEXT", "DRAFT", "SIGNED", "SignoffCheck", "TAMPERED", "UNCHECKED",

@@ -9,22 +9,19 @@ and otherwise tries again after the next pause. Save still computes the record i
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
-import shiboken6
 from PySide6.QtCore import QObject, QTimer
 
 from desktop.services.trace_hash import (TracesHash, copy_marker, hash_working_copy, keep_traces_hash,
                                          needs_traces_hash)
 from desktop.services.traces import is_closed
-from desktop.ui.document import Document
+from desktop.ui.document import Document, companion
 from desktop.ui.economics_state import economics_state, is_momentary_lock
 from desktop.ui.tasks import TaskRunner
 
 PAUSE_MS = 1_000  # after the last trace change: a run of edits is hashed once
 TRACE_PARTS = frozenset({"all", "traces"})
-_keepers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 class TraceHashKeeper(QObject):
@@ -82,8 +79,4 @@ class TraceHashKeeper(QObject):
 
 def trace_hash_keeper(document: Document) -> TraceHashKeeper:
     """The document's one keeper (made on first use)."""
-    keeper = _keepers.get(document)
-    if keeper is None or not shiboken6.isValid(keeper):
-        keeper = TraceHashKeeper(document)
-        _keepers[document] = keeper
-    return keeper
+    return companion(document, TraceHashKeeper)

@@ -11,24 +11,21 @@ so this task does not slow the economics worker.
 from __future__ import annotations
 
 import sqlite3
-import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop.domain.progress import check_cancelled
 from desktop.services.traces import RouteUtilization, route_utilization
-from desktop.ui.document import Document
+from desktop.ui.document import Document, companion
 from desktop.ui.economics_state import LOCK_RETRIES, is_momentary_lock
 from desktop.ui.tasks import TaskRunner
 
 TRACE_PARTS = frozenset({"all", "traces"})
 COUNTING_TEXT = "counting\u2026"
 RETRY_MS = 250
-_states: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -138,8 +135,4 @@ class TraceSummaryState(QObject):
 
 def trace_summary_state(document: Document) -> TraceSummaryState:
     """The document's one TraceSummaryState (made on first use)."""
-    state = _states.get(document)
-    if state is None or not shiboken6.isValid(state):
-        state = TraceSummaryState(document)
-        _states[document] = state
-    return state
+    return companion(document, TraceSummaryState)
