@@ -120,10 +120,11 @@ _EXACT_SCHEMA = {**SCHEMA, "odd": pl.Boolean()}
 def read_trace_frame(store: WorkbookStore) -> pl.DataFrame:
     """Visible rows in id order; columns `SCHEMA` (numbers that are not finite numbers read as null)."""
     fast = _read_fast(store, _ECONOMICS_FAST_QUERY, SCHEMA)
-    if fast is not None:
-        return fast.with_columns(pl.when(pl.col(name).is_finite()).then(pl.col(name)).alias(name)
-                                 for name in _NUMBER_FIELDS)
-    return _read(store, _ECONOMICS_QUERY)
+    if fast is None:
+        return _read(store, _ECONOMICS_QUERY)
+    # an infinity reads as null, as the checked read's CASE makes it; a copy of a column only where one is
+    infinite = [name for name in _NUMBER_FIELDS if fast[name].is_infinite().any()]
+    return fast.with_columns(pl.when(pl.col(name).is_finite()).then(pl.col(name)).alias(name) for name in infinite)
 
 
 def read_exact_frame(store: WorkbookStore) -> pl.DataFrame | None:

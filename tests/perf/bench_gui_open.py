@@ -57,8 +57,8 @@ def child(path: Path) -> dict:
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     _isolate(Path(tempfile.mkdtemp(prefix="ipw-bench-open-")))
     started = time.perf_counter()
-    from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
-    from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
 
     app = QApplication.instance() or QApplication([])
     from desktop.resources import playbook
@@ -70,42 +70,14 @@ def child(path: Path) -> dict:
     book = playbook()
     imports_s = time.perf_counter() - started
 
-    def wait_until(condition, timeout: float = TIMEOUT_S) -> None:
-        """Run the event loop (as app.exec would) until `condition()` holds."""
-        if condition():
-            return
-        loop = QEventLoop()
-        poll = QTimer()
-        poll.setInterval(5)
-        poll.timeout.connect(lambda: condition() and loop.quit())
-        deadline = QTimer()
-        deadline.setSingleShot(True)
-        deadline.timeout.connect(loop.quit)
-        poll.start()
-        deadline.start(int(timeout * 1000))
-        loop.exec()
-        poll.stop()
-        if not condition():
-            raise TimeoutError("the GUI did not get there in time")
+    from tests.perf.gui_probe import FirstPaint, wait_until
 
-    window_box: dict = {}
-
-    class PaintWatch(QObject):
-        painted_at: float | None = None
-
-        def eventFilter(self, obj, event):  # noqa: N802 (Qt override)
-            if (self.painted_at is None and event.type() == QEvent.Type.Paint and isinstance(obj, QWidget)
-                    and window_box.get("window") is not None and obj.window() is window_box["window"]):
-                self.painted_at = time.perf_counter()
-            return False
-
-    watch = PaintWatch()
-    app.installEventFilter(watch)
+    watch = FirstPaint(app)
     t0 = time.perf_counter()
     document = Document.open(book, path)
     opened_s = time.perf_counter() - t0
     window = MainWindow(book, document)
-    window_box["window"] = window
+    watch.window = window
     window.ask_save_changes = lambda: QMessageBox.StandardButton.Discard
     window.resize(1366, 768)
     window.show()

@@ -57,8 +57,8 @@ def child(path: Path, cache: Path) -> dict:
         os.environ[key] = str(work / sub)
         (work / sub).mkdir(exist_ok=True)
     os.environ["IPW_USER_CACHE_DIR"] = str(cache)
-    from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
-    from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
 
     app = QApplication.instance() or QApplication([])
     from desktop.resources import playbook
@@ -69,36 +69,9 @@ def child(path: Path, cache: Path) -> dict:
 
     book = playbook()
 
-    def wait_until(condition, timeout: float = TIMEOUT_S) -> None:
-        if condition():
-            return
-        loop = QEventLoop()
-        poll = QTimer()
-        poll.setInterval(5)
-        poll.timeout.connect(lambda: condition() and loop.quit())
-        deadline = QTimer()
-        deadline.setSingleShot(True)
-        deadline.timeout.connect(loop.quit)
-        poll.start()
-        deadline.start(int(timeout * 1000))
-        loop.exec()
-        poll.stop()
-        if not condition():
-            raise TimeoutError("the GUI did not get there in time")
+    from tests.perf.gui_probe import FirstPaint, wait_until
 
-    window_box: dict = {}
-
-    class PaintWatch(QObject):
-        painted_at: float | None = None
-
-        def eventFilter(self, obj, event):  # noqa: N802 (Qt override)
-            if (self.painted_at is None and event.type() == QEvent.Type.Paint and isinstance(obj, QWidget)
-                    and window_box.get("window") is not None and obj.window() is window_box["window"]):
-                self.painted_at = time.perf_counter()
-            return False
-
-    watch = PaintWatch()
-    app.installEventFilter(watch)
+    watch = FirstPaint(app)
     lateness: list[tuple[float, float]] = []  # (ms late, when)
     beat = {"last": 0.0}
 
@@ -114,7 +87,7 @@ def child(path: Path, cache: Path) -> dict:
     t0 = time.perf_counter()
     document = Document.open(book, path)
     window = MainWindow(book, document)
-    window_box["window"] = window
+    watch.window = window
     window.ask_save_changes = lambda: QMessageBox.StandardButton.Discard
     window.resize(1366, 768)
     window.show()

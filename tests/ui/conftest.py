@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
+
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
@@ -59,3 +62,16 @@ def dialog(qtbot, document):
     if dialog.busy:
         dialog.cancel_task()
         qtbot.waitUntil(lambda: not dialog.busy, timeout=30_000)
+
+
+@pytest.fixture
+def tamper():
+    """Change a signed workbook's content behind the app's back: a readiness score, by SQL."""
+    def change(path):
+        conn = sqlite3.connect(path)
+        scores = json.loads(conn.execute("SELECT json FROM parts WHERE name = 'scores'").fetchone()[0])
+        scores[0]["score"] = 99 if scores[0].get("score") != 99 else 98
+        conn.execute("UPDATE parts SET json = ? WHERE name = 'scores'", (json.dumps(scores),))
+        conn.commit()
+        conn.close()
+    return change

@@ -5,7 +5,6 @@ Failures 5, 6 and 7 reproduced through the widgets: a 0444 workbook was silently
 showed "Signed off by ..." with no warning.
 """
 
-import json
 import os
 import sqlite3
 import stat
@@ -136,22 +135,13 @@ def signed_path(sample_path):
     return sample_path
 
 
-def tamper(path):
-    conn = sqlite3.connect(path)
-    scores = json.loads(conn.execute("SELECT json FROM parts WHERE name = 'scores'").fetchone()[0])
-    scores[0]["score"] = 99 if scores[0].get("score") != 99 else 98
-    conn.execute("UPDATE parts SET json = ? WHERE name = 'scores'", (json.dumps(scores),))
-    conn.commit()
-    conn.close()
-
-
 def checked(qtbot, window):
     """The window once the background sign-off check has landed (it is "checking sign-off…" until then)."""
     qtbot.waitUntil(lambda: window.document.signoff_state() != "checking", timeout=30_000)
     return window
 
 
-def test_tampered_signed_workbook_is_red_on_every_page(qtbot, signed_path):
+def test_tampered_signed_workbook_is_red_on_every_page(qtbot, signed_path, tamper):
     tamper(signed_path)
     window = checked(qtbot, open_window(qtbot, signed_path))
     assert window.document.signoff_state() == "tampered"

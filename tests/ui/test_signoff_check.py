@@ -2,9 +2,7 @@
 worked out in the background (desktop.ui.signoff_check); only the newest state lands; the Sign-off page and the
 check take the one shared economics computation of each state."""
 
-import json
 import shutil
-import sqlite3
 import threading
 
 import pytest
@@ -40,15 +38,6 @@ def signed_path(tmp_path):
 def forget_decision_parts():
     """A cold decision cache: the check cannot take the fingerprint from cached parts and needs the economics."""
     shutil.rmtree(paths.user_cache_dir() / KIND, ignore_errors=True)
-
-
-def tamper(path):
-    conn = sqlite3.connect(path)
-    scores = json.loads(conn.execute("SELECT json FROM parts WHERE name = 'scores'").fetchone()[0])
-    scores[0]["score"] = 99 if scores[0].get("score") != 99 else 98
-    conn.execute("UPDATE parts SET json = ? WHERE name = 'scores'", (json.dumps(scores),))
-    conn.commit()
-    conn.close()
 
 
 @pytest.fixture
@@ -123,7 +112,7 @@ def test_signed_workbook_opens_and_says_checking_until_the_check_lands(qtbot, si
     assert "checking" not in overview.panels["signoff"].state.text()
 
 
-def test_a_tampered_workbook_turns_red_when_the_check_lands(qtbot, signed_path, blocked_check):
+def test_a_tampered_workbook_turns_red_when_the_check_lands(qtbot, signed_path, tamper, blocked_check):
     tamper(signed_path)
     window = open_window(qtbot, signed_path)
     qtbot.waitUntil(blocked_check["started"].is_set, timeout=WAIT_MS)
