@@ -96,7 +96,11 @@ def quick_trace_match(path: Path, sha256: Any, count: Any) -> int | None:
                         _calamine_rows(path, {"rows": 0, "newline": False, "extras": set()}, line_end,
                                        extras)) == sha256:
                     return seen["rows"]
-    except Exception:  # noqa: BLE001 - missing, or a file calamine refuses: openpyxl reads it (and says why)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    # Missing, refused, or a Rust panic on a crafted file (pyo3's PanicException is a BaseException):
+    # openpyxl reads the file instead and says what is wrong with it.
+    except BaseException:  # noqa: BLE001
         return None
     return None
 

@@ -232,7 +232,11 @@ class _AdbcReader:
             statement.set_sql_query(query)
             stream, _ = statement.execute_query()
             frame = pl.DataFrame(stream).slice(1)  # without the typed first row
-        except Exception:  # noqa: BLE001 - a column whose types vary past the first batch -> row path
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        # A column whose types vary past the first batch, or a Rust panic taking the stream from a crafted
+        # file (pyo3's PanicException is a BaseException): the row path reads the rows instead.
+        except BaseException:  # noqa: BLE001
             return None
         finally:
             if statement is not None:

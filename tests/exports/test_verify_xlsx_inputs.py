@@ -128,3 +128,20 @@ def test_a_sheet_too_big_for_calamine_is_streamed_by_openpyxl(signed_rich, tmp_p
     monkeypatch.setattr(verify_xlsx_inputs, "_calamine_rows", lambda *args: pytest.fail("calamine was used"))
     report = verify_export(out)
     assert report.exit_code == 0 and _checks(report)["trace input cells"] is True
+
+
+def test_a_panic_in_calamine_falls_back_to_openpyxl(signed_rich, tmp_path, monkeypatch):
+    """A crafted file can make a Rust reader panic; pyo3 raises that as a BaseException, not an Exception."""
+    from desktop.exports import verify_xlsx_inputs
+
+    class PanicException(BaseException):  # what pyo3_runtime.PanicException is
+        pass
+
+    def panic(*args):
+        raise PanicException("called `Option::unwrap()` on a `None` value")
+
+    out = tmp_path / "rich.xlsx"
+    export_xlsx(out, export_data(signed_rich))
+    monkeypatch.setattr(verify_xlsx_inputs, "_calamine_rows", panic)
+    report = verify_export(out)
+    assert report.exit_code == 0 and _checks(report)["trace input cells"] is True
