@@ -24,7 +24,7 @@ import math
 from json.encoder import encode_basestring
 from typing import Any
 
-from desktop.domain.canonical import canonical_bytes, canonicalise
+from desktop.domain.canonical import canonical_bytes
 from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME, Kind
 from desktop.storage.errors import DamagedTracesError
 from desktop.storage.workbook_file import TRACES_HASH_KEY, WorkbookStore

@@ -253,7 +253,6 @@ class SignoffPage(Page):
             self._stale = True
             return
         self.message.clear()
-        workbook = document.workbook
         self.plan_line.follow(document)
         # the decision content reads every trace row: computed in the background, "computing…" meanwhile
         self.decision, self._draft_fingerprint, self.computing = None, None, True
