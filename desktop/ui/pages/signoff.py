@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QFormLayout, QGr
 from desktop.domain.errors import DomainError
 from desktop.domain.formatting import NOT_OBSERVED, format_money, format_percent
 from desktop.domain.playbook import Playbook
-from desktop.exports import pdf_signature, signing
+from desktop.exports import signing
 from desktop.exports.content import Decision
 from desktop.exports.verify import audit_problems, audit_status_text
 from desktop.services.signoff import DECISIONS, group_fingerprint, normalize_fingerprint
@@ -29,9 +29,11 @@ from desktop.ui.economics_state import LOCK_RETRIES, economics_state, is_momenta
 from desktop.ui.signoff_check import CHECKING, TAMPERED, UNCHECKED, signoff_check, signoff_state_note
 from desktop.ui.tasks import TaskRunner
 from desktop.ui.pages.signoff_parts import (PlanLine, audit_rows, compute_decision, fill_table as _fill, gate_rows,
-                                            look_read_only as _look_read_only, readiness_rows, table as _table)
+                                            look_read_only as _look_read_only, officer_key, readiness_rows,
+                                            table as _table)
 from desktop.ui.widgets import dialogs
 from desktop.ui.widgets.banner import Banner
+
 
 class SignoffPage(Page):
     """Sign-off & export: review what is signed, sign off or revoke, see the audit log."""
@@ -520,17 +522,6 @@ class SignoffPage(Page):
         if opener is not None:
             opener()
 
-    def _private_key(self) -> Any:
-        """The officer's key, created on confirmation when there is none; None when declined."""
-        if not signing.key_exists():
-            if not dialogs.confirm(self, "Create a signing key",
-                                   "You have no signing key yet. Create an Ed25519 key on this computer, "
-                                   f"readable only by you, in {signing.default_key_path()}?"):
-                return None
-            signing.generate_key()
-        pdf_signature.ensure_own_credentials()  # the certificate that signs the memo as a PDF
-        return signing.load_private_key()
-
     def _sign(self) -> None:
         document = self.document
         if document is None or document.workbook.signed:
@@ -551,7 +542,7 @@ class SignoffPage(Page):
         }
         try:
             if self.key_check.isChecked():
-                key = self._private_key()
+                key = officer_key(self)
                 if key is None:
                     return
                 fields["private_key"] = key

@@ -10,7 +10,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHeaderView, QLabel, QLineEdit, QPlainTextEdit,
-                               QTableWidget, QTableWidgetItem)
+                               QTableWidget, QTableWidgetItem, QWidget)
 
 from desktop.domain.playbook import Playbook
 from desktop.domain.progress import Cancelled, check_cancelled
@@ -187,3 +187,18 @@ class PlanLine(QLabel):
                      f"</span> for {len(workloads)} workload{'s' if len(workloads) != 1 else ''}, saving "
                      f"<b>{html.escape(totals['Saving against the baseline, per month'])}</b> a month against "
                      "Managed API only (routes per workload on the Plan page)")
+
+
+def officer_key(parent: QWidget) -> Any:
+    """The officer's signing key, created on confirmation when there is none; None when declined."""
+    from desktop.exports import pdf_signature, signing
+    from desktop.ui.widgets import dialogs
+
+    if not signing.key_exists():
+        if not dialogs.confirm(parent, "Create a signing key",
+                               "You have no signing key yet. Create an Ed25519 key on this computer, "
+                               f"readable only by you, in {signing.default_key_path()}?"):
+            return None
+        signing.generate_key()
+    pdf_signature.ensure_own_credentials()  # the certificate that signs the memo as a PDF
+    return signing.load_private_key()
