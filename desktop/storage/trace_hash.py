@@ -223,17 +223,25 @@ def _hash_frame(digest: Any, frame: Any) -> None:
 def _hash_slice(digest: Any, part: Any) -> None:
     """Feed the slice's rows as canonical JSON lines. One polars pass writes each field as its `"name":value`
     text and polars' CSV writer joins them with commas and newlines (quoting nothing), which is quicker than
-    building each line and joining the lines. A slice holding rows whose values polars writes differently than
-    Python (a number below 1e-4 or from 1e16 up, a text that JSON escapes or that is not ASCII, extra fields)
-    takes `_slice_bytes` instead."""
+    building each line and joining the lines. Rows whose values polars writes differently than Python (a number
+    below 1e-4 or from 1e16 up, a text that JSON escapes or that is not ASCII, extra fields) are written by the
+    row-dict code, in place, when a slice holds any."""
     result = part.select(_pair_expressions())
-    if result["__odd"].any():
-        digest.update(_slice_bytes(part))
+    unusual_rows = result["__odd"].arg_true()
+    pairs = result.drop("__odd")
+    if not len(unusual_rows):
+        buffer = io.BytesIO()
+        pairs.write_csv(buffer, include_header=False, separator=",", quote_style="never", line_terminator="\n")
+        digest.update(buffer.getbuffer())
         return
-    buffer = io.BytesIO()
-    result.drop("__odd").write_csv(buffer, include_header=False, separator=",", quote_style="never",
-                                   line_terminator="\n")
-    digest.update(buffer.getbuffer())
+    import polars as pl
+
+    from desktop.storage.trace_frame import frame_rows
+
+    lines = pairs.select(pl.concat_str(pl.all(), separator=",") + "\n").to_series()
+    texts = [_row_bytes({k: v for k, v in row.items() if k not in ("id", "importId")}).decode("utf-8")
+             for row in frame_rows(part[unusual_rows])]
+    digest.update(lines.scatter(unusual_rows, texts).str.join("").item().encode("utf-8"))
 
 
 @functools.cache
@@ -251,30 +259,6 @@ def _pair_expressions() -> list[Any]:
         pairs.append(pl.concat_str(pieces + ([pl.lit("}")] if i == last else [])).alias(name))
         odd.append(unusual)
     return [*pairs, pl.any_horizontal(odd).alias("__odd")]
-
-
-def _slice_bytes(part: Any) -> bytes:
-    """The slice's rows as canonical JSON lines, joined: polars writes every row whose values it writes as Python
-    would; rows holding any other value are written by the row-dict code."""
-    import polars as pl
-
-    pieces: list[Any] = []
-    odd: list[Any] = [pl.col("extras").is_not_null()]
-    for i, name in enumerate(_SORTED_FIELDS):
-        text, unusual = _field_expressions(name)
-        pieces += [pl.lit(("{" if i == 0 else ",") + encode_basestring(name) + ":"), text]
-        odd.append(unusual)
-    pieces.append(pl.lit("}\n"))
-    result = part.select(pl.concat_str(pieces).alias("line"), pl.any_horizontal(odd).alias("odd"))
-    lines = result["line"]
-    unusual_rows = result["odd"].arg_true()
-    if len(unusual_rows):
-        from desktop.storage.trace_frame import frame_rows
-
-        texts = [_row_bytes({k: v for k, v in row.items() if k not in ("id", "importId")}).decode("utf-8")
-                 for row in frame_rows(part[unusual_rows])]
-        lines = lines.scatter(unusual_rows, texts)
-    return lines.str.join("").item().encode("utf-8")
 
 
 def _field_expressions(name: str) -> tuple[Any, Any]:
