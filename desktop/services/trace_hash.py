@@ -47,7 +47,7 @@ def hash_working_copy(database: Path, control: Any) -> TracesHash:
 
 
 def keep_traces_hash(store: WorkbookStore, result: TracesHash, marker: Any) -> bool:
-    """Store `result` when the copy is as it was when the worker started (`marker`, from `copy_marker`) and
+    """Store `result` when the copy is as it was when the worker started (`marker`, from `change_marker`) and
     the visible rows still have its count and highest id; False when it came too late (nothing written)."""
     if store.conn.in_transaction or change_marker(store) != marker:
         return False
@@ -57,8 +57,3 @@ def keep_traces_hash(store: WorkbookStore, result: TracesHash, marker: Any) -> b
         store.set_meta(RECORD_KEY, json.dumps({"sha256": result.sha256, "count": result.count,
                                                "maxId": result.highest_id}))
     return True
-
-
-def copy_marker(store: WorkbookStore) -> Any:
-    """What `keep_traces_hash` compares: moves with every write to the copy."""
-    return change_marker(store)

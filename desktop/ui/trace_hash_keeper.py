@@ -13,9 +13,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
 
-from desktop.services.trace_hash import (TracesHash, copy_marker, hash_working_copy, keep_traces_hash,
-                                         needs_traces_hash)
-from desktop.services.traces import is_closed
+from desktop.services.trace_hash import TracesHash, hash_working_copy, keep_traces_hash, needs_traces_hash
+from desktop.services.traces import change_marker, is_closed
 from desktop.ui.document import Document, companion
 from desktop.ui.economics_state import economics_state, is_momentary_lock
 from desktop.ui.tasks import TaskRunner
@@ -60,7 +59,7 @@ class TraceHashKeeper(QObject):
             return
         if economics_state(self.document).busy:
             return  # the figures first: `_on_economics_landed` starts it
-        self._marker = copy_marker(store)
+        self._marker = change_marker(store)
         self.computations += 1
         self._runner.start(hash_working_copy, self.document.copy.database)
 

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QMessageBox
 from desktop.exports.content import traces_content_hash
 from desktop.resources import playbook
 from desktop.services import trace_hash as service
+from desktop.services.traces import change_marker
 from desktop.storage import trace_hash
 from desktop.ui.commands import edit_cell
 from desktop.ui.document import Document
@@ -89,7 +90,7 @@ def test_a_result_computed_while_the_copy_changed_is_not_stored(qtbot, window, m
 def test_keep_refuses_a_result_once_anything_wrote_to_the_copy(window):
     store = window.document.store
     trace_hash_keeper(window.document)._runner.cancel()
-    marker = service.copy_marker(store)
+    marker = change_marker(store)
     result = service.hash_working_copy(window.document.copy.database, None)
     with store.transaction():
         store.set_meta("someone", "wrote")  # not a trace: count and highest id stay, the marker moves
@@ -97,5 +98,5 @@ def test_keep_refuses_a_result_once_anything_wrote_to_the_copy(window):
         store.set_meta(trace_hash.RECORD_KEY, "gone")
     assert not service.keep_traces_hash(store, result, marker)
     assert trace_hash.stored_traces_hash(store) is None
-    assert service.keep_traces_hash(store, result, service.copy_marker(store))
+    assert service.keep_traces_hash(store, result, change_marker(store))
     assert trace_hash.stored_traces_hash(store) == _reference(store)
