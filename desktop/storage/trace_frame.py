@@ -119,21 +119,17 @@ _EXACT_SCHEMA = {**SCHEMA, "odd": pl.Boolean()}
 
 def read_trace_frame(store: WorkbookStore) -> pl.DataFrame:
     """Visible rows in id order; columns `SCHEMA` (numbers that are not finite numbers read as null)."""
-    fast = _read_fast(store, _ECONOMICS_FAST_QUERY, SCHEMA)
-    if fast is None:
-        return _read(store, _ECONOMICS_QUERY)
-    # an infinity reads as null, as the checked read's CASE makes it; a copy of a column only where one is
-    infinite = [name for name in _NUMBER_FIELDS if fast[name].is_infinite().any()]
-    return fast.with_columns(pl.when(pl.col(name).is_finite()).then(pl.col(name)).alias(name) for name in infinite)
+    frame = _read(store, _ECONOMICS_FAST_QUERY, _ECONOMICS_QUERY, SCHEMA)
+    # an infinity read as stored is null, as the checked read's CASE makes it; a column is copied only if it has one
+    infinite = [name for name in _NUMBER_FIELDS if frame[name].is_infinite().any()]
+    return frame.with_columns(pl.when(pl.col(name).is_finite()).then(pl.col(name)).alias(name) for name in infinite)
 
 
 def read_exact_frame(store: WorkbookStore) -> pl.DataFrame | None:
     """Visible rows in id order with their stored values, or None when some cell's type is not its column's
     (text or a blob in a number column, a real in the boolean column, a blob in a name column...): the
     row-dict path handles those. An infinity stays: the hash writes such a row the row-dict way."""
-    frame = _read_fast(store, _query(_EXACT_FAST_SELECT), _EXACT_SCHEMA)
-    if frame is None:
-        frame = _read(store, _EXACT_QUERY, odd_column=True)
+    frame = _read(store, _query(_EXACT_FAST_SELECT), _EXACT_QUERY, _EXACT_SCHEMA)
     if frame["odd"].any():
         return None
     return frame.drop("odd")
@@ -147,13 +143,8 @@ def iter_exact_parts(store: WorkbookStore, rows: int = 262_144) -> Iterator[tupl
     after = 0
     try:
         while True:
-            frame = reader.read(_query(_EXACT_FAST_SELECT, after, rows), _EXACT_SCHEMA, as_stored=True) \
-                if reader else None
-            if frame is None:
-                query = _query(_EXACT_SELECT, after, rows)
-                frame = reader.read(query, _EXACT_SCHEMA) if reader else None
-            if frame is None:
-                frame = _read_rows(store, query, _EXACT_SCHEMA)
+            frame = _read(store, _query(_EXACT_FAST_SELECT, after, rows), _query(_EXACT_SELECT, after, rows),
+                          _EXACT_SCHEMA, reader)
             if frame.is_empty():
                 return
             first, last = int(frame["id"][0]), int(frame["id"][-1])
@@ -177,29 +168,22 @@ def _adbc_allowed(store: WorkbookStore) -> bool:
     return store.path is not None and not store.conn.in_transaction and store.path.exists()
 
 
-def _read_fast(store: WorkbookStore, query: str, schema: dict[str, pl.DataType]) -> pl.DataFrame | None:
-    """The driver's read of the stored columns, or None when it refuses one (or cannot be used here)."""
-    if not _adbc_allowed(store):
-        return None
-    reader = _AdbcReader(store)
-    try:
-        return reader.read(query, schema, as_stored=True)
-    finally:
-        reader.close()
-
-
-def _read(store: WorkbookStore, query: str, *, odd_column: bool = False) -> pl.DataFrame:
-    schema = _EXACT_SCHEMA if odd_column else SCHEMA
-    frame = None
-    if _adbc_allowed(store):
+def _read(store: WorkbookStore, stored_query: str, checked_query: str, schema: dict[str, pl.DataType],
+          reader: _AdbcReader | None = None) -> pl.DataFrame:
+    """The rows through the driver as stored (`stored_query`), else through the driver with per-cell checks
+    (`checked_query`), else row by row through the store's connection; over `reader` when given, else over a
+    reader of its own when the driver may be used here."""
+    own = reader is None and _adbc_allowed(store)
+    if own:
         reader = _AdbcReader(store)
-        try:
-            frame = reader.read(query, schema)
-        finally:
+    try:
+        frame = reader.read(stored_query, schema, as_stored=True) if reader else None
+        if frame is None and reader:
+            frame = reader.read(checked_query, schema)
+    finally:
+        if own:
             reader.close()
-    if frame is None:
-        frame = _read_rows(store, query, schema)
-    return frame
+    return frame if frame is not None else _read_rows(store, checked_query, schema)
 
 
 class _AdbcReader:
