@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,34 +43,48 @@ def _cell_value(value: Any) -> Any:
 
 def read_trace_rows(book: Any) -> tuple[list[dict[str, Any]], list[str]]:
     """The trace rows as the Traces sheets show them (field names as the store uses them), and problems."""
-    from desktop.domain.trace import FIELD_NAMES
-    from desktop.exports.excel_formulas import trace_columns
     from desktop.exports.excel_layout import HEADER_ROW
 
-    rows: list[dict[str, Any]] = []
     problems: list[str] = []
+    sheets = ((name, book[name].iter_rows(min_row=HEADER_ROW + 1, values_only=True)) for name in _traces_sheets(book))
+    rows = list(_sheet_rows(sheets, None, _cell_value, lambda name: problems.append(
+        f"{name}: the column headers are not the trace fields the export writes")))
+    return rows, problems
+
+
+def _sheet_rows(sheets: Iterable[tuple[str, Iterator[Sequence[Any]]]], blank: Any, text: Callable[[str], Any],
+                bad_header: Callable[[str], None], seen: dict[str, Any] | None = None,
+                null_extras: tuple[str, ...] = ()) -> Iterator[dict[str, Any]]:
+    """The trace rows of each (sheet name, its rows from the header row on), as the store names the fields:
+    a cell equal to `blank` is empty, text goes through `text`; a sheet whose header is not the export's goes
+    to `bad_header` and is skipped. `seen` counts the rows and collects the extras that hold a value."""
+    from desktop.domain.trace import FIELD_NAMES
+    from desktop.exports.excel_formulas import trace_columns
+
     _, fixed_labels = trace_columns(())
-    for name in _traces_sheets(book):
-        sheet_rows = book[name].iter_rows(min_row=HEADER_ROW + 1, values_only=True)
-        header = next(sheet_rows, ())
-        labels = [str(v) if v is not None else "" for v in header]
+    fixed = 2 + len(FIELD_NAMES)
+    for name, sheet_rows in sheets:
+        labels = ["" if v is None or v == blank else str(v) for v in next(sheet_rows, ())]
         if labels[:len(fixed_labels)] != fixed_labels:
-            problems.append(f"{name}: the column headers are not the trace fields the export writes")
+            bad_header(name)
             continue
         extras = [label for label in labels[len(fixed_labels):] if label]
         names = ["id", "importId", *FIELD_NAMES, *extras]
         for values in sheet_rows:
-            cells = list(values[:len(names)]) + [None] * max(0, len(names) - len(values))
-            if all(v is None for v in cells):
+            cells = [None if v == blank else v for v in values[:len(names)]]
+            cells += [None] * (len(names) - len(cells))
+            if all(v is None for v in cells) or cells[0] == "No trace rows are imported.":
                 continue
-            if isinstance(cells[0], str) and cells[0] == "No trace rows are imported.":
-                continue
-            row = {n: _cell_value(v) for n, v in zip(names[:2 + len(FIELD_NAMES)], cells)}
-            for extra, value in zip(extras, cells[2 + len(FIELD_NAMES):]):
-                if value is not None:
-                    row[extra] = _cell_value(value)
-            rows.append(row)
-    return rows, problems
+            row = dict.fromkeys(null_extras)
+            row.update((n, text(v) if v.__class__ is str else v) for n, v in zip(names[:fixed], cells))
+            for extra, v in zip(extras, cells[fixed:]):
+                if v is not None:
+                    row[extra] = text(v) if v.__class__ is str else v
+                    if seen is not None:
+                        seen["extras"].add(extra)
+            if seen is not None:
+                seen["rows"] += 1
+            yield row
 
 
 def quick_trace_match(path: Path, sha256: Any, count: Any) -> int | None:
@@ -122,8 +136,6 @@ def _calamine_rows(path: Path, seen: dict[str, Any], line_end: str = "\n",
                    null_extras: tuple[str, ...] = ()) -> Iterator[dict[str, Any]]:
     from python_calamine import CalamineWorkbook
 
-    from desktop.domain.trace import FIELD_NAMES
-    from desktop.exports.excel_formulas import trace_columns
     from desktop.exports.excel_layout import HEADER_ROW
     from desktop.exports.excel_text import unescape_cell_text
 
@@ -136,31 +148,18 @@ def _calamine_rows(path: Path, seen: dict[str, Any], line_end: str = "\n",
             return text if line_end == "\n" else text.replace("\n", line_end)
         return text
 
-    book = CalamineWorkbook.from_path(str(path))
-    _, fixed_labels = trace_columns(())
-    fixed = 2 + len(FIELD_NAMES)
-    for name in _traces_sheets(book):
-        sheet_rows = book.get_sheet_by_name(name).iter_rows()
-        for _ in range(HEADER_ROW):
-            next(sheet_rows, None)
-        labels = [str(v) for v in next(sheet_rows, ())]
-        if labels[:len(fixed_labels)] != fixed_labels:
-            raise ValueError(f"{name}: not the export's trace columns")
-        extras = [label for label in labels[len(fixed_labels):] if label]
-        names = ["id", "importId", *FIELD_NAMES, *extras]
-        for values in sheet_rows:
-            cells = [None if v == "" else v for v in values[:len(names)]]
-            cells += [None] * (len(names) - len(cells))
-            if all(v is None for v in cells) or cells[0] == "No trace rows are imported.":
-                continue
-            row = dict.fromkeys(null_extras)
-            row.update((n, text_value(v) if v.__class__ is str else v) for n, v in zip(names[:fixed], cells))
-            for extra, v in zip(extras, cells[fixed:]):
-                if v is not None:
-                    row[extra] = text_value(v) if v.__class__ is str else v
-                    seen["extras"].add(extra)
-            seen["rows"] += 1
-            yield row
+    def bad_header(name: str) -> None:
+        raise ValueError(f"{name}: not the export's trace columns")
+
+    def sheets() -> Iterator[tuple[str, Iterator[Sequence[Any]]]]:
+        book = CalamineWorkbook.from_path(str(path))
+        for name in _traces_sheets(book):
+            rows = book.get_sheet_by_name(name).iter_rows()
+            for _ in range(HEADER_ROW):
+                next(rows, None)
+            yield name, rows
+
+    return _sheet_rows(sheets(), "", text_value, bad_header, seen, null_extras)
 
 
 def trace_input_check(book: Any, content: Mapping[str, Any], path: Path | None = None) -> tuple[Check, list[str]]:
