@@ -31,8 +31,8 @@ from desktop.domain.workbook import Workbook
 from desktop.economics.catalog import Catalog
 from desktop.economics.figures import (FIGURES, ChartData, FigureData, HoverPoints, HoverSpot, cost_volume_model,
                                        count, figure_data, usd)
-from desktop.economics.figures.base import (BREAK_EVEN_HEX, FORECAST_HEX, REFERENCE_HEX, TARGET_HEX, log_ticks,
-                                            nice_ticks, tick_label)
+from desktop.economics.figures.base import (BREAK_EVEN_HEX, FORECAST_HEX, REFERENCE_HEX, TARGET_HEX, in_unit,
+                                            log_ticks, nice_ticks, tick_label)
 from desktop.economics.metrics import MetricsReport
 from desktop.economics.scenarios import Scenario
 from desktop.ui.chart_labels import drop_category_labels, fit_category_labels
@@ -74,13 +74,10 @@ class ValueAxis(pg.AxisItem):
 
 def _with_unit(amount: float, unit: str | None, word: str) -> str:
     """'$1.5 billion', '250 million', '0' (at most two decimals, none written when they are zeros)."""
-    number = f"{amount:,.2f}".rstrip("0").rstrip(".")
-    text = "0" if number in ("0", "-0") else f"{number} {word}"
-    if unit == "usd":
-        return f"-${text[1:]}" if text.startswith("-") else f"${text}"
-    if unit and unit.startswith("money:"):
-        return f"{unit[6:]} {text}"
-    return f"{text}%" if unit == "percent" else text
+    number = f"{abs(amount):,.2f}".rstrip("0").rstrip(".")
+    if number == "0":
+        return in_unit("0", unit)
+    return in_unit(f"{number} {word}", unit, "-" if amount < 0 else "")
 
 
 def value_axes(plot: pg.PlotItem, units: tuple[str | None, str | None]) -> None:

@@ -123,9 +123,15 @@ def tick_label(value: float, unit: str | None, step: float, *, log: bool = False
         decimals = 0
     text = f"{abs(value):,.{decimals}f}"
     sign = "-" if value < 0 and float(text.replace(",", "")) != 0 else ""
+    return in_unit(text, unit, sign)
+
+
+def in_unit(text: str, unit: str | None, sign: str = "") -> str:
+    """An amount's text (without its sign) written in `unit`: '$1,000', 'EUR 1,000' (a display currency),
+    '35%', or as it is."""
     if unit == "usd":
         return f"{sign}${text}"
-    if unit and unit.startswith("money:"):  # amounts in a display currency: "EUR 1,000"
+    if unit and unit.startswith("money:"):
         return f"{sign}{unit[6:]} {text}"
     if unit == "percent":
         return f"{sign}{text}%"
