@@ -8,6 +8,7 @@ worked out by hand); `*_data` functions turn them into a `FigureData` that any r
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -30,6 +31,13 @@ class CostBar:
     at_target: bool  # the recommended metric (best at target p95) or, if no row meets it, the lowest cost
     row_id: Any
     text: str
+    provider: str | None = None  # the configuration the bar prices (as the metrics' groups name it)
+    model: str | None = None
+
+    @property
+    def configuration(self) -> tuple[str, str, str | None, str | None]:
+        """(workload, route, provider, model): the key of this configuration's latency series."""
+        return self.workload, self.route, self.provider, self.model
 
 
 def cost_by_route_model(data: ChartData) -> tuple[list[str], list[CostBar], list[str]]:
@@ -58,13 +66,16 @@ def cost_by_route_model(data: ChartData) -> tuple[list[str], list[CostBar], list
             if best is not None and best.cost_per_accepted_output is not None:
                 bars.append(CostBar(workload, route, best.cost_per_accepted_output, True, best.row_id,
                                     f"{route}, {workload}\n{usd(best.cost_per_accepted_output, 4)} per accepted "
-                                    f"output at target p95 (row #{best.row_id}, {best.provider} {best.model})"))
+                                    f"output at target p95 (row #{best.row_id}, {best.provider} {best.model})",
+                                    best.provider, best.model))
             elif cheapest is not None:
-                row_id = report.traces[cheapest].id
+                trace = report.traces[cheapest]
+                row_id = trace.id
                 why = best.reason if best is not None and best.reason else "no row meets the target p95"
                 bars.append(CostBar(workload, route, lowest, False, row_id,
                                     f"{route}, {workload}\n{usd(lowest, 4)} per accepted output (row #{row_id}) "
-                                    f"- NOT at target: {why}"))
+                                    f"- NOT at target: {why}", str(trace.row.get("provider")),
+                                    str(trace.row.get("model"))))
             else:
                 missing.append(f"{route}, {workload}: no cost per accepted output ({reason or 'not observed'})")
     return workloads, bars, missing
@@ -78,12 +89,16 @@ class LatencySeries:
     rows: tuple[tuple[int, float], ...]  # per point: (rows measured, lowest p95 ms)
 
 
-def latency_model(data: ChartData) -> list[LatencySeries]:
+def latency_model(data: ChartData, only: Collection[tuple[str, str, str | None, str | None]] | None = None
+                  ) -> list[LatencySeries]:
     """One series per group (workload, route, provider, model) with p95 measured, ordered by concurrency;
-    where several rows share a concurrency, the point is the highest p95 (the one a buyer must plan for)."""
+    where several rows share a concurrency, the point is the highest p95 (the one a buyer must plan for).
+    `only`: just the groups with these (workload, route, provider, model) keys."""
     result = []
     for g in data.report.groups:
         if data.workload is not None and g.workload != data.workload:
+            continue
+        if only is not None and (g.workload, g.route, g.provider, g.model) not in only:
             continue
         pairs = g.p95_latency_ms_by_concurrency
         if hasattr(pairs, "arrays"):  # a columnar report's pairs: two arrays, sorted by concurrency then p95
@@ -173,9 +188,10 @@ def cost_by_route_data(data: ChartData) -> FigureData:
     return fd.freeze()
 
 
-def latency_data(data: ChartData) -> FigureData:
+def latency_data(data: ChartData, only: Collection[tuple[str, str, str | None, str | None]] | None = None
+                 ) -> FigureData:
     fd = FigureDraft("latency", FIGURES["latency"], legend_at=(10, 10))
-    series = latency_model(data)
+    series = latency_model(data, only)
     target = data.report.target_p95_ms
     if not series:
         fd.message = "No trace row has a measured p95 latency yet."

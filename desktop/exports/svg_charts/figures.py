@@ -265,7 +265,7 @@ def _draw_data(svg: Svg, fd: FigureData, x_axis: Axis, y_axis: Axis, box: tuple[
         w = (fd.bar_width + 0.1) * scale
         svg.line(x_axis(x) - w / 2, y_axis(score), x_axis(x) + w / 2, y_axis(score), stroke=REFERENCE_HEX,
                  width=1.6, dash="1.2 1.6", cls="reference")
-    placed: list[tuple[float, float]] = []  # marker centres drawn so far
+    placed = _PlacedMarkers()  # marker centres drawn so far
     for curve in fd.curves:
         points = [(x_axis(float(x)), y_axis(float(y))) for x, y in zip(curve.xs, curve.ys)
                   if math.isfinite(float(x)) and math.isfinite(float(y))]
@@ -273,7 +273,7 @@ def _draw_data(svg: Svg, fd: FigureData, x_axis: Axis, y_axis: Axis, box: tuple[
             continue
         if curve.symbols:
             points = _dodge(points, placed)
-            placed += points
+            placed.add(points)
         stroke = color(curve.color)
         svg.polyline(points, stroke=stroke, width=curve.width * 0.7, dash="1.2 1.8" if curve.dotted else None,
                      cls="curve")
@@ -306,11 +306,34 @@ def _draw_data(svg: Svg, fd: FigureData, x_axis: Axis, y_axis: Axis, box: tuple[
                  cls="forecast-label")
 
 
-def _dodge(points: list[tuple[float, float]], placed: list[tuple[float, float]]) -> list[tuple[float, float]]:
+class _PlacedMarkers:
+    """Marker centres drawn so far, filed in square cells as wide as two markers (and the gap between them), so
+    asking whether a new marker would hide one looks at the nine cells around it instead of every marker: a
+    chart of thousands of series stays linear."""
+
+    REACH = 2 * MARKER + 0.8  # centres closer than this: one marker hides the other
+
+    def __init__(self) -> None:
+        self._cells: dict[tuple[int, int], list[tuple[float, float]]] = {}
+
+    def add(self, points: Sequence[tuple[float, float]]) -> None:
+        for x, y in points:
+            self._cells.setdefault(self._cell(x, y), []).append((x, y))
+
+    def hides(self, x: float, y: float) -> bool:
+        cx, cy = self._cell(x, y)
+        return any(math.hypot(x - px, y - py) < self.REACH
+                   for dx in (-1, 0, 1) for dy in (-1, 0, 1) for px, py in self._cells.get((cx + dx, cy + dy), ()))
+
+    def _cell(self, x: float, y: float) -> tuple[int, int]:
+        return math.floor(x / self.REACH), math.floor(y / self.REACH)
+
+
+def _dodge(points: list[tuple[float, float]], placed: _PlacedMarkers) -> list[tuple[float, float]]:
     """`points` (one series) moved sideways as a whole, by a marker's width or two, if a marker would hide
     one drawn before; unchanged if none would or no nearby offset is free."""
     def hidden(candidate: list[tuple[float, float]]) -> bool:
-        return any(math.hypot(x - px, y - py) < 2 * MARKER + 0.8 for x, y in candidate for px, py in placed)
+        return any(placed.hides(x, y) for x, y in candidate)
 
     if not hidden(points):
         return points
