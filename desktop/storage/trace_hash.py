@@ -254,29 +254,30 @@ def _pair_expressions() -> list[Any]:
     pairs: list[Any] = []
     odd: list[Any] = [pl.col("extras").is_not_null()]
     for i, name in enumerate(_SORTED_FIELDS):
-        text, unusual = _field_expressions(name)
-        pieces = [pl.lit(("{" if i == 0 else "") + encode_basestring(name) + ":"), text]
-        pairs.append(pl.concat_str(pieces + ([pl.lit("}")] if i == last else [])).alias(name))
+        opening, closing = ("{" if i == 0 else ""), ("}" if i == last else "")
+        text, unusual = _field_expressions(name, opening + encode_basestring(name) + ":", closing)
+        pairs.append(text.alias(name))
         odd.append(unusual)
     return [*pairs, pl.any_horizontal(odd).alias("__odd")]
 
 
-def _field_expressions(name: str) -> tuple[Any, Any]:
-    """(canonical JSON text of the column when the value is usual, whether the value is unusual)."""
+def _field_expressions(name: str, prefix: str, suffix: str) -> tuple[Any, Any]:
+    """(`prefix`, the column's canonical JSON text and `suffix` when the value is usual, whether the value is
+    unusual). One concatenation per field, null when the value is, then the null text: quicker than choosing
+    between texts row by row."""
     import polars as pl
 
     column = pl.col(name)
     kind = FIELDS_BY_NAME[name].kind
     if kind is Kind.BOOLEAN:
-        text = pl.when(column).then(pl.lit("true")).when(column.not_()).then(pl.lit("false")).otherwise(pl.lit("null"))
-        return text, pl.lit(False)
-    if kind in (Kind.ROUTE, Kind.TEXT):
-        text = pl.when(column.is_null()).then(pl.lit("null")).otherwise(pl.lit('"') + column + pl.lit('"'))
-        return text, ~column.str.contains(_PLAIN_TEXT).fill_null(True)
-    number = column.cast(pl.Float64)
-    magnitude = number.abs()
-    unusual = (((magnitude < 1e-4) & (magnitude > 0)) | (magnitude >= 1e16) | ~number.is_finite()).fill_null(False)
-    text = (pl.when(number.is_null()).then(pl.lit("null"))
-            .when(number == 0).then(pl.lit('"0"'))  # -0.0 too
-            .otherwise(pl.lit('"') + number.cast(pl.String).str.strip_suffix(".0") + pl.lit('"')))
+        value, unusual = column.cast(pl.String), pl.lit(False)  # "true" / "false"
+    elif kind in (Kind.ROUTE, Kind.TEXT):
+        value, unusual = pl.lit('"') + column + pl.lit('"'), ~column.str.contains(_PLAIN_TEXT).fill_null(True)
+    else:
+        number = column.cast(pl.Float64)
+        magnitude = number.abs()
+        unusual = (((magnitude < 1e-4) & (magnitude > 0)) | (magnitude >= 1e16) | ~number.is_finite()).fill_null(False)
+        # + 0.0 turns -0.0 into 0.0 (IEEE addition), which polars writes "0.0": "0" once the ".0" goes
+        value = pl.lit('"') + (number + 0.0).cast(pl.String).str.strip_suffix(".0") + pl.lit('"')
+    text = pl.concat_str([pl.lit(prefix), value, pl.lit(suffix)]).fill_null(pl.lit(prefix + "null" + suffix))
     return text, unusual
