@@ -45,11 +45,7 @@ def _get_part(store: WorkbookStore, name: str) -> Any:
 
 
 def _set_part(store: WorkbookStore, name: str, value: Any) -> None:
-    if value is None:
-        store.conn.execute("DELETE FROM parts WHERE name = ?", (name,))
-    else:
-        store.conn.execute("INSERT OR REPLACE INTO parts (name, json) VALUES (?, ?)",
-                           (name, json.dumps(value, sort_keys=True, allow_nan=False)))
+    store.put_part(name, None if value is None else json.dumps(value, sort_keys=True, allow_nan=False))
 
 
 # ---- scenarios --------------------------------------------------------------------------------------

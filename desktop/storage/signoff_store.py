@@ -42,8 +42,7 @@ def append_audit(store: WorkbookStore, action: str, actor: str, detail: dict[str
 # -- sign-off and the content it signed ----------------------------------------------------------------
 
 def write_signoff(store: WorkbookStore, signoff: SignOff | None) -> None:
-    store.conn.execute("INSERT OR REPLACE INTO parts (name, json) VALUES (?, ?)",
-                       ("signoff", json.dumps(codec.signoff_to_dict(signoff), sort_keys=True)))
+    store.put_part("signoff", json.dumps(codec.signoff_to_dict(signoff), sort_keys=True))
 
 
 def read_signoff(store: WorkbookStore) -> SignOff | None:
@@ -54,11 +53,7 @@ def read_signoff(store: WorkbookStore) -> SignOff | None:
 def write_signed_content(store: WorkbookStore, canonical: bytes | None) -> None:
     """Keep the canonical bytes that were signed (so verification can name what changed since); None
     removes them."""
-    if canonical is None:
-        store.conn.execute("DELETE FROM parts WHERE name = ?", (SIGNED_CONTENT_PART,))
-    else:
-        store.conn.execute("INSERT OR REPLACE INTO parts (name, json) VALUES (?, ?)",
-                           (SIGNED_CONTENT_PART, canonical.decode("utf-8")))
+    store.put_part(SIGNED_CONTENT_PART, None if canonical is None else canonical.decode("utf-8"))
 
 
 def read_signed_content(store: WorkbookStore) -> bytes | None:

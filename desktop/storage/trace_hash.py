@@ -126,8 +126,9 @@ class ImportHash:
         return cls(digest, count, highest) if hashed == count else None
 
     def record_import(self, store: WorkbookStore, import_id: int, frame: Any) -> bool:
-        """After import `import_id` stored `frame` (columns TRACE_INSERT_COLUMNS, visible), store the record of
-        the visible rows in the same transaction; False when it was left to the refresh after the commit."""
+        """Right after import `import_id` stored `frame` (columns TRACE_INSERT_COLUMNS, visible), with nothing
+        else written since `before_import`, store the record of the visible rows in the same transaction; False
+        when it was left to the refresh after the commit."""
         first, last, stored = store.conn.execute(
             "SELECT min(id), max(id), count(*) FROM traces WHERE import_id = ?", (import_id,)).fetchone()
         if stored != frame.height or (stored and first <= self._highest):
@@ -138,11 +139,11 @@ class ImportHash:
             if exact is None:
                 return False
             _hash_slice(digest, exact)
-        highest = last if stored else self._highest
-        if (self._count + stored, highest) != store.visible_shape():
-            return False
-        store.set_meta(RECORD_KEY, json.dumps({"sha256": digest.hexdigest(), "count": self._count + stored,
-                                               "maxId": highest}))
+        # Nothing but this import's rows (visible, ids above the old ones) was written since `before_import`
+        # looked: the visible rows are the old ones and these, without another pass over the table to say so.
+        count, highest = self._count + stored, (last if stored else self._highest)
+        store.set_meta(RECORD_KEY, json.dumps({"sha256": digest.hexdigest(), "count": count, "maxId": highest}))
+        store.note_visible_shape(count, highest)
         return True
 
 

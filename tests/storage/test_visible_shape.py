@@ -1,0 +1,87 @@
+"""The visible rows' (count, highest id) is counted once and remembered until something may change which rows
+are visible: a write on the store's connection (trace rows, imports, anything storage does not know leaves the
+rows alone), a rollback, or another connection's commit. A write the store knows leaves the rows alone (the
+document's parts such as a score or the context, meta) does not make it count again."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop.domain.sample import sample_traces, sample_workbook
+from desktop.resources import playbook
+from desktop.storage import trace_store
+from desktop.storage.workbook_file import create_workbook_file, open_store
+
+
+@pytest.fixture
+def store(tmp_path):
+    book = playbook()
+    path = tmp_path / "w.ipwb"
+    create_workbook_file(path, book, sample_workbook(book), sample_traces(book))
+    store = open_store(path, writable=True)
+    yield store
+    store.close()
+
+
+def counts(store) -> list[str]:
+    """The statements that count rows while `visible_shape` answers."""
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    try:
+        shape = store.visible_shape()
+    finally:
+        store.conn.set_trace_callback(None)
+    counted = [sql for sql in statements if "count(*)" in sql]
+    return shape, counted
+
+
+def test_an_edit_of_other_parts_does_not_count_again(store):
+    assert counts(store)[0] == (8, 8)
+    with store.transaction():
+        store.set_meta("somethingElse", "1")
+        store.write_document(store.load(playbook()))
+    assert counts(store) == ((8, 8), [])
+
+
+def test_a_row_switched_off_is_counted_again(store):
+    store.visible_shape()
+    with store.transaction():
+        trace_store.set_rows_active(store, [8], False)
+    shape, counted = counts(store)
+    assert shape == (7, 7) and counted
+
+
+def test_an_import_switched_off_is_counted_again(store):
+    store.visible_shape()
+    with store.transaction():
+        trace_store.set_imports_active(store, trace_store.import_ids(store), False)
+    assert counts(store)[0] == (0, 0)
+
+
+def test_a_rolled_back_change_is_counted_again(store):
+    with pytest.raises(RuntimeError), store.transaction():
+        trace_store.set_rows_active(store, [1, 2], False)
+        assert store.visible_shape() == (6, 8)
+        raise RuntimeError("cancelled")
+    shape, counted = counts(store)
+    assert shape == (8, 8) and counted
+
+
+def test_another_connections_commit_is_counted_again(store):
+    store.visible_shape()
+    other = trace_store.open_worker_connection(store.path)
+    try:
+        with other.transaction():
+            trace_store.set_rows_active(other, [3], False)
+    finally:
+        other.close()
+    shape, counted = counts(store)
+    assert shape == (7, 8) and counted
+
+
+def test_a_write_storage_does_not_know_is_counted_again(store):
+    store.visible_shape()
+    with store.transaction():
+        store.conn.execute("UPDATE traces SET active = 0 WHERE id = 8")  # not through the storage functions
+    shape, counted = counts(store)
+    assert shape == (7, 7) and counted
