@@ -25,7 +25,7 @@ from desktop.economics.litellm import MAX_BYTES, parse_litellm
 from desktop.economics.params import InputSpec, figures, inputs_from_mapping, inputs_to_json, to_json
 from desktop.economics.recommend import RecommendationOverride
 from desktop.economics.scenarios import make_scenario, usable
-from desktop.services.economics import Economics, load_economics
+from desktop.services.economics import Economics, load_economics, remember_decision
 from desktop.resources import playbook
 from desktop.storage import economics_store
 
@@ -130,6 +130,8 @@ def cmd_metrics(args: argparse.Namespace) -> int:
         options["target_p95_ms"] = args.target_p95_ms
     with reading(args.file) as (store, workbook):
         economics = load_economics(store, workbook, playbook(), **options)
+        if not options:
+            remember_decision(store, workbook, playbook(), economics)
     if args.json:
         data = economics.report.to_json(detail=args.detail, per_row=not args.summary, traces=False)
         data["recommendation"] = economics.recommendation.to_json(detail=args.detail)
@@ -401,6 +403,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
             economics_store.set_override(store, new)
     with reading(args.file) as (store, workbook):
         economics = load_economics(store, workbook, book)
+        remember_decision(store, workbook, book, economics)
     if args.json:
         data = economics.recommendation.to_json(detail=True)
         data["fallbackSlug"] = economics.recommendation.fallback

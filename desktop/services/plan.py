@@ -16,7 +16,7 @@ from desktop.domain.progress import Progress
 from desktop.domain.workbook import PlanLever, Workbook
 from desktop.economics.plan import Plan, plan_json, plan_of
 from desktop.economics.recommend import default_playbook
-from desktop.services.economics import Economics, load_economics
+from desktop.services.economics import Economics, load_economics, remember_decision
 from desktop.storage.workbook_file import WorkbookStore, open_store
 
 
@@ -43,7 +43,10 @@ def run_plan(store_or_path: WorkbookStore | Path | str, *, workbook: Workbook | 
     if isinstance(store_or_path, (str, Path)):
         store = open_store(Path(store_or_path), writable=False)
         try:
-            return _run(store, workbook, playbook, levers, sensitivity, progress)
+            report = _run(store, workbook, playbook, levers, sensitivity, progress)
+            if workbook is None:  # the file as it is (`ipw plan`): describing it next computes nothing
+                remember_decision(store, report.workbook, playbook, report.economics)
+            return report
         finally:
             store.close()
     return _run(store_or_path, workbook, playbook, levers, sensitivity, progress)
