@@ -48,12 +48,19 @@ def _chart_data(data: Any) -> ChartData:
 
 def _memo_figure(kind: str, caption: str, data: Any) -> tuple[str, Any, str]:
     chart_data = _chart_data(data)
-    fd = figure_data(kind, chart_data)
-    if kind == "latency" and len(fd.curves) > MEMO_MAX_SERIES:
-        fd, caption = _priced_latency(chart_data, len(fd.curves))
+    measured = _measured_configurations(chart_data) if kind == "latency" else 0
+    if measured > MEMO_MAX_SERIES:  # without building the thousands of series first
+        fd, caption = _priced_latency(chart_data, measured)
+    else:
+        fd = figure_data(kind, chart_data)
     if kind == "cost-by-route" and all(bar.solid for bar in fd.bars):
         caption = caption.split(";")[0] + "."  # no pale bar to explain
     return kind, fd, caption
+
+
+def _measured_configurations(chart_data: ChartData) -> int:
+    """How many latency series the figure would draw: the configurations with a p95 measured."""
+    return sum(1 for g in chart_data.report.groups if g.rows > g.rows_without_p95)
 
 
 def _priced_latency(chart_data: ChartData, measured: int) -> tuple[Any, str]:
