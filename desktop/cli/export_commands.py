@@ -104,7 +104,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         store = open_store(path, writable=locked)
         try:
             workbook = store.load(playbook())
-            data = gather(store, workbook, playbook())
+            data = gather(store, workbook, playbook(), with_trace_sheet="xlsx" in targets)
             credentials = _pdf_credentials(args) if "pdf" in targets and data.signed else None
             try:
                 result = run_export(data, targets, args.paper, pdf_credentials=credentials)

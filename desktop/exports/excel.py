@@ -344,6 +344,8 @@ def _write_traces_and_metrics(book: Any, formats: _Formats, data: ExportData, pa
                               ) -> tuple[int, int] | None:
     """Traces sheets and Metrics sheets from the trace frames' columns; returns the chart's data rows."""
     shown = data.trace_frame
+    if shown is None:
+        raise ValueError("the export data was gathered without the trace rows the Traces sheets show")
     report = data.metrics
     total = shown.height
     progress.stage("Writing the trace rows", 2 * total)

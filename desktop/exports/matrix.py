@@ -75,7 +75,7 @@ class ExportData:
     audit_problems: list[str] = field(default_factory=list)
     source: Path | None = None
     plan: dict[str, Any] | None = None  # the decision plan as `ipw plan --json --sensitivity` prints it
-    trace_frame: Any = None  # the trace rows with their stored values (`desktop.exports.shown_traces`)
+    trace_frame: Any = None  # the trace rows with their stored values (`desktop.exports.shown_traces`), if gathered
 
     @property
     def fingerprint(self) -> str:
@@ -181,8 +181,10 @@ def make_manifest(workbook: Workbook, fingerprint: str, exported_at: str | None 
 
 
 def gather(store: WorkbookStore, workbook: Workbook, playbook: Playbook, *, progress: Progress | None = None,
-           exported_at: str | None = None) -> ExportData:
-    """Read the trace rows, compute metrics, recommendation and decision content once for all exports."""
+           exported_at: str | None = None, with_trace_sheet: bool = True) -> ExportData:
+    """Read the trace rows, compute metrics, recommendation and decision content once for all exports.
+    `with_trace_sheet`: also the rows exactly as stored, which only the Excel workbook's Traces sheets show
+    (checking them against the trace hash is a second pass over every row: 1.3 s at a million)."""
     from desktop.exports.content import build_decision
     from desktop.exports.plan_data import export_plan
     from desktop.exports.shown_traces import shown_trace_frame
@@ -200,7 +202,7 @@ def gather(store: WorkbookStore, workbook: Workbook, playbook: Playbook, *, prog
                       canonical_bytes=raw, manifest=make_manifest(workbook, decision.fingerprint, exported_at),
                       imports=store.imports(), extra_fields=extra, audit_problems=chain_problems(workbook.audit),
                       source=store.path, plan=export_plan(decision.economics, workbook),
-                      trace_frame=shown_trace_frame(store, decision))
+                      trace_frame=shown_trace_frame(store, decision) if with_trace_sheet else None)
 
 
 def _base_row_keys() -> set[str]:

@@ -59,16 +59,17 @@ class ExportFailed(DomainError):
         self.written = written
 
 
-def run_gather(database: Path, workbook: Workbook, playbook: Playbook,
+def run_gather(database: Path, workbook: Workbook, playbook: Playbook, with_trace_sheet: bool = True,
                progress: Progress = NO_PROGRESS) -> Any:
     """What every export shows (desktop.exports.matrix.ExportData), read over a connection of its own to
-    the working copy `database`, for `workbook` as it was when the export started."""
+    the working copy `database`, for `workbook` as it was when the export started; `with_trace_sheet` when
+    the Excel workbook is among the exports (its Traces sheets show every row as stored)."""
     from desktop.exports.matrix import gather
     from desktop.storage.trace_store import open_worker_connection
 
     store = open_worker_connection(Path(database))
     try:
-        return gather(store, workbook, playbook, progress=progress)
+        return gather(store, workbook, playbook, progress=progress, with_trace_sheet=with_trace_sheet)
     finally:
         store.close()
 

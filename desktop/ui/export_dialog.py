@@ -222,7 +222,7 @@ class ExportDialog(QDialog):
         self._targets = targets
         self._paper = self.paper()
         self._run("Reading the workbook...", self._on_gathered, exports.run_gather, self.document.copy.database,
-                  _snapshot(self.document.workbook), self.document.playbook)
+                  _snapshot(self.document.workbook), self.document.playbook, "xlsx" in targets)
         return True
 
     def _on_gathered(self, data: Any) -> None:

@@ -115,3 +115,20 @@ def test_signed_workbook_exports_and_records(sample, tmp_path, ipw):
     assert result.code == 0 and "signed off" in result.out
     assert [r[1] for r in _records(sample)] == ["xlsx"]
     assert ipw("verify", tmp_path / "s.xlsx", "--workbook", sample).code == 0
+
+
+def test_a_memo_alone_does_not_read_the_rows_for_the_traces_sheets(tmp_path, ipw, monkeypatch):
+    """`ipw export --pdf` never checks every stored row against the trace hash: only the Traces sheets of the
+    Excel workbook show them (1.3 s at a million rows); with --xlsx it does, and the export verifies."""
+    from desktop.exports import shown_traces
+
+    path = tmp_path / "s.ipwb"
+    assert ipw("new", path, "--sample").code == 0
+    shown = []
+    real = shown_traces.shown_trace_frame
+    monkeypatch.setattr(shown_traces, "shown_trace_frame", lambda *a: shown.append(1) or real(*a))
+    assert ipw("export", path, "--pdf", tmp_path / "m.pdf", "--markdown", tmp_path / "m.md").code == 0
+    assert shown == []
+    assert ipw("export", path, "--xlsx", tmp_path / "m.xlsx").code == 0
+    assert shown == [1]
+    assert ipw("verify", tmp_path / "m.xlsx", "--workbook", path).code == 4  # a consistent draft
