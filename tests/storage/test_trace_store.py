@@ -3,21 +3,16 @@ import pytest
 
 from desktop.domain.errors import FieldError
 from desktop.domain.progress import Cancelled, NoProgress
-from desktop.domain.sample import sample_traces, sample_workbook
+from desktop.domain.sample import sample_traces
 from desktop.resources import playbook
 from desktop.storage import trace_store
 from desktop.storage.schema import TRACE_INSERT_COLUMNS
-from desktop.storage.workbook_file import create_workbook_file, open_store, trace_row_values
+from desktop.storage.workbook_file import trace_row_values
 
 
 @pytest.fixture
-def store(tmp_path):
-    book = playbook()
-    path = tmp_path / "w.ipwb"
-    create_workbook_file(path, book, sample_workbook(book), sample_traces(book))
-    store = open_store(path, writable=True)
-    yield store
-    store.close()
+def store(sample_store):
+    return sample_store
 
 
 def _stage(store, active):

@@ -7,20 +7,13 @@ from __future__ import annotations
 
 import pytest
 
-from desktop.domain.sample import sample_traces, sample_workbook
 from desktop.resources import playbook
 from desktop.storage import trace_store
-from desktop.storage.workbook_file import create_workbook_file, open_store
 
 
 @pytest.fixture
-def store(tmp_path):
-    book = playbook()
-    path = tmp_path / "w.ipwb"
-    create_workbook_file(path, book, sample_workbook(book), sample_traces(book))
-    store = open_store(path, writable=True)
-    yield store
-    store.close()
+def store(sample_store):
+    return sample_store
 
 
 def counts(store) -> list[str]:
