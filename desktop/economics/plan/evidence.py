@@ -176,7 +176,6 @@ def gather_evidence(report: MetricsReport, recommendation: Recommendation, workl
         counts[(g.workload, g.route)] = counts.get((g.workload, g.route), 0) + g.rows
     gpu_billed = set(rules.get("gpuBilledRoutes", ()))
     capacity_routes = {r.name for r in playbook.routes if gpu_billed & set(route_slugs(r))}
-    target = report.target_p95_ms
     if report.frame is not None:
         best, capacity_best, any_row = _picks_from_frame(report, wanted, capacity_routes, catalog)
     else:

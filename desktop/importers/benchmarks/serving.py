@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from desktop.importers.benchmarks.keys import Found, Keyed, linear_percentile, number, per_stream_rate, ratio
+from desktop.importers.benchmarks.keys import Found, Keyed, linear_percentile, per_stream_rate, ratio
 from desktop.importers.records import Cell, Record
 
 # ---- Public API
