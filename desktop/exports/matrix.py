@@ -184,6 +184,7 @@ def gather(store: WorkbookStore, workbook: Workbook, playbook: Playbook, *, prog
            exported_at: str | None = None) -> ExportData:
     """Read the trace rows, compute metrics, recommendation and decision content once for all exports."""
     from desktop.exports.content import build_decision
+    from desktop.exports.decision_cache import keep_parts
     from desktop.exports.plan_data import export_plan
     from desktop.exports.shown_traces import shown_trace_frame
     from desktop.storage.trace_store import extra_field_names
@@ -191,6 +192,7 @@ def gather(store: WorkbookStore, workbook: Workbook, playbook: Playbook, *, prog
     if progress is not None:
         progress.stage("Reading the workbook")
     decision = build_decision(store, workbook, playbook)
+    keep_parts(store, workbook, playbook, decision)  # describing the workbook after its export computes nothing
     check_cancelled(progress)
     raw = canonical_bytes(decision.content)
     # Names of visible rows' extras (the store reads them from visible rows only), never a trace field.
