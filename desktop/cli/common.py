@@ -84,14 +84,17 @@ def print_json_with_rows(data: dict[str, Any], key: str, rows: Iterable[dict[str
 
 def print_json_with_row_texts(data: dict[str, Any], key: str, batches: Iterable[str]) -> None:
     """`print_json_with_rows` for rows already encoded: each batch is one or more rows as `row_json` writes
-    them, joined with ",\n" (empty batches are skipped)."""
+    them, joined with ",\n" (empty batches are skipped). Nothing is written before the first batch is there,
+    so a failure reading the first rows leaves stdout empty."""
     write = sys.stdout.buffer.write
-    write(b"{\n  " + json.dumps(key).encode("utf-8") + b": [")
+    opening = "{\n  " + json.dumps(key) + ": ["
     written = False
     for batch in batches:
         if batch:
-            write(((",\n" if written else "\n") + batch).encode("utf-8"))
+            write(((",\n" if written else opening + "\n") + batch).encode("utf-8"))
             written = True
+    if not written:
+        write(opening.encode("utf-8"))
     if not data:
         write(b"\n  ]\n}\n" if written else b"]\n}\n")
         sys.stdout.flush()

@@ -172,3 +172,14 @@ def test_a_closed_pipe_ends_quietly(ipw_process, sample, tmp_path):
         process.stderr.close()
         assert process.wait(timeout=60) == 0
         assert first and err == b""
+
+
+@pytest.mark.parametrize("as_json", [False, True], ids=["tsv", "json"])
+def test_text_that_is_not_utf8_is_refused_before_anything_is_written(ipw, sample, as_json):
+    connection = sqlite3.connect(sample)
+    connection.execute("UPDATE traces SET model = CAST(x'fffe41' AS TEXT) WHERE id = 2")
+    connection.commit()
+    connection.close()
+    result = ipw("traces", sample, *(["--json"] if as_json else []))
+    assert result.code == 1 and result.out == ""
+    assert result.err.startswith("ipw: error: ") and "not UTF-8" in result.err and result.err.count("\n") == 1
