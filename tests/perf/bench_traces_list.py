@@ -126,8 +126,9 @@ def main(argv: list[str] | None = None) -> int:
         peak = f"   peak {statistics.median(peaks[name]):6.0f} MB" if peaks[name] else ""
         print(f"  {name:<32} {spread(seconds[name])}{peak}")
     ok = True
-    for name in LISTINGS:
-        peers = [peer for peer in runs if peer not in LISTINGS]
+    for name in LISTINGS:  # each against the peers writing the same layout, and the Python row loop
+        layout = "-json" if "--json" in name else "tab-separated"
+        peers = [peer for peer in runs if peer not in LISTINGS and (peer.endswith(layout) or peer.startswith("python"))]
         ratios = ", ".join(f"x{medians[name] / medians[peer]:.2f} {peer}" for peer in peers)
         peak, small_peak = statistics.median(peaks[name]), small_peaks[name]
         met = peak < PEAK_MB and peak - small_peak <= GROWTH_MB
