@@ -183,3 +183,14 @@ def test_text_that_is_not_utf8_is_refused_before_anything_is_written(ipw, sample
     result = ipw("traces", sample, *(["--json"] if as_json else []))
     assert result.code == 1 and result.out == ""
     assert result.err.startswith("ipw: error: ") and "not UTF-8" in result.err and result.err.count("\n") == 1
+
+
+@pytest.mark.parametrize("as_json", [False, True], ids=["tsv", "json"])
+def test_without_the_arrow_driver_the_parts_are_read_row_by_row_alike(ipw, tmp_path, parts, monkeypatch, as_json):
+    import sys
+
+    path = _workbook(tmp_path, [_random_row(random.Random(i)) for i in range(60)], {3: EXTRAS[2], 40: EXTRAS[6]})
+    monkeypatch.setitem(sys.modules, "adbc_driver_sqlite", None)  # as in an install or bundle without it
+    result = ipw("traces", path, *(["--json"] if as_json else []))
+    assert result.code == 0, result.err
+    assert result.out == reference(path, as_json)
