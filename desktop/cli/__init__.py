@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Sequence
 
 from desktop import __version__
-from desktop.cli.common import EXIT_INTERNAL, EXIT_INVALID, CliError, Parser
+from desktop.cli.common import EXIT_INTERNAL, EXIT_INVALID, CliError, Parser, quiet_broken_pipe
 from desktop.domain.errors import DomainError
 
 # Each command's module in desktop.cli, in the order `ipw --help` lists them (tests/cli/test_lazy_imports.py
@@ -88,7 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _fail("interrupted", debug)
         return 130
-    except BrokenPipeError:
+    except BrokenPipeError:  # `ipw traces FILE | head`: the reader has what it wanted
+        quiet_broken_pipe()
         return 0
     except Exception as exc:  # the contract: no traceback unless asked for
         from desktop.storage.failures import explain

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -65,6 +67,81 @@ def _no_nan(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_no_nan(v) for v in value]
     return value
+
+
+JSON_ROWS_PER_WRITE = 2_000
+
+
+def print_json_with_rows(data: dict[str, Any], key: str, rows: Iterable[dict[str, Any]]) -> None:
+    """`print_json` of `{key: [rows...], **data}`, byte for byte, with the rows encoded and written a batch at
+    a time instead of held as one list (a million rows' dicts would be gigabytes)."""
+    def batches() -> Iterator[str]:
+        remaining = iter(rows)
+        while batch := list(islice(remaining, JSON_ROWS_PER_WRITE)):
+            yield ",\n".join(map(row_json, batch))
+    print_json_with_row_texts(data, key, batches())
+
+
+def print_json_with_row_texts(data: dict[str, Any], key: str, batches: Iterable[str]) -> None:
+    """`print_json_with_rows` for rows already encoded: each batch is one or more rows as `row_json` writes
+    them, joined with ",\n" (empty batches are skipped). Nothing is written before the first batch is there,
+    so a failure reading the first rows leaves stdout empty."""
+    write = sys.stdout.buffer.write
+    opening = "{\n  " + json.dumps(key) + ": ["
+    written = False
+    for batch in batches:
+        if batch:
+            write(((",\n" if written else opening + "\n") + batch).encode("utf-8"))
+            written = True
+    if not written:
+        write(opening.encode("utf-8"))
+    if not data:
+        write(b"\n  ]\n}\n" if written else b"]\n}\n")
+        sys.stdout.flush()
+        return
+    write(b"\n  ],\n" if written else b"],\n")
+    # The rest as it comes from the encoder too: a million rows' p95 pairs are millions of small strings.
+    pending: list[str] = []
+    size, skip = 0, len("{\n")  # the object's opening is written above
+    for chunk in json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=2).iterencode(_no_nan(data)):
+        if skip:
+            chunk, skip = chunk[skip:], max(0, skip - len(chunk))
+        pending.append(chunk)
+        size += len(chunk)
+        if size >= 1 << 20:
+            write("".join(pending).encode("utf-8"))
+            pending, size = [], 0
+    write("".join(pending).encode("utf-8") + b"\n")
+    sys.stdout.flush()
+
+
+# A flat row (scalars only) in the indented layout, through the C encoder: with `indent` set, json encodes in
+# Python, several times slower; the separators give the same text for a dict two levels deep.
+_FLAT_ROW = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",\n      ", ": "))
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def row_json(row: dict[str, Any]) -> str:
+    """One row as `print_json` writes it inside an array under the object's first key: four spaces in, its
+    keys six."""
+    if row and all(isinstance(value, _SCALARS) for value in row.values()):
+        try:
+            return "    {\n      " + _FLAT_ROW.encode(row)[1:-1] + "\n    }"
+        except ValueError:  # NaN or an infinity: print_json writes null
+            pass
+    text = json.dumps(_no_nan(row), ensure_ascii=False, allow_nan=False, indent=2)
+    return "    " + text.replace("\n", "\n    ")
+
+
+def quiet_broken_pipe() -> None:
+    """After the reader of stdout went away (`ipw traces FILE | head`): what is still buffered goes nowhere,
+    so the interpreter's own flush at exit neither fails nor prints "Exception ignored"."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real file behind stdout (a test's capture): nothing to do
+        pass
 
 
 @contextmanager

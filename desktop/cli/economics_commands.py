@@ -10,13 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from desktop.cli.common import EXIT_USAGE, CliError, editing, finite_number, print_json, reading
-from desktop.cli.common import _no_nan as no_nan
+from desktop.cli.common import (EXIT_USAGE, CliError, editing, finite_number, print_json, print_json_with_rows,
+                                reading)
 from desktop.domain.formatting import NOT_KNOWN, NOT_OBSERVED, format_money, format_percent
 from desktop.domain.formatting import format_value as fmt
 from desktop.economics.calculators import CALCULATORS, Calculator
@@ -144,52 +142,6 @@ def cmd_metrics(args: argparse.Namespace) -> int:
         return 0
     print("\n".join(metrics_lines(args.file, economics, options, summary=args.summary)))
     return 0
-
-
-JSON_ROWS_PER_WRITE = 2_000
-
-
-def print_json_with_rows(data: dict[str, Any], key: str, rows: Iterable[dict[str, Any]]) -> None:
-    """`print_json` of `{key: [rows...], **data}`, byte for byte, with the rows encoded and written a batch at
-    a time instead of held as one list (a million rows' dicts would be gigabytes)."""
-    write = sys.stdout.buffer.write
-    write(b"{\n  " + json.dumps(key).encode("utf-8") + b": [")
-    written = False
-    rows = iter(rows)
-    while batch := list(islice(rows, JSON_ROWS_PER_WRITE)):
-        write(((",\n" if written else "\n") + ",\n".join(map(_row_json, batch))).encode("utf-8"))
-        written = True
-    write(b"\n  ],\n" if written else b"],\n")
-    # The rest as it comes from the encoder too: a million rows' p95 pairs are millions of small strings.
-    pending: list[str] = []
-    size, skip = 0, len("{\n")  # the object's opening is written above
-    for chunk in json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=2).iterencode(no_nan(data)):
-        if skip:
-            chunk, skip = chunk[skip:], max(0, skip - len(chunk))
-        pending.append(chunk)
-        size += len(chunk)
-        if size >= 1 << 20:
-            write("".join(pending).encode("utf-8"))
-            pending, size = [], 0
-    write("".join(pending).encode("utf-8") + b"\n")
-    sys.stdout.flush()
-
-
-# A flat row (scalars only) in the indented layout, through the C encoder: with `indent` set, json encodes in
-# Python, several times slower; the separators give the same text for a dict two levels deep.
-_FLAT_ROW = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",\n      ", ": "))
-_SCALARS = (str, int, float, bool, type(None))
-
-
-def _row_json(row: dict[str, Any]) -> str:
-    """One row as `print_json` writes it inside the array: four spaces in, its keys six."""
-    if row and all(isinstance(value, _SCALARS) for value in row.values()):
-        try:
-            return "    {\n      " + _FLAT_ROW.encode(row)[1:-1] + "\n    }"
-        except ValueError:  # NaN or an infinity: print_json writes null
-            pass
-    text = json.dumps(no_nan(row), ensure_ascii=False, allow_nan=False, indent=2)
-    return "    " + text.replace("\n", "\n    ")
 
 
 def metrics_lines(path: Path, economics: Economics, options: dict[str, Any], summary: bool = False) -> list[str]:

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from desktop.cli.common import EXIT_INVALID, CliError, editing, print_json, reading
-from desktop.domain.trace import FIELDS_BY_NAME
 
 FORMAT_CHOICES = ("auto", "csv", "tsv", "xlsx", "ods", "vllm", "llmperf", "sglang", "genai-perf", "aiperf",
                   "guidellm", "inference-perf", "requests")
@@ -143,17 +142,12 @@ def cmd_traces(args: argparse.Namespace) -> int:
                     print(f"{i['importId']:>4}  {i['source']}  {i['format']}  {i['rowsImported']} rows  "
                           f"{i['importedAt']}  sha256 {i['sha256'][:12]}")
             return 0
-        rows = list(store.iter_traces())
-    if args.json:
-        print_json({"traces": rows})
-        return 0
-    if not rows:
-        print("no traces")
-        return 0
-    columns = ["id", "importId", *FIELDS_BY_NAME]
-    print("\t".join(columns))
-    for row in rows:
-        print("\t".join("" if row.get(c) is None else str(row.get(c)) for c in columns))
+        from desktop.cli.trace_listing import print_json_traces, write_tsv
+
+        if args.json:
+            print_json_traces(store)
+        elif not write_tsv(store):
+            print("no traces")
     return 0
 
 

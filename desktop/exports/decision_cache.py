@@ -8,7 +8,11 @@ scenarios, override and catalog overrides, the bundled catalog and this program'
 the parts are kept under it in the user's cache folder (`desktop.storage.derived_cache`), and the content is put
 together from them. A miss computes everything once (`build_decision`) and keeps the parts.
 
-`ipw verify` does not come here: the auditor's check recomputes everything from the file.
+Whatever else builds the decision of the workbook as it stands (signing, an export, `ipw verify`) keeps its
+parts too (`keep_parts`), so describing the workbook next computes nothing: the key is computed from the inputs,
+and those parts were computed from the same inputs. `ipw verify` itself never reads the cache (the auditor's
+check recomputes everything from the file); what it computed is kept only when the traces hash it recomputed is
+the one the file keeps (`keep_recomputed_parts`).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from desktop.domain.playbook import Playbook
 from desktop.domain.workbook import Workbook
 from desktop.storage import derived_cache
 from desktop.storage.schema import SCHEMA_VERSION
-from desktop.storage.trace_hash import current_traces_hash
+from desktop.storage.trace_hash import current_traces_hash, stored_traces_hash
 from desktop.storage.workbook_file import WorkbookStore
 
 KIND = "decision-parts"
@@ -83,6 +87,25 @@ def decision_fingerprint(store: WorkbookStore, workbook: Workbook, playbook: Pla
     from desktop.exports.content import build_decision
 
     decision = build_decision(store, workbook, playbook, economics=economics)
-    key = parts_key(store, workbook, playbook, current_traces_hash(store))
-    derived_cache.put(KIND, key, {name: decision.content[name] for name in PARTS})
+    keep_parts(store, workbook, playbook, decision)
     return decision.fingerprint
+
+
+def keep_parts(store: WorkbookStore, workbook: Workbook, playbook: Playbook, decision: Any) -> None:
+    """Keep the economics-derived parts of `decision`, which `build_decision(store, workbook, playbook)` just
+    returned (with the traces hash the store keeps), under the key `decision_fingerprint` looks them up by."""
+    derived_cache.put(KIND, parts_key(store, workbook, playbook, _traces_of(decision)),
+                      {name: decision.content[name] for name in PARTS})
+
+
+def keep_recomputed_parts(store: WorkbookStore, workbook: Workbook, playbook: Playbook, decision: Any) -> None:
+    """`keep_parts` for a decision built with the traces hash recomputed from the rows (`ipw verify`): only when
+    the file keeps a record of that same hash. Rows changed behind the record (a tampered file) are not what the
+    file says it holds: nothing is kept for them."""
+    if stored_traces_hash(store) == _traces_of(decision):
+        keep_parts(store, workbook, playbook, decision)
+
+
+def _traces_of(decision: Any) -> tuple[str, int]:
+    traces = decision.content["traces"]
+    return traces["contentSha256"], traces["count"]

@@ -186,6 +186,7 @@ def gather(store: WorkbookStore, workbook: Workbook, playbook: Playbook, *, prog
     `with_trace_sheet`: also the rows exactly as stored, which only the Excel workbook's Traces sheets show
     (checking them against the trace hash is a second pass over every row: 1.3 s at a million)."""
     from desktop.exports.content import build_decision
+    from desktop.exports.decision_cache import keep_parts
     from desktop.exports.plan_data import export_plan
     from desktop.exports.shown_traces import shown_trace_frame
     from desktop.storage.trace_store import extra_field_names
@@ -193,6 +194,7 @@ def gather(store: WorkbookStore, workbook: Workbook, playbook: Playbook, *, prog
     if progress is not None:
         progress.stage("Reading the workbook")
     decision = build_decision(store, workbook, playbook)
+    keep_parts(store, workbook, playbook, decision)  # describing the workbook after its export computes nothing
     check_cancelled(progress)
     raw = canonical_bytes(decision.content)
     # Names of visible rows' extras (the store reads them from visible rows only), never a trace field.

@@ -23,7 +23,8 @@ from desktop.domain.canonical import canonical_bytes, canonicalise
 from desktop.domain.errors import DomainError
 from desktop.domain.playbook import Playbook
 from desktop.domain.workbook import AuditEntry, SignOff, Workbook
-from desktop.exports.content import build_decision, draft_fingerprint
+from desktop.exports.content import build_decision, draft_of
+from desktop.exports.decision_cache import keep_parts, keep_recomputed_parts
 from desktop.exports.signing import key_fingerprint, verify_signature
 from desktop.storage import signoff_store
 from desktop.storage.workbook_file import SQLITE_MAGIC, WorkbookStore, open_store
@@ -217,7 +218,9 @@ def verify_store(store: WorkbookStore, playbook: Playbook, path: Path | None = N
     audit_check, audit_problems = _audit_checks(workbook)
     signoff = workbook.signoff
     if signoff is None:
-        draft = draft_fingerprint(store, workbook, playbook)
+        built = build_decision(store, draft_of(workbook), playbook)
+        keep_parts(store, workbook, playbook, built)  # the draft's parts, for `ipw info` and the tamper banner
+        draft = built.fingerprint
         if audit_problems:
             return VerifyReport(path, "workbook", MISMATCH, "the workbook is not signed off and its audit log "
                                 "was tampered with", [audit_check], list(audit_problems), recomputed=draft)
@@ -228,6 +231,7 @@ def verify_store(store: WorkbookStore, playbook: Playbook, path: Path | None = N
     signer = {"approver": signoff.approver, "role": signoff.role, "decision": signoff.decision,
               "date": signoff.date, "conditions": signoff.conditions, "signedAt": signoff.signed_at}
     decision = build_decision(store, workbook, playbook, recompute_traces_hash=True)  # never the stored record
+    keep_recomputed_parts(store, workbook, playbook, decision)
     current = decision.canonical
     checks: list[Check] = []
     differences: list[str] = []

@@ -22,6 +22,7 @@ from desktop.domain.playbook import Playbook
 from desktop.domain.progress import NO_PROGRESS, Progress
 from desktop.domain.workbook import AuditEntry, SignOff, Workbook
 from desktop.exports.content import Decision, build_decision  # noqa: F401 (Decision: SignResult.decision)
+from desktop.exports.decision_cache import keep_parts
 from desktop.storage import signoff_store
 from desktop.storage.workbook_file import WorkbookStore, now_utc
 
@@ -113,6 +114,7 @@ def run_sign(store: WorkbookStore, workbook: Workbook, playbook: Playbook, *, ap
 
     progress.stage("Computing the decision content")
     draft = build_decision(store, workbook, playbook, economics=economics)
+    keep_parts(store, workbook, playbook, draft)  # the signed content has the same parts: `ipw info` next is warm
     matches = None if given is None else given == draft.fingerprint
     signoff = SignOff(approver=approver, role=role, decision=decision, conditions=conditions, date=date,
                       fingerprint="", signed_at=at, draft_fingerprint=given)

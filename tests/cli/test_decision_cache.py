@@ -1,4 +1,8 @@
-"""The decision fingerprint from cached economics parts equals the one computed from scratch."""
+"""The decision fingerprint from cached economics parts equals the one computed from scratch; signing, exports
+and `ipw verify` leave the parts they computed for the next description of the workbook."""
+
+import json
+import sqlite3
 
 import pytest
 
@@ -64,3 +68,99 @@ def test_a_damaged_cache_entry_is_recomputed(sample_store, damage):
         entry.write_bytes(damage)
     fingerprint, computed = _fingerprints(sample_store)
     assert fingerprint == computed
+
+
+# ---- every build of the decision as the workbook stands leaves its parts --------------------------------------
+
+@pytest.fixture
+def fresh_cache(tmp_path, monkeypatch):
+    """A cache folder nothing was kept in yet (`ipw new` kept the sample's parts in the test's own)."""
+    monkeypatch.setenv("IPW_USER_CACHE_DIR", str(tmp_path / "fresh-cache"))
+
+
+def _cached(path):
+    store = open_store(path, writable=False)
+    try:
+        return decision_cache.cached_decision_fingerprint(store, store.load(playbook()), playbook())
+    finally:
+        store.close()
+
+
+def _warm_fingerprint(path, monkeypatch):
+    """`decision_fingerprint` with every computation it could fall back on refused, then the fingerprint
+    `build_decision` computes from scratch."""
+    from desktop.economics import analysis
+    from desktop.storage import trace_hash
+
+    def refused(*args, **kwargs):
+        raise AssertionError("computed although the parts were kept")
+
+    with monkeypatch.context() as patched:
+        for module, name in ((content, "build_decision"), (analysis, "compute_economics"),
+                             (trace_hash, "compute_traces_hash")):
+            patched.setattr(module, name, refused)
+        store = open_store(path, writable=False)
+        try:
+            warm = decision_cache.decision_fingerprint(store, store.load(playbook()), playbook())
+        finally:
+            store.close()
+    store = open_store(path, writable=False)
+    try:
+        return warm, content.build_decision(store, store.load(playbook()), playbook()).fingerprint
+    finally:
+        store.close()
+
+
+def _sign(ipw, path):
+    result = ipw("sign", path, "--name", "Dana", "--role", "CFO", "--decision", "approve", "--no-key", "--json")
+    assert result.code == 0, result.err
+    return result.json["fingerprint"]
+
+
+def test_signing_keeps_the_parts(sample_store, ipw, fresh_cache, monkeypatch):
+    assert _cached(sample_store) is None
+    signed = _sign(ipw, sample_store)
+    warm, computed = _warm_fingerprint(sample_store, monkeypatch)
+    assert warm == computed == signed
+
+
+def test_an_export_keeps_the_parts(sample_store, ipw, fresh_cache, monkeypatch, tmp_path):
+    assert _cached(sample_store) is None
+    result = ipw("export", sample_store, "--json", tmp_path / "matrix.json")
+    assert result.code == 0, result.err
+    warm, computed = _warm_fingerprint(sample_store, monkeypatch)
+    assert warm == computed
+    assert json.loads((tmp_path / "matrix.json").read_text(encoding="utf-8"))["workbook"]["fingerprint"] == warm
+
+
+def test_verifying_an_intact_signed_workbook_keeps_the_parts(sample_store, ipw, monkeypatch, tmp_path):
+    signed = _sign(ipw, sample_store)
+    monkeypatch.setenv("IPW_USER_CACHE_DIR", str(tmp_path / "fresh-cache"))
+    assert _cached(sample_store) is None
+    result = ipw("verify", sample_store)
+    assert result.code == 0, result.err
+    warm, computed = _warm_fingerprint(sample_store, monkeypatch)
+    assert warm == computed == signed
+
+
+def test_verifying_a_draft_keeps_the_parts(sample_store, ipw, fresh_cache, monkeypatch):
+    assert _cached(sample_store) is None
+    assert ipw("verify", sample_store).code == 4  # a draft: nothing to verify
+    warm, computed = _warm_fingerprint(sample_store, monkeypatch)
+    assert warm == computed
+
+
+def test_verifying_rows_changed_behind_the_record_keeps_nothing(sample_store, ipw, monkeypatch, tmp_path):
+    """A signed file whose trace cell was changed in place (the kept traces hash still names the old rows): the
+    auditor's recomputation is over rows the file's record does not describe, so nothing is kept for them."""
+    _sign(ipw, sample_store)
+    connection = sqlite3.connect(sample_store)
+    connection.execute("UPDATE traces SET costUsd = costUsd * 10 WHERE id = 1")
+    connection.commit()
+    connection.close()
+    cache = tmp_path / "fresh-cache"
+    monkeypatch.setenv("IPW_USER_CACHE_DIR", str(cache))
+    result = ipw("verify", sample_store)
+    assert result.code == 3, result.out  # a mismatch
+    assert not list(cache.glob(f"{decision_cache.KIND}/*.json"))
+    assert _cached(sample_store) is None

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from desktop.cli import economics_commands
+from desktop.cli import common
 from desktop.cli.common import _no_nan, reading
 from desktop.economics.metrics import compute_metrics
 from desktop.economics.pricing import modelled_costs
@@ -42,7 +42,7 @@ def reference_json(path, detail: bool, with_traces: bool = True) -> str:  # with
 @pytest.mark.parametrize("batch", [1, 3, 2_000])
 @pytest.mark.parametrize("detail", [False, True])
 def test_streamed_json_is_byte_identical_to_one_dump(ipw, sample, monkeypatch, batch, detail):
-    monkeypatch.setattr(economics_commands, "JSON_ROWS_PER_WRITE", batch)
+    monkeypatch.setattr(common, "JSON_ROWS_PER_WRITE", batch)
     result = ipw("metrics", sample, "--json", *(["--detail"] if detail else []))
     assert result.code == 0, result.err
     assert result.out == reference_json(sample, detail)
@@ -79,8 +79,10 @@ def test_rows_of_any_shape_are_written_as_print_json_writes_them(capsys, monkeyp
     rows = [{"id": 1, "a": 0.1, "b": None, "c": True, "d": "x\n\"y\" é"}, {"id": 2, "nested": {"k": [1, {}]}},
             {"id": 3, "nan": float("nan"), "inf": float("-inf")}, {}, {"id": 5, "list": []}, {"id": 6, "big": 1e300}]
     data = {"groups": [{"g": 1}], "empty": {}, "n": None}
-    monkeypatch.setattr(economics_commands, "JSON_ROWS_PER_WRITE", 4)
-    economics_commands.print_json_with_rows(data, "traces", rows)
-    streamed = capsys.readouterr().out
-    print_json({"traces": rows, **data})
-    assert streamed == capsys.readouterr().out
+    monkeypatch.setattr(common, "JSON_ROWS_PER_WRITE", 4)
+    for extra in (data, {}):  # `ipw traces --json` streams an object with nothing beside its rows
+        for listed in (rows, []):
+            common.print_json_with_rows(extra, "traces", listed)
+            streamed = capsys.readouterr().out
+            print_json({"traces": listed, **extra})
+            assert streamed == capsys.readouterr().out

@@ -29,6 +29,7 @@ def compute_decision(database: Path, workbook: Workbook, playbook: Playbook, eco
     not computed again), over the worker's own connection to the working copy `database` for the traces hash and
     the imports (runs on a worker thread)."""
     from desktop.exports.content import build_decision
+    from desktop.exports.decision_cache import keep_parts
     from desktop.storage.trace_store import open_worker_connection
 
     check_cancelled(control)
@@ -37,6 +38,7 @@ def compute_decision(database: Path, workbook: Workbook, playbook: Playbook, eco
     store = open_worker_connection(database)
     try:
         decision = build_decision(store, workbook, playbook, economics=economics)
+        keep_parts(store, workbook, playbook, decision)  # for the tamper banner and `ipw info` on the saved file
     finally:
         store.close()
     check_cancelled(control)
