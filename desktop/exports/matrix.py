@@ -181,10 +181,11 @@ def make_manifest(workbook: Workbook, fingerprint: str, exported_at: str | None 
 
 
 def gather(store: WorkbookStore, workbook: Workbook, playbook: Playbook, *, progress: Progress | None = None,
-           exported_at: str | None = None, with_trace_sheet: bool = True) -> ExportData:
+           exported_at: str | None = None, with_trace_sheet: bool = True, keep: bool = True) -> ExportData:
     """Read the trace rows, compute metrics, recommendation and decision content once for all exports.
     `with_trace_sheet`: also the rows exactly as stored, which only the Excel workbook's Traces sheets show
-    (checking them against the trace hash is a second pass over every row: 1.3 s at a million)."""
+    (checking them against the trace hash is a second pass over every row: 1.3 s at a million). `keep`: leave
+    the decision parts in the user's cache (not for a file under audit, whose rows may not be its record's)."""
     from desktop.exports.content import build_decision
     from desktop.exports.decision_cache import keep_parts
     from desktop.exports.plan_data import export_plan
@@ -194,7 +195,8 @@ def gather(store: WorkbookStore, workbook: Workbook, playbook: Playbook, *, prog
     if progress is not None:
         progress.stage("Reading the workbook")
     decision = build_decision(store, workbook, playbook)
-    keep_parts(store, workbook, playbook, decision)  # describing the workbook after its export computes nothing
+    if keep:
+        keep_parts(store, workbook, playbook, decision)  # describing the workbook after its export computes nothing
     check_cancelled(progress)
     raw = canonical_bytes(decision.content)
     # Names of visible rows' extras (the store reads them from visible rows only), never a trace field.

@@ -164,3 +164,20 @@ def test_verifying_rows_changed_behind_the_record_keeps_nothing(sample_store, ip
     assert result.code == 3, result.out  # a mismatch
     assert not list(cache.glob(f"{decision_cache.KIND}/*.json"))
     assert _cached(sample_store) is None
+
+
+def test_verifying_a_memo_against_its_workbook_keeps_nothing_from_the_workbook(sample_store, ipw, tmp_path,
+                                                                              monkeypatch):
+    """`ipw verify MEMO --workbook W` checks the printed plan totals against W's plan; W is the file under audit
+    (its rows may differ from what its trace hash record names), so that computation leaves no parts behind."""
+    from desktop.exports import decision_cache as cache
+
+    assert ipw("sign", str(sample_store), "--name", "Dana", "--role", "CFO", "--decision", "approve",
+               "--no-key").code == 0
+    memo = tmp_path / "m.pdf"
+    assert ipw("export", str(sample_store), "--pdf", str(memo), "--no-pdf-signature").code == 0
+    kept = []
+    monkeypatch.setattr(cache, "keep_parts", lambda *a, **k: kept.append(1))
+    monkeypatch.setattr(cache, "keep_recomputed_parts", lambda *a, **k: kept.append(2))
+    result = ipw("verify", str(memo), "--workbook", str(sample_store))
+    assert "plan totals" in result.out and kept == []
