@@ -47,3 +47,26 @@ def test_bytes_changed_with_the_old_times_put_back_are_checked_again(sample_file
 def test_a_damaged_page_read_later_is_one_line():
     assert failures.explain(sqlite3.DatabaseError("database disk image is malformed")) == (
         "the workbook file is damaged; nothing was changed (restore it from a backup)")
+
+
+def test_a_file_this_app_wrote_needs_no_check_of_its_own(sample_file, monkeypatch):
+    """A command that opened a checked file and wrote to it leaves the file as it is now remembered as checked
+    (SQLite's transactions kept it sound), so the next command skips quick_check; a write by anything else
+    still means a new check."""
+    from desktop.storage.workbook_file import open_store
+
+    store = open_store(sample_file, writable=True)
+    with store.transaction():
+        store.set_meta("edited", "by this app")
+    store.close()
+    checks = []
+    real = workbook_file._remember_checked
+    monkeypatch.setattr(workbook_file, "_remember_checked", lambda path: checks.append(path) or real(path))
+    check_is_workbook(sample_file)
+    assert checks == []
+    conn = sqlite3.connect(sample_file)
+    conn.execute("INSERT INTO meta (key, value) VALUES ('someone', 'else')")
+    conn.commit()
+    conn.close()
+    check_is_workbook(sample_file)
+    assert checks == [sample_file]
