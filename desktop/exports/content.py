@@ -272,15 +272,18 @@ def build_decision(store: WorkbookStore, workbook: Workbook, playbook: Playbook,
     saved scenarios, recommendation override and catalog (`desktop.economics.analysis` over what
     `desktop.storage.economics_store.load_inputs` reads).
 
-    The traces hash is the one kept up to date at write time (`desktop.storage.trace_hash`) unless
-    `recompute_traces_hash` (the auditor's `ipw verify`, which must not trust what the file says of itself).
+    The traces hash is, for a draft, the one kept up to date at write time; for a signed-off workbook, whose
+    fingerprint must change with any of its rows, the one this app computed from them (remembered per version of
+    the file, `desktop.storage.trace_hash.decision_traces_hash`); with `recompute_traces_hash` (the auditor's
+    `ipw verify`, which must not trust what the file or this machine says of it), computed now.
 
     `economics`, when given, is the Economics already computed for this very state of the store and workbook
     (the GUI's shared result): it is used as it is, and no trace row is read again; the decision's frame is
     then the economics' own trace frame without its metric columns."""
-    from desktop.storage.trace_hash import compute_traces_hash, current_traces_hash
+    from desktop.storage.trace_hash import compute_traces_hash, decision_traces_hash
 
-    traces_hash, trace_count = (compute_traces_hash if recompute_traces_hash else current_traces_hash)(store)
+    traces_hash, trace_count = (compute_traces_hash(store) if recompute_traces_hash
+                                else decision_traces_hash(store, signed=workbook.signed))
     if economics is None:
         from desktop.economics.analysis import compute_economics
         from desktop.economics.catalog import bundled_catalog

@@ -3,7 +3,9 @@
 `ipw info`, the tamper banner and the sign-off's draft fingerprint describe a workbook; for a million trace rows
 the recommendation inside the decision content takes seconds to compute. Its economics-derived parts (the
 usable scenarios, catalog entries used, the recommendation and the override as applied) depend only on the
-trace rows (their content hash, kept at write time), the buyer context, the gates and readiness, the saved
+trace rows (their content hash: for a draft the record kept at write time; for a signed-off workbook the hash
+this app computed from its rows, so a file whose rows were edited behind its record never meets the parts of
+the one it imitates), the buyer context, the gates and readiness, the saved
 scenarios, override and catalog overrides, the bundled catalog and this program's version. Those go into a key;
 the parts are kept under it in the user's cache folder (`desktop.storage.derived_cache`), and the content is put
 together from them. A miss computes everything once (`build_decision`) and keeps the parts.
@@ -27,7 +29,7 @@ from desktop.domain.playbook import Playbook
 from desktop.domain.workbook import Workbook
 from desktop.storage import derived_cache
 from desktop.storage.schema import SCHEMA_VERSION
-from desktop.storage.trace_hash import current_traces_hash, stored_traces_hash
+from desktop.storage.trace_hash import known_decision_traces_hash, stored_traces_hash
 from desktop.storage.workbook_file import WorkbookStore
 
 KIND = "decision-parts"
@@ -67,9 +69,12 @@ def parts_key(store: WorkbookStore, workbook: Workbook, playbook: Playbook, trac
 
 
 def cached_decision_fingerprint(store: WorkbookStore, workbook: Workbook, playbook: Playbook) -> str | None:
-    """The decision fingerprint from cached parts, or None when their inputs changed since (nothing is computed
-    and no trace row is read either way)."""
-    traces = current_traces_hash(store)
+    """The decision fingerprint from cached parts, or None when their inputs changed since, or when a signed-off
+    workbook's rows were not hashed by this app in this version of the file (nothing is computed and no trace
+    row is read either way)."""
+    traces = known_decision_traces_hash(store, signed=workbook.signed)
+    if traces is None:
+        return None
     parts = derived_cache.get(KIND, parts_key(store, workbook, playbook, traces))
     if not isinstance(parts, dict) or set(parts) != set(PARTS):
         return None

@@ -76,16 +76,18 @@ def get_scenario(store: WorkbookStore, name: str) -> Scenario | None:
 def save_scenario(store: WorkbookStore, scenario: Scenario) -> Scenario | None:
     """Save (or replace, by name) a scenario; returns the one it replaced, for undo."""
     previous = get_scenario(store, scenario.name)
-    store.conn.execute("INSERT OR REPLACE INTO scenarios (name, kind, json, saved_at) VALUES (?, ?, ?, ?)",
-                       (scenario.name, scenario.kind, json.dumps(scenario.to_json(), sort_keys=True,
-                                                                 allow_nan=False), scenario.saved_at))
+    with store.leaving_traces_alone():
+        store.conn.execute("INSERT OR REPLACE INTO scenarios (name, kind, json, saved_at) VALUES (?, ?, ?, ?)",
+                           (scenario.name, scenario.kind, json.dumps(scenario.to_json(), sort_keys=True,
+                                                                     allow_nan=False), scenario.saved_at))
     return previous
 
 
 def delete_scenario(store: WorkbookStore, name: str) -> Scenario | None:
     """Remove a scenario by name; returns it (None when there was none)."""
     previous = get_scenario(store, name)
-    store.conn.execute("DELETE FROM scenarios WHERE name = ?", (name.strip(),))
+    with store.leaving_traces_alone():
+        store.conn.execute("DELETE FROM scenarios WHERE name = ?", (name.strip(),))
     return previous
 
 

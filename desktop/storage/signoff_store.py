@@ -31,11 +31,12 @@ def append_audit(store: WorkbookStore, action: str, actor: str, detail: dict[str
                  at: str | None = None) -> AuditEntry:
     """Append one entry chained to the log as stored (inside the caller's transaction)."""
     entry = next_entry(read_audit(store), action, actor, at or now_utc(), detail)
-    store.conn.execute(
-        "INSERT INTO audit (seq, action, actor, at, detail, previous_hash, entry_hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (entry.sequence, entry.action, entry.actor, entry.at, json.dumps(entry.detail, sort_keys=True,
-                                                                         ensure_ascii=False),
-         entry.previous_hash, entry.entry_hash))
+    with store.leaving_traces_alone():
+        store.conn.execute(
+            "INSERT INTO audit (seq, action, actor, at, detail, previous_hash, entry_hash) VALUES "
+            "(?, ?, ?, ?, ?, ?, ?)", (entry.sequence, entry.action, entry.actor, entry.at,
+                                      json.dumps(entry.detail, sort_keys=True, ensure_ascii=False),
+                                      entry.previous_hash, entry.entry_hash))
     return entry
 
 
@@ -66,9 +67,10 @@ def read_signed_content(store: WorkbookStore) -> bytes | None:
 def record_export(store: WorkbookStore, *, path: str, kind: str, sha256: str, fingerprint: str,
                   exported_at: str | None = None) -> int:
     """Remember an exported file's hash and the fingerprint it carries (inside the caller's transaction)."""
-    cursor = store.conn.execute(
-        "INSERT INTO exports (path, kind, sha256, fingerprint, exported_at) VALUES (?, ?, ?, ?, ?)",
-        (str(path), kind, sha256, fingerprint, exported_at or now_utc()))
+    with store.leaving_traces_alone():
+        cursor = store.conn.execute(
+            "INSERT INTO exports (path, kind, sha256, fingerprint, exported_at) VALUES (?, ?, ?, ?, ?)",
+            (str(path), kind, sha256, fingerprint, exported_at or now_utc()))
     return int(cursor.lastrowid)
 
 

@@ -69,7 +69,9 @@ class WorkbookStore:
         self.path = path
         self.writable = writable
         self._checked_file = checked_file  # `path` passed `check_is_workbook` when this store opened it
-        self._shape: tuple[tuple[int, int], tuple[int, int]] | None = None
+        # What is known of the visible rows ("shape": count and highest id, "hash": their content hash as this
+        # app computed it), for the file as it was in the change state noted with them.
+        self._known: tuple[tuple[int, int], dict[str, Any]] | None = None
 
     # -- transactions -------------------------------------------------------------------------------
     @contextmanager
@@ -80,7 +82,7 @@ class WorkbookStore:
         try:
             yield self.conn
         except BaseException:
-            self._shape = None  # what was learned inside the transaction may be rolled back
+            self._known = None  # what was learned inside the transaction may be rolled back
             if self.conn.in_transaction:  # SQLite already rolled back after a full disk or an I/O error
                 self.conn.execute("ROLLBACK")
             raise
@@ -89,13 +91,17 @@ class WorkbookStore:
     def close(self) -> None:
         try:
             wrote = self.writable and self.conn.total_changes > 0
+            rows_hash = self.known_rows_hash() if wrote else None
         except sqlite3.ProgrammingError:  # closed before
             return
         self.conn.close()
         if wrote and self._checked_file and self.path is not None:
             # What this store wrote went through SQLite's transactions into a file that passed the check: the
-            # file as it is now needs no quick_check of its own (a million rows: 0.2 s on the next command).
+            # file as it is now needs no quick_check of its own (a million rows: 0.2 s on the next command),
+            # and the rows' hash this app knows for it is remembered for this version of the file.
             _remember_checked(self.path)
+            if rows_hash is not None:
+                remember_rows_hash(self.path, rows_hash)
 
     # -- document parts -----------------------------------------------------------------------------
     def _part(self, name: str) -> Any:
@@ -134,7 +140,7 @@ class WorkbookStore:
             "signoff": codec.signoff_to_dict(workbook.signoff),
             "plan": codec.plan_to_dict(workbook.plan),
         }
-        with self._leaving_traces_alone():
+        with self.leaving_traces_alone():
             self.conn.executemany("INSERT OR REPLACE INTO parts (name, json) VALUES (?, ?)",
                                   [(name, json.dumps(value, sort_keys=True)) for name, value in parts.items()])
 
@@ -143,7 +149,7 @@ class WorkbookStore:
         return row[0] if row else default
 
     def set_meta(self, key: str, value: str) -> None:
-        with self._leaving_traces_alone():
+        with self.leaving_traces_alone():
             self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
     # -- traces and imports -------------------------------------------------------------------------
@@ -155,33 +161,45 @@ class WorkbookStore:
         until this connection or another one changes the file. Writes this store knows leave the rows alone
         (the document's parts, meta) keep it: saving an edit of a score or the context does not count a million
         rows again (0.1 s of the GUI's 0.5 s Save)."""
-        state = self._change_state()
-        if self._shape is None or self._shape[0] != state:
+        known = self._known_now()
+        if "shape" not in known:
             count, highest = self.conn.execute(
                 f"SELECT count(*), max(id) FROM traces WHERE {VISIBLE_SCAN}").fetchone()
-            self._shape = (state, (int(count), int(highest or 0)))
-        return self._shape[1]
+            known["shape"] = (int(count), int(highest or 0))
+        return known["shape"]
 
     def note_visible_shape(self, count: int, highest: int) -> None:
         """Remember the visible rows' (count, highest id) as the writer that just made them knows it, so the next
         `visible_shape` needs no pass over the table (until this connection or another changes the file)."""
-        self._shape = (self._change_state(), (count, highest))
+        self._known_now()["shape"] = (count, highest)
 
-    def _change_state(self) -> tuple[int, int]:
-        return self.conn.total_changes, self.conn.execute("PRAGMA data_version").fetchone()[0]
+    def note_rows_hash(self, sha256: str, count: int) -> None:
+        """Remember the visible rows' content hash as this app just computed it from them (never a record read
+        from the file), until this connection or another changes the rows."""
+        self._known_now()["hash"] = (sha256, count)
+
+    def known_rows_hash(self) -> tuple[str, int] | None:
+        """The visible rows' content hash as this app computed it for them as they are now, if it did."""
+        return self._known_now().get("hash")
+
+    def _known_now(self) -> dict[str, Any]:
+        state = self.conn.total_changes, self.conn.execute("PRAGMA data_version").fetchone()[0]
+        if self._known is None or self._known[0] != state:
+            self._known = (state, {})
+        return self._known[1]
 
     @contextmanager
-    def _leaving_traces_alone(self) -> Iterator[None]:
-        """Around a write that touches neither trace rows nor imports: a shape known before is known after."""
-        known = self._shape is not None and self._shape[0] == self._change_state()
+    def leaving_traces_alone(self) -> Iterator[None]:
+        """Around a write that touches neither trace rows nor imports: what is known of the rows stays known."""
+        known = self._known_now()
         yield
-        if known and self._shape is not None:
-            self._shape = (self._change_state(), self._shape[1])
+        self._known = None
+        self._known_now().update(known)
 
     def put_part(self, name: str, text: str | None) -> None:
         """Store document part `name` as the JSON `text` given, or delete it for None (inside the caller's
         transaction)."""
-        with self._leaving_traces_alone():
+        with self.leaving_traces_alone():
             if text is None:
                 self.conn.execute("DELETE FROM parts WHERE name = ?", (name,))
             else:
@@ -372,6 +390,32 @@ def _remember_checked(path: Path) -> None:
         return
 
 
+ROWS_HASH_KIND = "traces-hash-computed"  # derived_cache: a file version -> its rows' hash as this app computed it
+
+
+def remembered_rows_hash(path: Path) -> tuple[str, int] | None:
+    """The rows' content hash this app computed for the file at `path` exactly as it is now, if it did."""
+    from desktop.storage import derived_cache
+
+    try:
+        known = derived_cache.get(ROWS_HASH_KIND, _file_identity(path))
+    except OSError:
+        return None
+    if isinstance(known, list) and len(known) == 2 and isinstance(known[0], str) and isinstance(known[1], int):
+        return known[0], known[1]
+    return None
+
+
+def remember_rows_hash(path: Path, rows_hash: tuple[str, int]) -> None:
+    """Remember the rows' content hash this app just computed for the file at `path` as it is now."""
+    from desktop.storage import derived_cache
+
+    try:
+        derived_cache.put(ROWS_HASH_KIND, _file_identity(path), list(rows_hash))
+    except OSError:
+        return
+
+
 def open_store(path: Path, *, writable: bool) -> WorkbookStore:
     """Open the file itself. A writable open migrates an older schema in place, in one transaction;
     a read-only open of an older file migrates an in-memory copy and leaves the file as it is."""
@@ -388,7 +432,7 @@ def open_store(path: Path, *, writable: bool) -> WorkbookStore:
         if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
             with store.transaction():
                 migrate(conn)
-        return store
+        return _with_remembered_rows_hash(store)
     conn = connect_for_reading(path)
     if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
         memory = _connect(":memory:")
@@ -399,7 +443,14 @@ def open_store(path: Path, *, writable: bool) -> WorkbookStore:
             migrate(memory)
         store.writable = False
         return store
-    return WorkbookStore(conn, path, writable=False)
+    return _with_remembered_rows_hash(WorkbookStore(conn, path, writable=False))
+
+
+def _with_remembered_rows_hash(store: WorkbookStore) -> WorkbookStore:
+    known = remembered_rows_hash(store.path) if store.path is not None else None
+    if known is not None:
+        store.note_rows_hash(*known)
+    return store
 
 
 # -- whole-file writes -------------------------------------------------------------------------------

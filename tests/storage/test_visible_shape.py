@@ -78,3 +78,16 @@ def test_a_write_storage_does_not_know_is_counted_again(store):
         store.conn.execute("UPDATE traces SET active = 0 WHERE id = 8")  # not through the storage functions
     shape, counted = counts(store)
     assert shape == (7, 7) and counted
+
+
+def test_the_rows_hash_this_app_computed_lasts_as_long_as_the_rows(store):
+    from desktop.storage import trace_hash
+
+    sha, count = trace_hash.compute_traces_hash(store)
+    assert store.known_rows_hash() == (sha, count) and count == 8
+    with store.transaction():
+        store.write_document(store.load(playbook()))
+    assert store.known_rows_hash() == (sha, count)
+    with store.transaction():
+        trace_store.set_rows_active(store, [8], False)
+    assert store.known_rows_hash() is None
