@@ -29,7 +29,7 @@ from desktop.domain.playbook import Playbook
 from desktop.domain.workbook import Workbook
 from desktop.storage import derived_cache
 from desktop.storage.schema import SCHEMA_VERSION
-from desktop.storage.trace_hash import known_decision_traces_hash, stored_traces_hash
+from desktop.storage.trace_hash import decision_traces_hash, known_decision_traces_hash, stored_traces_hash
 from desktop.storage.workbook_file import WorkbookStore
 
 KIND = "decision-parts"
@@ -73,20 +73,16 @@ def cached_decision_fingerprint(store: WorkbookStore, workbook: Workbook, playbo
     workbook's rows were not hashed by this app in this version of the file (nothing is computed and no trace
     row is read either way)."""
     traces = known_decision_traces_hash(store, signed=workbook.signed)
-    if traces is None:
-        return None
-    parts = derived_cache.get(KIND, parts_key(store, workbook, playbook, traces))
-    if not isinstance(parts, dict) or set(parts) != set(PARTS):
-        return None
-    return hashlib.sha256(canonical_bytes(_content(store, workbook, playbook, traces, parts))).hexdigest()
+    return None if traces is None else _from_cached_parts(store, workbook, playbook, traces)
 
 
 def decision_fingerprint(store: WorkbookStore, workbook: Workbook, playbook: Playbook, *,
                          economics: Any = None) -> str:
     """The fingerprint `build_decision(store, workbook, playbook).fingerprint` gives, from cached parts when
-    their inputs are unchanged (no trace row is read then). On a miss the decision is built (with `economics`
-    when given: the Economics already computed for this very state) and its parts are kept."""
-    cached = cached_decision_fingerprint(store, workbook, playbook)
+    their inputs are unchanged (no economics are computed then; a signed-off workbook's rows are hashed once per
+    version of the file). On a miss the decision is built (with `economics` when given: the Economics already
+    computed for this very state) and its parts are kept."""
+    cached = _from_cached_parts(store, workbook, playbook, decision_traces_hash(store, signed=workbook.signed))
     if cached is not None:
         return cached
     from desktop.exports.content import build_decision
@@ -94,6 +90,14 @@ def decision_fingerprint(store: WorkbookStore, workbook: Workbook, playbook: Pla
     decision = build_decision(store, workbook, playbook, economics=economics)
     keep_parts(store, workbook, playbook, decision)
     return decision.fingerprint
+
+
+def _from_cached_parts(store: WorkbookStore, workbook: Workbook, playbook: Playbook,
+                       traces: tuple[str, int]) -> str | None:
+    parts = derived_cache.get(KIND, parts_key(store, workbook, playbook, traces))
+    if not isinstance(parts, dict) or set(parts) != set(PARTS):
+        return None
+    return hashlib.sha256(canonical_bytes(_content(store, workbook, playbook, traces, parts))).hexdigest()
 
 
 def keep_parts(store: WorkbookStore, workbook: Workbook, playbook: Playbook, decision: Any) -> None:
