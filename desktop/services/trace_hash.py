@@ -26,34 +26,44 @@ class TracesHash:
     highest_id: int
 
 
-def needs_traces_hash(store: WorkbookStore) -> bool:
-    """Whether the store is writable and lacks a current record (the worker is worth starting)."""
-    return store.writable and stored_traces_hash(store) is None
-
-
 def hash_working_copy(database: Path, control: Any) -> TracesHash:
     """Hash the visible rows of the working copy `database` over a read connection of its own (worker thread).
     Raises Cancelled when the copy is gone or `control` asks to stop."""
-    if not Path(database).exists():
-        raise Cancelled("the document was closed")
-    conn = connect_for_reading(Path(database))
-    try:
-        store = WorkbookStore(conn, Path(database), writable=False)
-        sha, count = compute_traces_hash(store)
-        check_cancelled(control)
-        return TracesHash(sha, count, store.visible_shape()[1])
-    finally:
-        conn.close()
+    return _over_working_copy(database, control, lambda store: _hashed(store, control))
+
+
+def refresh_working_copy_hash(database: Path, control: Any) -> TracesHash | None:
+    """`hash_working_copy`, or None when the copy's record is current already (told on the worker thread: that
+    takes a count of the rows, 0.12 s at a million, which the GUI thread must not do)."""
+    return _over_working_copy(database, control,
+                              lambda store: None if stored_traces_hash(store) is not None else _hashed(store, control))
 
 
 def keep_traces_hash(store: WorkbookStore, result: TracesHash, marker: Any) -> bool:
-    """Store `result` when the copy is as it was when the worker started (`marker`, from `change_marker`) and
-    the visible rows still have its count and highest id; False when it came too late (nothing written)."""
+    """Store `result` when the copy is as it was when the worker started (`marker`, from `change_marker`, taken
+    before it read); False when it came too late (nothing written). The rows are then those the worker hashed,
+    so their count and highest id come with the result instead of a count on the GUI thread."""
     if store.conn.in_transaction or change_marker(store) != marker:
-        return False
-    if store.visible_shape() != (result.count, result.highest_id):
         return False
     with store.transaction():
         store.set_meta(RECORD_KEY, json.dumps({"sha256": result.sha256, "count": result.count,
                                                "maxId": result.highest_id}))
+        store.note_visible_shape(result.count, result.highest_id)
+        store.note_rows_hash(result.sha256, result.count)
     return True
+
+
+def _over_working_copy(database: Path, control: Any, work: Any) -> Any:
+    if not Path(database).exists():
+        raise Cancelled("the document was closed")
+    conn = connect_for_reading(Path(database))
+    try:
+        return work(WorkbookStore(conn, Path(database), writable=False))
+    finally:
+        conn.close()
+
+
+def _hashed(store: WorkbookStore, control: Any) -> TracesHash:
+    sha, count = compute_traces_hash(store)
+    check_cancelled(control)
+    return TracesHash(sha, count, store.visible_shape()[1])

@@ -22,8 +22,8 @@ from desktop.domain.workbook import Workbook
 from desktop.storage.places import PRIVATE_FILE_MODE, file_mode
 from desktop.storage.schema import SCHEMA_VERSION, migrate
 from desktop.storage.workbook_file import (VISIBLE, WorkbookStore, _configure_for_writing, _connect, connect_for_reading,
-                                           check_is_workbook,
-                                           copy_database, new_memory_store, now_utc)
+                                           check_is_workbook, copy_database, new_memory_store, now_utc,
+                                           remember_rows_hash, remembered_rows_hash)
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,7 @@ class WorkingCopy:
         path = Path(path)
         check_is_workbook(path)
         database = recovery_dir / f"{uuid.uuid4().hex}.ipwb"
+        rows_hash = remembered_rows_hash(path)
         source = connect_for_reading(path)
         try:
             copy_database(source, database, replace=False, mode=PRIVATE_FILE_MODE)
@@ -75,6 +76,10 @@ class WorkingCopy:
         if copy.store.conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
             with copy.store.transaction():
                 migrate(copy.store.conn)
+        elif rows_hash is not None and remembered_rows_hash(path) == rows_hash:
+            # The copy holds the rows of a file version this app hashed (the file did not change while it was
+            # copied): a signed workbook's check needs no pass over them (a million rows: 1.2 s).
+            remember_rows_hash(database, rows_hash)
         return copy
 
     @classmethod

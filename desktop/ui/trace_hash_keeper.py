@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
 
-from desktop.services.trace_hash import TracesHash, hash_working_copy, keep_traces_hash, needs_traces_hash
+from desktop.services.trace_hash import TracesHash, keep_traces_hash, refresh_working_copy_hash
 from desktop.services.traces import change_marker, is_closed
 from desktop.ui.document import Document, companion
 from desktop.ui.economics_state import economics_state, is_momentary_lock
@@ -29,6 +29,7 @@ class TraceHashKeeper(QObject):
         self.document = document
         self.computations = 0  # for tests: how many hashes ran
         self._marker: Any = None
+        self._current_at: Any = None  # the change marker at which the copy's record was found current
         self._runner = TaskRunner(self, on_done=self._on_done, on_failed=self._on_failed)
         self._pause = QTimer(self)
         self._pause.setSingleShot(True)
@@ -55,19 +56,27 @@ class TraceHashKeeper(QObject):
 
     def _start(self) -> None:
         store = self.document.store
-        if is_closed(store) or self._runner.busy or not needs_traces_hash(store):
+        if is_closed(store) or self._runner.busy or not store.writable:
             return
         if economics_state(self.document).busy:
             return  # the figures first: `_on_economics_landed` starts it
-        self._marker = change_marker(store)
-        self.computations += 1
-        self._runner.start(hash_working_copy, self.document.copy.database)
+        marker = change_marker(store)
+        if marker == self._current_at:
+            return  # nothing written since the record was found current
+        self._marker = marker
+        self._runner.start(refresh_working_copy_hash, self.document.copy.database)
 
-    def _on_done(self, result: TracesHash) -> None:
+    def _on_done(self, result: TracesHash | None) -> None:
         store = self.document.store
         if is_closed(store):
             return
-        if not keep_traces_hash(store, result, self._marker) and needs_traces_hash(store):
+        if result is None:  # the record was current
+            self._current_at = self._marker
+            return
+        self.computations += 1
+        if keep_traces_hash(store, result, self._marker):
+            self._current_at = change_marker(store)
+        else:
             self._pause.start()  # something wrote meanwhile: after the next pause
 
     def _on_failed(self, message: str) -> None:

@@ -77,3 +77,24 @@ def test_saved_file_leaves_out_switched_off_rows_but_the_copy_keeps_them(tmp_pat
         trace_store.set_rows_active(copy.store, [2], True)
     assert copy.store.trace_count() == sample_rows
     copy.discard()
+
+
+def test_the_copy_of_a_file_whose_rows_this_app_hashed_knows_their_hash(tmp_path):
+    """Opening a workbook this app hashed (it wrote it, or described it before) gives a working copy whose rows'
+    hash is known without a pass over them; a file nobody here hashed gives a copy that must be hashed."""
+    from desktop.storage import trace_hash
+    from desktop.storage.workbook_file import remembered_rows_hash
+
+    path = tmp_path / "w.ipwb"
+    create_workbook_file(path, playbook(), sample_workbook(playbook()), sample_traces(playbook()))
+    (tmp_path / "recovery").mkdir()
+    copy = WorkingCopy.of_file(path, tmp_path / "recovery")
+    assert remembered_rows_hash(copy.database) is None
+    copy.discard()
+    store = open_store(path, writable=False)
+    expected = trace_hash.rows_hash(store)  # computed once, remembered for this version of the file
+    store.close()
+    copy = WorkingCopy.of_file(path, tmp_path / "recovery")
+    assert remembered_rows_hash(copy.database) == expected
+    assert trace_hash.known_rows_hash(copy.store) == expected
+    copy.discard()
