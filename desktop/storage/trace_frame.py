@@ -119,7 +119,10 @@ _EXACT_SCHEMA = {**SCHEMA, "odd": pl.Boolean()}
 
 def read_trace_frame(store: WorkbookStore) -> pl.DataFrame:
     """Visible rows in id order; columns `SCHEMA` (numbers that are not finite numbers read as null)."""
+    before = store.change_state()
     frame = _read(store, _ECONOMICS_FAST_QUERY, _ECONOMICS_QUERY, SCHEMA)
+    if store.change_state() == before:  # nothing wrote meanwhile: these are the visible rows, counted for free
+        store.note_visible_shape(frame.height, int(frame["id"].max() or 0) if frame.height else 0)
     # an infinity read as stored is null, as the checked read's CASE makes it; a column is copied only if it has one
     infinite = [name for name in _NUMBER_FIELDS if frame[name].is_infinite().any()]
     return frame.with_columns(pl.when(pl.col(name).is_finite()).then(pl.col(name)).alias(name) for name in infinite)

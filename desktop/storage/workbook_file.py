@@ -182,8 +182,12 @@ class WorkbookStore:
         """The visible rows' content hash as this app computed it for them as they are now, if it did."""
         return self._known_now().get("hash")
 
+    def change_state(self) -> tuple[int, int]:
+        """What moves whenever the file may have changed: a write through this connection, a commit by another."""
+        return self.conn.total_changes, self.conn.execute("PRAGMA data_version").fetchone()[0]
+
     def _known_now(self) -> dict[str, Any]:
-        state = self.conn.total_changes, self.conn.execute("PRAGMA data_version").fetchone()[0]
+        state = self.change_state()
         if self._known is None or self._known[0] != state:
             self._known = (state, {})
         return self._known[1]

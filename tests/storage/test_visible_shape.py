@@ -91,3 +91,13 @@ def test_the_rows_hash_this_app_computed_lasts_as_long_as_the_rows(store):
     with store.transaction():
         trace_store.set_rows_active(store, [8], False)
     assert store.known_rows_hash() is None
+
+
+def test_reading_the_rows_for_the_economics_counts_them(store):
+    from desktop.storage.trace_frame import read_trace_frame
+
+    with store.transaction():
+        trace_store.set_rows_active(store, [8], False)
+    frame = read_trace_frame(store)
+    shape, counted = counts(store)
+    assert shape == (frame.height, 7) == (7, 7) and counted == []
