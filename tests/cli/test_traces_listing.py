@@ -12,13 +12,10 @@ import pytest
 
 from desktop.cli import trace_listing
 from desktop.cli.common import _no_nan, reading
-from desktop.domain.sample import sample_traces, sample_workbook
-from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME, Kind
-from desktop.resources import playbook
-from desktop.storage.workbook_file import create_workbook_file
+from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME
+from tests.storage.raw_rows import random_row, workbook_with_raw_rows
 
 COLUMNS = ["id", "importId", *FIELDS_BY_NAME]
-REQUIRED = {"inputTokens", "outputTokens", "concurrency"}  # NOT NULL in the schema
 # Floats Python and polars write differently (below 1e-4), and others each writes its own way.
 NUMBERS = [0.0, -0.0, 1e-05, 1.5e-07, 3.9161900052816125e-05, 9.99e-05, 0.0001, 1e-09, 1e-10, 2.5e-300, 5e-324,
            1e16, 1.2345678901234568e17, 1.7976931348623157e308, 123.0, 0.1, -42.125, 0.215, 7.0]
@@ -39,17 +36,7 @@ def reference(path, as_json: bool) -> str:
 
 
 def _random_row(rng: random.Random) -> dict:
-    row = {}
-    for name in FIELD_NAMES:
-        kind = FIELDS_BY_NAME[name].kind
-        if kind is Kind.BOOLEAN:
-            row[name] = rng.choice([0, 1])
-        elif kind in (Kind.ROUTE, Kind.TEXT):
-            row[name] = rng.choice(TEXTS)
-        else:
-            values = [rng.random() * 10 ** rng.randint(-8, 8), rng.randint(0, 5000) * 1.0, rng.choice(NUMBERS)]
-            row[name] = rng.choice(values + ([] if name in REQUIRED else [None]))
-    return row
+    return random_row(rng, numbers=NUMBERS, texts=TEXTS, exponent=8)
 
 
 EXTRAS = [json.dumps({"p99LatencyMs": 1234.5}), json.dumps({"note": "Zürich \"q\"", "n": None, "ok": True}),
@@ -60,16 +47,7 @@ EXTRAS = [json.dumps({"p99LatencyMs": 1234.5}), json.dumps({"note": "Zürich \"q
 
 
 def _workbook(tmp_path, rows, extras=None):
-    book = playbook()
-    path = tmp_path / "w.ipwb"
-    create_workbook_file(path, book, sample_workbook(book), sample_traces(book))
-    conn = sqlite3.connect(path)
-    columns = ", ".join(f'"{n}"' for n in FIELD_NAMES)
-    conn.executemany(f"INSERT INTO traces (import_id, {columns}, extras) VALUES (1, {', '.join('?' * 17)})",
-                     [(*(r[n] for n in FIELD_NAMES), (extras or {}).get(i)) for i, r in enumerate(rows)])
-    conn.commit()
-    conn.close()
-    return path
+    return workbook_with_raw_rows(tmp_path, rows, extras)
 
 
 @pytest.fixture(params=[(3, 2), (16, 5), None], ids=["tiny parts", "small parts", "as shipped"])

@@ -7,47 +7,26 @@ import sys
 
 import pytest
 
-from desktop.domain.sample import sample_traces, sample_workbook
-from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME, Kind
 from desktop.exports.content import traces_content_hash
-from desktop.resources import playbook
 from desktop.storage import trace_hash, trace_store
 from desktop.storage.errors import DamagedTracesError
 from desktop.storage.trace_frame import frame_rows, read_exact_frame, read_trace_frame
-from desktop.storage.workbook_file import create_workbook_file, open_store
+from desktop.storage.workbook_file import open_store
+from tests.storage.raw_rows import random_row, workbook_with_raw_rows
 
 # Values whose canonical text polars writes differently or JSON escapes: they must still hash the same.
 ODD_NUMBERS = [0.0, -0.0, 1e-7, 3.9161900052816125e-05, 0.0001, 1e16, 1.2345678901234568e17, 123.0, 0.1, 2.5e-300,
                1.7976931348623157e308, -42.125, 7.0]
-REQUIRED = {"inputTokens", "outputTokens", "concurrency"}  # NOT NULL in the schema
 ODD_TEXTS = ["plain", 'say "hi"', "back\\slash", "tab\there", "e\u0301", "Zürich", "控制", "", "\x7f", "line\nend"]
 
 
 def _random_row(rng: random.Random) -> dict:
-    row = {}
-    for name in FIELD_NAMES:
-        kind = FIELDS_BY_NAME[name].kind
-        if kind is Kind.BOOLEAN:
-            row[name] = rng.choice([0, 1])
-        elif kind in (Kind.ROUTE, Kind.TEXT):
-            row[name] = rng.choice(ODD_TEXTS + ["Managed frontier API", "invoice-review"])
-        else:
-            values = [rng.random() * 10 ** rng.randint(-6, 6), rng.randint(0, 5000) * 1.0, rng.choice(ODD_NUMBERS)]
-            row[name] = rng.choice(values + ([] if name in REQUIRED else [None]))
-    return row
+    return random_row(rng, numbers=ODD_NUMBERS,
+                      texts=ODD_TEXTS + ["Managed frontier API", "invoice-review"])
 
 
 def _workbook_with(tmp_path, rows, extras=None):
-    book = playbook()
-    path = tmp_path / "w.ipwb"
-    create_workbook_file(path, book, sample_workbook(book), sample_traces(book))
-    conn = sqlite3.connect(path)
-    columns = ", ".join(f'"{n}"' for n in FIELD_NAMES)
-    conn.executemany(f"INSERT INTO traces (import_id, {columns}, extras) VALUES (1, {', '.join('?' * 17)})",
-                     [(*(r[n] for n in FIELD_NAMES), (extras or {}).get(i)) for i, r in enumerate(rows)])
-    conn.commit()
-    conn.close()
-    return open_store(path, writable=True)
+    return open_store(workbook_with_raw_rows(tmp_path, rows, extras), writable=True)
 
 
 def test_column_wise_hash_writes_the_row_dict_bytes(tmp_path):
