@@ -200,10 +200,13 @@ def _as_stored(frame: Any) -> Any:
 def compute_traces_hash(store: WorkbookStore) -> tuple[str, int]:
     """Hash every visible row now, a part at a time (bounded memory): column-wise where the part's stored types
     allow, row by row for a part holding a cell of another type. Both write the same bytes."""
+    state, identity = store.change_state(), _file_identity(store)
     digest, count = _digest_visible_rows(store)
     sha = digest.hexdigest()
-    store.note_rows_hash(sha, count)
-    if _file_identity(store) is not None:
+    # Known for the rows as they are only when nothing wrote to the file while they were read.
+    if store.change_state() == state:
+        store.note_rows_hash(sha, count)
+    if identity is not None and _file_identity(store) == identity:
         remember_rows_hash(store.path, (sha, count))
     return sha, count
 

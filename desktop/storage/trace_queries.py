@@ -66,8 +66,7 @@ def original_file(store: WorkbookStore, import_id: int) -> bytes | None:
 def change_marker(store: WorkbookStore) -> tuple[int, int, int]:
     """A value that changes whenever the store's data may have: a write through this connection moves
     `total_changes`, a commit by another connection moves `PRAGMA data_version`."""
-    conn = store.conn
-    return id(conn), conn.total_changes, conn.execute("PRAGMA data_version").fetchone()[0]
+    return (id(store.conn), *store.change_state())
 
 
 def is_closed(store: WorkbookStore) -> bool:

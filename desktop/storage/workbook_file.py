@@ -225,8 +225,7 @@ class WorkbookStore:
 
     def traces_changed(self) -> None:
         """Drop the stored trace content hash (inside the caller's transaction): the visible rows change.
-        Every write to trace rows or to whether an import is switched on calls this (desktop.storage.trace_hash);
-"""
+        Every write to trace rows or to whether an import is switched on calls this (desktop.storage.trace_hash)."""
         self.conn.execute("DELETE FROM meta WHERE key = ?", (TRACES_HASH_KEY,))
 
     def add_traces(self, import_id: int, rows: Iterable[tuple[Any, ...]], *, active: bool = True) -> int:
