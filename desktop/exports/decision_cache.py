@@ -29,7 +29,8 @@ from desktop.domain.playbook import Playbook
 from desktop.domain.workbook import Workbook
 from desktop.storage import derived_cache
 from desktop.storage.schema import SCHEMA_VERSION
-from desktop.storage.trace_hash import decision_traces_hash, known_decision_traces_hash, stored_traces_hash
+from desktop.storage.trace_hash import (decision_traces_hash, known_decision_traces_hash, known_rows_hash, rows_hash,
+                                         stored_traces_hash)
 from desktop.storage.workbook_file import WorkbookStore
 
 KIND = "decision-parts"
@@ -69,20 +70,24 @@ def parts_key(store: WorkbookStore, workbook: Workbook, playbook: Playbook, trac
 
 
 def cached_decision_fingerprint(store: WorkbookStore, workbook: Workbook, playbook: Playbook) -> str | None:
-    """The decision fingerprint from cached parts, or None when their inputs changed since, or when a signed-off
-    workbook's rows were not hashed by this app in this version of the file (nothing is computed and no trace
-    row is read either way)."""
+    """The decision fingerprint from cached parts, or None when their inputs changed since, or when this app has
+    not hashed the rows of this version of the file (nothing is computed and no trace row is read either way)."""
     traces = known_decision_traces_hash(store, signed=workbook.signed)
-    return None if traces is None else _from_cached_parts(store, workbook, playbook, traces)
+    if traces is None or not _names_its_rows(store, workbook, traces):
+        return None
+    return _from_cached_parts(store, workbook, playbook, traces)
 
 
 def decision_fingerprint(store: WorkbookStore, workbook: Workbook, playbook: Playbook, *,
                          economics: Any = None) -> str:
     """The fingerprint `build_decision(store, workbook, playbook).fingerprint` gives, from cached parts when
-    their inputs are unchanged (no economics are computed then; a signed-off workbook's rows are hashed once per
-    version of the file). On a miss the decision is built (with `economics` when given: the Economics already
-    computed for this very state) and its parts are kept."""
-    cached = _from_cached_parts(store, workbook, playbook, decision_traces_hash(store, signed=workbook.signed))
+    their inputs are unchanged (no economics are computed then; the rows are hashed once per version of the
+    file). On a miss the decision is built (with `economics` when given: the Economics already computed for
+    this very state) and its parts are kept. A draft whose record does not name its rows (edited with another
+    tool) is always computed: its parts are neither taken from nor left for a file with that record."""
+    traces = decision_traces_hash(store, signed=workbook.signed)
+    cacheable = workbook.signed or rows_hash(store) == traces
+    cached = _from_cached_parts(store, workbook, playbook, traces) if cacheable else None
     if cached is not None:
         return cached
     from desktop.exports.content import build_decision
@@ -90,6 +95,12 @@ def decision_fingerprint(store: WorkbookStore, workbook: Workbook, playbook: Pla
     decision = build_decision(store, workbook, playbook, economics=economics)
     keep_parts(store, workbook, playbook, decision)
     return decision.fingerprint
+
+
+def _names_its_rows(store: WorkbookStore, workbook: Workbook, traces: tuple[str, int]) -> bool:
+    """Whether `traces`, the hash a decision's content carries, is known to be the rows' own: always for a
+    signed-off workbook (its content carries that); for a draft, when this app hashed its rows to the record."""
+    return workbook.signed or known_rows_hash(store) == traces
 
 
 def _from_cached_parts(store: WorkbookStore, workbook: Workbook, playbook: Playbook,
@@ -102,9 +113,12 @@ def _from_cached_parts(store: WorkbookStore, workbook: Workbook, playbook: Playb
 
 def keep_parts(store: WorkbookStore, workbook: Workbook, playbook: Playbook, decision: Any) -> None:
     """Keep the economics-derived parts of `decision`, which `build_decision(store, workbook, playbook)` just
-    returned (with the traces hash the store keeps), under the key `decision_fingerprint` looks them up by."""
-    derived_cache.put(KIND, parts_key(store, workbook, playbook, _traces_of(decision)),
-                      {name: decision.content[name] for name in PARTS})
+    returned, under the key `decision_fingerprint` looks them up by; only when its traces hash is known to be
+    the rows' own (see `_names_its_rows`: a draft's record this app has not seen match its rows keeps nothing)."""
+    traces = _traces_of(decision)
+    if _names_its_rows(store, workbook, traces):
+        derived_cache.put(KIND, parts_key(store, workbook, playbook, traces),
+                          {name: decision.content[name] for name in PARTS})
 
 
 def keep_recomputed_parts(store: WorkbookStore, workbook: Workbook, playbook: Playbook, decision: Any) -> None:

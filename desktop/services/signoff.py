@@ -24,6 +24,7 @@ from desktop.domain.workbook import AuditEntry, SignOff, Workbook
 from desktop.exports.content import Decision, build_decision  # noqa: F401 (Decision: SignResult.decision)
 from desktop.exports.decision_cache import keep_parts
 from desktop.storage import signoff_store
+from desktop.storage.trace_hash import rows_hash
 from desktop.storage.workbook_file import WorkbookStore, now_utc
 
 DECISIONS: dict[str, str] = {
@@ -113,6 +114,9 @@ def run_sign(store: WorkbookStore, workbook: Workbook, playbook: Playbook, *, ap
     at = at or now_utc()
 
     progress.stage("Computing the decision content")
+    # What is signed is then checked against the rows' own hash: known here for a file this app wrote, hashed
+    # now (once per version) for one from elsewhere, so that its parts can be kept and the check is warm.
+    rows_hash(store)
     draft = build_decision(store, workbook, playbook, economics=economics)
     keep_parts(store, workbook, playbook, draft)  # the signed content has the same parts: `ipw info` next is warm
     matches = None if given is None else given == draft.fingerprint

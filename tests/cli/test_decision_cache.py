@@ -78,6 +78,17 @@ def fresh_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("IPW_USER_CACHE_DIR", str(tmp_path / "fresh-cache"))
 
 
+def _rows_hashed_here(path):
+    """This machine hashed the file's rows (as it has for a file it wrote): a draft's parts may be kept."""
+    from desktop.storage import trace_hash
+
+    store = open_store(path, writable=False)
+    try:
+        trace_hash.rows_hash(store)
+    finally:
+        store.close()
+
+
 def _cached(path):
     store = open_store(path, writable=False)
     try:
@@ -118,22 +129,14 @@ def _sign(ipw, path):
 
 
 def test_signing_keeps_the_parts(sample_store, ipw, fresh_cache, monkeypatch):
-    from desktop.storage import trace_hash
-
     assert _cached(sample_store) is None
-    signed = _sign(ipw, sample_store)
-    # A signed workbook is described with its rows' own hash, which this fresh cache never saw: computed once
-    # (the user's own cache learnt it when `ipw new` wrote the file), and not what this test is about.
-    store = open_store(sample_store, writable=False)
-    try:
-        trace_hash.rows_hash(store)
-    finally:
-        store.close()
+    signed = _sign(ipw, sample_store)  # a version whose rows this cache never saw hashed: signing hashes them
     warm, computed = _warm_fingerprint(sample_store, monkeypatch)
     assert warm == computed == signed
 
 
 def test_an_export_keeps_the_parts(sample_store, ipw, fresh_cache, monkeypatch, tmp_path):
+    _rows_hashed_here(sample_store)
     assert _cached(sample_store) is None
     result = ipw("export", sample_store, "--json", tmp_path / "matrix.json")
     assert result.code == 0, result.err
@@ -153,10 +156,21 @@ def test_verifying_an_intact_signed_workbook_keeps_the_parts(sample_store, ipw, 
 
 
 def test_verifying_a_draft_keeps_the_parts(sample_store, ipw, fresh_cache, monkeypatch):
+    _rows_hashed_here(sample_store)
     assert _cached(sample_store) is None
     assert ipw("verify", sample_store).code == 4  # a draft: nothing to verify
     warm, computed = _warm_fingerprint(sample_store, monkeypatch)
     assert warm == computed
+
+
+@pytest.mark.parametrize("command", [("export", "--json", "matrix.json"), ("verify",)])
+def test_a_draft_whose_rows_were_never_hashed_here_keeps_nothing(sample_store, ipw, fresh_cache, tmp_path,
+                                                                 command):
+    """A received draft: its record may not name its rows, so an export or a verify keeps no parts for it (the
+    first `ipw info` hashes its rows once, and keeps them then if the record names them)."""
+    args = [str(tmp_path / a) if a.endswith(".json") else a for a in command[1:]]
+    assert ipw(command[0], sample_store, *args).code in (0, 4)
+    assert not list((tmp_path / "fresh-cache").glob(f"{decision_cache.KIND}/*.json"))
 
 
 def test_verifying_rows_changed_behind_the_record_keeps_nothing(sample_store, ipw, monkeypatch, tmp_path):
