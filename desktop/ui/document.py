@@ -339,3 +339,19 @@ def companion(document: Document, kind: type[_Companion]) -> _Companion:
     if found is None or not shiboken6.isValid(found):
         found = made[kind] = kind(document)
     return found
+
+
+def follow(receiver: QObject, signal: Any, slot: Callable[..., Any]) -> None:
+    """Connect `slot` (a lambda that uses `receiver`) to `signal` of a document's background state for as long
+    as `receiver` lives. A lambda is no Qt receiver, so Qt would go on calling it after the window or page it
+    uses was deleted, while the document and its states live on (a late sign-off check raised "Internal C++
+    object already deleted"); the connection goes when `receiver` does."""
+    connection = signal.connect(slot)
+
+    def drop(*_: Any) -> None:
+        try:
+            QObject.disconnect(connection)
+        except (RuntimeError, TypeError):  # the sender went first: nothing is connected any more
+            pass
+
+    receiver.destroyed.connect(drop)

@@ -15,7 +15,7 @@ from desktop.domain.errors import DomainError
 from desktop.domain.playbook import Playbook
 from desktop.services.tamper import TAMPERED, TAMPERED_TEXT
 from desktop.ui import settings, theme, welcome
-from desktop.ui.document import Document, ReadOnlyTargetError
+from desktop.ui.document import Document, ReadOnlyTargetError, follow
 from desktop.ui.navigation import Navigation
 from desktop.ui.signoff_check import CHECKING, UNCHECKED, signoff_check, signoff_state_note
 from desktop.ui.trace_hash_keeper import trace_hash_keeper
@@ -212,11 +212,11 @@ class MainWindow(QMainWindow):
         self._update_status()
         self.navigation.update_status(document, self.playbook)
         trace_hash_keeper(document)  # Save then finds the rows' hash kept, not computed on the GUI thread
-        signoff_check(document).updated.connect(  # the sign-off state lands from the background
-            lambda _state, d=document: d is self.document and self._on_signoff_checked(d))
-        trace_summary_state(document).updated.connect(
-            lambda _summary, d=document: d is self.document and self.navigation.update_status(d, self.playbook,
-                                                                                               "traces"))
+        follow(self, signoff_check(document).updated,  # the sign-off state lands from the background
+               lambda _state, d=document: d is self.document and self._on_signoff_checked(d))
+        follow(self, trace_summary_state(document).updated,
+               lambda _summary, d=document: d is self.document and self.navigation.update_status(d, self.playbook,
+                                                                                                  "traces"))
         self.documentReplaced.emit()
 
     def _on_document_changed(self, part: str) -> None:

@@ -15,7 +15,7 @@ from desktop.domain.workbook import BuyerContext, GateAssessment, GateStatus, Wo
 from desktop.services.tamper import TAMPERED
 from desktop.ui import theme
 from desktop.ui.charts import ReadinessChart, readiness_bars
-from desktop.ui.document import Document
+from desktop.ui.document import Document, follow
 from desktop.ui.pages.base import Page, scrolling
 from desktop.ui.pages.readiness import readiness_summary
 from desktop.ui.signoff_check import CHECKING, UNCHECKED, signoff_check, signoff_state_note
@@ -296,7 +296,7 @@ class OverviewPage(Page):
         check = signoff_check(self.document)
         if check is not self._signoff_check:
             self._signoff_check = check
-            check.updated.connect(lambda _state, c=check: c is self._signoff_check and self._show_signoff_state())
+            follow(self, check.updated, lambda _state, c=check: c is self._signoff_check and self._show_signoff_state())
 
     def _show_signoff_state(self) -> None:
         """The background check landed (or the state moved back to checking): the panel and the banner."""

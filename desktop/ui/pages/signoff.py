@@ -24,6 +24,7 @@ from desktop.exports.verify import audit_problems, audit_status_text
 from desktop.services.signoff import DECISIONS, group_fingerprint, normalize_fingerprint
 from desktop.ui import theme
 from desktop.ui.pages.base import Page, scrolling
+from desktop.ui.document import follow
 from desktop.ui.economics_facts import cached_economics
 from desktop.ui.economics_state import LOCK_RETRIES, economics_state, is_momentary_lock, snapshot
 from desktop.ui.signoff_check import CHECKING, TAMPERED, UNCHECKED, signoff_check, signoff_state_note
@@ -292,9 +293,11 @@ class SignoffPage(Page):
             return
         self._followed = document
         economics = economics_state(document)
-        economics.updated.connect(lambda _f, d=document: d is self.document and self._on_economics())
-        economics.failed.connect(lambda message, d=document: d is self.document and self._on_economics_failed(message))
-        signoff_check(document).updated.connect(lambda _s, d=document: d is self.document and self._on_signoff_state())
+        follow(self, economics.updated, lambda _f, d=document: d is self.document and self._on_economics())
+        follow(self, economics.failed,
+               lambda message, d=document: d is self.document and self._on_economics_failed(message))
+        follow(self, signoff_check(document).updated,
+               lambda _s, d=document: d is self.document and self._on_signoff_state())
 
     def _on_economics(self) -> None:
         if self._waiting_for_economics and self.computing and cached_economics(self.document) is not None:
