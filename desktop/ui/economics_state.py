@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from desktop.domain.playbook import Playbook
 from desktop.domain.progress import check_cancelled
@@ -29,7 +29,7 @@ from desktop.domain.workbook import Workbook
 from desktop.services.economics import Economics, run_economics
 from desktop.storage import economics_store
 from desktop.ui.document import Document, companion
-from desktop.ui.tasks import TaskRunner
+from desktop.ui.tasks import TaskRunner, single_shot
 
 DEBOUNCE_MS = 80  # a burst of edits (typing, undo held down) starts one computation
 KEPT_RESULTS = 4  # the states an undo or redo most likely returns to
@@ -91,10 +91,7 @@ class EconomicsState(QObject):
         self._task_key: tuple[Any, ...] | None = None
         self._runner = TaskRunner(self, on_done=self._on_done, on_failed=self._on_failed,
                                   on_finished=self._on_finished)
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(DEBOUNCE_MS)
-        self._debounce.timeout.connect(self._start)
+        self._debounce = single_shot(self, DEBOUNCE_MS, self._start)
         self._busy = False
         document.changed.connect(self._on_changed)
         self.request()

@@ -18,7 +18,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from desktop.domain.playbook import Playbook
 from desktop.domain.progress import Cancelled
@@ -26,7 +26,7 @@ from desktop.domain.workbook import Workbook
 from desktop.ui.document import Document, companion
 from desktop.ui.economics_facts import cached_economics, economics_key
 from desktop.ui.economics_state import economics_state, snapshot
-from desktop.ui.tasks import TaskRunner
+from desktop.ui.tasks import TaskRunner, single_shot
 
 log = logging.getLogger(__name__)
 
@@ -84,10 +84,7 @@ class PlanState(QObject):
         self._economics: tuple[tuple[Any, ...], Any] | None = None  # (economics_key, Economics) of the last run
         self._pending = True
         self._generation = 0
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(DEBOUNCE_MS)
-        self._debounce.timeout.connect(self._start)
+        self._debounce = single_shot(self, DEBOUNCE_MS, self._start)
         self._waiting = False  # for the shared economics of the current state (never computed here)
         economics = economics_state(document)
         economics.updated.connect(self._on_economics)

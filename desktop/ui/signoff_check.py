@@ -27,7 +27,7 @@ from desktop.services.tamper import DRAFT, SIGNED, TAMPERED
 from desktop.ui.document import Document, SIGNOFF_PARTS, companion
 from desktop.ui.economics_facts import cached_economics
 from desktop.ui.economics_state import LOCK_RETRIES, economics_state, is_momentary_lock, snapshot
-from desktop.ui.tasks import TaskRunner
+from desktop.ui.tasks import TaskRunner, single_shot
 
 CHECKING = "checking"  # signed; whether the content still matches is being worked out
 UNCHECKED = "unchecked"  # signed; the check itself failed (told in `error`)
@@ -95,10 +95,7 @@ class SignoffCheck(QObject):
         self._shown: str | None = None
         self._runner = TaskRunner(self, on_done=self._on_done, on_failed=self._on_failed,
                                   on_finished=self._on_finished)
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(DEBOUNCE_MS)
-        self._debounce.timeout.connect(self._start)
+        self._debounce = single_shot(self, DEBOUNCE_MS, self._start)
         self._economics_followed = False  # the shared economics are listened to once a check needs them
         document.changed.connect(self._on_changed)
         self._request()

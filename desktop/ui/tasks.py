@@ -23,7 +23,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from desktop.domain.errors import DomainError
 from desktop.domain.progress import Cancelled
@@ -187,6 +187,16 @@ class TaskRunner(QObject):
         else:
             self.sig_cancelled.emit()
         self.sig_finished.emit()
+
+
+def single_shot(parent: QObject, ms: int, slot: Callable[[], Any]) -> QTimer:
+    """A timer of `parent` that calls `slot` once, `ms` after it is started; starting it again while it waits
+    starts the wait again (a run of edits, then one piece of work)."""
+    timer = QTimer(parent)
+    timer.setSingleShot(True)
+    timer.setInterval(ms)
+    timer.timeout.connect(slot)
+    return timer
 
 
 def _run(function: Callable[..., Any], args: tuple[Any, ...], state: TaskState) -> tuple[str, Any]:

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject
 
 from desktop.services.trace_hash import TracesHash, keep_traces_hash, refresh_working_copy_hash
 from desktop.services.traces import change_marker, is_closed
 from desktop.ui.document import Document, companion
 from desktop.ui.economics_state import economics_state, is_momentary_lock
-from desktop.ui.tasks import TaskRunner
+from desktop.ui.tasks import TaskRunner, single_shot
 
 PAUSE_MS = 1_000  # after the last trace change: a run of edits is hashed once
 TRACE_PARTS = frozenset({"all", "traces"})
@@ -31,10 +31,7 @@ class TraceHashKeeper(QObject):
         self._marker: Any = None
         self._current_at: Any = None  # the change marker at which the copy's record was found current
         self._runner = TaskRunner(self, on_done=self._on_done, on_failed=self._on_failed)
-        self._pause = QTimer(self)
-        self._pause.setSingleShot(True)
-        self._pause.setInterval(PAUSE_MS)
-        self._pause.timeout.connect(self._start)
+        self._pause = single_shot(self, PAUSE_MS, self._start)
         economics = economics_state(document)
         economics.updated.connect(self._on_economics_landed)
         economics.failed.connect(self._on_economics_landed)

@@ -21,7 +21,7 @@ from desktop.domain.progress import check_cancelled
 from desktop.services.traces import RouteUtilization, route_utilization
 from desktop.ui.document import Document, companion
 from desktop.ui.economics_state import LOCK_RETRIES, is_momentary_lock
-from desktop.ui.tasks import TaskRunner
+from desktop.ui.tasks import TaskRunner, single_shot
 
 TRACE_PARTS = frozenset({"all", "traces"})
 COUNTING_TEXT = "counting\u2026"
@@ -70,10 +70,8 @@ class TraceSummaryState(QObject):
         self._lock_retries = 0
         self._runner = TaskRunner(self, on_done=self._on_done, on_failed=self._on_failed,
                                   on_finished=self._on_finished)
-        self._soon = QTimer(self)  # after the current event (the window's construction) has finished
-        self._soon.setSingleShot(True)
-        self._soon.setInterval(0)
-        self._soon.timeout.connect(self._start)
+        # after the current event (the window's construction) has finished
+        self._soon = single_shot(self, 0, self._start)
         document.changed.connect(self._on_changed)
         self._soon.start()
 

@@ -23,7 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
                                QScrollArea, QSizePolicy, QTabWidget, QVBoxLayout, QWidget)
 
@@ -41,7 +41,7 @@ from desktop.ui.economics_charts import FIGURES, ChartData, FigureData, figure_d
 from desktop.ui.economics_state import COMPUTING_TEXT, EconomicsFacts, EconomicsState, economics_state, follow
 from desktop.ui.pages.base import Page
 from desktop.ui.pages.economics_views import ChartView, RecommendationPanel, error_style
-from desktop.ui.tasks import TaskRunner
+from desktop.ui.tasks import TaskRunner, single_shot
 
 ALL_WORKLOADS = "All workloads"
 KEPT_FILTERS = 4  # prepared plots kept per workload filter for the economics shown
@@ -119,10 +119,8 @@ class EconomicsPage(Page):
         self._figure_runner = TaskRunner(self, on_done=self._on_figures_prepared, on_failed=self._on_figures_failed,
                                          on_finished=self._figures_done)
         self._figures_for: tuple[Economics, str | None] | None = None
-        self._draw_timer = QTimer(self)  # draws the next queued plot, letting events through in between
-        self._draw_timer.setSingleShot(True)
-        self._draw_timer.setInterval(0)
-        self._draw_timer.timeout.connect(self._draw_next)
+        # draws the next queued plot, letting events through in between
+        self._draw_timer = single_shot(self, 0, self._draw_next)
 
         self.workload_combo = QComboBox()
         self.workload_combo.setAccessibleName("Workload filter")

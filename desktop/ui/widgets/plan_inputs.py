@@ -21,6 +21,7 @@ from desktop.domain.formatting import NOT_KNOWN, DisplayCurrency, format_money
 from desktop.domain.playbook import Playbook
 from desktop.domain.workbook import WORKBOOK_WIDE, PlanConstraint, PlanLever, PlanSettings
 from desktop.ui import theme
+from desktop.ui.tasks import single_shot
 
 COMMIT_DELAY_MS = 350
 BUDGET_WIDTH = 120  # pixels: room for a monthly amount such as 1,250,000
@@ -101,10 +102,7 @@ class LeverPanel(QGroupBox):
             row.addWidget(spin, 1)
             row.addWidget(saving)
             form.addRow(f"{spec.label}:", row)
-            timer = QTimer(self)
-            timer.setSingleShot(True)
-            timer.setInterval(COMMIT_DELAY_MS)
-            timer.timeout.connect(lambda k=spec.kind: self.commit(k))
+            timer = single_shot(self, COMMIT_DELAY_MS, lambda k=spec.kind: self.commit(k))
             self.spins[spec.kind], self.savings[spec.kind], self._timers[spec.kind] = spin, saving, timer
         self.reset = QPushButton("Clear the levers of this workload")
         self.reset.clicked.connect(self._clear)
