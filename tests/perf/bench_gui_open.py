@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,6 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from tests.perf.timing import spread  # noqa: E402 (found through ROOT, put on the path above)
 
 HEARTBEAT_MS = 10
 FIRST_PAINT_S = 2.5
@@ -168,10 +169,6 @@ def make_workbook(folder: Path, rows: int | None) -> Path:
     if rows:
         subprocess.run([*ipw, "import", str(path), str(trace_csv(rows))], check=True, cwd=ROOT, capture_output=True)
     return path
-
-
-def spread(values: list[float]) -> tuple[float, float, float]:
-    return min(values), statistics.median(values), max(values)
 
 
 def main() -> int:

@@ -29,7 +29,6 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,6 +38,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from tests.perf.timing import spread  # noqa: E402 (found through ROOT, put on the path above)
 
 HEARTBEAT_MS = 10
 FIRST_PAINT_S = 2.5
@@ -161,10 +162,6 @@ def warm_cache(folder: Path, path: Path) -> Path:
     cache = Path(tempfile.mkdtemp(prefix="cache-warm-", dir=folder))
     _ipw("info", str(path), cache=cache)
     return cache
-
-
-def spread(values: list[float]) -> tuple[float, float, float]:
-    return min(values), statistics.median(values), max(values)
 
 
 def main() -> int:

@@ -1,4 +1,5 @@
-"""Timing helpers for the benchmarks: median of runs, and peak memory of a run in a fresh process."""
+"""Timing helpers for the benchmarks: median of runs, min / median / max, and peak memory of a run in a fresh
+process."""
 
 from __future__ import annotations
 
@@ -26,6 +27,11 @@ try:  # VmHWM belongs to the new process image; ru_maxrss can carry the forking 
 except OSError:
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
+
+
+def spread(values: list[float]) -> tuple[float, float, float]:
+    """(min, median, max) of the runs' values."""
+    return min(values), statistics.median(values), max(values)
 
 
 def peak_rss_mib(code: str) -> float:
