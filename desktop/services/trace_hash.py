@@ -1,7 +1,7 @@
 """The trace hash record of a working copy, computed in the background and stored only if still current.
 
 The GUI's own connection must not read a million rows on the GUI thread; a worker hashes the copy over a
-read connection of its own (`hash_working_copy`), and the GUI thread stores the result (`keep_traces_hash`)
+read connection of its own (`refresh_working_copy_hash`), and the GUI thread stores the result (`keep_traces_hash`)
 only when nothing has written to the copy since the worker started, so Save finds the record current instead
 of hashing every row first (desktop.storage.working_copy.WorkingCopy.save_to).
 """
@@ -26,17 +26,23 @@ class TracesHash:
     highest_id: int
 
 
-def hash_working_copy(database: Path, control: Any) -> TracesHash:
-    """Hash the visible rows of the working copy `database` over a read connection of its own (worker thread).
-    Raises Cancelled when the copy is gone or `control` asks to stop."""
-    return _over_working_copy(database, control, lambda store: _hashed(store, control))
-
-
 def refresh_working_copy_hash(database: Path, control: Any) -> TracesHash | None:
-    """`hash_working_copy`, or None when the copy's record is current already (told on the worker thread: that
-    takes a count of the rows, 0.12 s at a million, which the GUI thread must not do)."""
-    return _over_working_copy(database, control,
-                              lambda store: None if stored_traces_hash(store) is not None else _hashed(store, control))
+    """Hash the visible rows of the working copy `database` over a read connection of its own (worker thread),
+    or None when the copy's record is current already (told here too: that takes a count of the rows, 0.12 s at
+    a million, which the GUI thread must not do). Raises Cancelled when the copy is gone or `control` asks to
+    stop."""
+    if not Path(database).exists():
+        raise Cancelled("the document was closed")
+    conn = connect_for_reading(Path(database))
+    try:
+        store = WorkbookStore(conn, Path(database), writable=False)
+        if stored_traces_hash(store) is not None:
+            return None
+        sha, count = compute_traces_hash(store)
+        check_cancelled(control)
+        return TracesHash(sha, count, store.visible_shape()[1])
+    finally:
+        conn.close()
 
 
 def keep_traces_hash(store: WorkbookStore, result: TracesHash, marker: Any) -> bool:
@@ -51,19 +57,3 @@ def keep_traces_hash(store: WorkbookStore, result: TracesHash, marker: Any) -> b
         store.note_visible_shape(result.count, result.highest_id)
         store.note_rows_hash(result.sha256, result.count)
     return True
-
-
-def _over_working_copy(database: Path, control: Any, work: Any) -> Any:
-    if not Path(database).exists():
-        raise Cancelled("the document was closed")
-    conn = connect_for_reading(Path(database))
-    try:
-        return work(WorkbookStore(conn, Path(database), writable=False))
-    finally:
-        conn.close()
-
-
-def _hashed(store: WorkbookStore, control: Any) -> TracesHash:
-    sha, count = compute_traces_hash(store)
-    check_cancelled(control)
-    return TracesHash(sha, count, store.visible_shape()[1])

@@ -90,12 +90,12 @@ def test_a_result_computed_while_the_copy_changed_is_not_stored(qtbot, window, m
 def test_keep_refuses_a_result_once_anything_wrote_to_the_copy(window):
     store = window.document.store
     trace_hash_keeper(window.document)._runner.cancel()
-    marker = change_marker(store)
-    result = service.hash_working_copy(window.document.copy.database, None)
-    with store.transaction():
-        store.set_meta("someone", "wrote")  # not a trace: count and highest id stay, the marker moves
     with store.transaction():
         store.set_meta(trace_hash.RECORD_KEY, "gone")
+    marker = change_marker(store)
+    result = service.refresh_working_copy_hash(window.document.copy.database, None)
+    with store.transaction():
+        store.set_meta("someone", "wrote")  # not a trace: count and highest id stay, the marker moves
     assert not service.keep_traces_hash(store, result, marker)
     assert trace_hash.stored_traces_hash(store) is None
     assert service.keep_traces_hash(store, result, change_marker(store))
