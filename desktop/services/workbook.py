@@ -41,7 +41,11 @@ def run_new(path: Path, sample: bool = False, progress: Progress = NO_PROGRESS) 
     return Path(path)
 
 
-def workbook_summary(store: WorkbookStore, workbook: Workbook) -> dict[str, Any]:
+def workbook_summary(store: WorkbookStore, workbook: Workbook, *, fingerprint: bool = True) -> dict[str, Any]:
+    """What `ipw info` says of a workbook. `fingerprint=False` leaves a draft's fingerprint out (None): it is
+    the decision content's, economics included (a million rows: seconds, the first time for a version of the
+    file), and a description that does not print it must not wait for it. A signed-off workbook's is always
+    computed: it is how the summary knows whether the content still matches its sign-off."""
     book = playbook()
     gates = []
     for gate in book.gates:
@@ -61,7 +65,8 @@ def workbook_summary(store: WorkbookStore, workbook: Workbook) -> dict[str, Any]
         "signed": workbook.signed,
         # the fingerprint of the content as it stands (a draft's, or the signed-off content recomputed);
         # signedFingerprint is the one stored at sign-off (they differ only if the file was tampered with)
-        "fingerprint": decision_fingerprint(store, workbook, book),
+        "fingerprint": (decision_fingerprint(store, workbook, book) if fingerprint or workbook.signed
+                        else None),
         "signedFingerprint": workbook.signoff.fingerprint if workbook.signoff else None,
     }
 

@@ -45,3 +45,19 @@ def test_a_one_off_rate_leaves_no_decision(sample, ipw, monkeypatch):
     assert info.code == 0 and builds == [1]  # computed by info itself, at the stored rate
     monkeypatch.undo()
     assert info.json["fingerprint"] == _computed_fingerprint(sample)
+
+
+def test_text_info_of_a_draft_computes_no_decision(sample, ipw, monkeypatch):
+    """The text lines never print a draft's fingerprint, so describing a draft nobody computed costs no
+    economics (a million rows: 3 s and 400 MB before, the first time for a version of the file); --json, which
+    prints it, still computes it."""
+    assert ipw("context", sample, "--reviewer-rate", "75").code == 0  # a state whose decision nobody computed
+    builds = _counting_builds(monkeypatch)
+    info = ipw("info", sample)
+    assert info.code == 0 and builds == []
+    assert "signed off:     no" in info.out and "reviewer rate:  75 USD/h" in info.out
+    info = ipw("info", sample, "--json")
+    assert info.code == 0 and builds == [1]
+    monkeypatch.undo()
+    assert info.json["fingerprint"] == _computed_fingerprint(sample)
+
