@@ -27,8 +27,8 @@ from typing import Any
 from desktop.domain.canonical import canonical_bytes
 from desktop.domain.trace import FIELD_NAMES, FIELDS_BY_NAME, Kind
 from desktop.storage.errors import DamagedTracesError
-from desktop.storage.workbook_file import (TRACES_HASH_KEY, WorkbookStore, remember_rows_hash,
-                                          remembered_rows_hash)
+from desktop.storage.file_versions import remember_rows_hash, remembered_rows_hash
+from desktop.storage.workbook_file import TRACES_HASH_KEY, WorkbookStore
 
 RECORD_KEY = TRACES_HASH_KEY
 _SORTED_FIELDS = tuple(sorted(FIELD_NAMES))
@@ -75,7 +75,7 @@ def rows_hash(store: WorkbookStore) -> tuple[str, int]:
 def known_rows_hash(store: WorkbookStore) -> tuple[str, int] | None:
     """`rows_hash` when it needs no pass over the rows, else None."""
     known = store.known_rows_hash()
-    if known is None and _file_identity(store) is not None:
+    if known is None and store.version_key() is not None:
         known = remembered_rows_hash(store.path)
         if known is not None:
             store.note_rows_hash(*known)
@@ -91,18 +91,6 @@ def decision_traces_hash(store: WorkbookStore, *, signed: bool) -> tuple[str, in
 def known_decision_traces_hash(store: WorkbookStore, *, signed: bool) -> tuple[str, int] | None:
     """`decision_traces_hash` when a signed-off workbook's needs no pass over its rows (else None)."""
     return known_rows_hash(store) if signed else current_traces_hash(store)
-
-
-def _file_identity(store: WorkbookStore) -> str | None:
-    """The cache key of the store's file as it is now, when it is a file nobody is writing through this store."""
-    from desktop.storage.workbook_file import _file_identity as identity_of
-
-    if store.path is None or store.conn.in_transaction or not store.path.exists():
-        return None
-    try:
-        return identity_of(store.path)
-    except OSError:
-        return None
 
 
 def refresh_traces_hash(store: WorkbookStore) -> tuple[str, int]:
@@ -200,13 +188,13 @@ def _as_stored(frame: Any) -> Any:
 def compute_traces_hash(store: WorkbookStore) -> tuple[str, int]:
     """Hash every visible row now, a part at a time (bounded memory): column-wise where the part's stored types
     allow, row by row for a part holding a cell of another type. Both write the same bytes."""
-    state, identity = store.change_state(), _file_identity(store)
+    state, identity = store.change_state(), store.version_key()
     digest, count = _digest_visible_rows(store)
     sha = digest.hexdigest()
     # Known for the rows as they are only when nothing wrote to the file while they were read.
     if store.change_state() == state:
         store.note_rows_hash(sha, count)
-    if identity is not None and _file_identity(store) == identity:
+    if identity is not None and store.version_key() == identity:
         remember_rows_hash(store.path, (sha, count))
     return sha, count
 

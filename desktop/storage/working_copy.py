@@ -19,11 +19,11 @@ from typing import Any
 
 from desktop.domain.playbook import Playbook
 from desktop.domain.workbook import Workbook
+from desktop.storage.file_versions import remember_rows_hash, remembered_rows_hash
 from desktop.storage.places import PRIVATE_FILE_MODE, file_mode
 from desktop.storage.schema import SCHEMA_VERSION, migrate
 from desktop.storage.workbook_file import (VISIBLE, WorkbookStore, _configure_for_writing, _connect, connect_for_reading,
-                                           check_is_workbook, copy_database, new_memory_store, now_utc,
-                                           remember_rows_hash, remembered_rows_hash)
+                                           check_is_workbook, copy_database, new_memory_store, now_utc)
 
 
 @dataclass(frozen=True)

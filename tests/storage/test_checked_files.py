@@ -7,7 +7,7 @@ import pytest
 
 from desktop.domain.sample import sample_traces, sample_workbook
 from desktop.resources import playbook
-from desktop.storage import derived_cache, failures, workbook_file
+from desktop.storage import derived_cache, failures, file_versions, workbook_file
 from desktop.storage.workbook_file import check_is_workbook, create_workbook_file
 
 
@@ -20,10 +20,10 @@ def sample_file(tmp_path):
 
 def test_a_checked_file_is_not_checked_again_until_it_changes(sample_file, monkeypatch):
     check_is_workbook(sample_file)
-    assert derived_cache.get("checked-files", workbook_file._file_identity(sample_file)) is True
+    assert derived_cache.get("checked-files", file_versions.file_identity(sample_file)) is True
     checks = []
-    real = workbook_file._remember_checked
-    monkeypatch.setattr(workbook_file, "_remember_checked", lambda path: checks.append(path) or real(path))
+    real = workbook_file.remember_checked
+    monkeypatch.setattr(workbook_file, "remember_checked", lambda path: checks.append(path) or real(path))
     check_is_workbook(sample_file)
     assert checks == []  # answered from the memo
     conn = sqlite3.connect(sample_file)
@@ -41,7 +41,7 @@ def test_bytes_changed_with_the_old_times_put_back_are_checked_again(sample_file
     data[-200:] = b"\xff" * 200  # same size, same counter in the header
     sample_file.write_bytes(bytes(data))
     os.utime(sample_file, ns=(before.st_atime_ns, before.st_mtime_ns))  # what a crafted file would do
-    assert workbook_file._checked_before(sample_file) is False  # the inode change time moved regardless
+    assert file_versions.checked_before(sample_file) is False  # the inode change time moved regardless
 
 
 def test_a_damaged_page_read_later_is_one_line():
@@ -60,8 +60,8 @@ def test_a_file_this_app_wrote_needs_no_check_of_its_own(sample_file, monkeypatc
         store.set_meta("edited", "by this app")
     store.close()
     checks = []
-    real = workbook_file._remember_checked
-    monkeypatch.setattr(workbook_file, "_remember_checked", lambda path: checks.append(path) or real(path))
+    real = workbook_file.remember_checked
+    monkeypatch.setattr(workbook_file, "remember_checked", lambda path: checks.append(path) or real(path))
     check_is_workbook(sample_file)
     assert checks == []
     conn = sqlite3.connect(sample_file)

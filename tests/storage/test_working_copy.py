@@ -83,7 +83,7 @@ def test_the_copy_of_a_file_whose_rows_this_app_hashed_knows_their_hash(tmp_path
     """Opening a workbook this app hashed (it wrote it, or described it before) gives a working copy whose rows'
     hash is known without a pass over them; a file nobody here hashed gives a copy that must be hashed."""
     from desktop.storage import trace_hash
-    from desktop.storage.workbook_file import remembered_rows_hash
+    from desktop.storage.file_versions import remembered_rows_hash
 
     path = tmp_path / "w.ipwb"
     create_workbook_file(path, playbook(), sample_workbook(playbook()), sample_traces(playbook()))
