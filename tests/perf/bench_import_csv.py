@@ -9,6 +9,10 @@
   another thread while parsing (GUI target < 100 ms).
 - peak resident memory of `ipw import` of a 5,000,000-row CSV in a fresh process, and of the import's own two
   steps (parse, store + hash + commit) in a fresh process.
+- floors: what any import written in this stack costs before it validates or hashes anything, each in a fresh
+  process as `ipw import` runs: Python with polars reading the file; the same plus the frame written as rows
+  of a new SQLite file (ADBC, the fastest row path measured, no index); the same plus the frame written as one
+  zstd Parquet blob (the issue's third storage candidate). Printed with their ratio to the peer; not targets.
 
 Targets: ours <= 3x the peer at 1,000,000 rows; peak memory < 800 MiB at 5,000,000 rows. Exit 1 on a miss.
 
@@ -46,6 +50,42 @@ with store.transaction():
     run_store(store, parsed, ImportOptions())
 store.close()
 """
+
+
+_FLOORS = {
+    "Python + polars.read_csv": "import polars as pl; pl.read_csv({source!r})",
+    "... + rows into a new SQLite file (ADBC)": """
+import adbc_driver_sqlite.dbapi
+import polars as pl
+frame = pl.read_csv({source!r})
+conn = adbc_driver_sqlite.dbapi.connect({scratch!r})
+frame.write_database("traces", conn, engine="adbc")
+conn.commit()
+conn.close()
+""",
+    "... + one Parquet blob into a new SQLite file": """
+import io, sqlite3
+import polars as pl
+frame = pl.read_csv({source!r})
+buffer = io.BytesIO()
+frame.write_parquet(buffer, compression="zstd", compression_level=1)
+conn = sqlite3.connect({scratch!r})
+conn.execute("PRAGMA synchronous = FULL")
+conn.execute("CREATE TABLE blobs (data BLOB)")
+with conn:
+    conn.execute("INSERT INTO blobs VALUES (?)", (buffer.getvalue(),))
+conn.close()
+""",
+}
+
+
+def floor(code: str, source: Path, folder: Path) -> float:
+    scratch = folder / "floor.sqlite"
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code.format(source=str(source), scratch=str(scratch))], check=True)
+    elapsed = time.perf_counter() - start
+    scratch.unlink(missing_ok=True)
+    return elapsed
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -117,6 +157,7 @@ def main(rows: int = 1_000_000, runs: int = 5, big_rows: int = 5_000_000) -> int
         peer = [timed(lambda: pl.read_csv(path)) for _ in range(runs)]
         ours = [ipw_import(base, target, path) for _ in range(runs)]
         steps = [in_process_steps(base, target, path) for _ in range(runs)]
+        floors = {name: [floor(code, path, folder) for _ in range(runs)] for name, code in _FLOORS.items()}
         stall = heartbeat_stall(lambda: parse_source(path))
         big = trace_csv(big_rows)
         shutil.copyfile(base, target)
@@ -132,6 +173,9 @@ def main(rows: int = 1_000_000, runs: int = 5, big_rows: int = 5_000_000) -> int
     print(f"  ipw import, end to end (ours)       {summary(ours)}   ratio {ratio:.2f}x (target <= {RATIO_TARGET:g}x)")
     print(f"    in process: parse + validate      {summary([p for p, _ in steps])}")
     print(f"    in process: store + hash + commit {summary([s for _, s in steps])}")
+    print("  floors, fresh processes that neither validate nor hash (not targets):")
+    for name, times in floors.items():
+        print(f"    {name:<46} {summary(times)}   ratio {statistics.median(times) / statistics.median(peer):.2f}x")
     print(f"  longest heartbeat stall while parsing {stall * 1000:6.1f} ms (10 ms ticks on another thread)")
     print(f"  peak RSS of ipw import, {big_rows:,} rows {memory:7.0f} MiB (target < {MEMORY_TARGET_MIB:g} MiB)")
     print(f"    of parse + store alone (in process)   {steps_memory:7.0f} MiB")
