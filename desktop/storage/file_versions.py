@@ -17,14 +17,24 @@ from typing import Any
 
 def file_identity(path: Path) -> str:
     """The cache key of this exact file as it is now: where it is, its inode, size, change times and SQLite's
-    change counter. The inode change time (ctime) moves with every write and cannot be set back by the file's
-    owner, and the counter moves with every commit (even within one clock tick), so a file changed after its
-    check is checked again."""
+    change counter, and the same of the write-ahead log and rollback journal beside it, if any. The inode change
+    time (ctime) moves with every write and cannot be set back by the file's owner, and the counter moves with
+    every commit (even within one clock tick), so a file changed after its check is checked again. The side
+    files count because SQLite reads them as part of the database: a `-wal` file put beside an untouched
+    workbook changes the rows every reader sees (SQLite opens a log it finds whatever the file's header says)."""
     info = path.stat()
     with open(path, "rb") as handle:
         counter = handle.read(28)[24:28].hex()  # SQLite's file change counter: moves with every commit
     text = (f"{path.resolve()}\0{info.st_dev}\0{info.st_ino}\0{info.st_size}\0{info.st_mtime_ns}\0"
             f"{info.st_ctime_ns}\0{counter}")
+    for suffix in ("-wal", "-journal"):
+        try:
+            side = path.with_name(path.name + suffix).stat()
+        except FileNotFoundError:
+            text += f"\0{suffix}:none"
+        else:
+            text += (f"\0{suffix}:{side.st_dev}:{side.st_ino}:{side.st_size}:{side.st_mtime_ns}:"
+                     f"{side.st_ctime_ns}")
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 

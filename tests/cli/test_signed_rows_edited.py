@@ -82,3 +82,46 @@ def test_the_rows_hash_is_computed_once_per_version_of_the_file(genuine, ipw, tm
     edited = _edited_copy(genuine, tmp_path)
     assert ipw("info", edited).code == 3 and computed == [1]
     assert ipw("info", edited).code == 3 and computed == [1]
+
+
+def _log_beside(genuine, tmp_path):
+    """A write-ahead log that triples row 1's cost, put beside the untouched genuine file: SQLite reads a log it
+    finds beside a database whatever the file's header says, so every reader sees the edited rows while the
+    file itself (inode, times, size, change counter) is as it was."""
+    donor = tmp_path / "donor.ipwb"
+    shutil.copyfile(genuine, donor)
+    conn = sqlite3.connect(donor)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
+    conn.execute("UPDATE traces SET costUsd = costUsd * 3 WHERE id = 1")
+    conn.commit()
+    log = genuine.with_name(genuine.name + "-wal")
+    shutil.copyfile(donor.with_name(donor.name + "-wal"), log)  # copied while the donor's log is still there
+    conn.close()
+    return log
+
+
+def test_a_log_put_beside_a_described_signed_file_is_seen(genuine, ipw, tmp_path):
+    """What this machine remembers of a file version (checked, its rows' hash, their count) is keyed with the
+    log and journal beside it too: before, `ipw info` answered "signed off: yes" from the remembered hash."""
+    from desktop.storage import file_versions
+
+    before = file_versions.file_identity(genuine)
+    mtime = genuine.stat().st_mtime_ns
+    _log_beside(genuine, tmp_path)
+    assert genuine.stat().st_mtime_ns == mtime
+    info = ipw("info", genuine)
+    assert info.code == 3 and "content changed since sign-off" in info.out
+    assert ipw("verify", genuine).code == 3
+    assert file_versions.file_identity(genuine) != before
+
+
+def test_a_journal_beside_a_file_makes_it_another_version(sample):
+    from desktop.storage import file_versions
+
+    before = file_versions.file_identity(sample)
+    journal = sample.with_name(sample.name + "-journal")
+    journal.write_bytes(b"")
+    assert file_versions.file_identity(sample) != before
+    journal.unlink()
+    assert file_versions.file_identity(sample) == before
