@@ -462,6 +462,8 @@ def copy_database(source: sqlite3.Connection, dest: Path, *, replace: bool,
             os.chmod(temp, mode)
         with open(temp, "rb+") as handle:
             os.fsync(handle.fileno())
+        if replace or not dest.exists():  # an existing file that is kept keeps its journal (crash recovery)
+            _drop_side_files(dest)
         if replace:
             os.replace(temp, dest)
         else:
@@ -477,6 +479,14 @@ def copy_database(source: sqlite3.Connection, dest: Path, *, replace: bool,
     finally:
         if temp.exists():
             temp.unlink()
+
+
+def _drop_side_files(dest: Path) -> None:
+    """Remove a write-ahead log, its index or a rollback journal left beside `dest` by another tool: they describe
+    the file being replaced (or one long gone), and SQLite would lay them over the new file on its next open
+    (it reads a log it finds beside a database whatever the file's header says, and rolls a hot journal back)."""
+    for suffix in ("-wal", "-shm", "-journal"):
+        dest.with_name(dest.name + suffix).unlink(missing_ok=True)
 
 
 def new_memory_store(playbook: Playbook, workbook: Workbook, traces: Iterable[TraceRow] = (),
