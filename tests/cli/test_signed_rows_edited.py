@@ -17,6 +17,7 @@ from desktop.resources import playbook
 from desktop.services.tamper import SIGNED, TAMPERED, cached_signoff_state, signoff_state
 from desktop.storage import trace_hash
 from desktop.storage.workbook_file import open_store
+from tests.storage.raw_rows import tripled_cost_log_beside
 
 
 @pytest.fixture
@@ -84,23 +85,6 @@ def test_the_rows_hash_is_computed_once_per_version_of_the_file(genuine, ipw, tm
     assert ipw("info", edited).code == 3 and computed == [1]
 
 
-def _log_beside(genuine, tmp_path):
-    """A write-ahead log that triples row 1's cost, put beside the untouched genuine file: SQLite reads a log it
-    finds beside a database whatever the file's header says, so every reader sees the edited rows while the
-    file itself (inode, times, size, change counter) is as it was."""
-    donor = tmp_path / "donor.ipwb"
-    shutil.copyfile(genuine, donor)
-    conn = sqlite3.connect(donor)
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA wal_autocheckpoint = 0")
-    conn.execute("UPDATE traces SET costUsd = costUsd * 3 WHERE id = 1")
-    conn.commit()
-    log = genuine.with_name(genuine.name + "-wal")
-    shutil.copyfile(donor.with_name(donor.name + "-wal"), log)  # copied while the donor's log is still there
-    conn.close()
-    return log
-
-
 def test_a_log_put_beside_a_described_signed_file_is_seen(genuine, ipw, tmp_path):
     """What this machine remembers of a file version (checked, its rows' hash, their count) is keyed with the
     log and journal beside it too: before, `ipw info` answered "signed off: yes" from the remembered hash."""
@@ -108,7 +92,7 @@ def test_a_log_put_beside_a_described_signed_file_is_seen(genuine, ipw, tmp_path
 
     before = file_versions.file_identity(genuine)
     mtime = genuine.stat().st_mtime_ns
-    _log_beside(genuine, tmp_path)
+    tripled_cost_log_beside(genuine, tmp_path)  # the file itself is untouched
     assert genuine.stat().st_mtime_ns == mtime
     info = ipw("info", genuine)
     assert info.code == 3 and "content changed since sign-off" in info.out

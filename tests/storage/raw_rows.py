@@ -42,3 +42,23 @@ def random_row(rng, *, numbers, texts, exponent=6):
                       rng.choice(numbers)]
             row[name] = rng.choice(values + ([] if name in REQUIRED else [None]))
     return row
+
+
+def tripled_cost_log_beside(path, tmp_path):
+    """Put beside `path` a write-ahead log in which row 1 costs three times as much (made on a copy in WAL mode
+    and copied while the copy's log is still there), without touching `path` itself: SQLite lays a log it
+    finds beside a database over it whatever the file's header says, as for a log another tool left or an
+    attacker put there. Returns the log's path."""
+    import shutil
+
+    donor = tmp_path / "donor.ipwb"
+    shutil.copyfile(path, donor)
+    conn = sqlite3.connect(donor)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
+    conn.execute("UPDATE traces SET costUsd = costUsd * 3 WHERE id = 1")
+    conn.commit()
+    log = path.with_name(path.name + "-wal")
+    shutil.copyfile(donor.with_name(donor.name + "-wal"), log)
+    conn.close()
+    return log

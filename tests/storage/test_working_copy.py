@@ -6,6 +6,7 @@ from desktop.domain.sample import sample_traces, sample_workbook
 from desktop.resources import playbook
 from desktop.storage.working_copy import WorkingCopy, find_recoverable
 from desktop.storage.workbook_file import create_workbook_file, open_store
+from tests.storage.raw_rows import tripled_cost_log_beside
 
 
 def _copy_of_sample(tmp_path):
@@ -100,23 +101,6 @@ def test_the_copy_of_a_file_whose_rows_this_app_hashed_knows_their_hash(tmp_path
     copy.discard()
 
 
-def _stale_log_beside(path, tmp_path):
-    """A write-ahead log of another copy of `path` (row 1's cost tripled) put beside it, as a tool that opened the
-    file in WAL mode and died leaves one: SQLite lays a log it finds beside a database over it on open."""
-    import shutil
-    import sqlite3
-
-    donor = tmp_path / "donor.ipwb"
-    shutil.copyfile(path, donor)
-    conn = sqlite3.connect(donor)
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA wal_autocheckpoint = 0")
-    conn.execute("UPDATE traces SET costUsd = costUsd * 3 WHERE id = 1")
-    conn.commit()
-    shutil.copyfile(donor.with_name(donor.name + "-wal"), path.with_name(path.name + "-wal"))
-    conn.close()
-
-
 def test_save_over_a_file_with_a_stale_log_beside_it_is_read_as_saved(tmp_path):
     """The saved workbook is what the window showed: before, the log left beside the file was laid over the new
     file on its next open (row 1 read three times its cost, in a file that said nothing changed)."""
@@ -129,7 +113,7 @@ def test_save_over_a_file_with_a_stale_log_beside_it_is_read_as_saved(tmp_path):
     workbook.context = replace(workbook.context, title="Edited")
     with copy.store.transaction():
         copy.store.write_document(workbook)
-    _stale_log_beside(origin, tmp_path)
+    tripled_cost_log_beside(origin, tmp_path)
     copy.save_to(origin)
     copy.discard()
     conn = sqlite3.connect(f"file:{origin}?mode=ro", uri=True)
@@ -149,7 +133,7 @@ def test_a_new_file_never_takes_a_log_left_under_its_name(tmp_path):
     old, reference = tmp_path / "old.ipwb", tmp_path / "reference.ipwb"
     for path in (old, reference):
         create_workbook_file(path, book, sample_workbook(book), sample_traces(book))
-    _stale_log_beside(old, tmp_path)
+    tripled_cost_log_beside(old, tmp_path)
     old.unlink()  # the file went; its log stayed
     create_workbook_file(old, book, sample_workbook(book), sample_traces(book))
     check_is_workbook(old)
