@@ -39,7 +39,8 @@ def file_identity(path: Path) -> str:
 
 
 def remembered_for_version(kind: str, version: str) -> Any:
-    from desktop.storage import derived_cache  # here, not above: derived_cache imports workbook_file, which imports this
+    # imported here: derived_cache imports workbook_file, which imports this module
+    from desktop.storage import derived_cache
 
     try:
         return derived_cache.get(kind, version)

@@ -182,8 +182,9 @@ class WorkbookStore:
         return known["shape"]
 
     def version_key(self) -> str | None:
-        """The user cache's key of this store's file as it is now (`file_versions.file_identity`), when it is a file nobody is
-        writing through this store; None for an in-memory store, inside a transaction, or a file that went."""
+        """The user cache's key of this store's file as it is now (`file_versions.file_identity`), when it is a
+        file nobody is writing through this store; None for an in-memory store, inside a transaction, or a file
+        that went."""
         if self.path is None or self.conn.in_transaction:
             return None
         try:
