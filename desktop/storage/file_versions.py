@@ -14,6 +14,10 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+CHECKED_KIND = "checked-files"  # derived_cache: a file version -> True when it passed quick_check here
+ROWS_HASH_KIND = "traces-hash-computed"  # derived_cache: a file version -> its rows' hash as this app computed it
+SHAPE_KIND = "visible-shape"  # derived_cache: a file version -> its visible rows' [count, highest id]
+
 
 def file_identity(path: Path) -> str:
     """The cache key of this exact file as it is now: where it is, its inode, size, change times and SQLite's
@@ -73,15 +77,11 @@ def _remember_for_file(kind: str, path: Path, value: Any) -> None:
 def checked_before(path: Path) -> bool:
     """Whether this very file passed quick_check here before (a million rows: 0.45 s saved on each read)."""
     version = _version_of(path)
-    return version is not None and remembered_for_version("checked-files", version) is True
+    return version is not None and remembered_for_version(CHECKED_KIND, version) is True
 
 
 def remember_checked(path: Path) -> None:
-    _remember_for_file("checked-files", path, True)
-
-
-ROWS_HASH_KIND = "traces-hash-computed"  # derived_cache: a file version -> its rows' hash as this app computed it
-SHAPE_KIND = "visible-shape"  # derived_cache: a file version -> its visible rows' [count, highest id]
+    _remember_for_file(CHECKED_KIND, path, True)
 
 
 def remembered_rows_hash(path: Path) -> tuple[str, int] | None:

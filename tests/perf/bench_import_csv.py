@@ -13,8 +13,8 @@
   process as `ipw import` runs and in this process (no start-up): Python with polars reading the file; the same
   plus the frame written as rows of a new SQLite file (ADBC, the fastest row path measured, no index); the same
   plus the frame written as one blob, zstd Parquet (the issue's third storage candidate) or lz4 Arrow IPC (the
-  quickest to write). Printed with their
-  ratio to the peer; not targets: they say how far below 3x any design could go.
+  quickest to write). Printed with their ratio to the peer; not targets: they say how far below 3x any design
+  could go.
 
 Targets: ours <= 3x the peer at 1,000,000 rows; peak memory < 800 MiB at 5,000,000 rows. Exit 1 on a miss.
 
